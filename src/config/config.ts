@@ -1,0 +1,32 @@
+import type { Environment } from './schema.js';
+
+export type NodeEnvironment = Environment['NODE_ENV'];
+export type LogLevel = Environment['LOG_LEVEL'];
+
+/** The validated, frozen configuration every process (server, CLI, tests) runs on. */
+export interface Config {
+  readonly nodeEnv: NodeEnvironment;
+  readonly isProduction: boolean;
+  readonly host: string;
+  readonly port: number;
+  readonly logLevel: LogLevel;
+  /** Absolute path. */
+  readonly dataDir: string;
+  /** PostgreSQL URL; unset means the embedded SQLite file under dataDir. */
+  readonly databaseUrl: string | undefined;
+  /** Redis URL; unset means the embedded store in the SQLite file. */
+  readonly redisUrl: string | undefined;
+  readonly redisKeyPrefix: string;
+  readonly jwtSecretKey: string;
+  /** Where the signing secret came from: the environment, or a file generated in development. */
+  readonly jwtSecretSource: 'environment' | 'generated-file';
+  readonly accessTokenExpireMinutes: number;
+  readonly refreshTokenExpireDays: number;
+  readonly corsOrigins: readonly string[];
+  readonly cookieSecure: boolean;
+}
+
+/** The SQLite file used for relational data and, without Redis, for the key-value store. */
+export function embeddedDatabasePath(config: Pick<Config, 'dataDir'>): string {
+  return `${config.dataDir}/autocognitix.sqlite`;
+}

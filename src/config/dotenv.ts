@@ -1,0 +1,9 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import dotenv from 'dotenv';
+
+/** Loads `.env` from the working directory if present; variables already set win. */
+export function loadDotEnvFile(cwd: string = process.cwd()): void {
+  const file = path.join(cwd, '.env');
+  if (existsSync(file)) dotenv.config({ path: file, override: false, quiet: true });
+}

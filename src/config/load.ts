@@ -1,0 +1,172 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import Value from 'typebox/value';
+import type { Config } from './config.js';
+import { ConfigurationError, type ConfigurationProblem } from './errors.js';
+import { environmentSchema, type Environment, type EnvironmentVariableName } from './schema.js';
+
+export interface LoadedConfig {
+  readonly config: Config;
+  /** Things an operator should know, worded without any secret value. */
+  readonly warnings: readonly string[];
+}
+
+export interface LoadConfigOptions {
+  /** Directory relative paths (DATA_DIR) are resolved against. Defaults to process.cwd(). */
+  readonly cwd?: string;
+}
+
+const MINIMUM_SECRET_BYTES = 32;
+const GENERATED_SECRET_FILE = 'jwt-secret.key';
+
+/** Values that appear in tutorials and templates; a production secret equal to one is a mistake. */
+const PLACEHOLDER_SECRET_PATTERNS: readonly RegExp[] = [
+  /change[-_ ]?me/i,
+  /changeit/i,
+  /placeholder/i,
+  /^your[-_ ]/i,
+  /^(secret|password|jwt[-_]?secret|supersecret|default|example|test|dev)[-_ ]?(key)?$/i,
+  /^(.)\1+$/, // one character repeated
+  /^x+$/i,
+];
+
+const variableNames = Object.keys(environmentSchema.properties) as EnvironmentVariableName[];
+const propertySchemas = environmentSchema.properties as Record<string, { type?: unknown; description?: string } | undefined>;
+
+/**
+ * Reads the environment into a typed, frozen {@link Config}. Throws one
+ * {@link ConfigurationError} naming every bad variable; values are never quoted.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadConfigOptions = {}): LoadedConfig {
+  const candidate: unknown = Value.Default(environmentSchema, collectRawValues(env));
+  const problems = schemaProblems(candidate);
+  const environment = candidate as Environment;
+  const corsOrigins = problems.some((problem) => problem.variable === 'CORS_ORIGINS') ? [] : parseOrigins(environment.CORS_ORIGINS, problems);
+  const isProduction = environment.NODE_ENV === 'production';
+  const cookieSecure = environment.COOKIE_SECURE ?? isProduction;
+  if (isProduction) problems.push(...productionProblems(environment, cookieSecure, problems));
+  if (problems.length > 0 || !Value.Check(environmentSchema, candidate)) throw new ConfigurationError(problems);
+
+  const warnings: string[] = [];
+  const dataDir = path.resolve(options.cwd ?? process.cwd(), environment.DATA_DIR);
+  let jwtSecretKey = environment.JWT_SECRET_KEY;
+  let jwtSecretSource: Config['jwtSecretSource'] = 'environment';
+  if (jwtSecretKey === undefined) {
+    jwtSecretKey = readOrCreateDevelopmentSecret(dataDir, warnings);
+    jwtSecretSource = 'generated-file';
+  } else if (Buffer.byteLength(jwtSecretKey) < MINIMUM_SECRET_BYTES) {
+    warnings.push(`JWT_SECRET_KEY is shorter than ${MINIMUM_SECRET_BYTES} bytes; production refuses such a key.`);
+  }
+
+  const config: Config = Object.freeze({
+    nodeEnv: environment.NODE_ENV,
+    isProduction,
+    host: environment.HOST,
+    port: environment.PORT,
+    logLevel: environment.LOG_LEVEL,
+    dataDir,
+    databaseUrl: environment.DATABASE_URL,
+    redisUrl: environment.REDIS_URL,
+    redisKeyPrefix: environment.REDIS_KEY_PREFIX,
+    jwtSecretKey,
+    jwtSecretSource,
+    accessTokenExpireMinutes: environment.ACCESS_TOKEN_EXPIRE_MINUTES,
+    refreshTokenExpireDays: environment.REFRESH_TOKEN_EXPIRE_DAYS,
+    corsOrigins: Object.freeze(corsOrigins),
+    cookieSecure,
+  });
+  return { config, warnings: Object.freeze(warnings) };
+}
+
+/** Strings from the environment, converted where the schema wants a number or boolean. Empty means unset. */
+function collectRawValues(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  for (const name of variableNames) {
+    const value = env[name];
+    if (value === undefined || value.trim() === '') continue;
+    raw[name] = convert(name, value.trim());
+  }
+  return raw;
+}
+
+function convert(name: EnvironmentVariableName, value: string): unknown {
+  const schema = propertySchemas[name];
+  if (schema?.type === 'integer') return /^-?\d{1,15}$/.test(value) ? Number(value) : value;
+  if (schema?.type === 'boolean') {
+    const lowered = value.toLowerCase();
+    if (['true', '1', 'yes', 'on'].includes(lowered)) return true;
+    if (['false', '0', 'no', 'off'].includes(lowered)) return false;
+  }
+  return value;
+}
+
+/** Checks each variable on its own so one message can name every bad one. */
+function schemaProblems(candidate: unknown): ConfigurationProblem[] {
+  const values = candidate as Record<string, unknown>;
+  return variableNames
+    .filter((name) => values[name] !== undefined && !Value.Check(environmentSchema.properties[name], values[name]))
+    .map((variable) => ({ variable, expected: expectationOf(variable) }));
+}
+
+function expectationOf(variable: string): string {
+  const schema = propertySchemas[variable];
+  return `expected ${schema?.description ?? 'a valid value'}`;
+}
+
+function parseOrigins(list: string, problems: ConfigurationProblem[]): string[] {
+  const origins = list
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  const valid = origins.every((origin) => {
+    if (!URL.canParse(origin)) return false;
+    const url = new URL(origin);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === origin;
+  });
+  if (!valid) problems.push({ variable: 'CORS_ORIGINS', expected: expectationOf('CORS_ORIGINS') });
+  return origins;
+}
+
+function productionProblems(environment: Environment, cookieSecure: boolean, known: readonly ConfigurationProblem[]): ConfigurationProblem[] {
+  const problems: ConfigurationProblem[] = [];
+  const secret = environment.JWT_SECRET_KEY;
+  if (secret === undefined) {
+    problems.push({ variable: 'JWT_SECRET_KEY', expected: `required in production: ${expectationOf('JWT_SECRET_KEY').slice('expected '.length)}` });
+  } else if (Buffer.byteLength(secret) < MINIMUM_SECRET_BYTES) {
+    problems.push({ variable: 'JWT_SECRET_KEY', expected: `at least ${MINIMUM_SECRET_BYTES} bytes in production (generate one with \`openssl rand -base64 48\`)` });
+  } else if (PLACEHOLDER_SECRET_PATTERNS.some((pattern) => pattern.test(secret))) {
+    problems.push({ variable: 'JWT_SECRET_KEY', expected: 'a random secret, not a placeholder or template value' });
+  }
+  // An unparseable COOKIE_SECURE is already reported; do not report it twice.
+  if (!cookieSecure && !known.some((problem) => problem.variable === 'COOKIE_SECURE')) {
+    problems.push({ variable: 'COOKIE_SECURE', expected: 'true in production (cookies must only travel over HTTPS)' });
+  }
+  return problems;
+}
+
+/**
+ * Development and test only: a signing secret generated once and kept in
+ * DATA_DIR (mode 0600), so tokens survive restarts without any setup.
+ */
+function readOrCreateDevelopmentSecret(dataDir: string, warnings: string[]): string {
+  const secretPath = path.join(dataDir, GENERATED_SECRET_FILE);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  if (!existsSync(secretPath)) {
+    try {
+      writeFileSync(secretPath, randomBytes(48).toString('base64url'), { mode: 0o600, flag: 'wx' });
+      warnings.push(`JWT_SECRET_KEY is not set: generated a development key in ${secretPath} (mode 0600). Set JWT_SECRET_KEY in production.`);
+    } catch (error) {
+      // Another process created it first: read theirs.
+      if (!(error instanceof Error && 'code' in error && error.code === 'EEXIST')) throw error;
+    }
+  } else {
+    warnings.push(`JWT_SECRET_KEY is not set: using the development key in ${secretPath}. Set JWT_SECRET_KEY in production.`);
+  }
+  if ((statSync(secretPath).mode & 0o077) !== 0) chmodSync(secretPath, 0o600);
+  const secret = readFileSync(secretPath, 'utf8').trim();
+  if (Buffer.byteLength(secret) < MINIMUM_SECRET_BYTES) {
+    throw new ConfigurationError([{ variable: 'JWT_SECRET_KEY', expected: `set, or a generated key file of at least ${MINIMUM_SECRET_BYTES} bytes at ${secretPath}` }]);
+  }
+  return secret;
+}

@@ -1,0 +1,33 @@
+import type { Config } from './config.js';
+
+const MASK = '********';
+
+/** The URL with any password (and a username that looks like a token) replaced by a mask. */
+export function maskUrlCredentials(url: string): string {
+  if (!URL.canParse(url)) return MASK;
+  const parsed = new URL(url);
+  if (parsed.password !== '') parsed.password = MASK;
+  for (const key of [...parsed.searchParams.keys()]) {
+    if (/pass|secret|token|key/i.test(key)) parsed.searchParams.set(key, MASK);
+  }
+  return parsed.toString();
+}
+
+/** The effective configuration as operators may see it: secrets masked, URL passwords masked. */
+export function describeConfig(config: Config): Record<string, string | number | boolean | readonly string[] | null> {
+  return {
+    NODE_ENV: config.nodeEnv,
+    HOST: config.host,
+    PORT: config.port,
+    LOG_LEVEL: config.logLevel,
+    DATA_DIR: config.dataDir,
+    DATABASE_URL: config.databaseUrl === undefined ? null : maskUrlCredentials(config.databaseUrl),
+    REDIS_URL: config.redisUrl === undefined ? null : maskUrlCredentials(config.redisUrl),
+    REDIS_KEY_PREFIX: config.redisKeyPrefix,
+    JWT_SECRET_KEY: `${MASK} (${config.jwtSecretSource === 'environment' ? 'from the environment' : 'generated development key'})`,
+    ACCESS_TOKEN_EXPIRE_MINUTES: config.accessTokenExpireMinutes,
+    REFRESH_TOKEN_EXPIRE_DAYS: config.refreshTokenExpireDays,
+    CORS_ORIGINS: config.corsOrigins,
+    COOKIE_SECURE: config.cookieSecure,
+  };
+}

@@ -1,0 +1,58 @@
+import Type, { type Static } from 'typebox';
+
+/**
+ * Every environment variable the service reads, in one place. Each has a
+ * `description` that says what is expected: configuration errors quote it
+ * instead of the value they received, so a mistyped secret never reaches a log.
+ */
+export const environmentSchema = Type.Object({
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], {
+    default: 'development',
+    description: 'one of development, production, test',
+  }),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'the interface to listen on, e.g. 127.0.0.1 or 0.0.0.0' }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8000, description: 'a TCP port from 0 to 65535' }),
+  LOG_LEVEL: Type.Union(
+    [
+      Type.Literal('fatal'),
+      Type.Literal('error'),
+      Type.Literal('warn'),
+      Type.Literal('info'),
+      Type.Literal('debug'),
+      Type.Literal('trace'),
+      Type.Literal('silent'),
+    ],
+    { default: 'info', description: 'one of fatal, error, warn, info, debug, trace, silent' },
+  ),
+  DATA_DIR: Type.String({ minLength: 1, default: './data', description: 'a directory for the embedded database and generated secrets' }),
+  DATABASE_URL: Type.Optional(
+    Type.String({ pattern: '^postgres(ql)?://', description: 'a PostgreSQL URL (postgres://user:password@host:5432/database), or unset for the embedded SQLite file' }),
+  ),
+  REDIS_URL: Type.Optional(
+    Type.String({ pattern: '^rediss?://', description: 'a Redis URL (redis:// or rediss://), or unset for the embedded store' }),
+  ),
+  REDIS_KEY_PREFIX: Type.String({
+    default: '',
+    pattern: '^[A-Za-z0-9:_.-]*$',
+    description: 'letters, digits and : _ . - only; prepended to every Redis key (empty by default)',
+  }),
+  JWT_SECRET_KEY: Type.Optional(
+    Type.String({ minLength: 1, description: 'a random secret of at least 32 bytes for signing tokens (e.g. `openssl rand -base64 48`)' }),
+  ),
+  ACCESS_TOKEN_EXPIRE_MINUTES: Type.Integer({ minimum: 1, maximum: 1440, default: 15, description: 'an integer number of minutes from 1 to 1440' }),
+  REFRESH_TOKEN_EXPIRE_DAYS: Type.Integer({ minimum: 1, maximum: 90, default: 7, description: 'an integer number of days from 1 to 90' }),
+  CORS_ORIGINS: Type.String({
+    default: '',
+    description: 'a comma-separated list of origins such as https://app.example.com (scheme://host[:port], no path, no *)',
+  }),
+  COOKIE_SECURE: Type.Optional(Type.Boolean({ description: 'true or false (defaults to true in production)' })),
+});
+
+export type Environment = Static<typeof environmentSchema>;
+export type EnvironmentVariableName = keyof Environment;
+
+/** Variables whose value is a secret: never printed, only masked. */
+export const SECRET_VARIABLES: readonly EnvironmentVariableName[] = ['JWT_SECRET_KEY'];
+
+/** Variables that are URLs and may carry a password in their user-info part. */
+export const URL_VARIABLES: readonly EnvironmentVariableName[] = ['DATABASE_URL', 'REDIS_URL'];

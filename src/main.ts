@@ -1,0 +1,77 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import { ConfigurationError, EXIT_CONFIGURATION_ERROR, loadConfig, loadDotEnvFile, type LoadedConfig } from './config/index.js';
+import { isDatabaseUnavailable } from './db/index.js';
+import { createLogger, scrubSecrets } from './observability/index.js';
+import { openRuntime, type Runtime } from './runtime.js';
+
+const SHUTDOWN_GRACE_MS = 10_000;
+/** How long clients get to finish and leave their keep-alive connections before the listener closes. */
+const SHUTDOWN_DRAIN_MS = 2_000;
+
+function loadConfigOrExit(): LoadedConfig {
+  try {
+    return loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigurationError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(EXIT_CONFIGURATION_ERROR);
+    }
+    throw error;
+  }
+}
+
+async function main(): Promise<void> {
+  loadDotEnvFile();
+  const { config, warnings } = loadConfigOrExit();
+  const logger = createLogger({ level: config.logLevel });
+  for (const warning of warnings) logger.warn(warning);
+
+  let runtime: Runtime;
+  try {
+    runtime = await openRuntime(config, { migrate: true });
+  } catch (error) {
+    // Never the URL: it may carry a password.
+    logger.fatal({ reason: isDatabaseUnavailable(error) ? 'database_unavailable' : 'startup_failed', err: error }, 'could not open the database or apply migrations');
+    process.exit(1);
+  }
+
+  const app: FastifyInstance = await buildApp(config, { database: runtime.database, store: runtime.store, logger });
+  installShutdown(app, runtime);
+  await app.listen({ host: config.host, port: config.port });
+  logger.info({ database: runtime.database.engine, store: runtime.store.kind, environment: config.nodeEnv }, 'AutoCognitix API ready');
+}
+
+function installShutdown(app: FastifyInstance, runtime: Runtime): void {
+  let shuttingDown = false;
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+    const forceExit = setTimeout(() => {
+      app.log.error('graceful shutdown timed out');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS);
+    forceExit.unref();
+    app
+      .drain(SHUTDOWN_DRAIN_MS)
+      .then(() => app.close())
+      .then(() => runtime.close())
+      .then(() => {
+        app.log.info('shutdown complete');
+        process.exit(0);
+      })
+      .catch((error: unknown) => {
+        app.log.error({ err: error }, 'error during shutdown');
+        process.exit(1);
+      });
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+main().catch((error: unknown) => {
+  const reason = error instanceof Error ? error.message : 'unknown error';
+  process.stderr.write(`AutoCognitix API failed to start: ${scrubSecrets(reason).line}\n`);
+  process.exit(1);
+});

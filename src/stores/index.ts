@@ -1,0 +1,35 @@
+import type { KeyValueStore } from './key-value-store.js';
+import { RedisKeyValueStore } from './redis-store.js';
+import { SqliteKeyValueStore } from './sqlite-store.js';
+
+export { StoreUnavailableError, type KeyValueStore } from './key-value-store.js';
+export {
+  RedisKeyValueStore,
+  escapeRedisGlob,
+  redisConnectionOptions,
+  type RedisKeyValueStoreOptions,
+} from './redis-store.js';
+export { SqliteKeyValueStore, prefixUpperBound, type SqliteKeyValueStoreOptions } from './sqlite-store.js';
+
+/** Options for {@link createKeyValueStore}. */
+export interface CreateKeyValueStoreOptions {
+  /** When set (and not empty), Redis is used; otherwise the SQLite file. */
+  redisUrl?: string;
+  /** The app's SQLite database file; the store keeps its rows in `kv_entries`. */
+  sqliteFilePath: string;
+  keyPrefix?: string;
+  /** Millisecond clock for the SQLite store (Redis keeps its own time). */
+  now?: () => number;
+}
+
+/**
+ * Picks the backend for shared, expiring state: Redis when `redisUrl` is set
+ * (needed as soon as more than one API node runs), else the SQLite file.
+ */
+export function createKeyValueStore(options: CreateKeyValueStoreOptions): KeyValueStore {
+  const { redisUrl, sqliteFilePath, keyPrefix, now } = options;
+  if (redisUrl !== undefined && redisUrl !== '') {
+    return new RedisKeyValueStore({ url: redisUrl, keyPrefix });
+  }
+  return new SqliteKeyValueStore({ filePath: sqliteFilePath, keyPrefix, now });
+}

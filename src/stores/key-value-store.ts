@@ -1,0 +1,64 @@
+/**
+ * The key-value-with-TTL contract every piece of shared, expiring state uses
+ * (denylist, CSRF tokens, rate-limit counters). Implemented by Redis and by an
+ * embedded SQLite file; one contract suite (test/integration/stores) checks both.
+ *
+ * Units: every TTL is in milliseconds and must be a positive integer.
+ * Keys: callers pass logical keys (`jti:<jti>`); the store adds its own prefix.
+ * Keys that must live in one Redis Cluster hash slot use a `{tag}`.
+ * Errors: every method rejects with {@link StoreUnavailableError} when the
+ * backend cannot answer, so callers can fail closed.
+ */
+export interface KeyValueStore {
+  /** Which backend answers: for health output and logs. */
+  readonly kind: 'redis' | 'sqlite';
+
+  /** Stores `value` under `key`, replacing any value and TTL it had. */
+  set(key: string, value: string, ttlMs: number): Promise<void>;
+
+  /** Atomically stores `value` only if `key` is absent (or expired). Returns true when it stored. */
+  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
+
+  /** The live value, or null when absent or expired. */
+  get(key: string): Promise<string | null>;
+
+  /** Whether a live value exists. */
+  exists(key: string): Promise<boolean>;
+
+  /** Atomically reads and removes `key`. Null when it was absent. */
+  getAndDelete(key: string): Promise<string | null>;
+
+  /** Removes `key`. Returns true when a live value was removed. */
+  delete(key: string): Promise<boolean>;
+
+  /**
+   * Atomically adds 1 to the integer at `key` (absent counts as 0). The TTL is
+   * set only when the key is created, so a fixed window never slides.
+   * Returns the new count and the milliseconds left until the key expires.
+   */
+  increment(key: string, ttlMs: number): Promise<{ count: number; ttlMs: number }>;
+
+  /** Milliseconds until `key` expires, or null when it is absent. */
+  ttlMs(key: string): Promise<number | null>;
+
+  /** Every live key starting with `prefix` (logical keys, without the store's prefix). */
+  keysWithPrefix(prefix: string): Promise<string[]>;
+
+  /** Removes every key starting with `prefix`; returns how many. Never a whole-database flush. */
+  deleteWithPrefix(prefix: string): Promise<number>;
+
+  /** Resolves when the backend answers; rejects with StoreUnavailableError otherwise. */
+  ping(): Promise<void>;
+
+  /** Releases connections and timers. */
+  close(): Promise<void>;
+}
+
+/** The backend did not answer. Security checks treat this as "deny" (fail closed). */
+export class StoreUnavailableError extends Error {
+  readonly code = 'store_unavailable';
+  constructor(message = 'The key-value store is unavailable', options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreUnavailableError';
+  }
+}

@@ -1,0 +1,304 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import { StoreUnavailableError, type KeyValueStore } from './key-value-store.js';
+
+/** Options for {@link RedisKeyValueStore}. */
+export interface RedisKeyValueStoreOptions {
+  /** `redis://[user:password@]host[:port][/db]` or `rediss://…` for TLS. May hold a secret: never logged. */
+  url: string;
+  /** Prepended to every logical key (e.g. `autocognitix:`). Must not contain `{` or `}`. */
+  keyPrefix?: string;
+  /** Upper bound for one command round trip, and for waiting on the initial connection. Default 1000 ms. */
+  commandTimeoutMs?: number;
+  /** Upper bound for establishing the TCP/TLS connection. Default 2000 ms. */
+  connectTimeoutMs?: number;
+  /** Called for every connection-level error ioredis reports (already sanitised of the URL). */
+  onConnectionError?: (error: StoreUnavailableError) => void;
+}
+
+const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
+const DEFAULT_CONNECT_TIMEOUT_MS = 2000;
+/** Reconnect backoff ceiling: a returning Redis is picked up within about half a second. */
+const MAX_RECONNECT_DELAY_MS = 500;
+const SCAN_COUNT = 1000;
+
+/**
+ * INCR, and start the window only when the key was just created, so a fixed
+ * window never slides. The PTTL < 0 branch repairs a counter that somehow lost
+ * its expiry instead of letting it live forever. Touches exactly one key
+ * (Redis Cluster safe).
+ */
+const INCREMENT_SCRIPT = `
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {count, ttl}
+`;
+
+/** TTLs are whole, positive milliseconds; anything else is a caller bug, not an outage. */
+function assertTtlMs(ttlMs: number): void {
+  if (!Number.isSafeInteger(ttlMs) || ttlMs <= 0) throw new RangeError('ttlMs must be a positive integer');
+}
+
+/** The client with the command that {@link INCREMENT_SCRIPT} is registered as. */
+interface ScriptedRedis extends Redis {
+  kvIncrement(key: string, ttlMs: number): Promise<[number, number]>;
+}
+
+/**
+ * Turns a Redis URL into ioredis connection options. Parsing it ourselves keeps
+ * the URL (and its password) out of every error message ioredis or Node could
+ * produce about a malformed URL.
+ *
+ * @throws StoreUnavailableError when the URL is not a valid redis:// or rediss:// URL.
+ */
+export function redisConnectionOptions(url: string): RedisOptions {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new StoreUnavailableError('Invalid Redis URL (expected redis://host:port)');
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new StoreUnavailableError('Invalid Redis URL: the scheme must be redis:// or rediss://');
+  }
+  const options: RedisOptions = {
+    // WHATWG keeps the brackets around IPv6 literals; net.connect does not want them.
+    host: parsed.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1',
+    port: parsed.port === '' ? 6379 : Number(parsed.port),
+  };
+  if (parsed.username !== '') options.username = decodeURIComponent(parsed.username);
+  if (parsed.password !== '') options.password = decodeURIComponent(parsed.password);
+  const dbPath = parsed.pathname.replace(/^\//, '');
+  if (dbPath !== '') {
+    const db = Number(dbPath);
+    if (!Number.isInteger(db) || db < 0) {
+      throw new StoreUnavailableError('Invalid Redis URL: the path must be a database number');
+    }
+    options.db = db;
+  }
+  if (parsed.protocol === 'rediss:') options.tls = { servername: options.host };
+  return options;
+}
+
+/** Escapes the glob metacharacters SCAN MATCH understands, so a prefix matches literally. */
+export function escapeRedisGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
+}
+
+/**
+ * {@link KeyValueStore} on Redis (≥ 6.2, for GETDEL) through ioredis.
+ *
+ * Fails fast instead of queueing: no offline queue, a per-command timeout,
+ * no automatic resend of commands that were in flight when the connection
+ * dropped (an INCR the caller already saw fail must not run later), and a
+ * reconnect loop capped at 500 ms so the store heals by itself once Redis
+ * is back. Every failure surfaces as {@link StoreUnavailableError}.
+ *
+ * Cluster-ready by construction: every command and script touches one key and
+ * the key prefix is applied by this class (ioredis's own `keyPrefix` is not
+ * applied to SCAN patterns). Under Redis Cluster, SCAN would have to run on
+ * every master; this class only drives a single node.
+ */
+export class RedisKeyValueStore implements KeyValueStore {
+  readonly kind = 'redis' as const;
+
+  private readonly client: ScriptedRedis;
+  private readonly keyPrefix: string;
+  private readonly commandTimeoutMs: number;
+  private readonly secrets: string[];
+  private readonly onConnectionError: ((error: StoreUnavailableError) => void) | undefined;
+  private pendingReady: Promise<void> | null = null;
+  private closed = false;
+
+  constructor(options: RedisKeyValueStoreOptions) {
+    const keyPrefix = options.keyPrefix ?? '';
+    if (/[{}]/.test(keyPrefix)) {
+      // A hash tag in the prefix would pin every key to one Cluster slot.
+      throw new RangeError('keyPrefix must not contain "{" or "}"');
+    }
+    this.keyPrefix = keyPrefix;
+    this.commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+    this.onConnectionError = options.onConnectionError;
+
+    const connection = redisConnectionOptions(options.url);
+    this.secrets = [options.url, connection.password ?? ''].filter((s) => s !== '');
+
+    const client = new Redis({
+      ...connection,
+      lazyConnect: false,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      autoResendUnfulfilledCommands: false,
+      commandTimeout: this.commandTimeoutMs,
+      connectTimeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      retryStrategy: (attempt: number) => Math.min(50 * 2 ** Math.min(attempt - 1, 10), MAX_RECONNECT_DELAY_MS),
+      // Keep the app's keys readable and our prefix handling the single source of truth.
+      keyPrefix: '',
+    }) as ScriptedRedis;
+    client.defineCommand('kvIncrement', { numberOfKeys: 1, lua: INCREMENT_SCRIPT });
+    // Without a listener ioredis prints every connection error; with one we decide what is reported.
+    client.on('error', (error: unknown) => {
+      try {
+        this.onConnectionError?.(this.unavailable('connection', error));
+      } catch {
+        // A throwing listener inside an 'error' emit would crash the process.
+      }
+    });
+    this.client = client;
+  }
+
+  async set(key: string, value: string, ttlMs: number): Promise<void> {
+    assertTtlMs(ttlMs);
+    await this.run('set', (c) => c.set(this.fullKey(key), value, 'PX', ttlMs));
+  }
+
+  async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+    assertTtlMs(ttlMs);
+    const reply = await this.run('setIfAbsent', (c) => c.set(this.fullKey(key), value, 'PX', ttlMs, 'NX'));
+    return reply === 'OK';
+  }
+
+  get(key: string): Promise<string | null> {
+    return this.run('get', (c) => c.get(this.fullKey(key)));
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return (await this.run('exists', (c) => c.exists(this.fullKey(key)))) === 1;
+  }
+
+  getAndDelete(key: string): Promise<string | null> {
+    return this.run('getAndDelete', (c) => c.getdel(this.fullKey(key)));
+  }
+
+  async delete(key: string): Promise<boolean> {
+    return (await this.run('delete', (c) => c.unlink(this.fullKey(key)))) === 1;
+  }
+
+  async increment(key: string, ttlMs: number): Promise<{ count: number; ttlMs: number }> {
+    assertTtlMs(ttlMs);
+    const [count, ttl] = await this.run('increment', (c) => c.kvIncrement(this.fullKey(key), ttlMs));
+    return { count, ttlMs: ttl };
+  }
+
+  async ttlMs(key: string): Promise<number | null> {
+    const ttl = await this.run('ttlMs', (c) => c.pttl(this.fullKey(key)));
+    // -2: absent. -1: no expiry, which this store never writes; report it as absent rather than as forever.
+    return ttl >= 0 ? ttl : null;
+  }
+
+  async keysWithPrefix(prefix: string): Promise<string[]> {
+    const keys = new Set<string>();
+    await this.scan(prefix, (batch) => {
+      for (const key of batch) keys.add(key.slice(this.keyPrefix.length));
+      return Promise.resolve();
+    });
+    return [...keys];
+  }
+
+  async deleteWithPrefix(prefix: string): Promise<number> {
+    // With no prefix at all this would empty the whole database.
+    if (this.keyPrefix + prefix === '') throw new RangeError('deleteWithPrefix needs a non-empty prefix');
+    let removed = 0;
+    await this.scan(prefix, async (batch) => {
+      // One UNLINK per key, pipelined: multi-key UNLINK would break across Cluster slots.
+      const results = await this.run('deleteWithPrefix', (c) => {
+        const pipeline = c.pipeline();
+        for (const key of batch) pipeline.unlink(key);
+        return pipeline.exec();
+      });
+      for (const [error, count] of results ?? []) {
+        if (error) throw this.unavailable('deleteWithPrefix', error);
+        removed += Number(count);
+      }
+    });
+    return removed;
+  }
+
+  async ping(): Promise<void> {
+    await this.run('ping', (c) => c.ping());
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.client.status === 'end') return;
+    try {
+      await this.client.quit();
+    } catch {
+      // Not connected (or QUIT timed out): drop the socket and the reconnect timer.
+      this.client.disconnect(false);
+    }
+  }
+
+  private fullKey(key: string): string {
+    return this.keyPrefix + key;
+  }
+
+  /** SCAN over `keyPrefix + prefix`, handing each non-empty page (full Redis keys) to `onBatch`. */
+  private async scan(prefix: string, onBatch: (keys: string[]) => Promise<void>): Promise<void> {
+    const pattern = `${escapeRedisGlob(this.keyPrefix + prefix)}*`;
+    let cursor = '0';
+    do {
+      const [next, batch] = await this.run('scan', (c) => c.scan(cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT));
+      cursor = next;
+      if (batch.length > 0) await onBatch(batch);
+    } while (cursor !== '0');
+  }
+
+  private async run<T>(operation: string, command: (client: ScriptedRedis) => Promise<T>): Promise<T> {
+    try {
+      await this.whenConnecting();
+      return await command(this.client);
+    } catch (error) {
+      if (error instanceof StoreUnavailableError) throw error;
+      throw this.unavailable(operation, error);
+    }
+  }
+
+  /**
+   * While a connection attempt is in progress (typically right after
+   * construction), wait for it — bounded by the command timeout — instead of
+   * failing a command the offline queue would otherwise have held. In every
+   * other state the command goes straight through and fails fast.
+   */
+  private whenConnecting(): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('The store is closed'));
+    const status = this.client.status;
+    if (status !== 'connecting' && status !== 'connect') return Promise.resolve();
+    this.pendingReady ??= new Promise<void>((resolve, reject) => {
+      const client = this.client;
+      const finish = (error?: Error): void => {
+        clearTimeout(timer);
+        client.off('ready', onReady);
+        client.off('close', onClose);
+        this.pendingReady = null;
+        if (error) reject(error);
+        else resolve();
+      };
+      const onReady = (): void => {
+        finish();
+      };
+      const onClose = (): void => {
+        finish(new Error('The connection closed before it was ready'));
+      };
+      const timer = setTimeout(() => {
+        finish(new Error('Timed out waiting for the connection'));
+      }, this.commandTimeoutMs);
+      client.once('ready', onReady);
+      client.once('close', onClose);
+    });
+    return this.pendingReady;
+  }
+
+  private unavailable(operation: string, error: unknown): StoreUnavailableError {
+    let reason = error instanceof Error ? error.message : String(error);
+    for (const secret of this.secrets) reason = reason.split(secret).join('***');
+    return new StoreUnavailableError(`Redis key-value store unavailable (${operation}): ${reason}`, { cause: error });
+  }
+}

@@ -1,0 +1,293 @@
+import Database from 'better-sqlite3';
+import { StoreUnavailableError, type KeyValueStore } from './key-value-store.js';
+
+/** Options for {@link SqliteKeyValueStore}. */
+export interface SqliteKeyValueStoreOptions {
+  /** The database file (shared with the app's relational data). */
+  filePath: string;
+  /** Prepended to every logical key. */
+  keyPrefix?: string;
+  /** Millisecond clock; injectable so tests can expire entries without sleeping. Default `Date.now`. */
+  now?: () => number;
+  /** How often expired rows are deleted. Default 60 000 ms. */
+  sweepIntervalMs?: number;
+}
+
+const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
+/** Rows deleted per sweep statement: keeps each write lock short for the app sharing the file. */
+const SWEEP_BATCH = 1000;
+const BUSY_TIMEOUT_MS = 5000;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS kv_entries (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS kv_entries_expires_at ON kv_entries (expires_at);
+`;
+
+interface ValueRow {
+  value: string;
+  expires_at: number;
+}
+interface ExpiryRow {
+  expires_at: number;
+}
+interface KeyRow {
+  key: string;
+}
+
+/** TTLs are whole, positive milliseconds; anything else is a caller bug, not an outage. */
+function assertTtlMs(ttlMs: number): void {
+  if (!Number.isSafeInteger(ttlMs) || ttlMs <= 0) throw new RangeError('ttlMs must be a positive integer');
+}
+
+/**
+ * The smallest string greater than every string that starts with `prefix`
+ * (null when there is none). SQLite compares TEXT bytewise as UTF-8, which
+ * orders like code points, so `key >= prefix AND key < bound` is exactly
+ * "starts with prefix" and can use the primary-key index; no LIKE, so `%`
+ * and `_` in a prefix are plain characters.
+ */
+export function prefixUpperBound(prefix: string): string | null {
+  const codePoints = Array.from(prefix, (char) => char.codePointAt(0) ?? 0);
+  while (codePoints.length > 0) {
+    const last = codePoints.pop() ?? 0;
+    if (last < 0x10ffff) {
+      // Surrogates cannot be stored as UTF-8; the next real code point is U+E000.
+      const next = last + 1 >= 0xd800 && last + 1 <= 0xdfff ? 0xe000 : last + 1;
+      return String.fromCodePoint(...codePoints, next);
+    }
+  }
+  return null;
+}
+
+/** Prepared once: every call only binds parameters. */
+function prepareStatements(db: Database.Database) {
+  return {
+    get: db.prepare<[string, number], ValueRow>('SELECT value, expires_at FROM kv_entries WHERE key = ? AND expires_at > ?'),
+    expiry: db.prepare<[string, number], ExpiryRow>('SELECT expires_at FROM kv_entries WHERE key = ? AND expires_at > ?'),
+    upsert: db.prepare<[string, string, number]>(
+      `INSERT INTO kv_entries (key, value, expires_at) VALUES (?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at`,
+    ),
+    // One statement, so atomic on its own: replaces the row only when it has expired.
+    insertIfAbsent: db.prepare<[string, string, number, number]>(
+      `INSERT INTO kv_entries (key, value, expires_at) VALUES (?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
+       WHERE kv_entries.expires_at <= ?`,
+    ),
+    updateValue: db.prepare<[string, string]>('UPDATE kv_entries SET value = ? WHERE key = ?'),
+    deleteKey: db.prepare<[string], ValueRow>('DELETE FROM kv_entries WHERE key = ? RETURNING value, expires_at'),
+    keysInRange: db.prepare<[string, string, number], KeyRow>(
+      'SELECT key FROM kv_entries WHERE key >= ? AND key < ? AND expires_at > ? ORDER BY key',
+    ),
+    keysFrom: db.prepare<[string, number], KeyRow>('SELECT key FROM kv_entries WHERE key >= ? AND expires_at > ? ORDER BY key'),
+    deleteRange: db.prepare<[string, string], ExpiryRow>('DELETE FROM kv_entries WHERE key >= ? AND key < ? RETURNING expires_at'),
+    deleteFrom: db.prepare<[string], ExpiryRow>('DELETE FROM kv_entries WHERE key >= ? RETURNING expires_at'),
+    sweep: db.prepare<[number, number]>(
+      'DELETE FROM kv_entries WHERE rowid IN (SELECT rowid FROM kv_entries WHERE expires_at <= ? LIMIT ?)',
+    ),
+    ping: db.prepare<[]>('SELECT 1'),
+  };
+}
+
+/**
+ * {@link KeyValueStore} in a SQLite file through better-sqlite3, for
+ * single-node deployments without Redis.
+ *
+ * Reads filter on `expires_at > now`, so an entry is invisible the moment it
+ * expires; an `unref()`'d timer deletes expired rows in the background.
+ * Read-modify-write operations run in `BEGIN IMMEDIATE` transactions so they
+ * stay atomic even when several processes share the file. Every SQLite
+ * failure (locked past the busy timeout, closed, corrupt) surfaces as
+ * {@link StoreUnavailableError}.
+ */
+export class SqliteKeyValueStore implements KeyValueStore {
+  readonly kind = 'sqlite' as const;
+
+  private readonly db: Database.Database;
+  private readonly keyPrefix: string;
+  private readonly now: () => number;
+  private readonly sweepTimer: NodeJS.Timeout;
+  private readonly statements: ReturnType<typeof prepareStatements>;
+  private readonly incrementTx: (key: string, ttlMs: number) => { count: number; ttlMs: number };
+  private readonly getAndDeleteTx: (key: string) => string | null;
+  private closed = false;
+
+  /** @throws StoreUnavailableError when the file cannot be opened or the table cannot be created. */
+  constructor(options: SqliteKeyValueStoreOptions) {
+    this.keyPrefix = options.keyPrefix ?? '';
+    this.now = options.now ?? Date.now;
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(options.filePath, { timeout: BUSY_TIMEOUT_MS });
+      // WAL lets the app's readers and this store's writers work side by side.
+      db.pragma('journal_mode = WAL');
+      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      db.exec(SCHEMA);
+    } catch (error) {
+      db?.close();
+      throw new StoreUnavailableError(`SQLite key-value store unavailable (open): ${errorMessage(error)}`, { cause: error });
+    }
+    this.db = db;
+    this.statements = prepareStatements(db);
+
+    const increment = db.transaction((key: string, ttlMs: number) => {
+      const now = this.now();
+      const row = this.statements.get.get(key, now);
+      if (row === undefined) {
+        // Absent or expired: a new window starts now.
+        this.statements.upsert.run(key, '1', now + ttlMs);
+        return { count: 1, ttlMs };
+      }
+      // As strict as Redis INCR: '1e3' or ' 7' are not integers.
+      const current = /^-?\d{1,16}$/.test(row.value) ? Number(row.value) : Number.NaN;
+      if (!Number.isSafeInteger(current)) throw new Error('The value is not an integer or out of range');
+      const count = current + 1;
+      this.statements.updateValue.run(String(count), key);
+      return { count, ttlMs: row.expires_at - now };
+    });
+    // IMMEDIATE takes the write lock before the read, so another process cannot interleave.
+    this.incrementTx = (key, ttlMs) => increment.immediate(key, ttlMs);
+
+    const getAndDelete = db.transaction((key: string) => {
+      const row = this.statements.deleteKey.get(key);
+      return row !== undefined && row.expires_at > this.now() ? row.value : null;
+    });
+    this.getAndDeleteTx = (key) => getAndDelete.immediate(key);
+
+    this.sweepTimer = setInterval(() => {
+      try {
+        this.sweepExpired();
+      } catch {
+        // Busy or closed: expired rows are already invisible, the next sweep catches up.
+      }
+    }, options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
+    this.sweepTimer.unref();
+  }
+
+  set(key: string, value: string, ttlMs: number): Promise<void> {
+    return this.run('set', () => {
+      assertTtlMs(ttlMs);
+      this.statements.upsert.run(this.fullKey(key), value, this.now() + ttlMs);
+    });
+  }
+
+  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+    return this.run('setIfAbsent', () => {
+      assertTtlMs(ttlMs);
+      const now = this.now();
+      return this.statements.insertIfAbsent.run(this.fullKey(key), value, now + ttlMs, now).changes === 1;
+    });
+  }
+
+  get(key: string): Promise<string | null> {
+    return this.run('get', () => this.statements.get.get(this.fullKey(key), this.now())?.value ?? null);
+  }
+
+  exists(key: string): Promise<boolean> {
+    return this.run('exists', () => this.statements.expiry.get(this.fullKey(key), this.now()) !== undefined);
+  }
+
+  getAndDelete(key: string): Promise<string | null> {
+    return this.run('getAndDelete', () => this.getAndDeleteTx(this.fullKey(key)));
+  }
+
+  delete(key: string): Promise<boolean> {
+    return this.run('delete', () => {
+      const row = this.statements.deleteKey.get(this.fullKey(key));
+      return row !== undefined && row.expires_at > this.now();
+    });
+  }
+
+  increment(key: string, ttlMs: number): Promise<{ count: number; ttlMs: number }> {
+    return this.run('increment', () => {
+      assertTtlMs(ttlMs);
+      return this.incrementTx(this.fullKey(key), ttlMs);
+    });
+  }
+
+  ttlMs(key: string): Promise<number | null> {
+    return this.run('ttlMs', () => {
+      const now = this.now();
+      const row = this.statements.expiry.get(this.fullKey(key), now);
+      return row === undefined ? null : row.expires_at - now;
+    });
+  }
+
+  keysWithPrefix(prefix: string): Promise<string[]> {
+    return this.run('keysWithPrefix', () => {
+      const from = this.fullKey(prefix);
+      const to = prefixUpperBound(from);
+      const now = this.now();
+      const rows = to === null ? this.statements.keysFrom.all(from, now) : this.statements.keysInRange.all(from, to, now);
+      return rows.map((row) => row.key.slice(this.keyPrefix.length));
+    });
+  }
+
+  deleteWithPrefix(prefix: string): Promise<number> {
+    return this.run('deleteWithPrefix', () => {
+      const from = this.fullKey(prefix);
+      // With no prefix at all this would empty the whole table.
+      if (from === '') throw new RangeError('deleteWithPrefix needs a non-empty prefix');
+      const to = prefixUpperBound(from);
+      const rows = to === null ? this.statements.deleteFrom.all(from) : this.statements.deleteRange.all(from, to);
+      const now = this.now();
+      // Expired rows go too, but only live ones count, as in Redis.
+      return rows.filter((row) => row.expires_at > now).length;
+    });
+  }
+
+  ping(): Promise<void> {
+    return this.run('ping', () => {
+      this.statements.ping.get();
+    });
+  }
+
+  /**
+   * Deletes expired rows (of every prefix) now, in short batches. The timer
+   * calls this; exposed so tests and maintenance tasks need not wait for it.
+   * Returns how many rows were deleted.
+   */
+  sweepExpired(): number {
+    const now = this.now();
+    let total = 0;
+    for (;;) {
+      const { changes } = this.statements.sweep.run(now, SWEEP_BATCH);
+      total += changes;
+      if (changes < SWEEP_BATCH) return total;
+    }
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    clearInterval(this.sweepTimer);
+    return this.run('close', () => {
+      this.db.close();
+    });
+  }
+
+  private fullKey(key: string): string {
+    return this.keyPrefix + key;
+  }
+
+  /** Runs a synchronous SQLite call as a promise; caller bugs stay RangeErrors, everything else means unavailable. */
+  private run<T>(operation: string, body: () => T): Promise<T> {
+    try {
+      if (this.closed && operation !== 'close') throw new Error('The store is closed');
+      return Promise.resolve(body());
+    } catch (error) {
+      if (error instanceof RangeError) return Promise.reject(error);
+      return Promise.reject(
+        new StoreUnavailableError(`SQLite key-value store unavailable (${operation}): ${errorMessage(error)}`, { cause: error }),
+      );
+    }
+  }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

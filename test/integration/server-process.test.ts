@@ -1,0 +1,145 @@
+import { mkdtempSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EXIT_CONFIGURATION_ERROR } from '../../src/config/index.js';
+import { freePort, runTypeScript, startTypeScriptProcess, waitForHttp, type RunningProcess } from '../helpers/process.js';
+
+const running: RunningProcess[] = [];
+
+afterEach(() => {
+  for (const process of running.splice(0)) process.child.kill('SIGKILL');
+});
+
+function tempDataDir(): string {
+  return mkdtempSync(path.join(os.tmpdir(), 'autocognitix-process-'));
+}
+
+describe('the server process', () => {
+  it('starts with no configuration at all on the embedded default, and keeps its generated key private', async () => {
+    const dataDir = tempDataDir();
+    const port = await freePort();
+    const server = startTypeScriptProcess('src/main.ts', [], { PORT: String(port), DATA_DIR: dataDir });
+    running.push(server);
+
+    const response = await waitForHttp(`http://127.0.0.1:${port}/health`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok', checks: { database: 'ok', store: 'ok' } });
+
+    const keyFile = path.join(dataDir, 'jwt-secret.key');
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    expect(statSync(path.join(dataDir, 'autocognitix.sqlite')).isFile()).toBe(true);
+    const output = server.output();
+    expect(output).toMatch(/JWT_SECRET_KEY is not set/);
+    expect(output).toMatch(/"database":"sqlite","store":"sqlite"/);
+
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+  });
+
+  it('finishes in-flight requests on SIGTERM and exits 0', async () => {
+    const port = await freePort();
+    const server = startTypeScriptProcess('src/main.ts', [], { PORT: String(port), DATA_DIR: tempDataDir(), DATABASE_URL: process.env.DATABASE_URL, REDIS_URL: process.env.REDIS_URL });
+    running.push(server);
+    await waitForHttp(`http://127.0.0.1:${port}/health`);
+
+    // Eight clients loop until the server stops accepting; SIGTERM lands while requests are in flight.
+    // Requests sent before the signal must all complete; later ones may be turned away (refused or reset
+    // before a response, as a closed listener does), but none may get an error response.
+    let signalledAt = Number.POSITIVE_INFINITY;
+    const beforeSignal: string[] = [];
+    const afterSignal: string[] = [];
+    const client = async (): Promise<void> => {
+      for (;;) {
+        const startedAt = performance.now();
+        let outcome: string;
+        try {
+          const response = await fetch(`http://127.0.0.1:${port}/api/v1/health`);
+          await response.arrayBuffer();
+          outcome = String(response.status);
+        } catch (error) {
+          outcome = (error as { cause?: { code?: string } }).cause?.code ?? 'unknown';
+        }
+        (startedAt < signalledAt ? beforeSignal : afterSignal).push(outcome);
+        if (outcome === 'ECONNREFUSED') return;
+      }
+    };
+    const clients = Array.from({ length: 8 }, client);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    signalledAt = performance.now();
+    server.child.kill('SIGTERM');
+    await Promise.all(clients);
+    expect(await server.exited).toBe(0);
+
+    expect(beforeSignal.length).toBeGreaterThan(8);
+    expect(beforeSignal.filter((outcome) => outcome !== '200')).toEqual([]);
+    expect(afterSignal.filter((outcome) => !['200', 'ECONNREFUSED', 'ECONNRESET'].includes(outcome))).toEqual([]);
+    expect(afterSignal.filter((outcome) => outcome === '200').length).toBeGreaterThan(0);
+    expect(server.output()).toContain('shutdown complete');
+  });
+
+  it('exits 78 naming every bad variable and never printing a value', async () => {
+    const canary = 'CANARY-7c1f0e9a-do-not-print';
+    const result = await runTypeScript('src/main.ts', [], {
+      NODE_ENV: 'production',
+      DATA_DIR: tempDataDir(),
+      JWT_SECRET_KEY: canary.slice(0, 20),
+      COOKIE_SECURE: 'false',
+      PORT: canary,
+      DATABASE_URL: `mysql://root:${canary}@db/app`,
+    });
+    expect(result.code).toBe(EXIT_CONFIGURATION_ERROR);
+    for (const variable of ['JWT_SECRET_KEY', 'COOKIE_SECURE', 'PORT', 'DATABASE_URL']) expect(result.output).toContain(`- ${variable}:`);
+    expect(result.output).not.toContain(canary);
+    expect(result.output).not.toContain('CANARY');
+  });
+});
+
+describe('the autocognitix CLI', () => {
+  it('config check prints the effective configuration with secrets and URL passwords masked', async () => {
+    const secret = `CANARY-${'k'.repeat(8)}-${Date.now().toString(36)}-0123456789abcdef`;
+    const result = await runTypeScript('src/cli/main.ts', ['config', 'check'], {
+      DATA_DIR: tempDataDir(),
+      JWT_SECRET_KEY: secret,
+      DATABASE_URL: 'postgres://app:CANARYdbpass@127.0.0.1:1/app',
+      REDIS_URL: 'redis://:CANARYredispass@127.0.0.1:1',
+    });
+    expect(result.code).toBe(0);
+    expect(result.output).toMatch(/JWT_SECRET_KEY\s+\*{8} \(from the environment\)/);
+    expect(result.output).toContain('postgres://app:********@127.0.0.1:1/app');
+    expect(result.output).toContain('redis://:********@127.0.0.1:1');
+    expect(result.output).toContain('configuration ok');
+    expect(result.output).not.toContain('CANARY');
+  });
+
+  it('config check exits 78 on a bad environment, naming the variable', async () => {
+    const result = await runTypeScript('src/cli/main.ts', ['config', 'check'], { DATA_DIR: tempDataDir(), ACCESS_TOKEN_EXPIRE_MINUTES: 'CANARY' });
+    expect(result.code).toBe(EXIT_CONFIGURATION_ERROR);
+    expect(result.output).toContain('- ACCESS_TOKEN_EXPIRE_MINUTES: expected an integer number of minutes');
+    expect(result.output).not.toContain('CANARY');
+  });
+
+  it('migrate applies migrations once and reports up to date after', async () => {
+    const dataDir = tempDataDir();
+    const first = await runTypeScript('src/cli/main.ts', ['migrate'], { DATA_DIR: dataDir });
+    expect(first.code).toBe(0);
+    expect(first.output).toMatch(/applied 0001-users/);
+    const second = await runTypeScript('src/cli/main.ts', ['migrate'], { DATA_DIR: dataDir });
+    expect(second.code).toBe(0);
+    expect(second.output).toMatch(/database is up to date/);
+  });
+
+  it('migrate against an unreachable database fails with exit 1 and no credential in the output', async () => {
+    const port = await freePort();
+    const result = await runTypeScript('src/cli/main.ts', ['migrate'], { DATA_DIR: tempDataDir(), DATABASE_URL: `postgres://app:CANARYpw@127.0.0.1:${port}/app` });
+    expect(result.code).toBe(1);
+    expect(result.output).toContain('the database is unavailable');
+    expect(result.output).not.toContain('CANARY');
+  });
+
+  it('a usage mistake exits 2', async () => {
+    const result = await runTypeScript('src/cli/main.ts', ['no-such-command'], { DATA_DIR: tempDataDir() });
+    expect(result.code).toBe(2);
+    expect(result.output).toMatch(/unknown command/);
+  });
+});
