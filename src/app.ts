@@ -3,11 +3,18 @@ import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
-import type { Config } from './config/index.js';
+import { readTlsCredentials, type Config } from './config/index.js';
 import type { Database } from './db/index.js';
 import { drain } from './http/drain.js';
 import { errorHandler } from './http/error-handler.js';
+import { authRoutes } from './http/auth.js';
+import { cors } from './http/cors.js';
 import { healthRoutes } from './http/health.js';
+import { httpsRedirect } from './http/https-redirect.js';
+import { openApi } from './http/openapi.js';
+import { answerFrameworkError, buildSecurityHeaders, securityHeaders } from './security/headers.js';
+import { CsrfProtection, csrf } from './security/csrf.js';
+import { authentication, createSecurity } from './security/index.js';
 import type { KeyValueStore } from './stores/key-value-store.js';
 
 /** What the app runs on; created by main.ts (or a test) and closed by its creator. */
@@ -22,13 +29,19 @@ const BODY_LIMIT_BYTES = 64 * 1024;
 
 /** Builds the Fastify app: the plugin order and nothing else. Does not listen. */
 export async function buildApp(config: Config, dependencies: AppDependencies): Promise<FastifyInstance> {
+  // Computed once; every response gets these same frozen objects.
+  const headers = buildSecurityHeaders({ xXssProtection: config.xXssProtection });
   const app = Fastify({
+    https: config.tls === undefined ? null : readTlsCredentials(config.tls),
+    trustProxy: typeof config.trustProxy === 'boolean' ? config.trustProxy : [...config.trustProxy],
+    frameworkErrors: answerFrameworkError(headers),
     loggerInstance: dependencies.logger,
     genReqId: () => randomUUID(),
     bodyLimit: BODY_LIMIT_BYTES,
     requestTimeout: 30_000,
     connectionTimeout: 60_000,
-    return503OnClosing: true,
+    // A request that reached us while closing is still served: the stores stay open until close completes.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
   });
@@ -38,8 +51,19 @@ export async function buildApp(config: Config, dependencies: AppDependencies): P
 
   await app.register(drain);
   await app.register(errorHandler);
+  // First onRequest hook: every later hook, handler and error reply already carries the headers.
+  await app.register(securityHeaders, { headers });
+  await app.register(httpsRedirect, { enabled: config.isProduction && config.trustProxy !== false });
+  await app.register(cors, { origins: config.corsOrigins });
+  // Before any route, so the OpenAPI document sees them all.
+  await app.register(openApi, { secureCookies: config.cookieSecure });
   await app.register(fastifyCookie);
+  const security = createSecurity(config, { database: dependencies.database, store: dependencies.store, clock });
+  await app.register(authentication, { codec: security.codec, revocation: security.revocation, secureCookies: security.secureCookies });
+  const csrfProtection = new CsrfProtection({ store: dependencies.store, codec: security.codec, secureCookies: security.secureCookies, allowedOrigins: config.corsOrigins });
+  await app.register(csrf, { protection: csrfProtection });
   await app.register(healthRoutes, { database: dependencies.database, store: dependencies.store });
+  await app.register(authRoutes, { prefix: '/api/v1/auth', security });
 
   return app;
 }

@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   const app: FastifyInstance = await buildApp(config, { database: runtime.database, store: runtime.store, logger });
   installShutdown(app, runtime);
   await app.listen({ host: config.host, port: config.port });
-  logger.info({ database: runtime.database.engine, store: runtime.store.kind, environment: config.nodeEnv }, 'AutoCognitix API ready');
+  logger.info({ database: runtime.database.engine, store: runtime.store.kind, environment: config.nodeEnv, protocol: config.tls === undefined ? 'http' : 'https' }, 'AutoCognitix API ready');
 }
 
 function installShutdown(app: FastifyInstance, runtime: Runtime): void {

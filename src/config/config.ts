@@ -2,6 +2,13 @@ import type { Environment } from './schema.js';
 
 export type NodeEnvironment = Environment['NODE_ENV'];
 export type LogLevel = Environment['LOG_LEVEL'];
+export type XssProtection = Environment['X_XSS_PROTECTION'];
+
+/** The certificate and key the server speaks HTTPS with (absolute paths; read when the server is built). */
+export interface TlsFiles {
+  readonly certFile: string;
+  readonly keyFile: string;
+}
 
 /** The validated, frozen configuration every process (server, CLI, tests) runs on. */
 export interface Config {
@@ -24,6 +31,12 @@ export interface Config {
   readonly refreshTokenExpireDays: number;
   readonly corsOrigins: readonly string[];
   readonly cookieSecure: boolean;
+  /** Set: the server speaks HTTPS with these files. Unset: plain HTTP (behind a TLS-terminating proxy). */
+  readonly tls: TlsFiles | undefined;
+  /** Which peers may set X-Forwarded-For/-Proto/-Host: none (false), any (true), or these addresses and CIDR ranges. */
+  readonly trustProxy: boolean | readonly string[];
+  /** The X-XSS-Protection header value. */
+  readonly xXssProtection: XssProtection;
 }
 
 /** The SQLite file used for relational data and, without Redis, for the key-value store. */

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import Value from 'typebox/value';
 import type { Config } from './config.js';
 import { ConfigurationError, type ConfigurationProblem } from './errors.js';
 import { environmentSchema, type Environment, type EnvironmentVariableName } from './schema.js';
+import { checkTlsFiles } from './tls.js';
 
 export interface LoadedConfig {
   readonly config: Config;
@@ -45,11 +47,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   const corsOrigins = problems.some((problem) => problem.variable === 'CORS_ORIGINS') ? [] : parseOrigins(environment.CORS_ORIGINS, problems);
   const isProduction = environment.NODE_ENV === 'production';
   const cookieSecure = environment.COOKIE_SECURE ?? isProduction;
+  const trustProxy = parseTrustProxy(environment.TRUST_PROXY, problems);
+  const cwd = options.cwd ?? process.cwd();
+  const tlsCheck = checkTlsFiles(environment.TLS_CERT_FILE, environment.TLS_KEY_FILE, cwd);
+  problems.push(...tlsCheck.problems);
   if (isProduction) problems.push(...productionProblems(environment, cookieSecure, problems));
   if (problems.length > 0 || !Value.Check(environmentSchema, candidate)) throw new ConfigurationError(problems);
 
-  const warnings: string[] = [];
-  const dataDir = path.resolve(options.cwd ?? process.cwd(), environment.DATA_DIR);
+  const warnings: string[] = [...tlsCheck.warnings];
+  const dataDir = path.resolve(cwd, environment.DATA_DIR);
   let jwtSecretKey = environment.JWT_SECRET_KEY;
   let jwtSecretSource: Config['jwtSecretSource'] = 'environment';
   if (jwtSecretKey === undefined) {
@@ -75,6 +81,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     refreshTokenExpireDays: environment.REFRESH_TOKEN_EXPIRE_DAYS,
     corsOrigins: Object.freeze(corsOrigins),
     cookieSecure,
+    tls: tlsCheck.tls,
+    trustProxy,
+    xXssProtection: environment.X_XSS_PROTECTION,
   });
   return { config, warnings: Object.freeze(warnings) };
 }
@@ -126,6 +135,30 @@ function parseOrigins(list: string, problems: ConfigurationProblem[]): string[] 
   });
   if (!valid) problems.push({ variable: 'CORS_ORIGINS', expected: expectationOf('CORS_ORIGINS') });
   return origins;
+}
+
+/** `true`, `false`, or a list of IP addresses and CIDR ranges (what Fastify's `trustProxy` accepts, kept simple). */
+function parseTrustProxy(value: string, problems: ConfigurationProblem[]): boolean | readonly string[] {
+  const lowered = value.toLowerCase();
+  if (lowered === 'true') return true;
+  if (lowered === 'false') return false;
+  const entries = value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  if (entries.length === 0 || !entries.every(isAddressOrRange)) {
+    problems.push({ variable: 'TRUST_PROXY', expected: expectationOf('TRUST_PROXY') });
+    return false;
+  }
+  return Object.freeze(entries);
+}
+
+function isAddressOrRange(entry: string): boolean {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
 function productionProblems(environment: Environment, cookieSecure: boolean, known: readonly ConfigurationProblem[]): ConfigurationProblem[] {

@@ -46,6 +46,20 @@ export const environmentSchema = Type.Object({
     description: 'a comma-separated list of origins such as https://app.example.com (scheme://host[:port], no path, no *)',
   }),
   COOKIE_SECURE: Type.Optional(Type.Boolean({ description: 'true or false (defaults to true in production)' })),
+  TLS_CERT_FILE: Type.Optional(
+    Type.String({ minLength: 1, description: 'the path of a readable PEM certificate (chain) file, set together with TLS_KEY_FILE' }),
+  ),
+  TLS_KEY_FILE: Type.Optional(
+    Type.String({ minLength: 1, description: 'the path of a readable PEM private key file matching TLS_CERT_FILE, set together with it' }),
+  ),
+  TRUST_PROXY: Type.String({
+    default: 'false',
+    description: 'true, false, or a comma-separated list of proxy IP addresses or CIDR ranges such as 10.0.0.0/8',
+  }),
+  X_XSS_PROTECTION: Type.Union([Type.Literal('1; mode=block'), Type.Literal('0')], {
+    default: '1; mode=block',
+    description: '"1; mode=block" (the default) or "0"',
+  }),
 });
 
 export type Environment = Static<typeof environmentSchema>;

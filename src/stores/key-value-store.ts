@@ -25,6 +25,14 @@ export interface KeyValueStore {
   /** Whether a live value exists. */
   exists(key: string): Promise<boolean>;
 
+  /**
+   * Atomically replaces the value of `key` with `value` (and a fresh TTL) only
+   * if its live value is `expected` — or, with `expected` null, only if it is
+   * absent. Returns true when it wrote. The building block for lock-free
+   * read-modify-write of one key (refresh-token rotation).
+   */
+  compareAndSet(key: string, expected: string | null, value: string, ttlMs: number): Promise<boolean>;
+
   /** Atomically reads and removes `key`. Null when it was absent. */
   getAndDelete(key: string): Promise<string | null>;
 

@@ -40,6 +40,21 @@ end
 return {count, ttl}
 `;
 
+/**
+ * SET only when the current value is ARGV[2] (ARGV[1] = '1') or the key is
+ * absent (ARGV[1] = '0'). One key, so Cluster safe.
+ */
+const COMPARE_AND_SET_SCRIPT = `
+local current = redis.call('GET', KEYS[1])
+if ARGV[1] == '0' then
+  if current ~= false then return 0 end
+elseif current ~= ARGV[2] then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
+return 1
+`;
+
 /** TTLs are whole, positive milliseconds; anything else is a caller bug, not an outage. */
 function assertTtlMs(ttlMs: number): void {
   if (!Number.isSafeInteger(ttlMs) || ttlMs <= 0) throw new RangeError('ttlMs must be a positive integer');
@@ -48,6 +63,7 @@ function assertTtlMs(ttlMs: number): void {
 /** The client with the command that {@link INCREMENT_SCRIPT} is registered as. */
 interface ScriptedRedis extends Redis {
   kvIncrement(key: string, ttlMs: number): Promise<[number, number]>;
+  kvCompareAndSet(key: string, expectsValue: '0' | '1', expected: string, value: string, ttlMs: number): Promise<number>;
 }
 
 /**
@@ -142,6 +158,7 @@ export class RedisKeyValueStore implements KeyValueStore {
       keyPrefix: '',
     }) as ScriptedRedis;
     client.defineCommand('kvIncrement', { numberOfKeys: 1, lua: INCREMENT_SCRIPT });
+    client.defineCommand('kvCompareAndSet', { numberOfKeys: 1, lua: COMPARE_AND_SET_SCRIPT });
     // Without a listener ioredis prints every connection error; with one we decide what is reported.
     client.on('error', (error: unknown) => {
       try {
@@ -170,6 +187,12 @@ export class RedisKeyValueStore implements KeyValueStore {
 
   async exists(key: string): Promise<boolean> {
     return (await this.run('exists', (c) => c.exists(this.fullKey(key)))) === 1;
+  }
+
+  async compareAndSet(key: string, expected: string | null, value: string, ttlMs: number): Promise<boolean> {
+    assertTtlMs(ttlMs);
+    const written = await this.run('compareAndSet', (c) => c.kvCompareAndSet(this.fullKey(key), expected === null ? '0' : '1', expected ?? '', value, ttlMs));
+    return written === 1;
   }
 
   getAndDelete(key: string): Promise<string | null> {

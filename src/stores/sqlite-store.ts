@@ -114,6 +114,7 @@ export class SqliteKeyValueStore implements KeyValueStore {
   private readonly statements: ReturnType<typeof prepareStatements>;
   private readonly incrementTx: (key: string, ttlMs: number) => { count: number; ttlMs: number };
   private readonly getAndDeleteTx: (key: string) => string | null;
+  private readonly compareAndSetTx: (key: string, expected: string | null, value: string, ttlMs: number) => boolean;
   private closed = false;
 
   /** @throws StoreUnavailableError when the file cannot be opened or the table cannot be created. */
@@ -158,6 +159,15 @@ export class SqliteKeyValueStore implements KeyValueStore {
     });
     this.getAndDeleteTx = (key) => getAndDelete.immediate(key);
 
+    const compareAndSet = db.transaction((key: string, expected: string | null, value: string, ttlMs: number) => {
+      const now = this.now();
+      const current = this.statements.get.get(key, now)?.value ?? null;
+      if (current !== expected) return false;
+      this.statements.upsert.run(key, value, now + ttlMs);
+      return true;
+    });
+    this.compareAndSetTx = (key, expected, value, ttlMs) => compareAndSet.immediate(key, expected, value, ttlMs);
+
     this.sweepTimer = setInterval(() => {
       try {
         this.sweepExpired();
@@ -193,6 +203,13 @@ export class SqliteKeyValueStore implements KeyValueStore {
 
   getAndDelete(key: string): Promise<string | null> {
     return this.run('getAndDelete', () => this.getAndDeleteTx(this.fullKey(key)));
+  }
+
+  compareAndSet(key: string, expected: string | null, value: string, ttlMs: number): Promise<boolean> {
+    return this.run('compareAndSet', () => {
+      assertTtlMs(ttlMs);
+      return this.compareAndSetTx(this.fullKey(key), expected, value, ttlMs);
+    });
   }
 
   delete(key: string): Promise<boolean> {

@@ -2,6 +2,7 @@ import Type from 'typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CATALOG } from '../../src/http/errors.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { request } from '../helpers/auth-client.js';
 
 describe('HTTP basics: health and the JSON error shape', () => {
   let testApp: TestApp;
@@ -36,7 +37,7 @@ describe('HTTP basics: health and the JSON error shape', () => {
   });
 
   it('answers a schema violation with 422 naming each field but not its value', async () => {
-    const response = await testApp.app.inject({ method: 'POST', url: '/test/echo', payload: { email: 'not-an-email-CANARY', age: -4 } });
+    const response = await request(testApp.app, { method: 'POST', url: '/test/echo', payload: { email: 'not-an-email-CANARY', age: -4 } });
     expect(response.statusCode).toBe(422);
     const body = response.json<{ error: { code: string; details: { field: string }[] } }>();
     expect(body.error.code).toBe('validation_failed');
@@ -45,25 +46,25 @@ describe('HTTP basics: health and the JSON error shape', () => {
   });
 
   it('names a missing required field', async () => {
-    const response = await testApp.app.inject({ method: 'POST', url: '/test/echo', payload: { age: 3 } });
+    const response = await request(testApp.app, { method: 'POST', url: '/test/echo', payload: { age: 3 } });
     expect(response.statusCode).toBe(422);
     expect(response.json<{ error: { details: { field: string }[] } }>().error.details).toEqual([expect.objectContaining({ field: 'email' })]);
   });
 
   it('answers malformed JSON with 400 invalid_body', async () => {
-    const response = await testApp.app.inject({ method: 'POST', url: '/test/echo', headers: { 'content-type': 'application/json' }, payload: '{"email":' });
+    const response = await request(testApp.app, { method: 'POST', url: '/test/echo', headers: { 'content-type': 'application/json' }, payload: '{"email":' });
     expect(response.statusCode).toBe(400);
     expect(response.json<{ error: { code: string } }>().error.code).toBe('invalid_body');
   });
 
   it('answers an unsupported content type with 415', async () => {
-    const response = await testApp.app.inject({ method: 'POST', url: '/test/echo', headers: { 'content-type': 'application/xml' }, payload: '<a/>' });
+    const response = await request(testApp.app, { method: 'POST', url: '/test/echo', headers: { 'content-type': 'application/xml' }, payload: '<a/>' });
     expect(response.statusCode).toBe(415);
     expect(response.json<{ error: { code: string } }>().error.code).toBe('unsupported_media_type');
   });
 
   it('answers an oversized body with 413', async () => {
-    const response = await testApp.app.inject({ method: 'POST', url: '/test/echo', payload: { email: 'a@b.co', age: 1, pad: 'x'.repeat(70_000) } });
+    const response = await request(testApp.app, { method: 'POST', url: '/test/echo', payload: { email: 'a@b.co', age: 1, pad: 'x'.repeat(70_000) } });
     expect(response.statusCode).toBe(413);
     expect(response.json<{ error: { code: string } }>().error.code).toBe('payload_too_large');
   });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scrubSecrets } from '../../src/observability/index.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { request } from '../helpers/auth-client.js';
 
 const canary = (label: string): string => `CANARY${label}${randomBytes(8).toString('hex')}`;
 
@@ -30,7 +31,7 @@ describe('logs never carry credentials', () => {
     const password = canary('password');
     const cookie = canary('cookie');
     const refresh = canary('refresh');
-    const response = await testApp.app.inject({
+    const response = await request(testApp.app, {
       method: 'POST',
       url: '/test/careless',
       headers: { authorization: `Bearer ${bearer}`, cookie: `access_token=${cookie}` },

@@ -181,6 +181,37 @@ describe.each(backends)('KeyValueStore contract: $name', ({ name, create }) => {
     expect(results.filter((r) => r === null)).toHaveLength(19);
   });
 
+  it('compareAndSet writes only over the expected value, or over nothing when expecting null', async () => {
+    const key = freshKey('cas');
+    expect(await store.compareAndSet(key, 'v0', 'v1', 10_000)).toBe(false);
+    expect(await store.get(key)).toBeNull();
+    expect(await store.compareAndSet(key, null, 'v1', 10_000)).toBe(true);
+    expect(await store.compareAndSet(key, null, 'other', 10_000)).toBe(false);
+    expect(await store.compareAndSet(key, 'wrong', 'other', 10_000)).toBe(false);
+    expect(await store.get(key)).toBe('v1');
+    expect(await store.compareAndSet(key, 'v1', 'v2', 20_000)).toBe(true);
+    expect(await store.get(key)).toBe('v2');
+    const ttl = await store.ttlMs(key);
+    expect(ttl).toBeGreaterThan(15_000);
+    expect(ttl).toBeLessThanOrEqual(20_000);
+  });
+
+  it('compareAndSet treats an empty string as a value, not as absent', async () => {
+    const key = freshKey('cas-empty');
+    await store.set(key, '', 10_000);
+    expect(await store.compareAndSet(key, null, 'x', 10_000)).toBe(false);
+    expect(await store.compareAndSet(key, '', 'x', 10_000)).toBe(true);
+    expect(await store.get(key)).toBe('x');
+  });
+
+  it('compareAndSet is atomic: of 20 concurrent swaps from one value exactly one wins', async () => {
+    const key = freshKey('cas-race');
+    await store.set(key, 'start', 10_000);
+    const results = await Promise.all(Array.from({ length: 20 }, (_, index) => store.compareAndSet(key, 'start', `winner-${index}`, 10_000)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await store.get(key)).toBe(`winner-${results.indexOf(true)}`);
+  });
+
   it('rejects TTLs that are not positive integers with a RangeError', async () => {
     const key = freshKey('bad-ttl');
     for (const ttl of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {

@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Selectable } from 'kysely';
+import type { DatabaseSchema, UsersTable } from '../schema.js';
+import { toBoolean, toIsoTimestamp } from '../schema.js';
+
+/** A user as the rest of the code sees it; the hash only travels where passwords are checked. */
+export interface User {
+  readonly id: string;
+  readonly email: string;
+  readonly fullName: string | null;
+  readonly role: 'user' | 'admin';
+  readonly isActive: boolean;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface UserWithPasswordHash extends User {
+  readonly passwordHash: string;
+}
+
+/** The email was taken (also raised when a concurrent registration wins the race). */
+export class EmailTakenError extends Error {
+  constructor() {
+    super('email taken');
+    this.name = 'EmailTakenError';
+  }
+}
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+function toUser(row: Selectable<UsersTable>): UserWithPasswordHash {
+  return {
+    id: row.id,
+    email: row.email,
+    fullName: row.full_name,
+    role: row.role,
+    isActive: toBoolean(row.is_active),
+    createdAt: toIsoTimestamp(row.created_at),
+    updatedAt: toIsoTimestamp(row.updated_at),
+    passwordHash: row.password_hash,
+  };
+}
+
+/** Strips the password hash. */
+export function publicUser(user: UserWithPasswordHash): User {
+  const { passwordHash: _passwordHash, ...rest } = user;
+  return rest;
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  if (!(error instanceof Error) || !('code' in error)) return false;
+  return error.code === '23505' || error.code === 'SQLITE_CONSTRAINT_UNIQUE' || error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+export class UsersRepository {
+  constructor(private readonly db: Kysely<DatabaseSchema>) {}
+
+  async findByEmail(email: string): Promise<UserWithPasswordHash | undefined> {
+    const row = await this.db.selectFrom('users').selectAll().where('email', '=', normalizeEmail(email)).executeTakeFirst();
+    return row === undefined ? undefined : toUser(row);
+  }
+
+  async findById(id: string): Promise<UserWithPasswordHash | undefined> {
+    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    return row === undefined ? undefined : toUser(row);
+  }
+
+  /** @throws EmailTakenError */
+  async create(input: { email: string; passwordHash: string; fullName: string | null; role?: 'user' | 'admin' }): Promise<UserWithPasswordHash> {
+    const now = new Date().toISOString();
+    const row = {
+      id: randomUUID(),
+      email: normalizeEmail(input.email),
+      password_hash: input.passwordHash,
+      full_name: input.fullName,
+      role: input.role ?? 'user',
+      is_active: true,
+      created_at: now,
+      updated_at: now,
+    } as const;
+    try {
+      await this.db.insertInto('users').values(row).execute();
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new EmailTakenError();
+      throw error;
+    }
+    return toUser({ ...row, is_active: true });
+  }
+
+  async updateProfile(id: string, changes: { fullName?: string | null; email?: string }): Promise<UserWithPasswordHash | undefined> {
+    const values: { updated_at: string; full_name?: string | null; email?: string } = { updated_at: new Date().toISOString() };
+    if (changes.fullName !== undefined) values.full_name = changes.fullName;
+    if (changes.email !== undefined) values.email = normalizeEmail(changes.email);
+    try {
+      await this.db.updateTable('users').set(values).where('id', '=', id).execute();
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new EmailTakenError();
+      throw error;
+    }
+    return this.findById(id);
+  }
+
+  async updatePasswordHash(id: string, passwordHash: string): Promise<void> {
+    await this.db.updateTable('users').set({ password_hash: passwordHash, updated_at: new Date().toISOString() }).where('id', '=', id).execute();
+  }
+
+  async setActive(id: string, isActive: boolean): Promise<void> {
+    await this.db.updateTable('users').set({ is_active: isActive, updated_at: new Date().toISOString() }).where('id', '=', id).execute();
+  }
+}

@@ -1,0 +1,33 @@
+import type { FastifyReply } from 'fastify';
+import type { IssuedTokens } from './sessions.js';
+
+/** Where the refresh cookie is sent: only the auth endpoints ever see it. */
+export const REFRESH_COOKIE_PATH = '/api/v1/auth';
+
+export interface SessionCookieNames {
+  readonly access: string;
+  readonly refresh: string;
+}
+
+/**
+ * With secure cookies the names carry the browser-enforced prefixes:
+ * `__Host-` (Secure, Path=/, no Domain) for the access token and `__Secure-`
+ * for the refresh token, whose path is narrower than `/`.
+ */
+export function sessionCookieNames(secure: boolean): SessionCookieNames {
+  return secure ? { access: '__Host-access_token', refresh: '__Secure-refresh_token' } : { access: 'access_token', refresh: 'refresh_token' };
+}
+
+export function setSessionCookies(reply: FastifyReply, secure: boolean, tokens: IssuedTokens): void {
+  const names = sessionCookieNames(secure);
+  const common = { httpOnly: true, secure, sameSite: 'strict' } as const;
+  reply.setCookie(names.access, tokens.accessToken, { ...common, path: '/', maxAge: tokens.expiresIn });
+  reply.setCookie(names.refresh, tokens.refreshToken, { ...common, path: REFRESH_COOKIE_PATH, maxAge: tokens.refreshExpiresIn });
+}
+
+export function clearSessionCookies(reply: FastifyReply, secure: boolean): void {
+  const names = sessionCookieNames(secure);
+  const common = { httpOnly: true, secure, sameSite: 'strict' } as const;
+  reply.clearCookie(names.access, { ...common, path: '/' });
+  reply.clearCookie(names.refresh, { ...common, path: REFRESH_COOKIE_PATH });
+}

@@ -1,0 +1,204 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fastifyPlugin from 'fastify-plugin';
+import { HttpError } from '../http/errors.js';
+import { securityMetrics } from '../observability/metrics.js';
+import type { KeyValueStore } from '../stores/key-value-store.js';
+import { REFRESH_COOKIE_PATH, sessionCookieNames, type SessionCookieNames } from './cookies.js';
+import type { TokenCodec, TokenType } from './tokens.js';
+
+/** Seed SEC-003: a CSRF token lives one hour. */
+export const CSRF_TOKEN_TTL_MS = 3_600_000;
+export const CSRF_HEADER = 'x-csrf-token';
+export const DEFAULT_SAFE_METHODS: readonly string[] = ['GET', 'HEAD', 'OPTIONS'];
+/** Exact paths, and prefixes ending in `/`, that need no CSRF token (ops endpoints and the docs). */
+export const DEFAULT_EXCLUDE_PATHS: readonly string[] = ['/health', '/api/v1/health', '/metrics', '/api/v1/docs', '/api/v1/docs/', '/api/v1/openapi.json'];
+
+/** The seed's key: only the token's hash is stored, so a store dump reveals no usable token. */
+export const csrfTokenKey = (token: string): string => `csrf_token:${sha256(token)}`;
+
+export type CsrfFailure = 'csrf_missing' | 'csrf_mismatch' | 'csrf_expired' | 'csrf_origin';
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('base64url');
+}
+
+/** Equal in constant time, whatever the lengths (both sides are hashed first). */
+function constantTimeEqual(a: string, b: string): boolean {
+  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+}
+
+export interface CsrfCookieNames {
+  readonly token: string;
+  readonly anonymousSession: string;
+}
+
+export function csrfCookieNames(secure: boolean): CsrfCookieNames {
+  return secure ? { token: '__Host-csrf_token', anonymousSession: '__Host-anon_session' } : { token: 'csrf_token', anonymousSession: 'anon_session' };
+}
+
+export interface CsrfOptions {
+  readonly store: KeyValueStore;
+  readonly codec: TokenCodec;
+  readonly secureCookies: boolean;
+  /** Origins (besides our own) whose requests may change state: CORS_ORIGINS. */
+  readonly allowedOrigins: readonly string[];
+  readonly excludePaths?: readonly string[];
+  readonly safeMethods?: readonly string[];
+}
+
+/**
+ * Double-submit CSRF protection (seed SEC-003) bound to the client's session,
+ * as OWASP recommends: the `X-CSRF-Token` header must equal the CSRF cookie,
+ * the token's hash must still be in the store, and it must have been issued
+ * to this session (the signed-in session, or an anonymous session cookie
+ * before sign-in). Cross-site requests are refused first, by Fetch Metadata
+ * and, for older browsers, by Origin.
+ */
+export class CsrfProtection {
+  readonly cookieNames: CsrfCookieNames;
+  private readonly sessionCookies: SessionCookieNames;
+  private readonly safeMethods: ReadonlySet<string>;
+  private readonly exactExemptions: ReadonlySet<string>;
+  private readonly prefixExemptions: readonly string[];
+  private readonly allowedOrigins: ReadonlySet<string>;
+
+  constructor(private readonly options: CsrfOptions) {
+    this.cookieNames = csrfCookieNames(options.secureCookies);
+    this.sessionCookies = sessionCookieNames(options.secureCookies);
+    this.safeMethods = new Set((options.safeMethods ?? DEFAULT_SAFE_METHODS).map((method) => method.toUpperCase()));
+    const exclusions = options.excludePaths ?? DEFAULT_EXCLUDE_PATHS;
+    this.exactExemptions = new Set(exclusions.filter((path) => !path.endsWith('/')));
+    this.prefixExemptions = exclusions.filter((path) => path.endsWith('/'));
+    this.allowedOrigins = new Set(options.allowedOrigins);
+  }
+
+  /** Whether this request must carry a valid CSRF token. */
+  isProtected(method: string, path: string): boolean {
+    if (this.safeMethods.has(method)) return false;
+    if (this.exactExemptions.has(path)) return false;
+    return !this.prefixExemptions.some((prefix) => path.startsWith(prefix));
+  }
+
+  /** Throws HttpError (403 csrf_*) unless the request passes every check. Store errors propagate: 503, never a pass. */
+  async validate(request: FastifyRequest): Promise<void> {
+    const started = performance.now();
+    try {
+      this.assertSameSite(request);
+      const header = request.headers[CSRF_HEADER];
+      const fromHeader = typeof header === 'string' ? header : undefined;
+      const fromCookie = request.cookies[this.cookieNames.token];
+      if (fromHeader === undefined || fromHeader === '' || fromCookie === undefined || fromCookie === '') fail('csrf_missing');
+      if (!constantTimeEqual(fromHeader, fromCookie)) fail('csrf_mismatch');
+      const boundTo = await this.options.store.get(csrfTokenKey(fromHeader));
+      if (boundTo === null) fail('csrf_expired');
+      if (!constantTimeEqual(boundTo, this.bindingOf(request).binding)) fail('csrf_mismatch');
+    } finally {
+      securityMetrics.csrfValidationLatency.observe(performance.now() - started);
+    }
+  }
+
+  /**
+   * Issues a token bound to the request's session (creating an anonymous
+   * session cookie when there is none), stores its hash for an hour and sets
+   * the cookie. The caller returns the value in the body: the cookie is HttpOnly.
+   */
+  async issue(request: FastifyRequest, reply: FastifyReply, sessionFamily?: string): Promise<string> {
+    const { binding, newAnonymousSession } =
+      sessionFamily === undefined ? this.bindingOf(request, { createAnonymous: true }) : { binding: sessionBinding(sessionFamily), newAnonymousSession: undefined };
+    const token = randomBytes(32).toString('base64url');
+    await this.options.store.set(csrfTokenKey(token), binding, CSRF_TOKEN_TTL_MS);
+    securityMetrics.csrfTokensGenerated.inc();
+    const cookie = { path: '/', httpOnly: true, sameSite: 'strict', secure: this.options.secureCookies } as const;
+    if (newAnonymousSession !== undefined) reply.setCookie(this.cookieNames.anonymousSession, newAnonymousSession, cookie);
+    reply.setCookie(this.cookieNames.token, token, { ...cookie, maxAge: CSRF_TOKEN_TTL_MS / 1000 });
+    return token;
+  }
+
+  /** Deletes the token the request carried (login and logout replace it). */
+  async revokePresented(request: FastifyRequest): Promise<void> {
+    const presented = request.cookies[this.cookieNames.token];
+    if (presented !== undefined && presented !== '') await this.options.store.delete(csrfTokenKey(presented));
+  }
+
+  /** A new anonymous session after logout, so nothing links the next visitor of this browser to the last. */
+  async rotateAfterLogout(request: FastifyRequest, reply: FastifyReply): Promise<string> {
+    await this.revokePresented(request);
+    const anonymousSession = randomBytes(32).toString('base64url');
+    reply.setCookie(this.cookieNames.anonymousSession, anonymousSession, { path: '/', httpOnly: true, sameSite: 'strict', secure: this.options.secureCookies });
+    const token = randomBytes(32).toString('base64url');
+    await this.options.store.set(csrfTokenKey(token), anonymousBinding(anonymousSession), CSRF_TOKEN_TTL_MS);
+    securityMetrics.csrfTokensGenerated.inc();
+    reply.setCookie(this.cookieNames.token, token, { path: '/', httpOnly: true, sameSite: 'strict', secure: this.options.secureCookies, maxAge: CSRF_TOKEN_TTL_MS / 1000 });
+    return token;
+  }
+
+  /** Fetch Metadata first; Origin as the fallback for browsers without it. */
+  private assertSameSite(request: FastifyRequest): void {
+    const origin = request.headers.origin;
+    const allowedOrigin = origin !== undefined && (this.allowedOrigins.has(origin) || origin === ownOrigin(request));
+    if (request.headers['sec-fetch-site'] === 'cross-site' && !allowedOrigin) fail('csrf_origin');
+    if (origin !== undefined && !allowedOrigin) fail('csrf_origin');
+  }
+
+  /**
+   * The session a request belongs to: the signed-in session (from the access
+   * token, even an expired one, or the refresh cookie), else the anonymous
+   * session cookie. Identification only; authorisation happens elsewhere.
+   */
+  private bindingOf(request: FastifyRequest, options: { createAnonymous?: boolean } = {}): { binding: string; newAnonymousSession: string | undefined } {
+    const authorization = request.headers.authorization;
+    const bearer = authorization?.match(/^Bearer[ \t]+(\S+)$/i)?.[1];
+    const family =
+      this.familyOf(bearer ?? request.cookies[this.sessionCookies.access], 'access') ??
+      (request.url.startsWith(REFRESH_COOKIE_PATH) ? this.familyOf(request.cookies[this.sessionCookies.refresh], 'refresh') : undefined);
+    if (family !== undefined) return { binding: sessionBinding(family), newAnonymousSession: undefined };
+    const anonymous = request.cookies[this.cookieNames.anonymousSession];
+    if (anonymous !== undefined && /^[A-Za-z0-9_-]{43}$/.test(anonymous)) return { binding: anonymousBinding(anonymous), newAnonymousSession: undefined };
+    if (options.createAnonymous !== true) return { binding: 'none', newAnonymousSession: undefined };
+    const created = randomBytes(32).toString('base64url');
+    return { binding: anonymousBinding(created), newAnonymousSession: created };
+  }
+
+  private familyOf(token: string | undefined, type: TokenType): string | undefined {
+    if (token === undefined || token === '') return undefined;
+    try {
+      return this.options.codec.decode(token, type, { allowExpired: true }).family;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+const sessionBinding = (family: string): string => `session:${family}`;
+const anonymousBinding = (anonymousSession: string): string => `anon:${sha256(anonymousSession)}`;
+
+function ownOrigin(request: FastifyRequest): string {
+  return `${request.protocol}://${request.host}`;
+}
+
+function fail(reason: CsrfFailure): never {
+  securityMetrics.csrfValidationsFailed.inc({ reason });
+  throw new HttpError(reason);
+}
+
+async function csrfPlugin(app: FastifyInstance, options: { protection: CsrfProtection }): Promise<void> {
+  const { protection } = options;
+  app.decorate('csrf', protection);
+  app.addHook('onRequest', async (request, reply) => {
+    // The matched route pattern, not the raw URL: `/api/v1/docs/../auth/login` must not pass as a docs path.
+    const path = request.routeOptions.url ?? request.url.split('?', 1)[0] ?? '';
+    if (!protection.isProtected(request.method, path)) return;
+    reply.header('vary', 'Origin, Sec-Fetch-Site');
+    await protection.validate(request);
+  });
+}
+
+/** Registers the CSRF check on every unsafe request of the app (not encapsulated). */
+export const csrf = fastifyPlugin(csrfPlugin, { name: 'autocognitix-csrf', fastify: '5.x', dependencies: ['@fastify/cookie'] });
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    csrf: CsrfProtection;
+  }
+}

@@ -1,0 +1,273 @@
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import type { UserWithPasswordHash, UsersRepository } from '../db/repositories/users.js';
+import { HttpError } from '../http/errors.js';
+import { securityMetrics } from '../observability/metrics.js';
+import type { KeyValueStore } from '../stores/key-value-store.js';
+import { passwordHashNeedsUpgrade, hashPassword, spendPasswordVerificationTime, verifyPassword } from './passwords.js';
+import type { Revocation } from './revocation.js';
+import { LoginThrottle, countRefresh } from './throttle.js';
+import { CLOCK_LEEWAY_SECONDS, newTokenId, type TokenClaims, type TokenCodec, type TokenSpec } from './tokens.js';
+
+/**
+ * Concurrent refreshes with one token inside this window (several tabs, a
+ * retried request) all get the same successor pair; after it, presenting a
+ * rotated token is treated as theft.
+ */
+export const REFRESH_GRACE_WINDOW_MS = 10_000;
+/** How long one rotation may hold its family's lock. */
+const ROTATION_LOCK_TTL_MS = 5_000;
+/** How long a concurrent refresh waits for the rotation in progress. */
+const ROTATION_WAIT_MS = 3_000;
+const ROTATION_POLL_MS = 10;
+
+/** The `{family}` hash tag keeps a session's state and lock in one Redis Cluster slot. */
+export const sessionStateKey = (family: string): string => `refresh_family:{${family}}`;
+export const sessionLockKey = (family: string): string => `refresh_lock:{${family}}`;
+
+/** The tokens of one generation of a session. */
+interface Generation {
+  readonly refreshJti: string;
+  readonly accessJti: string;
+  readonly issuedAtMs: number;
+  /** Seconds. */
+  readonly accessExp: number;
+  /** Seconds. */
+  readonly refreshExp: number;
+}
+
+/** A session (refresh family) as stored: which refresh token is current, and which one it replaced. */
+interface SessionState {
+  readonly userId: string;
+  readonly revoked: boolean;
+  readonly current: Generation;
+  readonly previous?: { readonly refreshJti: string; readonly rotatedAtMs: number };
+}
+
+export interface IssuedTokens {
+  readonly accessToken: string;
+  readonly refreshToken: string;
+  /** Seconds until the access token expires. */
+  readonly expiresIn: number;
+  readonly refreshExpiresIn: number;
+  readonly family: string;
+  readonly userId: string;
+}
+
+export interface SessionServiceOptions {
+  readonly store: KeyValueStore;
+  readonly users: UsersRepository;
+  readonly codec: TokenCodec;
+  readonly revocation: Revocation;
+  readonly clock: Clock;
+  readonly accessTokenLifetimeSeconds: number;
+  readonly refreshTokenLifetimeSeconds: number;
+}
+
+/**
+ * The token lifecycle: login, rotation with reuse detection, logout,
+ * logout-all and password change (seed SEC-002, SEC-005, SEC-006). All
+ * state lives in the shared store, so any instance can serve any step.
+ */
+export class SessionService {
+  private readonly throttle: LoginThrottle;
+
+  constructor(private readonly options: SessionServiceOptions) {
+    this.throttle = new LoginThrottle(options.store);
+  }
+
+  /** Checks credentials (throttled, same answer and cost for an unknown email) and opens a session. */
+  async login(email: string, password: string, clientAddress: string): Promise<IssuedTokens> {
+    await this.throttle.assertAllowed(email, clientAddress);
+    const user = await this.options.users.findByEmail(email);
+    const passwordMatches = user === undefined ? await spendPasswordVerificationTime(password).then(() => false) : await verifyPassword(user.passwordHash, password);
+    if (user === undefined || !passwordMatches) {
+      await this.throttle.recordFailure(email, clientAddress);
+      securityMetrics.loginFailures.inc({ reason: 'invalid_credentials' });
+      throw new HttpError('invalid_credentials');
+    }
+    if (!user.isActive) {
+      securityMetrics.loginFailures.inc({ reason: 'account_disabled' });
+      throw new HttpError('account_disabled');
+    }
+    await this.throttle.recordSuccess(email);
+    if (passwordHashNeedsUpgrade(user.passwordHash)) await this.options.users.updatePasswordHash(user.id, await hashPassword(password));
+    return this.openSession(user.id);
+  }
+
+  /** Starts a new session (refresh family) for a user whose identity is already established. */
+  async openSession(userId: string): Promise<IssuedTokens> {
+    const family = newTokenId();
+    const state: SessionState = { userId, revoked: false, current: this.newGeneration() };
+    const created = await this.options.store.compareAndSet(sessionStateKey(family), null, JSON.stringify(state), this.stateTtlMs(state.current));
+    if (!created) throw new Error('session id collision');
+    return this.tokensOf(family, state);
+  }
+
+  /**
+   * Rotates a refresh token. The presented token is revoked with the access
+   * token issued beside it, and a new pair is issued in the same family —
+   * one rotation even when many requests race with the same token.
+   */
+  async refresh(refreshToken: string): Promise<IssuedTokens> {
+    const claims = this.options.codec.decode(refreshToken, 'refresh');
+    const waitUntil = this.options.clock.now() + ROTATION_WAIT_MS;
+    for (;;) {
+      const stored = await this.options.store.get(sessionStateKey(claims.family));
+      const state = parseState(stored);
+      if (state === undefined || state.revoked || state.userId !== claims.sub) throw new HttpError('token_revoked');
+      const revocation = await this.options.revocation.status(claims);
+      // Rotation denylists the replaced token too, so a denylisted *rotated* token is judged by the session state below.
+      if (revocation === 'revoked_for_user' || (revocation === 'denylisted' && claims.jti === state.current.refreshJti)) throw new HttpError('token_revoked');
+
+      if (claims.jti === state.previous?.refreshJti) {
+        if (this.options.clock.now() - state.previous.rotatedAtMs <= REFRESH_GRACE_WINDOW_MS) return this.tokensOf(claims.family, state);
+        return this.killForReuse(claims.family, 'after_grace');
+      }
+      if (claims.jti !== state.current.refreshJti) return this.killForReuse(claims.family, 'stale');
+
+      const lockKey = sessionLockKey(claims.family);
+      if (!(await this.options.store.setIfAbsent(lockKey, randomBytes(8).toString('hex'), ROTATION_LOCK_TTL_MS))) {
+        // Another request is rotating this very token: wait for it, then take the grace path.
+        await this.waitForUnlock(lockKey, waitUntil);
+        continue;
+      }
+      try {
+        const rotated = await this.rotate(claims, state, stored ?? '');
+        if (rotated !== undefined) return rotated;
+      } finally {
+        await this.options.store.delete(lockKey);
+      }
+    }
+  }
+
+  /**
+   * Ends the session the tokens belong to. Idempotent; expired, revoked or
+   * unverifiable tokens are simply skipped.
+   */
+  async logout(tokens: { accessClaims?: TokenClaims | undefined; refreshClaims?: TokenClaims | undefined }): Promise<void> {
+    const families = new Set<string>();
+    for (const claims of [tokens.accessClaims, tokens.refreshClaims]) {
+      if (claims === undefined) continue;
+      await this.options.revocation.revoke(claims);
+      families.add(claims.family);
+    }
+    for (const family of families) await this.endSession(family);
+  }
+
+  /** Ends one session: marks it revoked and denylists its live tokens. */
+  async endSession(family: string): Promise<void> {
+    const key = sessionStateKey(family);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const stored = await this.options.store.get(key);
+      const state = parseState(stored);
+      if (state === undefined || state.revoked) return;
+      const revoked: SessionState = { ...state, revoked: true };
+      if (await this.options.store.compareAndSet(key, stored, JSON.stringify(revoked), this.stateTtlMs(state.current))) {
+        await this.revokeGeneration(state.current);
+        return;
+      }
+    }
+    throw new Error('could not end the session: it kept changing');
+  }
+
+  /** Every token of the user issued before now dies (logout everywhere). */
+  async logoutEverywhere(userId: string): Promise<void> {
+    await this.options.revocation.revokeAllForUser(userId);
+  }
+
+  /** Changes the password; every other session of the user dies, the caller's stays. */
+  async changePassword(user: UserWithPasswordHash, callerFamily: string, currentPassword: string, newPassword: string): Promise<void> {
+    if (!(await verifyPassword(user.passwordHash, currentPassword))) throw new HttpError('invalid_credentials', { message: 'The current password is incorrect' });
+    await this.options.users.updatePasswordHash(user.id, await hashPassword(newPassword));
+    await this.options.revocation.revokeAllForUser(user.id, callerFamily);
+  }
+
+  private async rotate(claims: TokenClaims, state: SessionState, stored: string): Promise<IssuedTokens | undefined> {
+    const user = await this.options.users.findById(state.userId);
+    if (user?.isActive !== true) {
+      await this.endSession(claims.family);
+      throw new HttpError(user === undefined ? 'token_revoked' : 'account_disabled');
+    }
+    await countRefresh(this.options.store, this.options.clock, state.userId);
+    const next: SessionState = {
+      userId: state.userId,
+      revoked: false,
+      current: this.newGeneration(),
+      previous: { refreshJti: state.current.refreshJti, rotatedAtMs: this.options.clock.now() },
+    };
+    // The lock makes a lost race unlikely; the compare-and-set makes it harmless.
+    if (!(await this.options.store.compareAndSet(sessionStateKey(claims.family), stored, JSON.stringify(next), this.stateTtlMs(next.current)))) return undefined;
+    await this.revokeGeneration(state.current);
+    return this.tokensOf(claims.family, next);
+  }
+
+  private async killForReuse(family: string, cause: 'after_grace' | 'stale'): Promise<never> {
+    securityMetrics.refreshReuse.inc({ cause });
+    await this.endSession(family);
+    throw new HttpError('refresh_token_reused');
+  }
+
+  private async revokeGeneration(generation: Generation): Promise<void> {
+    await Promise.all([
+      this.options.revocation.revoke({ jti: generation.accessJti, exp: generation.accessExp }),
+      this.options.revocation.revoke({ jti: generation.refreshJti, exp: generation.refreshExp }),
+    ]);
+  }
+
+  private async waitForUnlock(lockKey: string, waitUntil: number): Promise<void> {
+    while (await this.options.store.exists(lockKey)) {
+      if (this.options.clock.now() > waitUntil) throw new HttpError('service_unavailable', { message: 'The session is busy; retry shortly' });
+      await new Promise((resolve) => setTimeout(resolve, ROTATION_POLL_MS));
+    }
+  }
+
+  private newGeneration(): Generation {
+    const issuedAtMs = this.options.clock.now();
+    const issuedAtSeconds = Math.floor(issuedAtMs / 1000);
+    return {
+      refreshJti: newTokenId(),
+      accessJti: newTokenId(),
+      issuedAtMs,
+      accessExp: issuedAtSeconds + this.options.accessTokenLifetimeSeconds,
+      refreshExp: issuedAtSeconds + this.options.refreshTokenLifetimeSeconds,
+    };
+  }
+
+  /** Signs the generation's tokens; deterministic, so grace-window callers get byte-identical tokens. */
+  private tokensOf(family: string, state: SessionState): IssuedTokens {
+    const { current, userId } = state;
+    const spec = (type: 'access' | 'refresh'): TokenSpec => ({
+      sub: userId,
+      family,
+      type,
+      jti: type === 'access' ? current.accessJti : current.refreshJti,
+      issuedAtMs: current.issuedAtMs,
+      expiresAtSeconds: type === 'access' ? current.accessExp : current.refreshExp,
+    });
+    const nowSeconds = this.options.clock.now() / 1000;
+    return {
+      accessToken: this.options.codec.encode(spec('access')),
+      refreshToken: this.options.codec.encode(spec('refresh')),
+      expiresIn: Math.max(0, Math.ceil(current.accessExp - nowSeconds)),
+      refreshExpiresIn: Math.max(0, Math.ceil(current.refreshExp - nowSeconds)),
+      family,
+      userId,
+    };
+  }
+
+  /** The state lives as long as its refresh token could be accepted. */
+  private stateTtlMs(generation: Generation): number {
+    return Math.max(1000, generation.refreshExp * 1000 + CLOCK_LEEWAY_SECONDS * 1000 - this.options.clock.now());
+  }
+}
+
+function parseState(stored: string | null): SessionState | undefined {
+  if (stored === null) return undefined;
+  try {
+    const state = JSON.parse(stored) as SessionState;
+    return typeof state.userId === 'string' && typeof state.current.refreshJti === 'string' ? state : undefined;
+  } catch {
+    return undefined;
+  }
+}

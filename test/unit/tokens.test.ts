@@ -1,0 +1,131 @@
+import { createHmac, createSign, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { HttpError } from '../../src/http/errors.js';
+import { CLOCK_LEEWAY_SECONDS, TOKEN_AUDIENCE, TOKEN_ISSUER, TokenCodec, newTokenId, type TokenSpec } from '../../src/security/tokens.js';
+import { generatedSecret } from '../helpers/backends.js';
+import { manualClock } from '../helpers/auth-client.js';
+
+const secret = generatedSecret();
+const clock = manualClock(Date.UTC(2026, 10, 28, 12, 0, 0));
+const codec = new TokenCodec(secret, clock);
+const nowSeconds = (): number => Math.floor(clock.now() / 1000);
+
+function spec(overrides: Partial<TokenSpec> = {}): TokenSpec {
+  return { sub: 'user-1', jti: newTokenId(), type: 'access', family: newTokenId(), issuedAtMs: clock.now(), expiresAtSeconds: nowSeconds() + 900, ...overrides };
+}
+
+const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/** A token with any header and payload, signed (HS256) with `key`. */
+function forge(header: Record<string, unknown>, payload: Record<string, unknown>, key: string = secret): string {
+  const unsigned = `${b64(header)}.${b64(payload)}`;
+  return `${unsigned}.${createHmac('sha256', key).update(unsigned).digest('base64url')}`;
+}
+
+function validPayload(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    sub: 'user-1',
+    jti: newTokenId(),
+    type: 'access',
+    family: newTokenId(),
+    iat: nowSeconds(),
+    iat_ms: clock.now(),
+    exp: nowSeconds() + 900,
+    iss: TOKEN_ISSUER,
+    aud: TOKEN_AUDIENCE,
+    ...overrides,
+  };
+}
+
+function codeOf(action: () => unknown): string {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof HttpError) return error.code;
+    throw error;
+  }
+  return 'accepted';
+}
+
+describe('TokenCodec', () => {
+  it('round-trips every claim', () => {
+    const tokenSpec = spec();
+    const claims = codec.decode(codec.encode(tokenSpec), 'access');
+    expect(claims).toMatchObject({ sub: 'user-1', jti: tokenSpec.jti, family: tokenSpec.family, type: 'access', iss: TOKEN_ISSUER, aud: TOKEN_AUDIENCE, exp: tokenSpec.expiresAtSeconds });
+    expect(claims.iat_ms).toBe(tokenSpec.issuedAtMs);
+  });
+
+  it('is deterministic: the same spec signs to the same token (grace-window replays rely on it)', () => {
+    const tokenSpec = spec();
+    expect(codec.encode(tokenSpec)).toBe(codec.encode(tokenSpec));
+  });
+
+  it('makes 128-bit random ids', () => {
+    const ids = new Set(Array.from({ length: 1000 }, newTokenId));
+    expect(ids.size).toBe(1000);
+    expect(Buffer.from([...ids][0] ?? '', 'base64url')).toHaveLength(16);
+  });
+
+  describe('expiry at the boundary (10 s leeway)', () => {
+    it('accepts a token 1 ms before exp + leeway', () => {
+      const token = codec.encode(spec({ expiresAtSeconds: nowSeconds() }));
+      const saved = clock.now();
+      clock.set(nowSeconds() * 1000 + CLOCK_LEEWAY_SECONDS * 1000 - 1);
+      expect(codeOf(() => codec.decode(token, 'access'))).toBe('accepted');
+      clock.set(saved);
+    });
+
+    it('rejects a token exactly at exp + leeway as token_expired', () => {
+      const token = codec.encode(spec({ expiresAtSeconds: nowSeconds() }));
+      const saved = clock.now();
+      clock.set(nowSeconds() * 1000 + CLOCK_LEEWAY_SECONDS * 1000);
+      expect(codeOf(() => codec.decode(token, 'access'))).toBe('token_expired');
+      clock.set(saved);
+    });
+  });
+
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const rsaSigned = (() => {
+    const header = b64({ alg: 'RS256', typ: 'JWT' });
+    const payload = b64(validPayload());
+    const signature = createSign('RSA-SHA256').update(`${header}.${payload}`).sign(privateKey).toString('base64url');
+    return `${header}.${payload}.${signature}`;
+  })();
+
+  it.each<[string, () => string, string]>([
+    ['alg none', () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64(validPayload())}.`, 'token_invalid'],
+    ['alg none with a signature', () => `${b64({ alg: 'none' })}.${b64(validPayload())}.${randomBytes(32).toString('base64url')}`, 'token_invalid'],
+    ['RS256 (algorithm confusion)', () => rsaSigned, 'token_invalid'],
+    ['HS512 with our own secret', () => {
+      const unsigned = `${b64({ alg: 'HS512', typ: 'JWT' })}.${b64(validPayload())}`;
+      return `${unsigned}.${createHmac('sha512', secret).update(unsigned).digest('base64url')}`;
+    }, 'token_invalid'],
+    ['another key', () => forge({ alg: 'HS256', typ: 'JWT' }, validPayload(), generatedSecret()), 'token_invalid'],
+    ['a tampered payload with the original signature', () => {
+      const [header, , signature] = codec.encode(spec()).split('.');
+      return `${header}.${b64(validPayload({ sub: 'admin' }))}.${signature}`;
+    }, 'token_invalid'],
+    ['expired long ago', () => codec.encode(spec({ expiresAtSeconds: nowSeconds() - 3600 })), 'token_expired'],
+    ['nbf in the future', () => forge({ alg: 'HS256', typ: 'JWT' }, validPayload({ nbf: nowSeconds() + 3600 })), 'token_invalid'],
+    ['issued in the future', () => codec.encode(spec({ issuedAtMs: clock.now() + 60_000 })), 'token_invalid'],
+    ['a wrong issuer', () => forge({ alg: 'HS256', typ: 'JWT' }, validPayload({ iss: 'someone-else' })), 'token_invalid'],
+    ['a wrong audience', () => forge({ alg: 'HS256', typ: 'JWT' }, validPayload({ aud: 'other-app' })), 'token_invalid'],
+    ['a refresh token used as access token', () => codec.encode(spec({ type: 'refresh' })), 'token_invalid'],
+    ['a missing jti', () => forge({ alg: 'HS256', typ: 'JWT' }, validPayload({ jti: undefined })), 'token_invalid'],
+    ['a short jti', () => forge({ alg: 'HS256', typ: 'JWT' }, validPayload({ jti: 'abc' })), 'token_invalid'],
+    ['a kid header', () => forge({ alg: 'HS256', typ: 'JWT', kid: '../../etc/passwd' }, validPayload()), 'token_invalid'],
+    ['a jku header', () => forge({ alg: 'HS256', typ: 'JWT', jku: 'http://attacker.example/keys' }, validPayload()), 'token_invalid'],
+    ['an x5u header', () => forge({ alg: 'HS256', typ: 'JWT', x5u: 'http://attacker.example/cert' }, validPayload()), 'token_invalid'],
+    ['an oversized token (> 8 KB)', () => forge({ alg: 'HS256', typ: 'JWT' }, validPayload({ pad: 'x'.repeat(9000) })), 'token_invalid'],
+    ['malformed base64', () => '!!!.@@@.###', 'token_invalid'],
+    ['two segments', () => `${b64({ alg: 'HS256' })}.${b64(validPayload())}`, 'token_invalid'],
+    ['an empty string', () => '', 'token_invalid'],
+    ['a string claim for exp', () => forge({ alg: 'HS256', typ: 'JWT' }, validPayload({ exp: String(nowSeconds() + 900) })), 'token_invalid'],
+  ])('rejects %s', (_name, makeToken, expected) => {
+    expect(codeOf(() => codec.decode(makeToken(), 'access'))).toBe(expected);
+  });
+
+  it('rejects an access token used as a refresh token', () => {
+    expect(codeOf(() => codec.decode(codec.encode(spec()), 'refresh'))).toBe('token_invalid');
+  });
+});
