@@ -8,13 +8,17 @@ import type { Database } from './db/index.js';
 import { drain } from './http/drain.js';
 import { errorHandler } from './http/error-handler.js';
 import { authRoutes } from './http/auth.js';
+import { diagnosisRoutes } from './http/diagnosis.js';
+import { dtcRoutes } from './http/dtc.js';
 import { cors } from './http/cors.js';
 import { healthRoutes } from './http/health.js';
 import { httpsRedirect } from './http/https-redirect.js';
 import { openApi } from './http/openapi.js';
+import { vehicleRoutes } from './http/vehicles.js';
 import { answerFrameworkError, buildSecurityHeaders, securityHeaders } from './security/headers.js';
 import { CsrfProtection, csrf } from './security/csrf.js';
 import { authentication, createSecurity } from './security/index.js';
+import type { IpRateLimitPolicy } from './security/ip-rate-limit.js';
 import type { KeyValueStore } from './stores/key-value-store.js';
 
 /** What the app runs on; created by main.ts (or a test) and closed by its creator. */
@@ -23,6 +27,8 @@ export interface AppDependencies {
   readonly store: KeyValueStore;
   readonly logger: FastifyBaseLogger;
   readonly clock?: Clock;
+  /** Per-address limit of each public route group (dtc, vehicles, diagnosis); default 120 per minute. */
+  readonly publicRateLimit?: Partial<IpRateLimitPolicy>;
 }
 
 const BODY_LIMIT_BYTES = 64 * 1024;
@@ -64,6 +70,10 @@ export async function buildApp(config: Config, dependencies: AppDependencies): P
   await app.register(csrf, { protection: csrfProtection });
   await app.register(healthRoutes, { database: dependencies.database, store: dependencies.store });
   await app.register(authRoutes, { prefix: '/api/v1/auth', security });
+  const publicRoutes = { database: dependencies.database, store: dependencies.store, rateLimit: dependencies.publicRateLimit };
+  await app.register(dtcRoutes, { prefix: '/api/v1/dtc', ...publicRoutes });
+  await app.register(vehicleRoutes, { prefix: '/api/v1/vehicles', ...publicRoutes });
+  await app.register(diagnosisRoutes, { prefix: '/api/v1/diagnosis', ...publicRoutes });
 
   return app;
 }

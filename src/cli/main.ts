@@ -3,7 +3,9 @@ import { isDatabaseUnavailable } from '../db/index.js';
 import { StoreUnavailableError } from '../stores/key-value-store.js';
 import { registerConfigCommands } from './config-check.js';
 import { CommandFailure, EXIT_FAILURE, EXIT_USAGE, printError } from './context.js';
+import { registerImportCommands } from './import.js';
 import { registerMigrateCommand } from './migrate.js';
+import { registerSeedCommand } from './seed.js';
 
 function buildProgram(): Command {
   const program = new Command('autocognitix')
@@ -12,6 +14,8 @@ function buildProgram(): Command {
     .exitOverride();
   registerConfigCommands(program);
   registerMigrateCommand(program);
+  registerSeedCommand(program);
+  registerImportCommands(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -21,8 +21,93 @@ export interface UsersTable {
   updated_at: Timestamp;
 }
 
+/** A JSON array of strings kept as text, so one query works on both engines. */
+export type JsonTextArray = string;
+
+export interface DtcCodesTable {
+  /** Upper-case, `^[PBCU][0-9A-F]{4}$`. */
+  code: string;
+  system: 'powertrain' | 'body' | 'chassis' | 'network';
+  is_generic: DatabaseBoolean;
+  description_en: string;
+  description_hu: string | null;
+  severity: 'low' | 'medium' | 'high' | 'critical' | null;
+  symptoms: JsonTextArray;
+  possible_causes: JsonTextArray;
+  related_codes: JsonTextArray;
+  sources: JsonTextArray;
+  /** Both descriptions lower-cased without accents: what text search matches. */
+  search_text: string;
+  /** SHA-256 of the stored content: an import compares it to report "unchanged". */
+  content_hash: string;
+  updated_at: Timestamp;
+}
+
+export interface RecallsTable {
+  /** SHA-256 of (campaign_number, make, model, model_year, component). */
+  recall_key: string;
+  campaign_number: string;
+  /** Upper-case, trimmed. */
+  make: string;
+  /** Upper-case, trimmed. */
+  model: string;
+  /** Null when NHTSA gives 9999 (unknown). */
+  model_year: number | null;
+  component: string;
+  manufacturer: string | null;
+  manufacturer_campaign_number: string | null;
+  recall_type: string | null;
+  potentially_affected: number | null;
+  /** ISO dates, `YYYY-MM-DD`. */
+  manufactured_from: string | null;
+  manufactured_to: string | null;
+  report_received_date: string | null;
+  owner_notification_date: string | null;
+  fmvss: string | null;
+  defect_summary: string | null;
+  consequence_summary: string | null;
+  corrective_action: string | null;
+  notes: string | null;
+  /** Only in the 29-field layout; null in older files. */
+  do_not_drive: DatabaseBoolean | null;
+  park_outside: DatabaseBoolean | null;
+  content_hash: string;
+  updated_at: Timestamp;
+}
+
+export interface ComplaintsTable {
+  cmplid: number;
+  odi_number: number;
+  manufacturer: string | null;
+  make: string;
+  model: string;
+  model_year: number | null;
+  /** COMPDESC as NHTSA gives it, e.g. `POWER TRAIN:AUTOMATIC TRANSMISSION`. */
+  component: string;
+  crash: DatabaseBoolean;
+  fire: DatabaseBoolean;
+  injured: number;
+  deaths: number;
+  failure_date: string | null;
+  received_date: string | null;
+  state: string | null;
+  miles: number | null;
+  vehicle_speed: number | null;
+  description: string | null;
+  complaint_type: string | null;
+  product_type: string | null;
+  police_report: DatabaseBoolean | null;
+  medical_attention: DatabaseBoolean | null;
+  vehicles_towed: DatabaseBoolean | null;
+  content_hash: string;
+  updated_at: Timestamp;
+}
+
 export interface DatabaseSchema {
   users: UsersTable;
+  dtc_codes: DtcCodesTable;
+  recalls: RecallsTable;
+  complaints: ComplaintsTable;
 }
 
 export function toIsoTimestamp(value: Date | string): string {

@@ -1,5 +1,8 @@
 import type { Migration } from 'kysely';
 import * as users from './0001-users.js';
+import * as dtcCodes from './0002-dtc-codes.js';
+import * as recalls from './0003-recalls.js';
+import * as complaints from './0004-complaints.js';
 
 /**
  * Every migration, in order. Names are stable forever: they are the version
@@ -7,4 +10,7 @@ import * as users from './0001-users.js';
  */
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-users': users,
+  '0002-dtc-codes': dtcCodes,
+  '0003-recalls': recalls,
+  '0004-complaints': complaints,
 };

@@ -1,0 +1,248 @@
+import { sql, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool } from 'kysely';
+import { dtcSystemOf, isGenericDtcCode, type DtcSystem } from '../../diagnostics/dtc-code.js';
+import { toBoolean, toIsoTimestamp, type DatabaseSchema, type DtcCodesTable } from '../schema.js';
+import { contentHash, decodeStringArray, encodeStringArray, fromExcluded, pageBounds, toCount, type BatchOutcome } from './column-values.js';
+import { containsPattern, foldForSearch, prefixPattern, searchTerms } from './text-search.js';
+
+export type DtcSeverity = 'low' | 'medium' | 'high' | 'critical';
+
+export const DTC_SEVERITIES: readonly DtcSeverity[] = ['low', 'medium', 'high', 'critical'];
+
+/** A trouble code as the API returns it. */
+export interface DtcCode {
+  readonly code: string;
+  readonly system: DtcSystem;
+  readonly is_generic: boolean;
+  readonly description_en: string;
+  readonly description_hu: string | null;
+  readonly severity: DtcSeverity | null;
+  readonly symptoms: string[];
+  readonly possible_causes: string[];
+  readonly related_codes: string[];
+  readonly sources: string[];
+  readonly updated_at: string;
+}
+
+/**
+ * One code as an import supplies it. The code must already be normalised
+ * (upper case, valid). Empty fields keep what the database has: a file with
+ * only English descriptions does not erase Hungarian ones.
+ */
+export interface DtcCodeInput {
+  readonly code: string;
+  readonly description_en: string;
+  readonly description_hu: string | null;
+  readonly severity: DtcSeverity | null;
+  readonly symptoms: readonly string[];
+  readonly possible_causes: readonly string[];
+  readonly related_codes: readonly string[];
+  /** Where this record came from; added to the code's existing sources. */
+  readonly sources: readonly string[];
+}
+
+export interface DtcSearchQuery {
+  /** Free text or a code prefix; empty lists every code. */
+  readonly q?: string | undefined;
+  readonly system?: DtcSystem | undefined;
+  /** 1–100, default 20. */
+  readonly limit?: number | undefined;
+  readonly offset?: number | undefined;
+}
+
+export interface DtcSearchResult {
+  readonly items: DtcCode[];
+  readonly total: number;
+}
+
+type DtcCodeRow = Selectable<DtcCodesTable>;
+
+function toDtcCode(row: DtcCodeRow): DtcCode {
+  return {
+    code: row.code,
+    system: row.system,
+    is_generic: toBoolean(row.is_generic),
+    description_en: row.description_en,
+    description_hu: row.description_hu,
+    severity: row.severity,
+    symptoms: decodeStringArray(row.symptoms),
+    possible_causes: decodeStringArray(row.possible_causes),
+    related_codes: decodeStringArray(row.related_codes),
+    sources: decodeStringArray(row.sources),
+    updated_at: toIsoTimestamp(row.updated_at),
+  };
+}
+
+/**
+ * Searches codes: code-prefix matches first (`P03` → P0300…P03FF), then
+ * codes whose English or Hungarian description contains every word of `q`
+ * (case- and accent-insensitive). `%` and `_` in `q` are literal characters.
+ */
+export async function searchDtcCodes(db: Kysely<DatabaseSchema>, query: DtcSearchQuery): Promise<DtcSearchResult> {
+  const { limit, offset } = pageBounds(query.limit, query.offset);
+  const text = query.q?.trim() ?? '';
+  const terms = searchTerms(text);
+  const codePrefix = prefixPattern(text.toUpperCase());
+  const codeMatches = sql<SqlBool>`${sql.ref('code')} like ${codePrefix} escape '\\'`;
+
+  const matches = (eb: ExpressionBuilder<DatabaseSchema, 'dtc_codes'>) => {
+    const conditions = [];
+    if (terms.length > 0) {
+      const textMatches = eb.and(terms.map((term) => sql<SqlBool>`${sql.ref('search_text')} like ${containsPattern(term)} escape '\\'`));
+      conditions.push(eb.or([codeMatches, textMatches]));
+    }
+    if (query.system !== undefined) conditions.push(eb('system', '=', query.system));
+    return eb.and(conditions);
+  };
+
+  const [rows, count] = await Promise.all([
+    db
+      .selectFrom('dtc_codes')
+      .selectAll()
+      .where(matches)
+      .orderBy(sql`case when ${codeMatches} then 0 else 1 end`)
+      .orderBy('code')
+      .limit(limit)
+      .offset(offset)
+      .execute(),
+    db
+      .selectFrom('dtc_codes')
+      .select((eb) => eb.fn.countAll<string | number>().as('total'))
+      .where(matches)
+      .executeTakeFirst(),
+  ]);
+  return { items: rows.map(toDtcCode), total: toCount(count?.total) };
+}
+
+/** One code, or undefined when the database does not know it. */
+export async function findDtcCode(db: Kysely<DatabaseSchema>, code: string): Promise<DtcCode | undefined> {
+  const row = await db.selectFrom('dtc_codes').selectAll().where('code', '=', code).executeTakeFirst();
+  return row === undefined ? undefined : toDtcCode(row);
+}
+
+/** The known codes among `codes`, keyed by code. */
+export async function findDtcCodes(db: Kysely<DatabaseSchema>, codes: readonly string[]): Promise<Map<string, DtcCode>> {
+  if (codes.length === 0) return new Map();
+  const rows = await db.selectFrom('dtc_codes').selectAll().where('code', 'in', [...codes]).execute();
+  return new Map(rows.map((row) => [row.code, toDtcCode(row)]));
+}
+
+/** How many codes each system has (zero for systems without codes). */
+export async function countDtcCodesBySystem(db: Kysely<DatabaseSchema>): Promise<Record<DtcSystem, number>> {
+  const rows = await db
+    .selectFrom('dtc_codes')
+    .select(['system', (eb) => eb.fn.countAll<string | number>().as('total')])
+    .groupBy('system')
+    .execute();
+  const counts: Record<DtcSystem, number> = { powertrain: 0, body: 0, chassis: 0, network: 0 };
+  for (const row of rows) counts[row.system] = toCount(row.total);
+  return counts;
+}
+
+interface DtcContent {
+  readonly description_en: string;
+  readonly description_hu: string | null;
+  readonly severity: DtcSeverity | null;
+  readonly symptoms: readonly string[];
+  readonly possible_causes: readonly string[];
+  readonly related_codes: readonly string[];
+  readonly sources: readonly string[];
+}
+
+/** New values win; empty ones keep the stored value; sources accumulate in first-seen order. */
+function mergeDtcContent(stored: DtcContent | undefined, input: DtcCodeInput): DtcContent {
+  const pick = <T>(incoming: readonly T[], kept: readonly T[] | undefined): readonly T[] => (incoming.length > 0 ? incoming : (kept ?? []));
+  return {
+    description_en: input.description_en,
+    description_hu: input.description_hu ?? stored?.description_hu ?? null,
+    severity: input.severity ?? stored?.severity ?? null,
+    symptoms: pick(input.symptoms, stored?.symptoms),
+    possible_causes: pick(input.possible_causes, stored?.possible_causes),
+    related_codes: pick(input.related_codes, stored?.related_codes),
+    sources: [...new Set([...(stored?.sources ?? []), ...input.sources])],
+  };
+}
+
+function dtcRow(code: string, content: DtcContent, now: string) {
+  const system = dtcSystemOf(code);
+  const isGeneric = isGenericDtcCode(code);
+  const values = [
+    system,
+    isGeneric,
+    content.description_en,
+    content.description_hu,
+    content.severity,
+    content.symptoms,
+    content.possible_causes,
+    content.related_codes,
+    content.sources,
+  ];
+  return {
+    code,
+    system,
+    is_generic: isGeneric,
+    description_en: content.description_en,
+    description_hu: content.description_hu,
+    severity: content.severity,
+    symptoms: encodeStringArray(content.symptoms),
+    possible_causes: encodeStringArray(content.possible_causes),
+    related_codes: encodeStringArray(content.related_codes),
+    sources: encodeStringArray(content.sources),
+    search_text: foldForSearch(`${content.description_en} ${content.description_hu ?? ''}`),
+    content_hash: contentHash(values),
+    updated_at: now,
+  };
+}
+
+/**
+ * Inserts new codes and updates changed ones in one statement; a code whose
+ * merged content equals what is stored is left alone (its `updated_at` too).
+ * A code listed twice keeps its first occurrence. Run it inside a transaction.
+ */
+export async function upsertDtcCodes(db: Kysely<DatabaseSchema>, inputs: readonly DtcCodeInput[], now: string): Promise<BatchOutcome> {
+  const unique = new Map<string, DtcCodeInput>();
+  for (const input of inputs) if (!unique.has(input.code)) unique.set(input.code, input);
+  if (unique.size === 0) return { inserted: 0, updated: 0, unchanged: 0 };
+  const stored = await db.selectFrom('dtc_codes').selectAll().where('code', 'in', [...unique.keys()]).execute();
+  const storedByCode = new Map(stored.map((row) => [row.code, row]));
+  const rows: ReturnType<typeof dtcRow>[] = [];
+  let inserted = 0;
+  let updated = 0;
+  let unchanged = 0;
+  for (const input of unique.values()) {
+    const current = storedByCode.get(input.code);
+    const row = dtcRow(input.code, mergeDtcContent(current === undefined ? undefined : toDtcCode(current), input), now);
+    if (current === undefined) inserted += 1;
+    else if (current.content_hash === row.content_hash) {
+      unchanged += 1;
+      continue;
+    } else updated += 1;
+    rows.push(row);
+  }
+  if (rows.length > 0) {
+    await db
+      .insertInto('dtc_codes')
+      .values(rows)
+      .onConflict((conflict) =>
+        conflict
+          .column('code')
+          .doUpdateSet(
+            fromExcluded([
+              'system',
+              'is_generic',
+              'description_en',
+              'description_hu',
+              'severity',
+              'symptoms',
+              'possible_causes',
+              'related_codes',
+              'sources',
+              'search_text',
+              'content_hash',
+              'updated_at',
+            ]),
+          ),
+      )
+      .execute();
+  }
+  return { inserted, updated, unchanged };
+}

@@ -1,0 +1,116 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import Type, { type Static } from 'typebox';
+import { countDtcCodesBySystem, findDtcCode, findDtcCodes, searchDtcCodes, type DtcCode } from '../db/repositories/index.js';
+import { DTC_CODE_FORMAT_MESSAGE, DTC_SYSTEMS, decodeDtcCode, normalizeDtcCode } from '../diagnostics/index.js';
+import { ipRateLimit } from '../security/ip-rate-limit.js';
+import { ERROR_CATALOG, HttpError } from './errors.js';
+import { ErrorSchema, Nullable, PageQuery, type PublicRouteOptions } from './public-routes.js';
+
+export const DtcSystemSchema = Type.Union(DTC_SYSTEMS.map((entry) => Type.Literal(entry.system)));
+export const DtcSeveritySchema = Type.Union([Type.Literal('low'), Type.Literal('medium'), Type.Literal('high'), Type.Literal('critical')]);
+
+export const DecodedDtcCodeSchema = Type.Object({
+  code: Type.String(),
+  system: DtcSystemSchema,
+  is_generic: Type.Boolean({ description: 'SAE/ISO-defined (same meaning for every make), by the SAE J2012 rule on the second character' }),
+  controlled_by: Type.Union([Type.Literal('sae'), Type.Literal('manufacturer')]),
+  subsystem: Type.Object({ group: Type.String({ description: 'the first three characters, e.g. P03' }), name: Type.String() }),
+});
+
+export const DtcCodeSchema = Type.Object({
+  code: Type.String({ examples: ['P0301'] }),
+  system: DtcSystemSchema,
+  is_generic: Type.Boolean(),
+  description_en: Type.String(),
+  description_hu: Nullable(Type.String()),
+  severity: Nullable(DtcSeveritySchema),
+  symptoms: Type.Array(Type.String()),
+  possible_causes: Type.Array(Type.String()),
+  related_codes: Type.Array(Type.String()),
+  sources: Type.Array(Type.String()),
+  updated_at: Type.String({ format: 'date-time' }),
+});
+
+const DtcNotFoundSchema = Type.Object({
+  error: Type.Object({ code: Type.Literal('dtc_not_found'), message: Type.String(), decoded: DecodedDtcCodeSchema }),
+});
+
+const SearchQuery = Type.Object({
+  q: Type.Optional(Type.String({ maxLength: 100, description: 'a code prefix (P03) or words from the English or Hungarian description' })),
+  system: Type.Optional(DtcSystemSchema),
+  ...PageQuery.properties,
+});
+
+const SearchResponse = Type.Object({ items: Type.Array(DtcCodeSchema), total: Type.Integer(), limit: Type.Integer(), offset: Type.Integer() });
+
+const SystemsResponse = Type.Object({
+  items: Type.Array(
+    Type.Object({ letter: Type.String(), system: DtcSystemSchema, description: Type.String(), code_count: Type.Integer({ description: 'codes in the database' }) }),
+  ),
+});
+
+const CodeParams = Type.Object({ code: Type.String({ maxLength: 16 }) });
+
+const LookupResponse = Type.Object({
+  ...DtcCodeSchema.properties,
+  decoded: DecodedDtcCodeSchema,
+  related: Type.Array(Type.Object({ code: Type.String(), description_en: Type.String() }), { description: 'the related codes the database knows' }),
+});
+
+/** `/api/v1/dtc/*`: trouble-code search and lookup; public, rate-limited per address. */
+export async function dtcRoutes(app: FastifyInstance, options: PublicRouteOptions): Promise<void> {
+  const db = options.database.db;
+  app.addHook('preHandler', ipRateLimit({ store: options.store, group: 'dtc', ...options.rateLimit }));
+
+  app.get(
+    '/search',
+    {
+      schema: {
+        tags: ['dtc'],
+        summary: 'Search codes: code-prefix matches first, then description matches (English or Hungarian, accents optional)',
+        querystring: SearchQuery,
+        response: { 200: SearchResponse, 422: ErrorSchema },
+      },
+    },
+    async (request: FastifyRequest<{ Querystring: Static<typeof SearchQuery> }>) => {
+      const { q, system, limit = 20, offset = 0 } = request.query;
+      const result = await searchDtcCodes(db, { q, system, limit, offset });
+      return { ...result, limit, offset };
+    },
+  );
+
+  app.get('/systems', { schema: { tags: ['dtc'], summary: 'The four DTC systems and how many codes each has', response: { 200: SystemsResponse } } }, async () => {
+    const counts = await countDtcCodesBySystem(db);
+    return { items: DTC_SYSTEMS.map((entry) => ({ ...entry, code_count: counts[entry.system] })) };
+  });
+
+  app.get(
+    '/:code',
+    {
+      schema: {
+        tags: ['dtc'],
+        summary: 'One code with its structural decode; an unknown but well-formed code is 404 with the decode',
+        params: CodeParams,
+        response: { 200: LookupResponse, 404: DtcNotFoundSchema, 422: ErrorSchema },
+      },
+    },
+    async (request: FastifyRequest<{ Params: Static<typeof CodeParams> }>, reply) => {
+      const code = normalizeDtcCode(request.params.code);
+      if (code === null) throw new HttpError('validation_failed', { message: DTC_CODE_FORMAT_MESSAGE, details: [{ field: 'code', message: DTC_CODE_FORMAT_MESSAGE }] });
+      const decoded = decodeDtcCode(code);
+      const found = await findDtcCode(db, code);
+      if (found === undefined) {
+        return reply.code(404).send({ error: { code: 'dtc_not_found' as const, message: ERROR_CATALOG.dtc_not_found.message, decoded } });
+      }
+      const related = await findDtcCodes(db, found.related_codes);
+      return {
+        ...found,
+        decoded,
+        related: found.related_codes.flatMap((relatedCode) => {
+          const known: DtcCode | undefined = related.get(relatedCode);
+          return known === undefined ? [] : [{ code: known.code, description_en: known.description_en }];
+        }),
+      };
+    },
+  );
+}

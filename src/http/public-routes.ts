@@ -1,0 +1,30 @@
+import Type, { type TSchema } from 'typebox';
+import type { Database } from '../db/index.js';
+import type { IpRateLimitPolicy } from '../security/ip-rate-limit.js';
+import type { KeyValueStore } from '../stores/key-value-store.js';
+
+/** What every public route plugin (dtc, vehicles, diagnosis) is registered with. */
+export interface PublicRouteOptions {
+  readonly database: Database;
+  readonly store: KeyValueStore;
+  /** Per-address limit for the plugin's routes; default 120 requests per minute. */
+  readonly rateLimit?: Partial<IpRateLimitPolicy> | undefined;
+}
+
+/** `T` or JSON null. */
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+/** The `{ error: { code, message, details? } }` shape of every error (see errors.ts). */
+export const ErrorSchema = Type.Object({
+  error: Type.Object({
+    code: Type.String(),
+    message: Type.String(),
+    details: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
+  }),
+});
+
+/** `limit` 1–100 (default 20) and `offset`, for paginated lists `{ items, total, limit, offset }`. */
+export const PageQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000, default: 0 })),
+});

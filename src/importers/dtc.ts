@@ -1,0 +1,165 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Database } from '../db/index.js';
+import { DTC_SEVERITIES, upsertDtcCodes, type DtcCodeInput, type DtcSeverity } from '../db/repositories/index.js';
+import { DTC_CODE_FORMAT_MESSAGE, normalizeDtcCode } from '../diagnostics/dtc-code.js';
+import { csvRecords } from './csv-records.js';
+import { runImport, type ImportOptions, type ImportReport, type ParsedRecord, type RecordWriter } from './import-run.js';
+import { jsonValueTexts, type JsonValueText } from './json-values.js';
+import { ImportInputError, openTextLines } from './text-lines.js';
+
+/** The generic codes shipped with the project, loaded by `autocognitix seed`. */
+export const BUNDLED_DTC_SEED_PATH = fileURLToPath(new URL('../../seed/dtc-generic.json', import.meta.url));
+
+/** The `sources` entry every seeded code gets. */
+export const BUNDLED_DTC_SEED_SOURCE = 'autocognitix-seed';
+
+/** In CSV files, list cells (symptoms, causes, related codes, sources) separate their items with `|`. */
+export const CSV_LIST_SEPARATOR = '|';
+
+const LIST_FIELDS = ['symptoms', 'possible_causes', 'related_codes', 'sources'] as const;
+const CSV_REQUIRED_COLUMNS = ['code', 'description_en'] as const;
+
+class RecordError extends Error {}
+
+function optionalText(record: Readonly<Record<string, unknown>>, field: string): string | null {
+  const value = record[field];
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string') throw new RecordError(`${field} must be text`);
+  const trimmed = value.trim();
+  return trimmed === '' ? null : trimmed;
+}
+
+function textList(record: Readonly<Record<string, unknown>>, field: string): string[] {
+  const value = record[field];
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value) || !value.every((item): item is string => typeof item === 'string')) throw new RecordError(`${field} must be a list of text`);
+  return value.map((item) => item.trim()).filter((item) => item !== '');
+}
+
+/**
+ * Validates one record (from JSON, or a CSV row already split into lists)
+ * into an upsert input. `source` is added to the record's own sources.
+ */
+export function toDtcCodeInput(record: unknown, source: string): DtcCodeInput {
+  if (typeof record !== 'object' || record === null || Array.isArray(record)) throw new RecordError('expected an object with code and description_en');
+  const fields = record as Readonly<Record<string, unknown>>;
+  const rawCode = optionalText(fields, 'code');
+  if (rawCode === null) throw new RecordError('code is missing');
+  const code = normalizeDtcCode(rawCode);
+  if (code === null) throw new RecordError(`code is not a DTC code: ${DTC_CODE_FORMAT_MESSAGE}`);
+  const descriptionEn = optionalText(fields, 'description_en');
+  if (descriptionEn === null) throw new RecordError('description_en is missing');
+  const severityText = optionalText(fields, 'severity')?.toLowerCase() ?? null;
+  if (severityText !== null && !(DTC_SEVERITIES as readonly string[]).includes(severityText)) {
+    throw new RecordError(`severity must be one of ${DTC_SEVERITIES.join(', ')}`);
+  }
+  const relatedCodes = textList(fields, 'related_codes').map((related) => {
+    const normalized = normalizeDtcCode(related);
+    if (normalized === null) throw new RecordError('related_codes has an entry that is not a DTC code');
+    return normalized;
+  });
+  return {
+    code,
+    description_en: descriptionEn,
+    description_hu: optionalText(fields, 'description_hu'),
+    severity: severityText as DtcSeverity | null,
+    symptoms: textList(fields, 'symptoms'),
+    possible_causes: textList(fields, 'possible_causes'),
+    related_codes: [...new Set(relatedCodes.filter((related) => related !== code))],
+    sources: [...new Set([...textList(fields, 'sources'), source])],
+  };
+}
+
+function parsedRecord(line: number, parse: () => DtcCodeInput): ParsedRecord<DtcCodeInput> {
+  try {
+    return { line, row: parse() };
+  } catch (error) {
+    if (error instanceof RecordError) return { line, problem: error.message };
+    if (error instanceof SyntaxError) return { line, problem: 'not valid JSON' };
+    throw error;
+  }
+}
+
+/** JSON Lines: one value per line, so a broken line never swallows the next. */
+async function* jsonLineTexts(lines: AsyncIterable<string>): AsyncGenerator<{ line: number; text: string }> {
+  let lineNumber = 0;
+  for await (const line of lines) {
+    lineNumber += 1;
+    if (line.trim() !== '') yield { line: lineNumber, text: line };
+  }
+}
+
+async function* jsonDtcRecords(values: AsyncIterable<JsonValueText>, source: string): AsyncGenerator<ParsedRecord<DtcCodeInput>> {
+  for await (const value of values) {
+    if ('problem' in value) yield { line: value.line, problem: value.problem };
+    else yield parsedRecord(value.line, () => toDtcCodeInput(JSON.parse(value.text), source));
+  }
+}
+
+/** CSV with a header row naming the columns (`code` and `description_en` required; any order). */
+async function* csvDtcRecords(lines: AsyncIterable<string>, source: string): AsyncGenerator<ParsedRecord<DtcCodeInput>> {
+  let header: string[] | undefined;
+  for await (const record of csvRecords(lines)) {
+    if ('problem' in record) {
+      yield record;
+      continue;
+    }
+    if (header === undefined) {
+      header = record.fields.map((name) => name.trim().toLowerCase());
+      const missing = CSV_REQUIRED_COLUMNS.filter((column) => !(header ?? []).includes(column));
+      if (missing.length > 0) throw new ImportInputError(`the CSV header (line ${record.line}) lacks the column(s) ${missing.join(', ')}`);
+      continue;
+    }
+    const columns = header;
+    yield parsedRecord(record.line, () => {
+      if (record.fields.length !== columns.length) throw new RecordError(`expected ${columns.length} fields as in the header, found ${record.fields.length}`);
+      const values: Record<string, unknown> = {};
+      columns.forEach((column, index) => {
+        const cell = record.fields[index] ?? '';
+        values[column] = (LIST_FIELDS as readonly string[]).includes(column) ? cell.split(CSV_LIST_SEPARATOR) : cell;
+      });
+      return toDtcCodeInput(values, source);
+    });
+  }
+}
+
+const dtcWriter: RecordWriter<DtcCodeInput> = {
+  keyOf: (row) => row.code,
+  describeKey: (row) => `code ${row.code}`,
+  write: upsertDtcCodes,
+};
+
+export interface DtcImportOptions extends ImportOptions {
+  /** Added to each code's `sources`; default: the file name without its extension. */
+  readonly source?: string;
+}
+
+/**
+ * Imports trouble codes from `.json` (an array of objects, as
+ * seed/dtc-generic.json), `.jsonl` (one object per line) or `.csv` (header
+ * row; list cells separated by `|`). Fields a record leaves empty keep their
+ * stored value.
+ */
+export async function importDtcCodes(database: Database, filePath: string, options: DtcImportOptions = {}): Promise<ImportReport> {
+  const extension = path.extname(filePath).toLowerCase();
+  if (extension !== '.json' && extension !== '.jsonl' && extension !== '.csv') {
+    throw new ImportInputError(`cannot import ${path.basename(filePath)}: expected a .json, .jsonl or .csv file`);
+  }
+  const source = options.source ?? path.basename(filePath, path.extname(filePath));
+  const lines = await openTextLines(filePath, 'utf8');
+  try {
+    const records =
+      extension === '.csv'
+        ? csvDtcRecords(lines.lines, source)
+        : jsonDtcRecords(extension === '.jsonl' ? jsonLineTexts(lines.lines) : jsonValueTexts(lines.lines), source);
+    return await runImport(database, { ...lines, records }, dtcWriter, options);
+  } finally {
+    await lines.close();
+  }
+}
+
+/** Loads the bundled generic codes (seed/dtc-generic.json); safe to run again. */
+export async function seedDtcCodes(database: Database, options: ImportOptions = {}): Promise<ImportReport> {
+  return importDtcCodes(database, BUNDLED_DTC_SEED_PATH, { ...options, source: BUNDLED_DTC_SEED_SOURCE });
+}

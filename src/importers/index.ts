@@ -1,0 +1,17 @@
+export { BUNDLED_DTC_SEED_PATH, BUNDLED_DTC_SEED_SOURCE, CSV_LIST_SEPARATOR, importDtcCodes, seedDtcCodes, toDtcCodeInput, type DtcImportOptions } from './dtc.js';
+export {
+  DEFAULT_BATCH_SIZE,
+  MAX_KEPT_PROBLEMS,
+  runImport,
+  type ImportOptions,
+  type ImportProblem,
+  type ImportProgress,
+  type ImportReport,
+  type ImportTotals,
+  type ParsedRecord,
+  type RecordWriter,
+} from './import-run.js';
+export { FLAT_RCL_COLUMNS, FLAT_RCL_FIELD_COUNTS, importRecalls, parseRecallLine } from './nhtsa-recalls.js';
+export { FLAT_CMPL_COLUMNS, FLAT_CMPL_FIELD_COUNTS, importComplaints, parseComplaintLine } from './nhtsa-complaints.js';
+export { FieldError, type FlatFileImportOptions } from './nhtsa-fields.js';
+export { ImportInputError, openTextLines, type TextEncoding, type TextLineSource } from './text-lines.js';

@@ -1,0 +1,52 @@
+import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import { HttpError } from '../http/errors.js';
+import type { KeyValueStore } from '../stores/key-value-store.js';
+
+/** How many requests one client address may make to one route group per window. */
+export interface IpRateLimitPolicy {
+  readonly maxRequests: number;
+  readonly windowMs: number;
+}
+
+/** Public routes: generous for a person or a page, a wall for a scraper. */
+export const DEFAULT_PUBLIC_RATE_LIMIT: IpRateLimitPolicy = Object.freeze({ maxRequests: 120, windowMs: 60_000 });
+
+export interface IpRateLimitOptions extends Partial<IpRateLimitPolicy> {
+  readonly store: KeyValueStore;
+  /** Names the counter: routes in one group share a budget (`dtc`, `vehicles`, ...). Letters, digits, `_` and `-`. */
+  readonly group: string;
+}
+
+/** One fixed window per address and group; the `{…}` tag keeps a client's counters in one Redis Cluster slot. */
+export const ipRateLimitKey = (group: string, address: string): string => `ip_rate:{${address}}:${group}`;
+
+const GROUP_NAME = /^[a-z0-9_-]{1,32}$/i;
+
+function checkedPolicy(options: IpRateLimitOptions): IpRateLimitPolicy {
+  const maxRequests = options.maxRequests ?? DEFAULT_PUBLIC_RATE_LIMIT.maxRequests;
+  const windowMs = options.windowMs ?? DEFAULT_PUBLIC_RATE_LIMIT.windowMs;
+  if (!Number.isSafeInteger(maxRequests) || maxRequests < 1) throw new RangeError(`ip rate limit for ${options.group}: maxRequests must be a positive integer`);
+  if (!Number.isSafeInteger(windowMs) || windowMs < 1000) throw new RangeError(`ip rate limit for ${options.group}: windowMs must be an integer of at least 1000`);
+  return { maxRequests, windowMs };
+}
+
+/**
+ * A preHandler counting requests per client address (`request.ip`, which
+ * honours the app's trustProxy setting) in fixed windows on the shared store,
+ * so every instance sees the same count. Over the limit: 429 `rate_limited`
+ * with Retry-After in seconds. A store that cannot answer fails the request
+ * with 503 `store_unavailable` (the error propagates): never an unlimited pass.
+ */
+export function ipRateLimit(options: IpRateLimitOptions): preHandlerAsyncHookHandler {
+  if (!GROUP_NAME.test(options.group)) throw new RangeError('ip rate limit group: letters, digits, _ and - only');
+  const { maxRequests, windowMs } = checkedPolicy(options);
+  const { store, group } = options;
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const { count, ttlMs } = await store.increment(ipRateLimitKey(group, request.ip), windowMs);
+    const retryAfterSeconds = String(Math.max(1, Math.ceil(ttlMs / 1000)));
+    reply.header('x-ratelimit-limit', String(maxRequests));
+    reply.header('x-ratelimit-remaining', String(Math.max(0, maxRequests - count)));
+    reply.header('x-ratelimit-reset', retryAfterSeconds);
+    if (count > maxRequests) throw new HttpError('rate_limited', { headers: { 'retry-after': retryAfterSeconds } });
+  };
+}

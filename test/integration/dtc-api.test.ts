@@ -1,0 +1,164 @@
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ERROR_CATALOG } from '../../src/http/errors.js';
+import { importDtcCodes, seedDtcCodes } from '../../src/importers/index.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+import { fixtureDirectory } from '../helpers/nhtsa-fixtures.js';
+import { projectRoot } from '../helpers/process.js';
+
+interface Item {
+  code: string;
+  system: string;
+  description_en: string;
+  description_hu: string | null;
+}
+interface Page {
+  items: Item[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+const seedCodes = JSON.parse(readFileSync(path.join(projectRoot, 'seed', 'dtc-generic.json'), 'utf8')) as { code: string }[];
+const seedCount = (letter: string): number => seedCodes.filter((entry) => entry.code.startsWith(letter)).length;
+
+/** Codes whose descriptions hold LIKE wildcards and a code mentioned in text. */
+const extraCodes = [
+  { code: 'P1A01', description_en: 'Fuel trim at 100% rich', severity: 'low' },
+  { code: 'P1A02', description_en: 'Fuel trim at 1000 rich', severity: 'low' },
+  { code: 'P1A03', description_en: 'Sensor_B circuit', severity: 'low' },
+  { code: 'P1A04', description_en: 'SensorXB circuit', severity: 'low' },
+  { code: 'B1A05', description_en: 'Body module reports P0301 after a crash', description_hu: 'Karosszéria-modul' },
+];
+
+describe('DTC routes: /api/v1/dtc', () => {
+  let testApp: TestApp;
+  let directory: string;
+
+  beforeAll(async () => {
+    testApp = await startTestApp();
+    directory = fixtureDirectory();
+    await seedDtcCodes(testApp.runtime.database);
+    const file = path.join(directory, 'extra.jsonl');
+    writeFileSync(file, extraCodes.map((entry) => JSON.stringify(entry)).join('\n'));
+    await importDtcCodes(testApp.runtime.database, file);
+  });
+  afterAll(async () => {
+    await testApp.close();
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  const search = async (query: string): Promise<Page> => {
+    const response = await testApp.app.inject({ method: 'GET', url: `/api/v1/dtc/search?${query}` });
+    expect(response.statusCode).toBe(200);
+    return response.json<Page>();
+  };
+
+  describe('search', () => {
+    it('lists code-prefix matches first, then description matches', async () => {
+      const page = await search('q=P0301');
+      expect(page.items.map((item) => item.code)).toEqual(['P0301', 'B1A05']);
+      expect(page.total).toBe(2);
+    });
+
+    it('matches a code prefix case-insensitively, in code order', async () => {
+      const page = await search('q=p030&limit=100');
+      const codes = page.items.map((item) => item.code);
+      // B1A05 mentions P0301 in its description: a text match, so after every prefix match.
+      expect(codes.at(-1)).toBe('B1A05');
+      const prefixMatches = codes.slice(0, -1);
+      expect(prefixMatches.length).toBeGreaterThan(3);
+      expect(prefixMatches.filter((code) => !code.startsWith('P030'))).toEqual([]);
+      expect(prefixMatches).toEqual([...prefixMatches].sort());
+    });
+
+    it('matches English and Hungarian descriptions, ignoring case and accents, every word', async () => {
+      const english = await search('q=AIRBAG%20driver&limit=100');
+      expect(english.items.length).toBeGreaterThan(0);
+      expect(english.items.every((item) => /airbag/i.test(item.description_en) && /driver/i.test(item.description_en))).toBe(true);
+      const hungarian = await search(`q=${encodeURIComponent('légzsák')}&limit=100`);
+      expect(hungarian.items.map((item) => item.code)).toContain('B0001');
+      const withoutAccents = await search('q=LEGZSAK&limit=100');
+      expect(withoutAccents.items.map((item) => item.code)).toEqual(hungarian.items.map((item) => item.code));
+      expect(withoutAccents.total).toBe(hungarian.total);
+    });
+
+    it('treats % and _ in the query as plain characters', async () => {
+      expect((await search(`q=${encodeURIComponent('100%')}`)).items.map((item) => item.code)).toEqual(['P1A01']);
+      expect((await search(`q=${encodeURIComponent('sensor_b')}`)).items.map((item) => item.code)).toEqual(['P1A03']);
+      expect((await search(`q=${encodeURIComponent('%')}`)).total).toBe(1);
+      expect((await search(`q=${encodeURIComponent('_')}`)).total).toBe(1);
+    });
+
+    it('filters by system and pages through the results', async () => {
+      const bodyCount = seedCount('B') + 1;
+      const first = await search('system=body&limit=5');
+      expect(first).toMatchObject({ total: bodyCount, limit: 5, offset: 0 });
+      expect(first.items).toHaveLength(5);
+      expect(first.items.every((item) => item.system === 'body')).toBe(true);
+      const second = await search('system=body&limit=5&offset=5');
+      expect(second.items.map((item) => item.code).filter((code) => first.items.some((item) => item.code === code))).toEqual([]);
+      const last = await search(`system=body&limit=5&offset=${bodyCount - 1}`);
+      expect(last.items).toHaveLength(1);
+      const network = await search('system=network&limit=100');
+      expect(network.total).toBe(seedCount('U'));
+      expect(network.items.every((item) => item.code.startsWith('U'))).toBe(true);
+    });
+
+    it('defaults to 20 per page and refuses limits outside 1-100 and unknown systems', async () => {
+      const page = await search('');
+      expect(page).toMatchObject({ limit: 20, offset: 0, total: seedCodes.length + extraCodes.length });
+      expect(page.items).toHaveLength(20);
+      for (const query of ['limit=0', 'limit=101', 'offset=-1', 'system=engine', `q=${'x'.repeat(101)}`]) {
+        const response = await testApp.app.inject({ method: 'GET', url: `/api/v1/dtc/search?${query}` });
+        expect(response.statusCode, query).toBe(422);
+        expect(response.json<{ error: { code: string } }>().error.code).toBe('validation_failed');
+      }
+    });
+  });
+
+  describe('lookup', () => {
+    it('returns a known code with its decode and the related codes it knows', async () => {
+      const response = await testApp.app.inject({ method: 'GET', url: '/api/v1/dtc/p0301' });
+      expect(response.statusCode).toBe(200);
+      const body = response.json<Item & { decoded: unknown; related: { code: string }[]; related_codes: string[]; severity: string }>();
+      expect(body).toMatchObject({ code: 'P0301', system: 'powertrain', is_generic: true, severity: 'high' });
+      expect(body.decoded).toEqual({ code: 'P0301', system: 'powertrain', is_generic: true, controlled_by: 'sae', subsystem: { group: 'P03', name: 'Ignition system or misfire' } });
+      expect(body.related.map((related) => related.code)).toEqual(body.related_codes.filter((code) => seedCodes.some((entry) => entry.code === code)));
+    });
+
+    it('answers an unknown, well-formed code with 404 dtc_not_found and its structural decode', async () => {
+      const response = await testApp.app.inject({ method: 'GET', url: '/api/v1/dtc/U1F2A' });
+      expect(response.statusCode).toBe(404);
+      expect(response.json()).toEqual({
+        error: {
+          code: 'dtc_not_found',
+          message: ERROR_CATALOG.dtc_not_found.message,
+          decoded: { code: 'U1F2A', system: 'network', is_generic: false, controlled_by: 'manufacturer', subsystem: { group: 'U1F', name: 'Manufacturer-defined' } },
+        },
+      });
+    });
+
+    it.each(['X0301', 'P030', 'P03011', 'P0G01', 'P%301'])('answers the malformed code %s with 422', async (code) => {
+      const response = await testApp.app.inject({ method: 'GET', url: `/api/v1/dtc/${encodeURIComponent(code)}` });
+      expect(response.statusCode).toBe(422);
+      const body = response.json<{ error: { code: string; details: { field: string }[] } }>();
+      expect(body.error.code).toBe('validation_failed');
+      expect(body.error.details).toEqual([{ field: 'code', message: expect.stringMatching(/letter P, B, C or U/) as unknown }]);
+    });
+  });
+
+  it('lists the four systems with their code counts', async () => {
+    const response = await testApp.app.inject({ method: 'GET', url: '/api/v1/dtc/systems' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({
+      items: [
+        { letter: 'P', system: 'powertrain', description: expect.any(String) as unknown, code_count: seedCount('P') + 4 },
+        { letter: 'B', system: 'body', description: expect.any(String) as unknown, code_count: seedCount('B') + 1 },
+        { letter: 'C', system: 'chassis', description: expect.any(String) as unknown, code_count: seedCount('C') },
+        { letter: 'U', system: 'network', description: expect.any(String) as unknown, code_count: seedCount('U') },
+      ],
+    });
+  });
+});
