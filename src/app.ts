@@ -9,6 +9,7 @@ import { drain } from './http/drain.js';
 import { errorHandler } from './http/error-handler.js';
 import { authRoutes } from './http/auth.js';
 import { diagnosisRoutes } from './http/diagnosis.js';
+import { garageRoutes } from './http/garage.js';
 import { dtcRoutes } from './http/dtc.js';
 import { cors } from './http/cors.js';
 import { healthRoutes } from './http/health.js';
@@ -74,6 +75,7 @@ export async function buildApp(config: Config, dependencies: AppDependencies): P
   await app.register(dtcRoutes, { prefix: '/api/v1/dtc', ...publicRoutes });
   await app.register(vehicleRoutes, { prefix: '/api/v1/vehicles', ...publicRoutes });
   await app.register(diagnosisRoutes, { prefix: '/api/v1/diagnosis', ...publicRoutes });
+  await app.register(garageRoutes, { prefix: '/api/v1/garage', database: dependencies.database });
 
   return app;
 }

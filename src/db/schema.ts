@@ -103,11 +103,36 @@ export interface ComplaintsTable {
   updated_at: Timestamp;
 }
 
+/** A user's own vehicle. Every query on it is scoped by user_id. */
+export interface GarageVehiclesTable {
+  id: string;
+  user_id: string;
+  make: string;
+  model: string;
+  year: number;
+  vin: string | null;
+  nickname: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface DiagnosisNotesTable {
+  id: string;
+  user_id: string;
+  vehicle_id: string;
+  /** JSON array of DTC codes. */
+  codes: string;
+  symptoms: string;
+  created_at: Timestamp;
+}
+
 export interface DatabaseSchema {
   users: UsersTable;
   dtc_codes: DtcCodesTable;
   recalls: RecallsTable;
   complaints: ComplaintsTable;
+  garage_vehicles: GarageVehiclesTable;
+  diagnosis_notes: DiagnosisNotesTable;
 }
 
 export function toIsoTimestamp(value: Date | string): string {

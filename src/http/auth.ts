@@ -9,9 +9,10 @@ import { hashPassword, passwordProblem, passwordProblemMessage, PASSWORD_MAX_LEN
 import type { IssuedTokens } from '../security/sessions.js';
 import type { TokenClaims, TokenType } from '../security/tokens.js';
 import { HttpError } from './errors.js';
+import { Nullable } from './public-routes.js';
 
 const Email = Type.String({ format: 'email', maxLength: 320 });
-const FullName = Type.Union([Type.String({ maxLength: 200 }), Type.Null()]);
+const FullName = Nullable(Type.String({ maxLength: 200 }));
 
 const UserSchema = Type.Object({
   id: Type.String(),

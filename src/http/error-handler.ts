@@ -16,7 +16,9 @@ const CODE_BY_STATUS: Readonly<Record<number, ErrorCode>> = {
 
 function fieldProblems(error: FastifyError): FieldProblem[] {
   return (error.validation ?? []).map((problem) => {
-    const missing = (problem.params as { missingProperty?: unknown }).missingProperty;
+    const params = problem.params as { missingProperty?: unknown; additionalProperty?: unknown };
+    // Name the offending property itself, not just the object that holds it.
+    const missing = params.missingProperty ?? params.additionalProperty;
     const path = problem.instancePath.replace(/^\//, '').replaceAll('/', '.');
     const field = typeof missing === 'string' ? (path === '' ? missing : `${path}.${missing}`) : path;
     return { field: field === '' ? error.validationContext ?? 'body' : field, message: problem.message ?? 'is invalid' };

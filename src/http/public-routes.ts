@@ -11,8 +11,11 @@ export interface PublicRouteOptions {
   readonly rateLimit?: Partial<IpRateLimitPolicy> | undefined;
 }
 
-/** `T` or JSON null. */
-export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+/**
+ * `T` or JSON null. Null comes first: with Fastify's type coercion a request
+ * `null` would otherwise be coerced into the first branch (`null` → `""`).
+ */
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([Type.Null(), schema]);
 
 /** The `{ error: { code, message, details? } }` shape of every error (see errors.ts). */
 export const ErrorSchema = Type.Object({

@@ -111,6 +111,8 @@ describe('accounts: register, login, me', () => {
     const updated = await request(testApp.app, { method: 'PUT', url: '/api/v1/auth/me', headers: bearer(tokens.access_token), payload: { full_name: 'Szabó Anna' } });
     expect(updated.statusCode).toBe(200);
     expect(updated.json<{ full_name: string }>().full_name).toBe('Szabó Anna');
+    const cleared = await request(testApp.app, { method: 'PUT', url: '/api/v1/auth/me', headers: bearer(tokens.access_token), payload: { full_name: null } });
+    expect(cleared.json<{ full_name: string | null }>().full_name).toBeNull();
     const invalid = await request(testApp.app, { method: 'PUT', url: '/api/v1/auth/me', headers: bearer(tokens.access_token), payload: { role: 'admin' } });
     expect(invalid.statusCode).toBe(422);
     expect((await me(testApp.app, tokens.access_token)).json<{ role: string }>().role).toBe('user');

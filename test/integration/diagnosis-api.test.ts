@@ -97,7 +97,7 @@ describe('POST /api/v1/diagnosis/quick-analyze', () => {
     [{ codes: ['P0301', 'X0301'] }, 'codes.1'],
     [{ codes: ['P0301'], make: 'HONDA' }, 'model'],
     [{ codes: ['P0301'], make: 'HONDA', model: 'CIVIC', year: 1850 }, 'year'],
-    [{ codes: ['P0301'], colour: 'red' }, 'body'],
+    [{ codes: ['P0301'], colour: 'red' }, 'colour'],
   ])('refuses %j with 422 naming %s', async (payload, field) => {
     const response = await analyze(payload);
     expect(response.statusCode).toBe(422);

@@ -3,6 +3,7 @@ import * as users from './0001-users.js';
 import * as dtcCodes from './0002-dtc-codes.js';
 import * as recalls from './0003-recalls.js';
 import * as complaints from './0004-complaints.js';
+import * as garage from './0005-garage.js';
 
 /**
  * Every migration, in order. Names are stable forever: they are the version
@@ -13,4 +14,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0002-dtc-codes': dtcCodes,
   '0003-recalls': recalls,
   '0004-complaints': complaints,
+  '0005-garage': garage,
 };

@@ -1,0 +1,178 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import Type, { type Static } from 'typebox';
+import type { Database } from '../db/index.js';
+import { GarageRepository } from '../db/repositories/garage.js';
+import { findRecallsForVehicle } from '../db/repositories/index.js';
+import { DTC_CODE_INPUT_PATTERN, decodeVin } from '../diagnostics/index.js';
+import { HttpError } from './errors.js';
+import { ErrorSchema, Nullable, PageQuery } from './public-routes.js';
+import { RecallSchema, VehicleSchema } from './vehicles.js';
+
+const MAX_MODEL_YEAR_AHEAD = 2;
+
+const VehicleResponse = Type.Object({
+  id: Type.String(),
+  make: Type.String(),
+  model: Type.String(),
+  year: Type.Integer(),
+  vin: Nullable(Type.String()),
+  nickname: Nullable(Type.String()),
+  created_at: Type.String({ format: 'date-time' }),
+  updated_at: Type.String({ format: 'date-time' }),
+});
+const VehicleFields = {
+  make: Type.String({ minLength: 1, maxLength: 64 }),
+  model: Type.String({ minLength: 1, maxLength: 128 }),
+  year: Type.Integer({ minimum: 1900, maximum: 2100 }),
+  vin: Type.Optional(Nullable(Type.String({ maxLength: 17 }))),
+  nickname: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
+};
+const NewVehicleBody = Type.Object(VehicleFields, { additionalProperties: false });
+const VehicleChangesBody = Type.Object(
+  {
+    make: Type.Optional(VehicleFields.make),
+    model: Type.Optional(VehicleFields.model),
+    year: Type.Optional(VehicleFields.year),
+    vin: VehicleFields.vin,
+    nickname: VehicleFields.nickname,
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+const NoteResponse = Type.Object({
+  id: Type.String(),
+  vehicle_id: Type.String(),
+  codes: Type.Array(Type.String()),
+  symptoms: Type.String(),
+  created_at: Type.String({ format: 'date-time' }),
+});
+const NewNoteBody = Type.Object(
+  {
+    codes: Type.Array(Type.String({ pattern: DTC_CODE_INPUT_PATTERN }), { maxItems: 20, default: [] }),
+    symptoms: Type.String({ maxLength: 4000, default: '' }),
+  },
+  { additionalProperties: false },
+);
+const VehicleParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+const NoteParams = Type.Object({ id: Type.String({ maxLength: 64 }), noteId: Type.String({ maxLength: 64 }) });
+const page = <T extends Parameters<typeof Type.Array>[0]>(item: T) => Type.Object({ items: Type.Array(item), total: Type.Integer(), limit: Type.Integer(), offset: Type.Integer() });
+
+export interface GarageRouteOptions {
+  readonly database: Database;
+}
+
+/**
+ * `/api/v1/garage/*`: a signed-in user's vehicles and diagnosis notes. Every
+ * route requires authentication (and CSRF on writes, globally); another
+ * user's ids answer 404, exactly like ids that do not exist.
+ */
+export async function garageRoutes(app: FastifyInstance, options: GarageRouteOptions): Promise<void> {
+  const garage = new GarageRepository(options.database.db);
+  app.addHook('preHandler', app.requireAuth);
+  const owner = (request: FastifyRequest): string => {
+    if (request.auth === null) throw new HttpError('authentication_required');
+    return request.auth.userId;
+  };
+  const notFound = (): HttpError => new HttpError('not_found', { message: 'No such vehicle in your garage' });
+  const checkedVehicle = <T extends { vin?: string | null | undefined; year?: number | undefined }>(body: T): T => {
+    const currentYear = new Date(app.clock.now()).getUTCFullYear();
+    if (body.year !== undefined && body.year > currentYear + MAX_MODEL_YEAR_AHEAD) {
+      throw new HttpError('validation_failed', { details: [{ field: 'year', message: `must be at most ${currentYear + MAX_MODEL_YEAR_AHEAD}` }] });
+    }
+    if (body.vin === undefined || body.vin === null || body.vin === '') return { ...body, vin: body.vin === '' ? null : body.vin };
+    const decoded = decodeVin(body.vin, currentYear);
+    if (!decoded.ok) throw new HttpError('validation_failed', { details: [{ field: 'vin', message: decoded.problem.message }] });
+    return { ...body, vin: decoded.vin.vin };
+  };
+  const tags = ['garage'];
+  const security: { [scheme: string]: string[] }[] = [{ bearerAuth: [] }, { cookieAuth: [] }];
+
+  app.get(
+    '/vehicles',
+    { schema: { tags, security, summary: 'My vehicles, oldest first', querystring: PageQuery, response: { 200: page(VehicleResponse) } } },
+    async (request: FastifyRequest<{ Querystring: Static<typeof PageQuery> }>) => {
+      const { limit = 20, offset = 0 } = request.query;
+      return { ...(await garage.listVehicles(owner(request), { limit, offset })), limit, offset };
+    },
+  );
+
+  app.post(
+    '/vehicles',
+    { schema: { tags, security, summary: 'Add a vehicle', body: NewVehicleBody, response: { 201: VehicleResponse, 422: ErrorSchema } } },
+    async (request: FastifyRequest<{ Body: Static<typeof NewVehicleBody> }>, reply) => reply.code(201).send(await garage.addVehicle(owner(request), checkedVehicle(request.body))),
+  );
+
+  app.get(
+    '/vehicles/:id',
+    { schema: { tags, security, params: VehicleParams, response: { 200: VehicleResponse, 404: ErrorSchema } } },
+    async (request: FastifyRequest<{ Params: Static<typeof VehicleParams> }>) => (await garage.findVehicle(owner(request), request.params.id)) ?? Promise.reject(notFound()),
+  );
+
+  app.put(
+    '/vehicles/:id',
+    { schema: { tags, security, summary: 'Change a vehicle', params: VehicleParams, body: VehicleChangesBody, response: { 200: VehicleResponse, 404: ErrorSchema, 422: ErrorSchema } } },
+    async (request: FastifyRequest<{ Params: Static<typeof VehicleParams>; Body: Static<typeof VehicleChangesBody> }>) =>
+      (await garage.updateVehicle(owner(request), request.params.id, checkedVehicle(request.body))) ?? Promise.reject(notFound()),
+  );
+
+  app.delete(
+    '/vehicles/:id',
+    { schema: { tags, security, summary: 'Remove a vehicle and its notes', params: VehicleParams, response: { 404: ErrorSchema } } },
+    async (request: FastifyRequest<{ Params: Static<typeof VehicleParams> }>, reply) => {
+      if (!(await garage.removeVehicle(owner(request), request.params.id))) throw notFound();
+      return reply.code(204).send();
+    },
+  );
+
+  app.get(
+    '/vehicles/:id/recalls',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'NHTSA recalls for this vehicle (its make, model and year)',
+        params: VehicleParams,
+        querystring: PageQuery,
+        response: { 200: Type.Object({ vehicle: VehicleSchema, ...page(RecallSchema).properties }), 404: ErrorSchema },
+      },
+    },
+    async (request: FastifyRequest<{ Params: Static<typeof VehicleParams>; Querystring: Static<typeof PageQuery> }>) => {
+      const vehicle = await garage.findVehicle(owner(request), request.params.id);
+      if (vehicle === undefined) throw notFound();
+      const { limit = 20, offset = 0 } = request.query;
+      const query = { make: vehicle.make, model: vehicle.model, year: vehicle.year };
+      const recalls = await findRecallsForVehicle(options.database.db, query, { limit, offset });
+      return { vehicle: query, items: recalls.items, total: recalls.total, limit, offset };
+    },
+  );
+
+  app.get(
+    '/vehicles/:id/notes',
+    { schema: { tags, security, summary: 'Diagnosis notes of a vehicle, newest first', params: VehicleParams, querystring: PageQuery, response: { 200: page(NoteResponse), 404: ErrorSchema } } },
+    async (request: FastifyRequest<{ Params: Static<typeof VehicleParams>; Querystring: Static<typeof PageQuery> }>) => {
+      const { limit = 20, offset = 0 } = request.query;
+      const notes = await garage.listNotes(owner(request), request.params.id, { limit, offset });
+      if (notes === undefined) throw notFound();
+      return { ...notes, limit, offset };
+    },
+  );
+
+  app.post(
+    '/vehicles/:id/notes',
+    { schema: { tags, security, summary: 'Add a diagnosis note (codes and symptoms)', params: VehicleParams, body: NewNoteBody, response: { 201: NoteResponse, 404: ErrorSchema, 422: ErrorSchema } } },
+    async (request: FastifyRequest<{ Params: Static<typeof VehicleParams>; Body: Static<typeof NewNoteBody> }>, reply) => {
+      const codes = [...new Set(request.body.codes.map((code) => code.toUpperCase()))];
+      const note = await garage.addNote(owner(request), request.params.id, { codes, symptoms: request.body.symptoms });
+      if (note === undefined) throw notFound();
+      return reply.code(201).send(note);
+    },
+  );
+
+  app.delete(
+    '/vehicles/:id/notes/:noteId',
+    { schema: { tags, security, summary: 'Remove a diagnosis note', params: NoteParams, response: { 404: ErrorSchema } } },
+    async (request: FastifyRequest<{ Params: Static<typeof NoteParams> }>, reply) => {
+      if (!(await garage.removeNote(owner(request), request.params.id, request.params.noteId))) throw new HttpError('not_found', { message: 'No such note' });
+      return reply.code(204).send();
+    },
+  );
+}
