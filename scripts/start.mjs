@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ensureBuild, projectRoot } from './ensure-build.mjs';
+import { ensureBuild, ensureWebBuild, projectRoot } from './ensure-build.mjs';
 
 ensureBuild();
+ensureWebBuild();
 await import(pathToFileURL(path.join(projectRoot, 'dist', 'main.js')).href);

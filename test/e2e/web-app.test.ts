@@ -1,0 +1,265 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { systemClock } from '../../src/clock.js';
+import { TokenCodec, newTokenId } from '../../src/security/tokens.js';
+import { launchChromium, recordConsole, saveScreenshot } from '../helpers/browser.js';
+import { strongPassword, uniqueEmail } from '../helpers/auth-client.js';
+import { ApiClient, startWebServer, type WebServer } from '../helpers/web-server.js';
+import { addVehicleThroughUi, cookieNamed, signInThroughUi } from './ui.js';
+
+/** Issue 7: the web front end in a real Chromium against a real server process. */
+
+let server: WebServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([startWebServer({ complaints: true }), launchChromium()]);
+}, 120_000);
+
+afterAll(async () => {
+  // Each separately, so a start-up that failed half-way still closes what did start.
+  await Promise.allSettled([(async () => browser.close())(), (async () => server.stop())()]);
+});
+
+async function newContext(viewport = { width: 1280, height: 900 }): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport, locale: 'hu-HU' });
+  context.setDefaultTimeout(10_000);
+  return context;
+}
+
+/** Uncaught errors in the app; an expected 401 answer logs a console error too, so those are not counted. */
+function pageErrors(records: readonly { type: string; text: string }[]): string[] {
+  return records.filter((record) => record.type === 'pageerror' || /Content Security Policy/i.test(record.text)).map((record) => record.text);
+}
+
+describe('the web app in Chromium', { timeout: 40_000 }, () => {
+  it('registers, signs in, finds a code, adds a garage vehicle with its recalls, signs out, and the old access cookie is dead', async () => {
+    const context = await newContext();
+    const page = await context.newPage();
+    const consoleRecords = recordConsole(page);
+    const account = { email: uniqueEmail('e2e-flow'), password: strongPassword() };
+
+    await page.goto(`${server.origin}/register`);
+    await page.getByRole('heading', { name: 'Fiók létrehozása' }).waitFor();
+    await page.getByLabel('E-mail-cím').fill(account.email);
+    await page.getByLabel('Jelszó', { exact: true }).fill(account.password);
+    await page.getByLabel('Jelszó még egyszer').fill(account.password);
+    await page.getByRole('button', { name: 'Fiók létrehozása' }).click();
+    await page.waitForURL(`${server.origin}/signin?registered=1`);
+    await page.getByRole('status').getByText('A fiókja elkészült').waitFor();
+
+    await page.getByLabel('E-mail-cím').fill(account.email);
+    await page.getByLabel('Jelszó', { exact: true }).fill(account.password);
+    await page.getByRole('button', { name: 'Bejelentkezés' }).click();
+    await page.waitForURL(`${server.origin}/garage`);
+    await page.getByText('A garázsa üres').waitFor();
+
+    // The session is in httpOnly cookies only: nothing token-like is readable by the page.
+    expect(await page.evaluate('document.cookie')).toBe('');
+    expect(await page.evaluate('Object.keys(sessionStorage)')).toEqual([]);
+    expect(await page.evaluate('Object.keys(localStorage).filter((key) => key !== "autocognitix.language")')).toEqual([]);
+    expect((await context.cookies()).filter((cookie) => !cookie.httpOnly).map((cookie) => cookie.name)).toEqual([]);
+
+    await page.getByRole('link', { name: 'Hibakódok' }).click();
+    await page.getByLabel('Kód vagy leírás').fill('p0301');
+    await page.getByRole('button', { name: 'Keresés' }).click();
+    await page.waitForURL(`${server.origin}/dtc?q=p0301`);
+    await page.getByRole('link', { name: 'P0301', exact: true }).click();
+    await page.getByRole('heading', { name: 'P0301 hibakód' }).waitFor();
+    await page.getByRole('heading', { name: 'Tünetek' }).waitFor();
+    await saveScreenshot(page, 'dtc-detail');
+
+    const vehicleId = await addVehicleThroughUi(page, server.origin, { make: 'honda', model: 'civic', year: 2018, nickname: 'Családi autó' });
+    expect(vehicleId).not.toBe('');
+    await page.getByRole('heading', { name: 'Családi autó' }).waitFor();
+    await page.getByRole('heading', { name: '23V100000 kampány' }).waitFor();
+    await page.getByRole('heading', { name: '22V200000 kampány' }).waitFor();
+    expect(await page.getByRole('heading', { name: 'Visszahívások (2)' }).count()).toBe(1);
+    await saveScreenshot(page, 'garage-vehicle');
+
+    const accessCookie = await cookieNamed(context, 'access_token');
+    const before = await fetch(`${server.origin}/api/v1/auth/me`, { headers: { cookie: `access_token=${accessCookie.value}` } });
+    expect(before.status).toBe(200);
+
+    await page.getByRole('link', { name: 'Fiók' }).click();
+    await page.getByRole('button', { name: 'Kijelentkezés', exact: true }).click();
+    await page.waitForURL(`${server.origin}/signin?signedout=1`);
+    await page.getByRole('heading', { name: 'Bejelentkezés' }).waitFor();
+    await page.getByRole('status').getByText('Kijelentkezett').waitFor();
+    expect(await page.getByRole('link', { name: 'Garázsom' }).count()).toBe(0);
+
+    const replayed = await fetch(`${server.origin}/api/v1/auth/me`, { headers: { cookie: `access_token=${accessCookie.value}` } });
+    expect(replayed.status).toBe(401);
+    expect(((await replayed.json()) as { error: { code: string } }).error.code).toBe('token_revoked');
+    expect((await context.cookies()).map((cookie) => cookie.name)).not.toContain('access_token');
+
+    // The garage is behind sign-in again.
+    await page.goto(`${server.origin}/garage/${vehicleId}`);
+    await page.waitForURL(`${server.origin}/signin?next=${encodeURIComponent(`/garage/${vehicleId}`)}`);
+    expect(pageErrors(consoleRecords)).toEqual([]);
+  });
+
+  it('two tabs with an expired access token refresh at the same moment, get the same new pair (grace window) and both keep working', async () => {
+    const api = new ApiClient(server.origin);
+    const account = await api.register('tabs');
+    const context = await newContext();
+    // Test instrumentation, injected before the app loads: records what each tab's session channel receives.
+    await context.addInitScript(`{
+      const Original = window.BroadcastChannel;
+      window.__tabMessages = [];
+      window.BroadcastChannel = class extends Original {
+        constructor(name) {
+          super(name);
+          this.addEventListener('message', (event) => window.__tabMessages.push(event.data));
+        }
+      };
+    }`);
+    const first = await context.newPage();
+    const firstConsole = recordConsole(first);
+    await signInThroughUi(first, server.origin, account);
+    const vehicleId = await addVehicleThroughUi(first, server.origin, { make: 'HONDA', model: 'CIVIC', year: 2018, nickname: 'Két fül' });
+    await first.getByRole('link', { name: 'Vissza a garázshoz' }).first().click();
+    await first.getByRole('link', { name: 'Két fül megnyitása' }).waitFor();
+
+    const second = await context.newPage();
+    const secondConsole = recordConsole(second);
+    const secondCsrf = second.waitForResponse((response) => response.url().endsWith('/api/v1/auth/csrf-token'));
+    await second.goto(`${server.origin}/garage`);
+    await second.getByRole('link', { name: 'Két fül megnyitása' }).waitFor();
+    await secondCsrf;
+    // The second tab's CSRF token replaced the cookie; wait until the first tab has learnt it too.
+    const csrfCookie = await cookieNamed(context, 'csrf_token');
+    await vi.waitFor(async () => {
+      const received = await first.evaluate<unknown[]>('window.__tabMessages.map((message) => message.csrfToken)');
+      expect(received).toContain(csrfCookie.value);
+    });
+
+    // An access token for the same session, validly signed, expired 20 minutes ago.
+    const current = await cookieNamed(context, 'access_token');
+    const claims = JSON.parse(Buffer.from(current.value.split('.')[1] ?? '', 'base64url').toString('utf8')) as { sub: string; family: string };
+    const issuedAtMs = Date.now() - 40 * 60_000;
+    const expired = new TokenCodec(server.jwtSecret, { now: () => issuedAtMs }).encode({
+      sub: claims.sub,
+      family: claims.family,
+      type: 'access',
+      jti: newTokenId(),
+      issuedAtMs,
+      expiresAtSeconds: Math.floor(issuedAtMs / 1000) + 20 * 60,
+    });
+    expect(() => new TokenCodec(server.jwtSecret, systemClock).decode(expired, 'access')).toThrow('The token has expired');
+    await context.addCookies([{ ...current, value: expired, expires: Math.floor(Date.now() / 1000) + 600 }]);
+
+    const logBefore = server.requests().length;
+    // Hold every refresh until both tabs have sent theirs, then send them together. The harness
+    // relays each tab's own request (its cookies and CSRF header) so it can read the answers.
+    const heldFrom: Page[] = [];
+    const csrfHeaders: (string | undefined)[] = [];
+    const answers: { status: number; accessToken: string }[] = [];
+    let releaseBoth: () => void = () => undefined;
+    const bothHeld = new Promise<void>((resolve) => (releaseBoth = resolve));
+    await context.route('**/api/v1/auth/refresh', async (route, request) => {
+      heldFrom.push(request.frame().page());
+      csrfHeaders.push(request.headers()['x-csrf-token']);
+      if (heldFrom.length === 2) releaseBoth();
+      await bothHeld;
+      const response = await route.fetch();
+      const body = (await response.json()) as { access_token?: string };
+      answers.push({ status: response.status(), accessToken: body.access_token ?? '' });
+      await route.fulfill({ response });
+    });
+
+    // Each tab opens the vehicle: three authenticated requests at once, all 401 token_expired.
+    await Promise.all([first, second].map((page) => page.getByRole('link', { name: 'Két fül megnyitása' }).click()));
+    for (const page of [first, second]) {
+      await page.getByRole('heading', { name: 'Két fül' }).waitFor();
+      await page.getByRole('heading', { name: 'Visszahívások (2)' }).waitFor();
+      await page.getByText('Még nincs jegyzet.').waitFor();
+      expect(page.url()).toBe(`${server.origin}/garage/${vehicleId}`);
+    }
+
+    // One refresh per tab (single flight for its three requests), sent with the same refresh token...
+    expect(heldFrom).toHaveLength(2);
+    expect(heldFrom).toEqual(expect.arrayContaining([first, second]));
+    expect(csrfHeaders).toEqual([csrfCookie.value, csrfCookie.value]);
+    // ...and both answered 200 with the very same successor pair: one rotation, the second caller inside the grace window.
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
+    expect(answers[0]?.accessToken).not.toBe('');
+    expect(answers[0]?.accessToken).toBe(answers[1]?.accessToken);
+    const refreshed = await cookieNamed(context, 'access_token');
+    expect(refreshed.value).toBe(answers[0]?.accessToken);
+    const served = server.requests().slice(logBefore).filter((request) => request.method === 'POST' && request.url === '/api/v1/auth/refresh');
+    expect(served.map((request) => request.statusCode)).toEqual([200, 200]);
+
+    // Both tabs keep working, writes included (their CSRF token is still bound to the session).
+    await second.getByLabel('Tünetek, megfigyelések').fill('Rángat hidegindításnál');
+    await second.getByRole('button', { name: 'Jegyzet mentése' }).click();
+    await second.getByText('Rángat hidegindításnál').waitFor();
+    await first.reload();
+    await first.getByText('Rángat hidegindításnál').waitFor();
+    expect([...pageErrors(firstConsole), ...pageErrors(secondConsole)]).toEqual([]);
+  });
+
+  it('shows the main pages in Hungarian and English, remembers the language, and fits a phone screen (screenshots)', async () => {
+    const api = new ApiClient(server.origin);
+    const account = await api.register('pages');
+    const context = await newContext();
+    const page: Page = await context.newPage();
+    const consoleRecords = recordConsole(page);
+
+    await page.goto(`${server.origin}/signin`);
+    await page.getByRole('heading', { name: 'Bejelentkezés' }).waitFor();
+    await saveScreenshot(page, 'sign-in');
+
+    await page.goto(`${server.origin}/dtc?q=misfire`);
+    await page.getByRole('link', { name: 'P0300', exact: true }).waitFor();
+    await saveScreenshot(page, 'dtc-search');
+
+    await page.goto(`${server.origin}/analysis?codes=P0301%20P0300`);
+    await page.getByLabel('Márka').selectOption('HONDA');
+    await page.getByLabel('Típus').selectOption('CIVIC');
+    await page.getByLabel('Évjárat').fill('2018');
+    await page.getByRole('button', { name: 'Elemzés' }).click();
+    await page.getByRole('heading', { name: 'Eredmény' }).waitFor();
+    await page.getByText('Visszahívások (HONDA CIVIC 2018): összesen 2').waitFor();
+    await saveScreenshot(page, 'quick-analysis');
+
+    await page.goto(`${server.origin}/vehicles`);
+    await page.getByLabel('Márka').selectOption('HONDA');
+    await page.getByLabel('Típus').selectOption('CIVIC');
+    await page.getByLabel('Évjárat').fill('2018');
+    await page.getByRole('button', { name: 'Mutasd' }).click();
+    await page.waitForURL(`${server.origin}/vehicles?make=HONDA&model=CIVIC&year=2018`);
+    await page.getByText('2 panasz · 1 baleset · 1 tűz · 1 sérülés · 1 haláleset').waitFor();
+    await saveScreenshot(page, 'recalls-complaints');
+
+    await signInThroughUi(page, server.origin, account);
+    await addVehicleThroughUi(page, server.origin, { make: 'TOYOTA', model: 'COROLLA', year: 2004, nickname: 'Munkaautó' });
+    await page.getByRole('link', { name: 'Vissza a garázshoz' }).first().click();
+    await page.getByRole('link', { name: 'Munkaautó megnyitása' }).waitFor();
+    await saveScreenshot(page, 'garage');
+
+    await page.getByRole('link', { name: 'Fiók' }).click();
+    await page.getByRole('heading', { name: 'Jelszócsere' }).waitFor();
+    await saveScreenshot(page, 'account');
+
+    // English, remembered across a reload; the stored choice is the only thing in localStorage.
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.getByRole('heading', { name: 'Change password' }).waitFor();
+    expect(await page.evaluate('document.documentElement.lang')).toBe('en');
+    await page.goto(`${server.origin}/dtc?q=misfire`);
+    await page.getByRole('heading', { name: 'Trouble code search' }).waitFor();
+    expect(await page.evaluate('JSON.stringify(Object.entries(localStorage))')).toBe('[["autocognitix.language","en"]]');
+    await saveScreenshot(page, 'dtc-search-en');
+    await page.getByRole('button', { name: 'Magyar' }).click();
+    await page.getByRole('heading', { name: 'Hibakód-kereső' }).waitFor();
+
+    const phone = await newContext({ width: 390, height: 844 });
+    const phonePage = await phone.newPage();
+    await phonePage.goto(`${server.origin}/dtc?q=P03`);
+    await phonePage.getByRole('link', { name: 'P0300', exact: true }).waitFor();
+    const overflow = await phonePage.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+    expect(overflow).toBeLessThanOrEqual(0);
+    await saveScreenshot(phonePage, 'dtc-search-phone');
+    expect(pageErrors(consoleRecords)).toEqual([]);
+  });
+});

@@ -1,0 +1,239 @@
+/**
+ * The one place that talks to the API. Authentication lives in httpOnly
+ * cookies the server sets; this module never sees a token. It keeps the CSRF
+ * token in memory only, sends it as `X-CSRF-Token` on every unsafe request,
+ * renews it once when the server says it is stale, and refreshes an expired
+ * session once for all the requests waiting on it (single flight).
+ */
+
+export const CSRF_HEADER = 'X-CSRF-Token';
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** A token the server no longer accepts for this browser: fetch a fresh one and retry once. `csrf_origin` is never retried. */
+const STALE_CSRF_CODES = new Set(['csrf_expired', 'csrf_mismatch', 'csrf_missing']);
+/**
+ * Worth one refresh: the access token expired, or its cookie is gone (the
+ * browser drops it when it expires) while the refresh cookie may still be there.
+ */
+const REFRESHABLE_CODES = new Set(['token_expired', 'authentication_required']);
+/** 401s that mean the session is over (after a failed refresh, or revoked by a sign-out elsewhere): back to sign-in. */
+const SESSION_OVER_CODES = new Set([...REFRESHABLE_CODES, 'token_revoked', 'token_invalid', 'refresh_token_reused']);
+const REFRESH_PATH = '/api/v1/auth/refresh';
+
+export interface FieldProblem {
+  readonly field: string;
+  readonly message: string;
+}
+
+/** An answer other than 2xx, or no answer at all (`status` 0, `code` `network_error`). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: readonly FieldProblem[] = [],
+    /** From `Retry-After` on 429 and 503. */
+    readonly retryAfterSeconds?: number,
+    /** The whole error object, for extra fields such as `decoded` on `dtc_not_found`. */
+    readonly body: Readonly<Record<string, unknown>> = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export interface RequestOptions {
+  readonly method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Sent as JSON. */
+  readonly body?: unknown;
+  readonly query?: Readonly<Record<string, string | number | undefined>>;
+  readonly signal?: AbortSignal;
+}
+
+type SessionEvent = 'signed-in' | 'signed-out' | 'session-lost';
+type SessionListener = (event: SessionEvent) => void;
+
+let csrfToken: string | undefined;
+let csrfTokenRequest: Promise<string> | undefined;
+let refreshRequest: Promise<boolean> | undefined;
+/** Counts completed refreshes: a 401 for a request sent before the last refresh is retried without another one. */
+let sessionGeneration = 0;
+const sessionListeners = new Set<SessionListener>();
+
+/**
+ * Tabs share the httpOnly CSRF cookie but each keeps its token in memory:
+ * when one tab gets a new token (which replaces the cookie), the others learn
+ * it here, so their next unsafe request still matches the cookie. Same-origin
+ * messaging only; nothing is stored.
+ */
+const tabs = typeof BroadcastChannel === 'undefined' ? undefined : new BroadcastChannel('autocognitix-session');
+
+interface TabMessage {
+  readonly csrfToken?: string;
+  readonly event?: SessionEvent;
+}
+
+tabs?.addEventListener('message', (message: MessageEvent<TabMessage>) => {
+  if (typeof message.data.csrfToken === 'string') csrfToken = message.data.csrfToken;
+  if (message.data.event !== undefined) notify(message.data.event, { fromOtherTab: true });
+});
+
+function rememberCsrfToken(token: string): string {
+  csrfToken = token;
+  tabs?.postMessage({ csrfToken: token } satisfies TabMessage);
+  return token;
+}
+
+function notify(event: SessionEvent, options: { fromOtherTab?: boolean } = {}): void {
+  if (options.fromOtherTab !== true && event !== 'session-lost') tabs?.postMessage({ event } satisfies TabMessage);
+  for (const listener of sessionListeners) listener(event);
+}
+
+/** Called on sign-in, sign-out (in this tab or another) and when a session could not be refreshed. */
+export function onSessionChange(listener: SessionListener): () => void {
+  sessionListeners.add(listener);
+  return () => sessionListeners.delete(listener);
+}
+
+/** Fetches a new CSRF token (one request at a time) and keeps it in memory. */
+export function fetchCsrfToken(): Promise<string> {
+  csrfTokenRequest ??= (async () => {
+    try {
+      const response = await fetchOrNetworkError('/api/v1/auth/csrf-token', { method: 'GET', headers: { Accept: 'application/json' }, credentials: 'same-origin' });
+      if (!response.ok) throw await errorOf(response);
+      const body = (await response.json()) as { csrf_token: string };
+      return rememberCsrfToken(body.csrf_token);
+    } finally {
+      csrfTokenRequest = undefined;
+    }
+  })();
+  return csrfTokenRequest;
+}
+
+async function currentCsrfToken(): Promise<string> {
+  return csrfToken ?? (await fetchCsrfToken());
+}
+
+/** A fresh token, unless another request (or tab) already replaced the one that failed. */
+async function renewCsrfToken(failedToken: string): Promise<void> {
+  if (csrfToken !== undefined && csrfToken !== failedToken) return;
+  await fetchCsrfToken();
+}
+
+/** One refresh at a time, shared by every request that found its access token expired meanwhile. */
+function refreshSession(): Promise<boolean> {
+  refreshRequest ??= (async () => {
+    try {
+      // The refresh cookie (Path=/api/v1/auth) rides along; the body stays empty of tokens.
+      await send(REFRESH_PATH, { method: 'POST', body: {} }, { csrfRenewed: false, refreshed: true });
+      sessionGeneration += 1;
+      return true;
+    } catch {
+      return false;
+    } finally {
+      refreshRequest = undefined;
+    }
+  })();
+  return refreshRequest;
+}
+
+function urlOf(path: string, query: RequestOptions['query']): string {
+  if (query === undefined) return path;
+  const parameters = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) if (value !== undefined && value !== '') parameters.set(name, String(value));
+  const search = parameters.toString();
+  return search === '' ? path : `${path}?${search}`;
+}
+
+async function fetchOrNetworkError(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (error) {
+    if (error instanceof DOMException && error.name === 'AbortError') throw error;
+    throw new ApiError(0, 'network_error', 'The server could not be reached');
+  }
+}
+
+async function errorOf(response: Response): Promise<ApiError> {
+  const retryAfter = Number(response.headers.get('retry-after') ?? Number.NaN);
+  const retryAfterSeconds = Number.isFinite(retryAfter) && retryAfter >= 0 ? Math.ceil(retryAfter) : undefined;
+  let error: Record<string, unknown> = {};
+  try {
+    const body = (await response.json()) as { error?: Record<string, unknown> };
+    error = body.error ?? {};
+  } catch {
+    // Not JSON (a proxy's error page): the status alone has to do.
+  }
+  const code = typeof error.code === 'string' ? error.code : `http_${response.status}`;
+  const message = typeof error.message === 'string' ? error.message : response.statusText;
+  const details = Array.isArray(error.details) ? (error.details as FieldProblem[]) : [];
+  return new ApiError(response.status, code, message, details, retryAfterSeconds, error);
+}
+
+async function send(path: string, options: RequestOptions, attempt: { csrfRenewed: boolean; refreshed: boolean }): Promise<Response> {
+  const method = options.method ?? 'GET';
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+  const tokenSent = UNSAFE_METHODS.has(method) ? await currentCsrfToken() : undefined;
+  if (tokenSent !== undefined) headers[CSRF_HEADER] = tokenSent;
+  const generationAtSend = sessionGeneration;
+
+  const response = await fetchOrNetworkError(urlOf(path, options.query), {
+    method,
+    headers,
+    credentials: 'same-origin',
+    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  });
+  if (response.ok) return response;
+
+  const error = await errorOf(response);
+  if (response.status === 403 && tokenSent !== undefined && STALE_CSRF_CODES.has(error.code) && !attempt.csrfRenewed) {
+    await renewCsrfToken(tokenSent);
+    return send(path, options, { ...attempt, csrfRenewed: true });
+  }
+  if (response.status === 401 && path !== REFRESH_PATH) {
+    if (REFRESHABLE_CODES.has(error.code) && !attempt.refreshed) {
+      // Another request refreshed the session while this one was on its way: just try again.
+      if (sessionGeneration !== generationAtSend || (await refreshSession())) return send(path, options, { ...attempt, refreshed: true });
+    }
+    if (SESSION_OVER_CODES.has(error.code)) notify('session-lost');
+  }
+  throw error;
+}
+
+/** Sends a request and returns the parsed JSON body; throws {@link ApiError} for anything but 2xx. */
+export async function apiRequest<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const response = await send(path, options, { csrfRenewed: false, refreshed: false });
+  return (await response.json()) as T;
+}
+
+/** For answers without a body (204). */
+export async function apiCommand(path: string, options: RequestOptions): Promise<Response> {
+  return send(path, options, { csrfRenewed: false, refreshed: false });
+}
+
+/** Sign-in: the answer carries a new CSRF token bound to the new session; the old one is void. */
+export async function signIn(email: string, password: string): Promise<void> {
+  // A failed sign-in must not try to "refresh" a session that does not exist yet.
+  const response = await send('/api/v1/auth/login', { method: 'POST', body: { email, password } }, { csrfRenewed: false, refreshed: true });
+  const body = (await response.json()) as { csrf_token: string };
+  rememberCsrfToken(body.csrf_token);
+  sessionGeneration += 1;
+  notify('signed-in');
+}
+
+/** Sign-out: the next anonymous CSRF token comes back in the `X-CSRF-Token` response header. */
+export async function signOut(): Promise<void> {
+  const response = await send('/api/v1/auth/logout', { method: 'POST', body: {} }, { csrfRenewed: false, refreshed: true });
+  const next = response.headers.get(CSRF_HEADER);
+  if (next !== null && next !== '') rememberCsrfToken(next);
+  else await fetchCsrfToken();
+  notify('signed-out');
+}
+
+/** Ends every session of the user; this browser's CSRF token died with its session, so a new one is fetched. */
+export async function signOutEverywhere(): Promise<void> {
+  await apiCommand('/api/v1/auth/logout-all', { method: 'POST' });
+  await fetchCsrfToken();
+  notify('signed-out');
+}

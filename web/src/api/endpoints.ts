@@ -1,0 +1,75 @@
+import { apiCommand, apiRequest } from './client';
+import type {
+  ComplaintPage,
+  DtcLookup,
+  DtcCode,
+  DtcSystem,
+  GarageNote,
+  GarageVehicle,
+  GarageVehicleFields,
+  Page,
+  QuickAnalysis,
+  RecallPage,
+  User,
+  VehicleKey,
+} from './types';
+
+/** Typed calls, one per endpoint the pages use. Transport, CSRF and refresh live in client.ts. */
+
+const segment = encodeURIComponent;
+
+export const auth = {
+  me: (): Promise<User> => apiRequest('/api/v1/auth/me'),
+  register: (body: { email: string; password: string; full_name?: string }): Promise<User> => apiRequest('/api/v1/auth/register', { method: 'POST', body }),
+  updateProfile: (body: { full_name?: string | null; email?: string }): Promise<User> => apiRequest('/api/v1/auth/me', { method: 'PUT', body }),
+  changePassword: async (body: { current_password: string; new_password: string }): Promise<void> => {
+    await apiCommand('/api/v1/auth/password', { method: 'PUT', body });
+  },
+};
+
+export const dtc = {
+  search: (query: { q?: string; system?: DtcSystem | ''; limit: number; offset: number }, signal?: AbortSignal): Promise<Page<DtcCode>> =>
+    apiRequest('/api/v1/dtc/search', { query: { q: query.q, system: query.system, limit: query.limit, offset: query.offset }, ...(signal ? { signal } : {}) }),
+  lookup: (code: string, signal?: AbortSignal): Promise<DtcLookup> => apiRequest(`/api/v1/dtc/${segment(code)}`, signal ? { signal } : {}),
+};
+
+/** The make list changes only with an import: fetched once per page load, and again after a failure. */
+let makesRequest: Promise<Page<string>> | undefined;
+
+export const vehicles = {
+  makes: (): Promise<Page<string>> => {
+    makesRequest ??= apiRequest<Page<string>>('/api/v1/vehicles/makes', { query: { limit: 1000 } }).catch((error: unknown) => {
+      makesRequest = undefined;
+      throw error;
+    });
+    return makesRequest;
+  },
+  models: (make: string): Promise<Page<string>> => apiRequest('/api/v1/vehicles/models', { query: { make, limit: 1000 } }),
+  recalls: (vehicle: VehicleKey, offset = 0): Promise<RecallPage> =>
+    apiRequest(`/api/v1/vehicles/${segment(vehicle.make)}/${segment(vehicle.model)}/${vehicle.year}/recalls`, { query: { limit: 20, offset } }),
+  complaints: (vehicle: VehicleKey, offset = 0): Promise<ComplaintPage> =>
+    apiRequest(`/api/v1/vehicles/${segment(vehicle.make)}/${segment(vehicle.model)}/${vehicle.year}/complaints`, { query: { limit: 20, offset } }),
+};
+
+export const diagnosis = {
+  quickAnalyze: (body: { codes: string[]; make?: string; model?: string; year?: number }): Promise<QuickAnalysis> =>
+    apiRequest('/api/v1/diagnosis/quick-analyze', { method: 'POST', body }),
+};
+
+const garagePath = (id?: string): string => (id === undefined ? '/api/v1/garage/vehicles' : `/api/v1/garage/vehicles/${segment(id)}`);
+
+export const garage = {
+  list: (): Promise<Page<GarageVehicle>> => apiRequest(garagePath(), { query: { limit: 100 } }),
+  get: (id: string): Promise<GarageVehicle> => apiRequest(garagePath(id)),
+  add: (fields: GarageVehicleFields): Promise<GarageVehicle> => apiRequest(garagePath(), { method: 'POST', body: fields }),
+  update: (id: string, fields: Partial<GarageVehicleFields>): Promise<GarageVehicle> => apiRequest(garagePath(id), { method: 'PUT', body: fields }),
+  remove: async (id: string): Promise<void> => {
+    await apiCommand(garagePath(id), { method: 'DELETE' });
+  },
+  recalls: (id: string): Promise<RecallPage> => apiRequest(`${garagePath(id)}/recalls`, { query: { limit: 50 } }),
+  notes: (id: string): Promise<Page<GarageNote>> => apiRequest(`${garagePath(id)}/notes`, { query: { limit: 100 } }),
+  addNote: (id: string, body: { codes: string[]; symptoms: string }): Promise<GarageNote> => apiRequest(`${garagePath(id)}/notes`, { method: 'POST', body }),
+  removeNote: async (id: string, noteId: string): Promise<void> => {
+    await apiCommand(`${garagePath(id)}/notes/${segment(noteId)}`, { method: 'DELETE' });
+  },
+};

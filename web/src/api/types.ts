@@ -1,0 +1,141 @@
+/** Shapes of the API's answers (docs/API.md), as far as the front end uses them. */
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly total: number;
+  readonly limit: number;
+  readonly offset: number;
+}
+
+export interface User {
+  readonly id: string;
+  readonly email: string;
+  readonly full_name: string | null;
+  readonly role: 'user' | 'admin';
+  readonly is_active: boolean;
+  readonly created_at: string;
+  readonly updated_at: string;
+}
+
+export type DtcSystem = 'powertrain' | 'body' | 'chassis' | 'network';
+export type Severity = 'low' | 'medium' | 'high' | 'critical';
+
+export interface DecodedDtcCode {
+  readonly code: string;
+  readonly system: DtcSystem;
+  readonly is_generic: boolean;
+  readonly controlled_by: 'sae' | 'manufacturer';
+  readonly subsystem: { readonly group: string; readonly name: string };
+}
+
+export interface DtcCode {
+  readonly code: string;
+  readonly system: DtcSystem;
+  readonly is_generic: boolean;
+  readonly description_en: string;
+  readonly description_hu: string | null;
+  readonly severity: Severity | null;
+  readonly symptoms: readonly string[];
+  readonly possible_causes: readonly string[];
+  readonly related_codes: readonly string[];
+  readonly sources: readonly string[];
+  readonly updated_at: string;
+}
+
+export interface DtcLookup extends DtcCode {
+  readonly decoded: DecodedDtcCode;
+  readonly related: readonly { readonly code: string; readonly description_en: string }[];
+}
+
+export interface VehicleKey {
+  readonly make: string;
+  readonly model: string;
+  readonly year: number;
+}
+
+export interface Recall {
+  readonly campaign_number: string;
+  readonly make: string;
+  readonly model: string;
+  readonly model_year: number | null;
+  readonly component: string;
+  readonly manufacturer: string | null;
+  readonly potentially_affected: number | null;
+  readonly report_received_date: string | null;
+  readonly defect_summary: string | null;
+  readonly consequence_summary: string | null;
+  readonly corrective_action: string | null;
+  readonly do_not_drive: boolean | null;
+  readonly park_outside: boolean | null;
+}
+
+export interface Complaint {
+  readonly cmplid: number;
+  readonly odi_number: number;
+  readonly component: string;
+  readonly crash: boolean;
+  readonly fire: boolean;
+  readonly injured: number;
+  readonly deaths: number;
+  readonly failure_date: string | null;
+  readonly received_date: string | null;
+  readonly description: string | null;
+}
+
+export interface ComplaintTotals {
+  readonly complaints: number;
+  readonly crashes: number;
+  readonly fires: number;
+  readonly injuries: number;
+  readonly deaths: number;
+}
+
+export interface RecallPage extends Page<Recall> {
+  readonly vehicle: VehicleKey;
+}
+
+export interface ComplaintPage extends Page<Complaint> {
+  readonly vehicle: VehicleKey;
+  readonly totals: ComplaintTotals;
+}
+
+export interface QuickAnalysis {
+  readonly codes: readonly { readonly code: string; readonly known: boolean; readonly decoded: DecodedDtcCode; readonly details: DtcCode | null }[];
+  readonly systems: readonly { readonly system: DtcSystem; readonly codes: readonly string[] }[];
+  readonly shared_systems: readonly DtcSystem[];
+  readonly related_pairs: readonly { readonly code: string; readonly related_code: string }[];
+  readonly highest_severity: Severity | null;
+  readonly vehicle:
+    | (VehicleKey & {
+        readonly recalls: { readonly total: number; readonly relevant: number; readonly items: readonly Recall[] };
+        readonly complaints: { readonly all: ComplaintTotals; readonly relevant: ComplaintTotals };
+      })
+    | null;
+}
+
+export interface GarageVehicle {
+  readonly id: string;
+  readonly make: string;
+  readonly model: string;
+  readonly year: number;
+  readonly vin: string | null;
+  readonly nickname: string | null;
+  readonly created_at: string;
+  readonly updated_at: string;
+}
+
+export interface GarageVehicleFields {
+  readonly make: string;
+  readonly model: string;
+  readonly year: number;
+  readonly vin: string | null;
+  readonly nickname: string | null;
+}
+
+export interface GarageNote {
+  readonly id: string;
+  readonly vehicle_id: string;
+  readonly codes: readonly string[];
+  readonly symptoms: string;
+  readonly created_at: string;
+}

@@ -1,0 +1,68 @@
+import type { InputHTMLAttributes, ReactNode, SelectHTMLAttributes, TextareaHTMLAttributes } from 'react';
+
+interface FieldFrame {
+  readonly id: string;
+  readonly label: string;
+  readonly hint?: string | undefined;
+  /** Shown under the field and tied to it with aria-describedby; marks it aria-invalid. */
+  readonly error?: string | undefined;
+}
+
+function describedBy(frame: FieldFrame): string | undefined {
+  const ids = [frame.hint === undefined ? undefined : `${frame.id}-hint`, frame.error === undefined ? undefined : `${frame.id}-error`].filter((id) => id !== undefined);
+  return ids.length === 0 ? undefined : ids.join(' ');
+}
+
+function Frame({ frame, children }: { readonly frame: FieldFrame; readonly children: ReactNode }) {
+  return (
+    <div className={frame.error === undefined ? 'field' : 'field field-invalid'}>
+      <label htmlFor={frame.id}>{frame.label}</label>
+      {children}
+      {frame.hint === undefined ? null : (
+        <p className="field-hint" id={`${frame.id}-hint`}>
+          {frame.hint}
+        </p>
+      )}
+      {frame.error === undefined ? null : (
+        <p className="field-error" id={`${frame.id}-error`}>
+          {frame.error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+type InputProps = FieldFrame & Omit<InputHTMLAttributes<HTMLInputElement>, 'id'>;
+
+export function TextField({ id, label, hint, error, ...input }: InputProps) {
+  const frame = { id, label, hint, error };
+  return (
+    <Frame frame={frame}>
+      <input id={id} name={id} aria-invalid={error === undefined ? undefined : true} aria-describedby={describedBy(frame)} {...input} />
+    </Frame>
+  );
+}
+
+type TextAreaProps = FieldFrame & Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, 'id'>;
+
+export function TextAreaField({ id, label, hint, error, ...textarea }: TextAreaProps) {
+  const frame = { id, label, hint, error };
+  return (
+    <Frame frame={frame}>
+      <textarea id={id} name={id} aria-invalid={error === undefined ? undefined : true} aria-describedby={describedBy(frame)} {...textarea} />
+    </Frame>
+  );
+}
+
+type SelectProps = FieldFrame & Omit<SelectHTMLAttributes<HTMLSelectElement>, 'id'> & { readonly children: ReactNode };
+
+export function SelectField({ id, label, hint, error, children, ...select }: SelectProps) {
+  const frame = { id, label, hint, error };
+  return (
+    <Frame frame={frame}>
+      <select id={id} name={id} aria-invalid={error === undefined ? undefined : true} aria-describedby={describedBy(frame)} {...select}>
+        {children}
+      </select>
+    </Frame>
+  );
+}

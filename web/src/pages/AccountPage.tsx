@@ -1,0 +1,236 @@
+import { useState, type SyntheticEvent } from 'react';
+import { signOut, signOutEverywhere } from '../api/client';
+import { auth } from '../api/endpoints';
+import type { User } from '../api/types';
+import { ErrorNotice, StatusNotice, fieldError } from '../components/feedback';
+import { TextField } from '../components/fields';
+import { useI18n } from '../i18n/i18n';
+import { navigate } from '../router';
+import { useSession } from '../session';
+import { usePageTitle } from '../usePageTitle';
+
+function ProfileForm({ user }: { readonly user: User }) {
+  const { t, formatDate } = useI18n();
+  const { setUser } = useSession();
+  const [fullName, setFullName] = useState(user.full_name ?? '');
+  const [email, setEmail] = useState(user.email);
+  const [error, setError] = useState<unknown>();
+  const [status, setStatus] = useState<string>();
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (event: SyntheticEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    setStatus(undefined);
+    try {
+      setUser(await auth.updateProfile({ full_name: fullName.trim() === '' ? null : fullName.trim(), email: email.trim() }));
+      setStatus(t('profileSaved'));
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section className="card" aria-labelledby="profile-title">
+      <h2 id="profile-title">{t('profile')}</h2>
+      <p className="secondary-text">{t('memberSince', { date: formatDate(user.created_at) })}</p>
+      <StatusNotice message={status} />
+      <ErrorNotice error={error} />
+      <form
+        noValidate
+        onSubmit={(event) => {
+          void submit(event);
+        }}
+      >
+        <TextField
+          id="profile-name"
+          label={`${t('fullName')} ${t('optional')}`}
+          autoComplete="name"
+          maxLength={200}
+          value={fullName}
+          error={fieldError(error, 'full_name')}
+          onChange={(event) => {
+            setFullName(event.target.value);
+          }}
+        />
+        <TextField
+          id="profile-email"
+          label={t('email')}
+          type="email"
+          autoComplete="email"
+          required
+          value={email}
+          error={fieldError(error, 'email')}
+          onChange={(event) => {
+            setEmail(event.target.value);
+          }}
+        />
+        <button type="submit" className="button primary" disabled={busy}>
+          {busy ? t('saving') : t('save')}
+        </button>
+      </form>
+    </section>
+  );
+}
+
+function PasswordForm({ email }: { readonly email: string }) {
+  const { t } = useI18n();
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [confirmation, setConfirmation] = useState('');
+  const [mismatch, setMismatch] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const [status, setStatus] = useState<string>();
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (event: SyntheticEvent) => {
+    event.preventDefault();
+    setError(undefined);
+    setStatus(undefined);
+    const differ = next !== confirmation;
+    setMismatch(differ);
+    if (differ) return;
+    setBusy(true);
+    try {
+      await auth.changePassword({ current_password: current, new_password: next });
+      setCurrent('');
+      setNext('');
+      setConfirmation('');
+      setStatus(t('passwordChanged'));
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section className="card" aria-labelledby="password-title">
+      <h2 id="password-title">{t('changePassword')}</h2>
+      <StatusNotice message={status} />
+      <ErrorNotice error={error} />
+      <form
+        noValidate
+        onSubmit={(event) => {
+          void submit(event);
+        }}
+      >
+        {/* Lets password managers file the new password under the right account. */}
+        <input type="text" name="username" autoComplete="username" value={email} readOnly hidden />
+        <TextField
+          id="password-current"
+          label={t('currentPassword')}
+          type="password"
+          autoComplete="current-password"
+          required
+          value={current}
+          error={fieldError(error, 'current_password')}
+          onChange={(event) => {
+            setCurrent(event.target.value);
+          }}
+        />
+        <TextField
+          id="password-new"
+          label={t('newPassword')}
+          type="password"
+          autoComplete="new-password"
+          required
+          minLength={12}
+          hint={t('passwordHint')}
+          value={next}
+          error={fieldError(error, 'new_password')}
+          onChange={(event) => {
+            setNext(event.target.value);
+          }}
+        />
+        <TextField
+          id="password-confirm"
+          label={t('confirmPassword')}
+          type="password"
+          autoComplete="new-password"
+          required
+          value={confirmation}
+          error={mismatch ? t('errorPasswordsDiffer') : undefined}
+          onChange={(event) => {
+            setConfirmation(event.target.value);
+          }}
+        />
+        <button type="submit" className="button primary" disabled={busy}>
+          {busy ? t('saving') : t('changePasswordButton')}
+        </button>
+      </form>
+    </section>
+  );
+}
+
+function Sessions() {
+  const { t } = useI18n();
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+
+  const end = async (everywhere: boolean) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await (everywhere ? signOutEverywhere() : signOut());
+      navigate('/signin?signedout=1', { replace: true });
+    } catch (failure) {
+      setError(failure);
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section className="card" aria-labelledby="sessions-title">
+      <h2 id="sessions-title">{t('sessions')}</h2>
+      <ErrorNotice error={error} />
+      <div className="button-row">
+        <button
+          type="button"
+          className="button primary"
+          disabled={busy}
+          onClick={() => {
+            void end(false);
+          }}
+        >
+          {t('signOut')}
+        </button>
+        <button
+          type="button"
+          className="button danger"
+          disabled={busy}
+          aria-describedby="sign-out-everywhere-hint"
+          onClick={() => {
+            void end(true);
+          }}
+        >
+          {t('signOutEverywhere')}
+        </button>
+      </div>
+      <p className="field-hint" id="sign-out-everywhere-hint">
+        {t('signOutEverywhereHint')}
+      </p>
+    </section>
+  );
+}
+
+export function AccountPage() {
+  const { t } = useI18n();
+  const { user } = useSession();
+  usePageTitle(t('accountTitle'));
+  if (user === null || user === undefined) return null;
+  return (
+    <>
+      <h1 className="page-title">{t('accountTitle')}</h1>
+      <p className="secondary-text">{user.email}</p>
+      <div className="columns">
+        <ProfileForm user={user} />
+        <PasswordForm email={user.email} />
+      </div>
+      <Sessions />
+    </>
+  );
+}

@@ -1,0 +1,261 @@
+import { useState, type SyntheticEvent } from 'react';
+import { garage } from '../api/endpoints';
+import type { GarageVehicle } from '../api/types';
+import { parseCodes } from '../components/dtc';
+import { EmptyState, ErrorNotice, Loading, StatusNotice, fieldError } from '../components/feedback';
+import { TextAreaField, TextField } from '../components/fields';
+import { VehicleForm, vehicleName } from '../components/garage';
+import { RecallList } from '../components/vehicles';
+import { useI18n } from '../i18n/i18n';
+import { Link, navigate } from '../router';
+import { useAsync } from '../useAsync';
+import { usePageTitle } from '../usePageTitle';
+
+function Recalls({ vehicleId }: { readonly vehicleId: string }) {
+  const { t } = useI18n();
+  const [recalls] = useAsync(() => garage.recalls(vehicleId), [vehicleId]);
+  return (
+    <section className="card" aria-labelledby="garage-recalls-title" aria-busy={recalls.status === 'loading'}>
+      <h2 id="garage-recalls-title">
+        {t('recalls')}
+        {recalls.status === 'done' ? ` (${recalls.value.total})` : ''}
+      </h2>
+      {recalls.status === 'loading' ? <Loading /> : null}
+      {recalls.status === 'failed' ? <ErrorNotice error={recalls.error} /> : null}
+      {recalls.status === 'done' ? <RecallList recalls={recalls.value.items} emptyText={t('noRecalls')} /> : null}
+    </section>
+  );
+}
+
+function Notes({ vehicleId }: { readonly vehicleId: string }) {
+  const { t, formatDate } = useI18n();
+  const [notes, reload] = useAsync(() => garage.notes(vehicleId), [vehicleId]);
+  const [codes, setCodes] = useState('');
+  const [symptoms, setSymptoms] = useState('');
+  const [error, setError] = useState<unknown>();
+  const [status, setStatus] = useState<string>();
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (event: SyntheticEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    setStatus(undefined);
+    try {
+      await garage.addNote(vehicleId, { codes: parseCodes(codes), symptoms: symptoms.trim() });
+      setCodes('');
+      setSymptoms('');
+      setStatus(t('noteAdded'));
+      reload();
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const remove = async (noteId: string) => {
+    setError(undefined);
+    try {
+      await garage.removeNote(vehicleId, noteId);
+      reload();
+    } catch (failure) {
+      setError(failure);
+    }
+  };
+
+  return (
+    <section className="card" aria-labelledby="notes-title">
+      <h2 id="notes-title">{t('notes')}</h2>
+      <StatusNotice message={status} />
+      <ErrorNotice error={error} />
+      {notes.status === 'loading' ? <Loading /> : null}
+      {notes.status === 'failed' ? <ErrorNotice error={notes.error} /> : null}
+      {notes.status === 'done' && notes.value.items.length === 0 ? <EmptyState>{t('notesEmpty')}</EmptyState> : null}
+      {notes.status === 'done' && notes.value.items.length > 0 ? (
+        <ul className="note-list">
+          {notes.value.items.map((note) => (
+            <li key={note.id} className="note">
+              <p className="note-meta">
+                <time dateTime={note.created_at}>{formatDate(note.created_at)}</time>
+                {note.codes.map((code) => (
+                  <Link key={code} to={`/dtc/${code}`} className="code-chip">
+                    {code}
+                  </Link>
+                ))}
+              </p>
+              {note.symptoms === '' ? null : <p className="note-text">{note.symptoms}</p>}
+              <button
+                type="button"
+                className="button small"
+                onClick={() => {
+                  void remove(note.id);
+                }}
+              >
+                {t('removeNote')}
+              </button>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <h3>{t('addNote')}</h3>
+      <form
+        noValidate
+        onSubmit={(event) => {
+          void submit(event);
+        }}
+      >
+        <TextField
+          id="note-codes"
+          label={`${t('noteCodes')} ${t('optional')}`}
+          hint={t('codesHint')}
+          autoComplete="off"
+          value={codes}
+          error={fieldError(error, 'codes')}
+          onChange={(event) => {
+            setCodes(event.target.value);
+          }}
+        />
+        <TextAreaField
+          id="note-symptoms"
+          label={t('noteSymptoms')}
+          rows={3}
+          maxLength={4000}
+          value={symptoms}
+          error={fieldError(error, 'symptoms')}
+          onChange={(event) => {
+            setSymptoms(event.target.value);
+          }}
+        />
+        <button type="submit" className="button primary" disabled={busy}>
+          {busy ? t('saving') : t('addNoteButton')}
+        </button>
+      </form>
+    </section>
+  );
+}
+
+function VehicleHeader({ vehicle, onChanged }: { readonly vehicle: GarageVehicle; readonly onChanged: (vehicle: GarageVehicle) => void }) {
+  const { t } = useI18n();
+  const [editing, setEditing] = useState(false);
+  const [confirming, setConfirming] = useState(false);
+  const [status, setStatus] = useState<string>();
+  const [error, setError] = useState<unknown>();
+
+  const remove = async () => {
+    setError(undefined);
+    try {
+      await garage.remove(vehicle.id);
+      navigate('/garage');
+    } catch (failure) {
+      setError(failure);
+    }
+  };
+
+  return (
+    <section className="card" aria-labelledby="vehicle-title">
+      <p className="eyebrow">
+        <Link to="/garage">{t('backToGarage')}</Link>
+      </p>
+      <h1 id="vehicle-title">{vehicleName(vehicle)}</h1>
+      <p className="vehicle-meta">
+        {vehicle.make} {vehicle.model} {vehicle.year}
+        {vehicle.vin === null ? '' : ` · ${t('vin')}: ${vehicle.vin}`}
+      </p>
+      <StatusNotice message={status} />
+      <ErrorNotice error={error} />
+      {editing ? (
+        <VehicleForm
+          idPrefix="edit-vehicle"
+          initial={vehicle}
+          submitLabel={t('save')}
+          onCancel={() => {
+            setEditing(false);
+          }}
+          onSubmit={async (fields) => {
+            onChanged(await garage.update(vehicle.id, fields));
+            setEditing(false);
+            setStatus(t('vehicleSaved'));
+          }}
+        />
+      ) : (
+        <div className="button-row">
+          <button
+            type="button"
+            className="button"
+            onClick={() => {
+              setEditing(true);
+              setStatus(undefined);
+            }}
+          >
+            {t('editVehicle')}
+          </button>
+          {confirming ? (
+            <>
+              <span role="alert">{t('removeVehicleConfirm')}</span>
+              <button
+                type="button"
+                className="button danger"
+                onClick={() => {
+                  void remove();
+                }}
+              >
+                {t('confirmRemove')}
+              </button>
+              <button
+                type="button"
+                className="button"
+                onClick={() => {
+                  setConfirming(false);
+                }}
+              >
+                {t('cancel')}
+              </button>
+            </>
+          ) : (
+            <button
+              type="button"
+              className="button danger"
+              onClick={() => {
+                setConfirming(true);
+              }}
+            >
+              {t('removeVehicle')}
+            </button>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}
+
+export function GarageVehiclePage({ id }: { readonly id: string }) {
+  const { t } = useI18n();
+  const [loaded] = useAsync(() => garage.get(id), [id]);
+  const [changed, setChanged] = useState<GarageVehicle>();
+  const vehicle = changed?.id === id ? changed : loaded.status === 'done' ? loaded.value : undefined;
+  usePageTitle(vehicle === undefined ? t('garageTitle') : vehicleName(vehicle));
+
+  if (loaded.status === 'loading') return <Loading />;
+  if (loaded.status === 'failed' || vehicle === undefined) {
+    return (
+      <section className="card">
+        <h1>{t('garageTitle')}</h1>
+        <ErrorNotice error={loaded.status === 'failed' ? loaded.error : undefined} />
+        <p>
+          <Link to="/garage">{t('backToGarage')}</Link>
+        </p>
+      </section>
+    );
+  }
+  return (
+    <>
+      <VehicleHeader vehicle={vehicle} onChanged={setChanged} />
+      <div className="columns">
+        {/* Keyed by make/model/year: editing the vehicle reloads its recalls. */}
+        <Recalls key={`${vehicle.make}/${vehicle.model}/${vehicle.year}`} vehicleId={vehicle.id} />
+        <Notes vehicleId={vehicle.id} />
+      </div>
+    </>
+  );
+}
