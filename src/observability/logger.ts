@@ -1,6 +1,7 @@
 import { pino, type Logger } from 'pino';
 import type { LogLevel } from '../config/index.js';
 import { scrubbingStream } from './log-scrubber.js';
+import { securityMetrics } from './metrics.js';
 
 /** Paths pino removes before serialising: credentials in headers and bodies. */
 export const REDACTED_LOG_PATHS: readonly string[] = [
@@ -18,6 +19,7 @@ export const REDACTED_LOG_PATHS: readonly string[] = [
   '*.csrf_token',
   '*.token',
   '*.jwtSecretKey',
+  '*.metricsToken',
   '*.databaseUrl',
   '*.redisUrl',
   'password',
@@ -38,6 +40,9 @@ export function createLogger(options: LoggerOptions): Logger {
       base: { service: 'autocognitix-api' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    scrubbingStream(options.destination ?? process.stdout),
+    // Anything masked here got past the redaction paths: count it (the CredentialLeak alert fires on any increase).
+    scrubbingStream(options.destination ?? process.stdout, (found) => {
+      for (const kind of found) securityMetrics.logSecretLeaks.inc({ kind });
+    }),
   );
 }

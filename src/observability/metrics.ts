@@ -1,4 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { CsrfFailure } from '../security/csrf.js';
+import { StoreUnavailableError } from '../stores/key-value-store.js';
+import type { SecretKind } from './log-scrubber.js';
 
 /**
  * Every Prometheus metric, by the seed's names. One registry per process:
@@ -10,6 +13,11 @@ collectDefaultMetrics({ register: metricsRegistry });
 
 /** Buckets from 0.05 ms to 50 ms, as the seed's latency thresholds need. */
 const SUB_MILLISECOND_BUCKETS_MS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 20, 50];
+/** Whole requests, in seconds (Prometheus' base unit): 1 ms to 10 s. */
+const REQUEST_DURATION_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** The security checks that fail closed on a store error, as the `operation` label of `security_store_errors_total`. */
+export type FailClosedOperation = 'denylist_check' | 'csrf_validate' | 'refresh_rate_limit' | 'login_throttle' | 'ip_rate_limit';
 
 export const securityMetrics = {
   tokensBlacklisted: new Counter({
@@ -68,6 +76,12 @@ export const securityMetrics = {
     labelNames: ['reason'] as const,
     registers: [metricsRegistry],
   }),
+  csrfGenerationLatency: new Histogram({
+    name: 'security_csrf_generation_latency_ms',
+    help: 'Latency of issuing a CSRF token (generate, store its hash, set the cookie) in milliseconds.',
+    buckets: SUB_MILLISECOND_BUCKETS_MS,
+    registers: [metricsRegistry],
+  }),
   csrfValidationLatency: new Histogram({
     name: 'security_csrf_validation_latency_ms',
     help: 'Latency of the CSRF check in milliseconds.',
@@ -76,7 +90,48 @@ export const securityMetrics = {
   }),
   denylistEntries: new Gauge({
     name: 'security_denylist_entries',
-    help: 'Denylist entries, sampled.',
+    help: 'Denylist (jti:*) entries in the shared store, sampled at most once a minute.',
+    registers: [metricsRegistry],
+  }),
+  slowOperations: new Counter({
+    name: 'security_slow_operations_total',
+    help: 'Security operations slower than their seed threshold (each also logged as a warning).',
+    labelNames: ['operation'] as const,
+    registers: [metricsRegistry],
+  }),
+  logSecretLeaks: new Counter({
+    name: 'security_log_secret_leaks_total',
+    help: 'Secret-looking values (URL passwords, bearer tokens, JWTs) the log scrubber masked in a log line: some code logged a credential.',
+    labelNames: ['kind'] as const,
     registers: [metricsRegistry],
   }),
 };
+
+export const httpMetrics = {
+  requestDuration: new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Duration of HTTP requests in seconds, by route pattern (never the raw URL), method and status code.',
+    labelNames: ['route', 'method', 'status_code'] as const,
+    buckets: REQUEST_DURATION_BUCKETS_SECONDS,
+    registers: [metricsRegistry],
+  }),
+};
+
+/*
+ * Series whose label values are known start at 0: an alert on `increase()` or
+ * `rate()` then sees the first event too (a series born at 1 shows no increase).
+ */
+for (const kind of ['url_password', 'bearer_token', 'jwt'] as const satisfies readonly SecretKind[]) securityMetrics.logSecretLeaks.inc({ kind }, 0);
+for (const reason of ['csrf_missing', 'csrf_mismatch', 'csrf_expired', 'csrf_origin'] as const satisfies readonly CsrfFailure[]) securityMetrics.csrfValidationsFailed.inc({ reason }, 0);
+for (const operation of ['denylist_check', 'csrf_validate', 'refresh_rate_limit', 'login_throttle', 'ip_rate_limit'] as const satisfies readonly FailClosedOperation[]) {
+  securityMetrics.storeErrors.inc({ operation }, 0);
+}
+
+/**
+ * Counts a security check that failed closed because the store did not
+ * answer, then lets the caller rethrow. Other errors are not store outages
+ * and are not counted.
+ */
+export function countStoreFailure(operation: FailClosedOperation, error: unknown): void {
+  if (error instanceof StoreUnavailableError) securityMetrics.storeErrors.inc({ operation });
+}

@@ -1,0 +1,171 @@
+/**
+ * The seed's latency table, measured in-process on the real code: the app is
+ * built with buildApp and driven with `inject`, and each operation's duration
+ * is the one the production code itself measures (the same `performance.now()`
+ * pairs that feed the Prometheus histograms and the slow-operation warnings),
+ * captured by wrapping those histograms. Header injection is timed around the
+ * real headers plugin by hooks registered just before and after it.
+ */
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import Fastify from 'fastify';
+import type { Histogram } from 'prom-client';
+import { buildApp } from '../src/app.js';
+import type { Config } from '../src/config/index.js';
+import { createLogger } from '../src/observability/index.js';
+import { securityMetrics } from '../src/observability/metrics.js';
+import { SLOW_OPERATION_THRESHOLDS_MS } from '../src/observability/slow-operations.js';
+import type { Runtime } from '../src/runtime.js';
+import { buildSecurityHeaders, securityHeaders } from '../src/security/headers.js';
+import { csrfTokenFor, register, registerAndLogin, strongPassword, uniqueEmail } from '../test/helpers/auth-client.js';
+import { BENCH_ROUTE } from './shared.js';
+import { p50p99, summarize, type OperationResult } from './stats.js';
+
+export type OperationName = 'denylist_check' | 'token_decode' | 'csrf_generate' | 'csrf_validate' | 'headers';
+
+export interface InProcessResults {
+  readonly operations: Record<OperationName, OperationResult>;
+  readonly login_ms: { p50: number; p99: number };
+  readonly refresh_ms: { p50: number; p99: number };
+}
+
+export interface InProcessOptions {
+  readonly runs: number;
+  readonly loginRuns: number;
+  readonly refreshRuns: number;
+}
+
+/** Records every value the production code observes into an unlabelled `histogram` while `work` runs. */
+async function captureObservations(histogram: Histogram, work: () => Promise<void>): Promise<number[]> {
+  const samples: number[] = [];
+  // prom-client sets `observe` on the instance; put that exact property back afterwards.
+  const ownProperty = Object.getOwnPropertyDescriptor(histogram, 'observe');
+  const observe = histogram.observe.bind(histogram) as (value: number) => void;
+  const recording = (value: number): void => {
+    samples.push(value);
+    observe(value);
+  };
+  histogram.observe = recording as Histogram['observe'];
+  try {
+    await work();
+  } finally {
+    if (ownProperty === undefined) Reflect.deleteProperty(histogram, 'observe');
+    else Object.defineProperty(histogram, 'observe', ownProperty);
+  }
+  return samples;
+}
+
+function expectStatus(response: LightMyRequestResponse, status: number, what: string): LightMyRequestResponse {
+  if (response.statusCode !== status) throw new Error(`${what}: expected ${status}, got ${response.statusCode} ${response.body}`);
+  return response;
+}
+
+async function repeat(times: number, call: () => Promise<void>): Promise<void> {
+  for (let index = 0; index < times; index++) await call();
+}
+
+/** Header injection: the real plugin between two hooks that read the clock. */
+async function measureHeaders(config: Config, runs: number): Promise<number[]> {
+  const samples: number[] = [];
+  const startedAt = new WeakMap<object, number>();
+  const app = Fastify();
+  app.addHook('onRequest', (request, _reply, done) => {
+    startedAt.set(request, performance.now());
+    done();
+  });
+  await app.register(securityHeaders, { headers: buildSecurityHeaders({ xXssProtection: config.xXssProtection }) });
+  app.addHook('onRequest', (request, _reply, done) => {
+    samples.push(performance.now() - (startedAt.get(request) ?? Number.NaN));
+    done();
+  });
+  app.get('/api/v1/bench/headers', async () => ({ status: 'ok' }));
+  await app.ready();
+  const warmup = Math.min(2000, runs);
+  await repeat(warmup + runs, async () => {
+    await app.inject({ method: 'GET', url: '/api/v1/bench/headers' });
+  });
+  await app.close();
+  return samples.slice(warmup);
+}
+
+export async function measureInProcess(config: Config, runtime: Runtime, options: InProcessOptions): Promise<InProcessResults> {
+  const app: FastifyInstance = await buildApp(config, { database: runtime.database, store: runtime.store, logger: createLogger({ level: 'silent' }) });
+  app.get(BENCH_ROUTE, { preHandler: app.requireAuth }, async () => ({ status: 'ok' }));
+  app.post(BENCH_ROUTE, { preHandler: app.requireAuth }, async () => ({ status: 'ok' }));
+  await app.ready();
+  try {
+    const { runs } = options;
+    const warmup = Math.min(2000, runs);
+    const { tokens } = await registerAndLogin(app);
+    const authorization = `Bearer ${tokens.access_token}`;
+    const authGet = async (): Promise<void> => {
+      expectStatus(await app.inject({ method: 'GET', url: BENCH_ROUTE, headers: { authorization } }), 200, 'authenticated GET');
+    };
+
+    // Decode (verify + claims + denylist) and the denylist lookup inside it, from the same requests.
+    await repeat(warmup, authGet);
+    let denylistSamples: number[] = [];
+    const decodeSamples = await captureObservations(securityMetrics.tokenDecodeLatency, async () => {
+      denylistSamples = await captureObservations(securityMetrics.denylistLatency, () => repeat(runs, authGet));
+    });
+
+    const csrfGenerate = async (): Promise<void> => {
+      expectStatus(await app.inject({ method: 'GET', url: '/api/v1/auth/csrf-token', headers: { authorization } }), 200, 'csrf-token');
+    };
+    await repeat(warmup, csrfGenerate);
+    const generateSamples = await captureObservations(securityMetrics.csrfGenerationLatency, () => repeat(runs, csrfGenerate));
+
+    const csrf = await csrfTokenFor(app, { headers: { authorization } });
+    const csrfPost = async (): Promise<void> => {
+      expectStatus(
+        await app.inject({ method: 'POST', url: BENCH_ROUTE, headers: { authorization, 'x-csrf-token': csrf.token }, cookies: csrf.cookies, payload: { n: 1 } }),
+        200,
+        'CSRF-protected POST',
+      );
+    };
+    await repeat(warmup, csrfPost);
+    const validateSamples = await captureObservations(securityMetrics.csrfValidationLatency, () => repeat(runs, csrfPost));
+
+    const headerSamples = await measureHeaders(config, runs);
+
+    // Login: the whole request in-process (CSRF check, throttle, argon2id verify, session, cookies).
+    const password = strongPassword();
+    const account = await register(app, uniqueEmail('bench'), password);
+    const loginSamples: number[] = [];
+    for (let attempt = 0; attempt < options.loginRuns + 3; attempt++) {
+      // A fresh CSRF token each time: signing in voids the one it was sent with.
+      const loginCsrf = await csrfTokenFor(app);
+      const started = performance.now();
+      const response = await app.inject({ method: 'POST', url: '/api/v1/auth/login', headers: { 'x-csrf-token': loginCsrf.token }, cookies: loginCsrf.cookies, payload: { email: account.email, password } });
+      const elapsed = performance.now() - started;
+      expectStatus(response, 200, 'login');
+      if (attempt >= 3) loginSamples.push(elapsed);
+    }
+
+    // Refresh: rotation of a refresh token; at most 5 per user and hour (seed SEC-005), so a few users take turns.
+    const refreshCsrf = await csrfTokenFor(app);
+    const refreshSamples: number[] = [];
+    while (refreshSamples.length < options.refreshRuns) {
+      let refreshToken = (await registerAndLogin(app)).tokens.refresh_token;
+      for (let rotation = 0; rotation < 5 && refreshSamples.length < options.refreshRuns; rotation++) {
+        const started = performance.now();
+        const response = await app.inject({ method: 'POST', url: '/api/v1/auth/refresh', headers: { 'x-csrf-token': refreshCsrf.token }, cookies: refreshCsrf.cookies, payload: { refresh_token: refreshToken } });
+        refreshSamples.push(performance.now() - started);
+        refreshToken = expectStatus(response, 200, 'refresh').json<{ refresh_token: string }>().refresh_token;
+      }
+    }
+
+    return {
+      operations: {
+        denylist_check: summarize(denylistSamples, SLOW_OPERATION_THRESHOLDS_MS.denylist_check),
+        token_decode: summarize(decodeSamples, SLOW_OPERATION_THRESHOLDS_MS.token_decode),
+        csrf_generate: summarize(generateSamples, SLOW_OPERATION_THRESHOLDS_MS.csrf_generate),
+        csrf_validate: summarize(validateSamples, SLOW_OPERATION_THRESHOLDS_MS.csrf_validate),
+        headers: summarize(headerSamples, SLOW_OPERATION_THRESHOLDS_MS.header_injection),
+      },
+      login_ms: p50p99(loginSamples),
+      refresh_ms: p50p99(refreshSamples),
+    };
+  } finally {
+    await app.close();
+  }
+}
