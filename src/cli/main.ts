@@ -1,11 +1,18 @@
 import { Command, CommanderError } from 'commander';
 import { isDatabaseUnavailable } from '../db/index.js';
 import { StoreUnavailableError } from '../stores/key-value-store.js';
+import { registerBackupCommand } from './backup.js';
 import { registerConfigCommands } from './config-check.js';
 import { CommandFailure, EXIT_FAILURE, EXIT_USAGE, printError } from './context.js';
+import { registerExportCommand } from './export.js';
+import { registerHealthCheckCommand } from './health-check.js';
 import { registerImportCommands } from './import.js';
 import { registerMigrateCommand } from './migrate.js';
+import { registerOpenApiCommand } from './openapi.js';
+import { registerRestoreCommand } from './restore.js';
+import { registerSecurityCommands } from './security.js';
 import { registerSeedCommand } from './seed.js';
+import { registerUsersCommands } from './users.js';
 
 function buildProgram(): Command {
   const program = new Command('autocognitix')
@@ -16,6 +23,13 @@ function buildProgram(): Command {
   registerMigrateCommand(program);
   registerSeedCommand(program);
   registerImportCommands(program);
+  registerExportCommand(program);
+  registerBackupCommand(program);
+  registerRestoreCommand(program);
+  registerHealthCheckCommand(program);
+  registerOpenApiCommand(program);
+  registerUsersCommands(program);
+  registerSecurityCommands(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

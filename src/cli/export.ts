@@ -1,0 +1,121 @@
+import { Option, type Command } from 'commander';
+import type { Config } from '../config/index.js';
+import { tableColumnNames, tableRows, withReadSnapshot, type BackupTableName } from '../db/backup.js';
+import { CSV_LIST_SEPARATOR } from '../importers/index.js';
+import { openRuntime } from '../runtime.js';
+import { CommandFailure, EXIT_USAGE, commandConfig, printError } from './context.js';
+import { fileOutput, standardOutput, writeOutput, type DataOutput } from './data-output.js';
+
+interface ExportShape {
+  /** Internal columns (search index, change detection) that are not data. */
+  readonly omit: readonly string[];
+  /** JSON-text list columns: arrays in JSON, `|`-joined in CSV (as `import dtc` reads them). */
+  readonly lists: readonly string[];
+  /** Boolean columns, which SQLite returns as 0/1. */
+  readonly booleans: readonly string[];
+}
+
+/** The public reference data, and only that: users and garages hold password hashes and personal data. */
+const EXPORTABLE: Readonly<Record<string, ExportShape>> = {
+  dtc_codes: {
+    omit: ['search_text', 'content_hash'],
+    lists: ['symptoms', 'possible_causes', 'related_codes', 'sources'],
+    booleans: ['is_generic'],
+  },
+  recalls: { omit: ['recall_key', 'content_hash'], lists: [], booleans: ['do_not_drive', 'park_outside'] },
+  complaints: { omit: ['content_hash'], lists: [], booleans: ['crash', 'fire', 'police_report', 'medical_attention', 'vehicles_towed'] },
+};
+
+const REFUSED: Readonly<Record<string, string>> = {
+  users: 'it holds password hashes',
+  garage_vehicles: "it holds users' personal data (VINs)",
+  diagnosis_notes: "it holds users' personal data",
+  auth_sessions: 'it holds security state',
+  revoked_tokens: 'it holds security state',
+  user_token_cutoffs: 'it holds security state',
+};
+
+type ExportFormat = 'csv' | 'json';
+type ExportValue = string | number | boolean | null | string[];
+
+/** RFC 4180: a field with a comma, quote or line break is quoted, and quotes inside it doubled. */
+export function csvField(value: ExportValue): string {
+  const text = value === null ? '' : Array.isArray(value) ? value.join(CSV_LIST_SEPARATOR) : String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+function csvLine(values: readonly ExportValue[]): string {
+  return `${values.map(csvField).join(',')}\r\n`;
+}
+
+function listValue(value: unknown): string[] {
+  if (typeof value !== 'string') return [];
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return Array.isArray(parsed) ? parsed.filter((item): item is string => typeof item === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+function exportValue(shape: ExportShape, column: string, value: string | number | boolean | null): ExportValue {
+  if (shape.lists.includes(column)) return listValue(value);
+  if (shape.booleans.includes(column) && value !== null) return value === true || value === 1;
+  return value;
+}
+
+function exportTableName(table: string): BackupTableName {
+  const refusal = REFUSED[table];
+  if (refusal !== undefined) {
+    throw new CommandFailure(`error: export refuses ${table}: ${refusal}. A full copy of the database is \`autocognitix backup <file>\` (written with mode 0600).`, EXIT_USAGE);
+  }
+  if (EXPORTABLE[table] === undefined) throw new CommandFailure(`error: unknown table ${table}: export one of ${Object.keys(EXPORTABLE).join(', ')}`, EXIT_USAGE);
+  return table as BackupTableName;
+}
+
+/** Streams the table (one read snapshot, keyset pages) as CSV or a JSON array; returns the row count. */
+async function exportTable(table: BackupTableName, format: ExportFormat, output: DataOutput, config: Config): Promise<number> {
+  const shape = EXPORTABLE[table];
+  if (shape === undefined) throw new CommandFailure(`error: unknown table ${table}`, EXIT_USAGE);
+  const runtime = await openRuntime(config, { migrate: false });
+  try {
+    return await withReadSnapshot(runtime.database, async (executor) => {
+      const columns = (await tableColumnNames(executor, runtime.database.engine, table)).filter((column) => !shape.omit.includes(column));
+      if (columns.length === 0) throw new CommandFailure(`error: the database has no ${table} table (run \`autocognitix migrate\`)`);
+      if (format === 'csv') await output.write(csvLine(columns));
+      else await output.write('[');
+      let count = 0;
+      for await (const row of tableRows(executor, table)) {
+        const values = columns.map((column) => exportValue(shape, column, row[column] ?? null));
+        if (format === 'csv') await output.write(csvLine(values));
+        else await output.write(`${count === 0 ? '\n' : ',\n'}${JSON.stringify(Object.fromEntries(columns.map((column, index) => [column, values[index]])))}`);
+        count += 1;
+      }
+      if (format === 'json') await output.write(count === 0 ? ']\n' : '\n]\n');
+      return count;
+    });
+  } finally {
+    await runtime.close();
+  }
+}
+
+export function registerExportCommand(program: Command): void {
+  program
+    .command('export')
+    .description(
+      `stream one table of reference data (${Object.keys(EXPORTABLE).join(', ')}) as CSV or JSON, from one consistent snapshot. ` +
+        `${Object.keys(REFUSED).join(', ')} are refused (password hashes, personal data, security state): use \`backup\` for a full copy. ` +
+        'A dtc_codes CSV can be loaded again with `import dtc`.',
+    )
+    .argument('<table>', Object.keys(EXPORTABLE).join(' | '))
+    .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
+    .option('--out <file>', 'write to this file (replaced only when complete) instead of standard output')
+    .action(async (table: string, options: { format: ExportFormat; out?: string }) => {
+      const name = exportTableName(table);
+      const config = commandConfig();
+      const output = options.out === undefined ? standardOutput() : fileOutput(options.out, 0o644);
+      const count = await writeOutput(output, (destination) => exportTable(name, options.format, destination, config));
+      // The count goes to stderr so stdout stays pure data.
+      printError(`exported ${count} ${name} row${count === 1 ? '' : 's'}${options.out === undefined ? '' : ` to ${options.out}`}`);
+    });
+}

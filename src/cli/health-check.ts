@@ -1,0 +1,117 @@
+import { performance } from 'node:perf_hooks';
+import { InvalidArgumentError, type Command } from 'commander';
+import { appliedMigrations } from '../db/index.js';
+import { knownSchemaVersions } from '../db/backup.js';
+import { openRuntime, type Runtime } from '../runtime.js';
+import { CommandFailure, commandConfig, print } from './context.js';
+
+const DEFAULT_TIMEOUT_MS = 2000;
+
+export interface CheckResult {
+  readonly name: 'database' | 'store' | 'migrations';
+  /** The kind of backend, never its address. */
+  readonly backend: string;
+  readonly ok: boolean;
+  readonly elapsedMs: number;
+  readonly detail: string;
+}
+
+/** A failure whose message this module wrote, so it is safe to print. */
+class CheckFailure extends Error {}
+
+/** A short, safe reason: our own message or an error code (ECONNREFUSED, 28P01), never a message that could quote a URL. */
+function failureReason(error: unknown): string {
+  if (error instanceof CheckFailure) return error.message;
+  for (let current: unknown = error; current instanceof Error; current = current.cause) {
+    if ('code' in current && typeof current.code === 'string' && /^[A-Z0-9_]{2,40}$/.test(current.code)) return `unavailable (${current.code})`;
+  }
+  return 'unavailable';
+}
+
+async function timed(name: CheckResult['name'], backend: string, timeoutMs: number, probe: () => Promise<string>): Promise<CheckResult> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      reject(new CheckFailure(`no answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+  });
+  try {
+    const detail = await Promise.race([probe(), timeout]);
+    return { name, backend, ok: true, elapsedMs: performance.now() - started, detail };
+  } catch (error) {
+    return { name, backend, ok: false, elapsedMs: performance.now() - started, detail: failureReason(error) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Whether the database's applied migrations are exactly the ones this release knows. */
+async function migrationState(runtime: Runtime): Promise<string> {
+  let applied: string[];
+  try {
+    applied = await appliedMigrations(runtime.database);
+  } catch {
+    throw new CheckFailure('no migrations applied (run `autocognitix migrate`)');
+  }
+  const known = knownSchemaVersions();
+  const unknown = applied.filter((name) => !known.includes(name));
+  if (unknown.length > 0) throw new CheckFailure(`the database has migrations this release does not know: ${unknown.join(', ')}`);
+  const pending = known.filter((name) => !applied.includes(name));
+  if (pending.length > 0) throw new CheckFailure(`pending: ${pending.join(', ')} (run \`autocognitix migrate\`)`);
+  return `up to date (${applied[applied.length - 1] ?? 'none'})`;
+}
+
+/** Pings each configured dependency (and, when the database answers, checks its schema), each with its own timeout. */
+export async function runHealthChecks(runtime: Runtime, timeoutMs: number): Promise<CheckResult[]> {
+  const [database, store] = await Promise.all([
+    timed('database', runtime.database.engine, timeoutMs, async () => {
+      await runtime.database.ping();
+      return 'ok';
+    }),
+    timed('store', runtime.store.kind, timeoutMs, async () => {
+      await runtime.store.ping();
+      return 'ok';
+    }),
+  ]);
+  const results = [database, store];
+  // The schema can only be read from a database that answers.
+  if (database.ok) results.push(await timed('migrations', runtime.database.engine, timeoutMs, () => migrationState(runtime)));
+  return results;
+}
+
+function timeoutOption(value: string): number {
+  const milliseconds = Number(value);
+  if (!Number.isInteger(milliseconds) || milliseconds < 100 || milliseconds > 60_000) throw new InvalidArgumentError('a whole number of milliseconds from 100 to 60000');
+  return milliseconds;
+}
+
+export function registerHealthCheckCommand(program: Command): void {
+  program
+    .command('health-check')
+    .description(
+      'check each configured dependency: ping the database (PostgreSQL or the embedded SQLite file) and the key-value store (Redis or embedded), ' +
+        'and whether the schema is migrated; one line each with its timing; exit 1 if any fails. Never prints addresses or credentials.',
+    )
+    .option('--timeout-ms <ms>', 'how long each ping may take', timeoutOption, DEFAULT_TIMEOUT_MS)
+    .option('--json', 'print the results as JSON')
+    .action(async (options: { timeoutMs: number; json?: boolean }) => {
+      const config = commandConfig();
+      const runtime = await openRuntime(config, { migrate: false });
+      let results: CheckResult[];
+      try {
+        results = await runHealthChecks(runtime, options.timeoutMs);
+      } finally {
+        await runtime.close();
+      }
+      const healthy = results.every((result) => result.ok);
+      if (options.json === true) {
+        print(JSON.stringify({ status: healthy ? 'ok' : 'unavailable', checks: results.map((result) => ({ ...result, elapsedMs: Math.round(result.elapsedMs) })) }, null, 2));
+      } else {
+        for (const result of results) {
+          print(`${result.name.padEnd(10)}  ${result.backend.padEnd(8)}  ${(result.ok ? 'ok' : 'FAIL').padEnd(4)}  ${`${Math.round(result.elapsedMs)} ms`.padStart(7)}  ${result.detail}`);
+        }
+      }
+      if (!healthy) throw new CommandFailure(`error: ${results.filter((result) => !result.ok).map((result) => result.name).join(', ')} failed`);
+    });
+}

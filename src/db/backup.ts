@@ -1,0 +1,414 @@
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { sql, type Kysely } from 'kysely';
+import type { Database, DatabaseEngine } from './database.js';
+import { migrations } from './migrations/index.js';
+import type { DatabaseSchema } from './schema.js';
+
+/**
+ * Every application table, parents before children: rows are inserted in this
+ * order and deleted in the reverse one, so foreign keys hold at every step.
+ * A migration that adds a table must add it here (a test compares this list
+ * with the database catalog).
+ */
+export const BACKUP_TABLES = [
+  'users',
+  'dtc_codes',
+  'recalls',
+  'complaints',
+  'garage_vehicles',
+  'diagnosis_notes',
+  // The durable copy of the security state (sessions, revocations): restored with the users it belongs to.
+  'auth_sessions',
+  'revoked_tokens',
+  'user_token_cutoffs',
+] as const;
+export type BackupTableName = (typeof BACKUP_TABLES)[number];
+
+/** Each table's single-column primary key: rows are read in pages ordered by it. */
+export const BACKUP_TABLE_KEYS: Readonly<Record<BackupTableName, string>> = {
+  users: 'id',
+  dtc_codes: 'code',
+  recalls: 'recall_key',
+  complaints: 'cmplid',
+  garage_vehicles: 'id',
+  diagnosis_notes: 'id',
+  auth_sessions: 'id',
+  revoked_tokens: 'jti',
+  user_token_cutoffs: 'user_id',
+};
+
+/**
+ * Tables in the database that are deliberately not backed up: migration
+ * bookkeeping (the backup records the version instead) and, in the embedded
+ * file, the key-value store's expiring entries (denylist, CSRF tokens, counters).
+ */
+export const NON_BACKUP_TABLES: readonly string[] = ['kysely_migration', 'kysely_migration_lock', 'kv_entries'];
+
+export const BACKUP_FORMAT = 'autocognitix-backup';
+export const BACKUP_FORMAT_VERSION = 1;
+
+/** The first line of a backup file. */
+export interface BackupHeader {
+  readonly format: typeof BACKUP_FORMAT;
+  readonly format_version: typeof BACKUP_FORMAT_VERSION;
+  /** The latest migration applied to the database the backup was taken from. */
+  readonly schema_version: string;
+  readonly created_at: string;
+  readonly engine: DatabaseEngine;
+  /** The tables the backup holds, in insert order. */
+  readonly tables: readonly BackupTableName[];
+}
+
+/** The last line: without it a file is incomplete (a full disk, a killed process) and is refused. */
+interface BackupTrailer {
+  readonly end: true;
+  readonly row_counts: Readonly<Record<string, number>>;
+}
+
+type PortableValue = string | number | boolean | null;
+type PortableRow = Record<string, PortableValue>;
+
+/** The file is not a complete, well-formed backup; nothing was changed. */
+export class BackupFormatError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BackupFormatError';
+  }
+}
+
+/** The backup was taken from a schema this code does not know (usually a newer release). */
+export class BackupSchemaVersionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BackupSchemaVersionError';
+  }
+}
+
+/** The migration names this code knows, oldest first. */
+export function knownSchemaVersions(): readonly string[] {
+  return Object.keys(migrations);
+}
+
+/** Base tables of the database (PostgreSQL: its current schema), from the engine's own catalog. */
+export async function listDatabaseTables(executor: Kysely<DatabaseSchema>, engine: DatabaseEngine): Promise<string[]> {
+  const result =
+    engine === 'postgres'
+      ? await sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE' order by table_name`.execute(executor)
+      : await sql<{ name: string }>`select name from sqlite_master where type = 'table' order by name`.execute(executor);
+  // sqlite_sequence and friends belong to SQLite itself.
+  return result.rows.map((row) => row.name).filter((name) => !name.startsWith('sqlite_'));
+}
+
+/** The backup tables present in this database, in insert order (a table whose migration has not run yet is absent). */
+async function presentBackupTables(executor: Kysely<DatabaseSchema>, engine: DatabaseEngine): Promise<BackupTableName[]> {
+  const present = new Set(await listDatabaseTables(executor, engine));
+  return BACKUP_TABLES.filter((table) => present.has(table));
+}
+
+/** The newest applied migration, or undefined for a database that was never migrated. */
+async function appliedSchemaVersion(executor: Kysely<DatabaseSchema>, engine: DatabaseEngine): Promise<string | undefined> {
+  if (!(await listDatabaseTables(executor, engine)).includes('kysely_migration')) return undefined;
+  const result = await sql<{ name: string }>`select name from kysely_migration order by name desc limit 1`.execute(executor);
+  return result.rows[0]?.name;
+}
+
+/**
+ * Runs `work` in one read-only transaction that sees a single snapshot:
+ * REPEATABLE READ on PostgreSQL; on SQLite (WAL) a deferred transaction, whose
+ * snapshot is fixed by its first read while other processes keep writing.
+ */
+export async function withReadSnapshot<T>(database: Database, work: (executor: Kysely<DatabaseSchema>) => Promise<T>): Promise<T> {
+  const transaction = database.db.transaction();
+  return database.engine === 'postgres' ? transaction.setIsolationLevel('repeatable read').setAccessMode('read only').execute(work) : transaction.execute(work);
+}
+
+/** Timestamps come back as Date from PostgreSQL and as text from SQLite; the file holds ISO text either way. */
+function toPortableValue(table: string, column: string, value: unknown): PortableValue {
+  if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  throw new Error(`${table}.${column} holds a value of a type backups do not support`);
+}
+
+const READ_PAGE_ROWS = 1000;
+
+/**
+ * Every row of `table`, read in pages ordered by its primary key (keyset
+ * pagination), so a large table never sits in memory. Inside a
+ * {@link withReadSnapshot} transaction the pages form one consistent snapshot.
+ */
+export async function* tableRows(executor: Kysely<DatabaseSchema>, table: BackupTableName, pageRows = READ_PAGE_ROWS): AsyncGenerator<PortableRow> {
+  const key = BACKUP_TABLE_KEYS[table];
+  let lastKey: PortableValue | undefined;
+  for (;;) {
+    const after = lastKey === undefined ? sql`` : sql`where ${sql.id(key)} > ${lastKey}`;
+    const { rows } = await sql<Record<string, unknown>>`select * from ${sql.id(table)} ${after} order by ${sql.id(key)} limit ${pageRows}`.execute(executor);
+    for (const row of rows) {
+      const portable: PortableRow = {};
+      for (const [column, value] of Object.entries(row)) portable[column] = toPortableValue(table, column, value);
+      yield portable;
+    }
+    const last = rows[rows.length - 1];
+    if (rows.length < pageRows || last === undefined) return;
+    lastKey = toPortableValue(table, key, last[key]);
+  }
+}
+
+export interface BackupSummary {
+  readonly header: BackupHeader;
+  readonly rowCounts: Readonly<Record<string, number>>;
+  /** Every column name the file's rows of each table use. */
+  readonly columns: Readonly<Record<string, readonly string[]>>;
+}
+
+export interface WriteBackupOptions {
+  /** Called after each table is written (progress output). */
+  readonly onTableWritten?: (table: BackupTableName, rows: number) => void | Promise<void>;
+  readonly now?: () => Date;
+}
+
+/**
+ * Writes every backup table through `write` (which should wait while its
+ * destination is full) as JSON Lines from one read snapshot:
+ * a header line, one `{"table","row"}` line per row, and an end line with the
+ * row counts. The output holds password hashes: its creator must protect it.
+ *
+ * @throws Error when the database has never been migrated.
+ */
+export async function writeBackup(database: Database, write: (text: string) => Promise<void>, options: WriteBackupOptions = {}): Promise<BackupSummary> {
+  return withReadSnapshot(database, async (executor) => {
+    const schemaVersion = await appliedSchemaVersion(executor, database.engine);
+    if (schemaVersion === undefined) throw new Error('the database has no schema yet (run `autocognitix migrate`)');
+    const header: BackupHeader = {
+      format: BACKUP_FORMAT,
+      format_version: BACKUP_FORMAT_VERSION,
+      schema_version: schemaVersion,
+      created_at: (options.now?.() ?? new Date()).toISOString(),
+      engine: database.engine,
+      tables: await presentBackupTables(executor, database.engine),
+    };
+    await write(`${JSON.stringify(header)}\n`);
+    const rowCounts: Record<string, number> = {};
+    const columns: Record<string, readonly string[]> = {};
+    for (const table of header.tables) {
+      let count = 0;
+      columns[table] = await tableColumnNames(executor, database.engine, table);
+      for await (const row of tableRows(executor, table)) {
+        await write(`${JSON.stringify({ table, row })}\n`);
+        count += 1;
+      }
+      rowCounts[table] = count;
+      await options.onTableWritten?.(table, count);
+    }
+    const trailer: BackupTrailer = { end: true, row_counts: rowCounts };
+    await write(`${JSON.stringify(trailer)}\n`);
+    return { header, rowCounts, columns };
+  });
+}
+
+const COLUMN_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isBackupTable(value: unknown): value is BackupTableName {
+  return typeof value === 'string' && (BACKUP_TABLES as readonly string[]).includes(value);
+}
+
+function parseLine(text: string, lineNumber: number): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new BackupFormatError(`line ${lineNumber} is not valid JSON`);
+  }
+}
+
+/** Checks the header; a schema version this code does not know is refused with its own error. */
+function checkHeader(value: unknown): BackupHeader {
+  if (!isObject(value) || value.format !== BACKUP_FORMAT) throw new BackupFormatError('line 1 is not an AutoCognitix backup header');
+  if (value.format_version !== BACKUP_FORMAT_VERSION) {
+    throw new BackupFormatError(`backup format version ${String(value.format_version)} is not supported (this code reads version ${BACKUP_FORMAT_VERSION})`);
+  }
+  const { schema_version: schemaVersion, created_at: createdAt, engine, tables } = value;
+  if (typeof schemaVersion !== 'string' || typeof createdAt !== 'string' || (engine !== 'postgres' && engine !== 'sqlite') || !Array.isArray(tables)) {
+    throw new BackupFormatError('the backup header lacks schema_version, created_at, engine or tables');
+  }
+  const known = knownSchemaVersions();
+  if (!known.includes(schemaVersion)) {
+    const latest = known[known.length - 1] ?? '(none)';
+    throw new BackupSchemaVersionError(
+      schemaVersion > latest
+        ? `the backup's schema version ${schemaVersion} is newer than this code knows (latest ${latest}): restore it with the release that made it`
+        : `the backup's schema version ${schemaVersion} is not a migration this code knows`,
+    );
+  }
+  if (!tables.every(isBackupTable)) throw new BackupFormatError('the backup header names a table this code does not know');
+  return { format: BACKUP_FORMAT, format_version: BACKUP_FORMAT_VERSION, schema_version: schemaVersion, created_at: createdAt, engine, tables };
+}
+
+function checkRow(value: Record<string, unknown>, lineNumber: number, header: BackupHeader): { table: BackupTableName; row: PortableRow } {
+  const { table, row } = value;
+  if (!isBackupTable(table) || !header.tables.includes(table)) throw new BackupFormatError(`line ${lineNumber} names a table that is not in the backup header`);
+  if (!isObject(row)) throw new BackupFormatError(`line ${lineNumber} has no row object`);
+  const portable: PortableRow = {};
+  for (const [column, cell] of Object.entries(row)) {
+    if (!COLUMN_NAME.test(column)) throw new BackupFormatError(`line ${lineNumber} has an invalid column name`);
+    if (cell !== null && typeof cell !== 'string' && typeof cell !== 'number' && typeof cell !== 'boolean') {
+      throw new BackupFormatError(`line ${lineNumber}: ${table}.${column} is not a plain value`);
+    }
+    portable[column] = cell;
+  }
+  if (Object.keys(portable).length === 0) throw new BackupFormatError(`line ${lineNumber} has an empty row`);
+  return { table, row: portable };
+}
+
+type BackupLine = { kind: 'row'; line: number; table: BackupTableName; row: PortableRow } | { kind: 'end'; rowCounts: Readonly<Record<string, number>> };
+
+/**
+ * Reads a backup file line by line (never whole), yielding the header first,
+ * then each row, then the end marker; throws {@link BackupFormatError} on the
+ * first problem.
+ */
+async function* backupLines(filePath: string, onHeader: (header: BackupHeader) => void): AsyncGenerator<BackupLine> {
+  const lines = createInterface({ input: createReadStream(filePath, { encoding: 'utf8' }), crlfDelay: Infinity });
+  let lineNumber = 0;
+  let header: BackupHeader | undefined;
+  let ended = false;
+  const tableOrder = (table: BackupTableName): number => BACKUP_TABLES.indexOf(table);
+  let lastTable: BackupTableName | undefined;
+  try {
+    for await (const text of lines) {
+      lineNumber += 1;
+      if (text.trim() === '') continue;
+      if (ended) throw new BackupFormatError(`line ${lineNumber} follows the end marker`);
+      const value = parseLine(text, lineNumber);
+      if (header === undefined) {
+        header = checkHeader(value);
+        onHeader(header);
+        continue;
+      }
+      if (!isObject(value)) throw new BackupFormatError(`line ${lineNumber} is not a JSON object`);
+      if (value.end === true) {
+        if (!isObject(value.row_counts)) throw new BackupFormatError(`line ${lineNumber}: the end marker lacks row_counts`);
+        ended = true;
+        yield { kind: 'end', rowCounts: value.row_counts as Record<string, number> };
+        continue;
+      }
+      const { table, row } = checkRow(value, lineNumber, header);
+      // Parents before children, as written: inserting in file order keeps foreign keys valid.
+      if (lastTable !== undefined && tableOrder(table) < tableOrder(lastTable)) throw new BackupFormatError(`line ${lineNumber}: ${table} rows after ${lastTable} rows`);
+      lastTable = table;
+      yield { kind: 'row', line: lineNumber, table, row };
+    }
+  } catch (error) {
+    if (error instanceof Error && 'code' in error && typeof error.code === 'string' && error.code.startsWith('E')) {
+      throw new BackupFormatError(`cannot read the backup file (${error.code})`);
+    }
+    throw error;
+  } finally {
+    lines.close();
+  }
+  if (header === undefined) throw new BackupFormatError('the file is empty');
+  if (!ended) throw new BackupFormatError('the backup is incomplete: it has no end marker');
+}
+
+/**
+ * Reads the whole file once without touching the database: the header, every
+ * row's shape, the end marker and that its counts match. Returns the header
+ * and counts. A file that fails here is never restored.
+ */
+export async function verifyBackupFile(filePath: string): Promise<BackupSummary> {
+  let header: BackupHeader | undefined;
+  const counted: Record<string, number> = {};
+  const columns: Record<string, Set<string>> = {};
+  let declared: Readonly<Record<string, number>> = {};
+  for await (const entry of backupLines(filePath, (value) => (header = value))) {
+    if (entry.kind === 'row') {
+      counted[entry.table] = (counted[entry.table] ?? 0) + 1;
+      const seen = (columns[entry.table] ??= new Set());
+      for (const column of Object.keys(entry.row)) seen.add(column);
+    } else declared = entry.rowCounts;
+  }
+  if (header === undefined) throw new BackupFormatError('the file is empty');
+  for (const table of header.tables) {
+    if ((counted[table] ?? 0) !== declared[table]) throw new BackupFormatError(`the end marker counts ${String(declared[table])} ${table} rows, the file has ${counted[table] ?? 0}`);
+  }
+  return { header, rowCounts: counted, columns: Object.fromEntries(Object.entries(columns).map(([table, names]) => [table, [...names]])) };
+}
+
+/** Rows per INSERT: well under both engines' bound-parameter limits for the widest table. */
+const INSERT_PARAMETERS = 10_000;
+
+async function insertRows(executor: Kysely<DatabaseSchema>, table: BackupTableName, rows: readonly PortableRow[]): Promise<void> {
+  const first = rows[0];
+  if (first === undefined) return;
+  const columns = Object.keys(first);
+  await sql`insert into ${sql.id(table)} (${sql.join(columns.map((column) => sql.id(column)))}) values ${sql.join(
+    rows.map((row) => sql`(${sql.join(columns.map((column) => row[column] ?? null))})`),
+  )}`.execute(executor);
+}
+
+/**
+ * Replaces the contents of every backup table with the file's rows in ONE
+ * transaction: all tables are emptied (children first), then the rows are
+ * inserted in file order (parents first). The file is verified in full
+ * before the transaction starts; any failure inside it rolls everything back.
+ * Tables the database has but the (older) backup lacks end up empty.
+ * The file must not change between verification and restore.
+ */
+export async function restoreBackup(database: Database, filePath: string, options: { verified?: BackupSummary } = {}): Promise<BackupSummary> {
+  // A caller that just verified the file (to report on it before asking) need not read it twice.
+  const verified = options.verified ?? (await verifyBackupFile(filePath));
+  // Checked before the transaction, so a backup that does not fit this schema changes nothing.
+  const columnsOf = await tableColumns(database);
+  for (const table of verified.header.tables) {
+    const known = columnsOf.get(table);
+    if (known === undefined) throw new BackupFormatError(`the database has no ${table} table (run \`autocognitix migrate\`)`);
+    const unknownColumn = (verified.columns[table] ?? []).find((column) => !known.has(column));
+    if (unknownColumn !== undefined) throw new BackupFormatError(`the database's ${table} table has no column ${unknownColumn}`);
+  }
+  await database.db.transaction().execute(async (executor) => {
+    const present = await presentBackupTables(executor, database.engine);
+    for (const table of [...present].reverse()) await sql`delete from ${sql.id(table)}`.execute(executor);
+    let batch: PortableRow[] = [];
+    let batchTable: BackupTableName | undefined;
+    let batchColumns = '';
+    const flush = async (): Promise<void> => {
+      if (batchTable !== undefined) await insertRows(executor, batchTable, batch);
+      batch = [];
+    };
+    for await (const entry of backupLines(filePath, () => undefined)) {
+      if (entry.kind !== 'row') continue;
+      const columns = Object.keys(entry.row);
+      const signature = columns.join(',');
+      if (entry.table !== batchTable || signature !== batchColumns || (batch.length + 1) * columns.length > INSERT_PARAMETERS) {
+        await flush();
+        batchTable = entry.table;
+        batchColumns = signature;
+      }
+      batch.push(entry.row);
+    }
+    await flush();
+  });
+  return verified;
+}
+
+/** Column names of one table in the engine's declared order. */
+export async function tableColumnNames(executor: Kysely<DatabaseSchema>, engine: DatabaseEngine, table: BackupTableName): Promise<string[]> {
+  const { rows } =
+    engine === 'postgres'
+      ? await sql<{ name: string }>`select column_name as name from information_schema.columns where table_schema = current_schema() and table_name = ${table} order by ordinal_position`.execute(executor)
+      : await sql<{ name: string }>`select name from pragma_table_info(${table}) order by cid`.execute(executor);
+  return rows.map((row) => row.name);
+}
+
+/** Column names of each backup table present in the database. */
+async function tableColumns(database: Database): Promise<Map<BackupTableName, Set<string>>> {
+  const result = new Map<BackupTableName, Set<string>>();
+  for (const table of await presentBackupTables(database.db, database.engine)) {
+    result.set(table, new Set(await tableColumnNames(database.db, database.engine, table)));
+  }
+  return result;
+}

@@ -1,0 +1,87 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { projectRoot } from './process.js';
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Both streams, for "never appears anywhere" assertions. */
+  readonly output: string;
+}
+
+/**
+ * Runs `autocognitix <args>` from source as a child process with exactly `env`
+ * (plus PATH and HOME), stdin not a terminal, stdout and stderr kept apart.
+ */
+export async function runCli(args: readonly string[], env: Record<string, string | undefined>): Promise<CliResult> {
+  const cleanEnv: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
+  for (const [name, value] of Object.entries(env)) if (value !== undefined) cleanEnv[name] = value;
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'src/cli/main.ts'), ...args], {
+    cwd: projectRoot,
+    env: cleanEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString('utf8');
+    output += chunk.toString('utf8');
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8');
+    output += chunk.toString('utf8');
+  });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  return { code, stdout, stderr, output };
+}
+
+export interface TerminalExchange {
+  /** Text the command prints before it expects the reply. */
+  readonly waitFor: string;
+  /** Typed after `waitFor` appears; a carriage return ends the line as Enter does. */
+  readonly type: string;
+}
+
+/**
+ * Runs `autocognitix <args>` on a pseudo-terminal (util-linux `script`), so
+ * stdin is a TTY: prompts, hidden input and confirmations behave as for a
+ * person. Each reply is typed only once its prompt has appeared. `output` is
+ * everything the terminal showed, echo included.
+ */
+export async function runCliInTerminal(args: readonly string[], env: Record<string, string | undefined>, exchanges: readonly TerminalExchange[]): Promise<{ code: number | null; output: string }> {
+  const cleanEnv: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TERM: 'dumb' };
+  for (const [name, value] of Object.entries(env)) if (value !== undefined) cleanEnv[name] = value;
+  const quote = (word: string): string => `'${word.replace(/'/g, `'\\''`)}'`;
+  const commandLine = [process.execPath, '--import', 'tsx', path.join(projectRoot, 'src/cli/main.ts'), ...args].map(quote).join(' ');
+  const child = spawn('script', ['-qefc', commandLine, '/dev/null'], { cwd: projectRoot, env: cleanEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+  let output = '';
+  let next = 0;
+  // Where the next prompt is looked for: two identical prompts need two appearances.
+  let searchFrom = 0;
+  const answerPrompts = (): void => {
+    const exchange = exchanges[next];
+    if (exchange === undefined) return;
+    const found = output.indexOf(exchange.waitFor, searchFrom);
+    if (found < 0) return;
+    next += 1;
+    searchFrom = found + exchange.waitFor.length;
+    child.stdin.write(exchange.type);
+    answerPrompts();
+  };
+  const collect = (chunk: Buffer): void => {
+    output += chunk.toString('utf8');
+    answerPrompts();
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  return { code, output };
+}
