@@ -26,6 +26,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
   const database = createDatabase({ databaseUrl: config.databaseUrl, sqliteFilePath, schema: options.databaseSchema });
   const store = createKeyValueStore({
     redisUrl: config.redisUrl,
+    redisCluster: config.redisCluster,
     sqliteFilePath,
     keyPrefix: `${config.redisUrl === undefined ? '' : config.redisKeyPrefix}${options.storeKeyPrefix ?? ''}`,
   });

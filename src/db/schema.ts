@@ -126,6 +126,33 @@ export interface DiagnosisNotesTable {
   created_at: Timestamp;
 }
 
+/** A session (refresh family): its key-value state, mirrored for durability, and what the user sees in the sessions list. */
+export interface AuthSessionsTable {
+  id: string;
+  user_id: string;
+  /** The same JSON the key-value store holds under refresh_family:{id}. */
+  state: string;
+  user_agent: string | null;
+  /** The client address coarsened to a /24 (IPv4) or /48 (IPv6). */
+  ip_prefix: string | null;
+  created_at: Timestamp;
+  last_used_at: Timestamp;
+  expires_at: Timestamp;
+  revoked_at: Timestamp | null;
+}
+
+export interface RevokedTokensTable {
+  jti: string;
+  expires_at: Timestamp;
+}
+
+export interface UserTokenCutoffsTable {
+  user_id: string;
+  /** The same value the key-value store holds under user_nbf:<user>. */
+  mark: string;
+  expires_at: Timestamp;
+}
+
 export interface DatabaseSchema {
   users: UsersTable;
   dtc_codes: DtcCodesTable;
@@ -133,6 +160,9 @@ export interface DatabaseSchema {
   complaints: ComplaintsTable;
   garage_vehicles: GarageVehiclesTable;
   diagnosis_notes: DiagnosisNotesTable;
+  auth_sessions: AuthSessionsTable;
+  revoked_tokens: RevokedTokensTable;
+  user_token_cutoffs: UserTokenCutoffsTable;
 }
 
 export function toIsoTimestamp(value: Date | string): string {

@@ -5,7 +5,7 @@ import { EmailTakenError, publicUser, type User } from '../db/repositories/users
 import { accessTokenOf, type Security } from '../security/index.js';
 import { clearSessionCookies, sessionCookieNames, setSessionCookies } from '../security/cookies.js';
 import { CSRF_HEADER } from '../security/csrf.js';
-import { hashPassword, passwordProblem, passwordProblemMessage, PASSWORD_MAX_LENGTH } from '../security/passwords.js';
+import { hashPassword, passwordProblem, passwordProblemMessage, PASSWORD_MAX_LENGTH, verifyPassword } from '../security/passwords.js';
 import type { IssuedTokens } from '../security/sessions.js';
 import type { TokenClaims, TokenType } from '../security/tokens.js';
 import { HttpError } from './errors.js';
@@ -85,7 +85,7 @@ export interface AuthRouteOptions {
 
 /** `/api/v1/auth/*`: translates HTTP to the session service; policy lives in src/security. */
 export async function authRoutes(app: FastifyInstance, { security }: AuthRouteOptions): Promise<void> {
-  const { sessions, users, codec, secureCookies } = security;
+  const { sessions, users, codec, secureCookies, passwordReset, accountData } = security;
   const cookieNames = sessionCookieNames(secureCookies);
 
   // OAuth2 password-grant clients post forms; parsed here only, for these routes.
@@ -143,7 +143,7 @@ export async function authRoutes(app: FastifyInstance, { security }: AuthRouteOp
     async (request: FastifyRequest<{ Body: Static<typeof LoginBody> }>, reply) => {
       const email = request.body.email ?? request.body.username;
       if (email === undefined) throw new HttpError('validation_failed', { details: [{ field: 'email', message: 'is required' }] });
-      const tokens = await sessions.login(email, request.body.password, request.ip);
+      const tokens = await sessions.login(email, request.body.password, { address: request.ip, userAgent: request.headers['user-agent'] });
       setSessionCookies(reply, secureCookies, tokens);
       // A CSRF token planted before sign-in must be worthless after it.
       await app.csrf.revokePresented(request);
@@ -202,6 +202,103 @@ export async function authRoutes(app: FastifyInstance, { security }: AuthRouteOp
         if (error instanceof EmailTakenError) throw new HttpError('email_taken');
         throw error;
       }
+    },
+  );
+
+  const SessionSchema = Type.Object({
+    id: Type.String(),
+    current: Type.Boolean({ description: 'the session this request was made with' }),
+    created_at: Type.String({ format: 'date-time' }),
+    last_used_at: Type.String({ format: 'date-time', description: 'sign-in or the last token refresh' }),
+    expires_at: Type.String({ format: 'date-time' }),
+    user_agent: Nullable(Type.String()),
+    ip_prefix: Nullable(Type.String({ description: 'the client network, coarsened to /24 (IPv4) or /48 (IPv6)' })),
+  });
+  const SessionParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+
+  app.get(
+    '/sessions',
+    { preHandler: app.requireAuth, schema: { tags: ['auth'], summary: 'My signed-in sessions, newest first', response: { 200: Type.Object({ items: Type.Array(SessionSchema) }) } } },
+    async (request, reply) => {
+      const auth = authOf(request);
+      const items = (await sessions.listSessions(auth.userId)).map((session) => ({
+        id: session.id,
+        current: session.id === auth.sessionId,
+        created_at: session.createdAt,
+        last_used_at: session.lastUsedAt,
+        expires_at: session.expiresAt,
+        user_agent: session.userAgent,
+        ip_prefix: session.ipPrefix,
+      }));
+      return noStore(reply).send({ items });
+    },
+  );
+
+  app.delete(
+    '/sessions/:id',
+    { preHandler: app.requireAuth, schema: { tags: ['auth'], summary: 'End one of my sessions: its tokens die at once', params: SessionParams } },
+    async (request: FastifyRequest<{ Params: Static<typeof SessionParams> }>, reply) => {
+      if (!(await sessions.endSessionOf(authOf(request).userId, request.params.id))) throw new HttpError('not_found', { message: 'No such session' });
+      return noStore(reply).code(204).send();
+    },
+  );
+
+  app.post(
+    '/forgot-password',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Mail a one-hour, single-use password-reset link; the same 202 whether or not the account exists',
+        body: Type.Object({ email: Email }, { additionalProperties: false }),
+        response: { 202: Type.Object({ message: Type.String() }) },
+      },
+    },
+    async (request: FastifyRequest<{ Body: { email: string } }>, reply) => {
+      await passwordReset.requestReset(request.body.email, request.ip);
+      return noStore(reply).code(202).send({ message: 'If an account exists for this address, a reset link is on its way.' });
+    },
+  );
+
+  app.post(
+    '/reset-password',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Set a new password with the token from the reset link; every session of the user ends',
+        body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 128 }), new_password: Type.String({ maxLength: PASSWORD_MAX_LENGTH * 4 }) }, { additionalProperties: false }),
+      },
+    },
+    async (request: FastifyRequest<{ Body: { token: string; new_password: string } }>, reply) => {
+      await passwordReset.resetPassword(request.body.token, request.body.new_password);
+      return noStore(reply).code(204).send();
+    },
+  );
+
+  app.get('/me/export', { preHandler: app.requireAuth, schema: { tags: ['auth'], summary: 'Everything stored about me, as JSON (never hashes or tokens)' } }, async (request, reply) => {
+    const exported = await accountData.exportAccount(authOf(request).userId, app.clock.now());
+    if (exported === undefined) throw new HttpError('token_revoked');
+    return noStore(reply).header('content-disposition', 'attachment; filename="autocognitix-export.json"').send(exported);
+  });
+
+  app.delete(
+    '/me',
+    {
+      preHandler: app.requireAuth,
+      schema: {
+        tags: ['auth'],
+        summary: 'Erase my account and every row of mine; every token dies',
+        body: Type.Object({ password: Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH * 4 }) }, { additionalProperties: false }),
+      },
+    },
+    async (request: FastifyRequest<{ Body: { password: string } }>, reply) => {
+      const user = await users.findById(authOf(request).userId);
+      if (user === undefined) throw new HttpError('token_revoked');
+      if (!(await verifyPassword(user.passwordHash, request.body.password))) throw new HttpError('invalid_credentials', { message: 'The password is incorrect' });
+      // Tokens first (their denylist rows outlive the user), then the rows, in one transaction.
+      await sessions.endAllSessions(user.id);
+      await accountData.eraseAccount(user.id);
+      clearSessionCookies(reply, secureCookies);
+      return noStore(reply).code(204).send();
     },
   );
 

@@ -2,7 +2,8 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
 import { HttpError } from '../http/errors.js';
-import { securityMetrics } from '../observability/metrics.js';
+import { countStoreFailure, securityMetrics } from '../observability/metrics.js';
+import { recordOperationDuration } from '../observability/slow-operations.js';
 import type { KeyValueStore } from '../stores/key-value-store.js';
 import { REFRESH_COOKIE_PATH, sessionCookieNames, type SessionCookieNames } from './cookies.js';
 import type { TokenCodec, TokenType } from './tokens.js';
@@ -90,20 +91,36 @@ export class CsrfProtection {
       const fromCookie = request.cookies[this.cookieNames.token];
       if (fromHeader === undefined || fromHeader === '' || fromCookie === undefined || fromCookie === '') fail('csrf_missing');
       if (!constantTimeEqual(fromHeader, fromCookie)) fail('csrf_mismatch');
-      const boundTo = await this.options.store.get(csrfTokenKey(fromHeader));
+      const boundTo = await this.options.store.get(csrfTokenKey(fromHeader)).catch((error: unknown) => {
+        countStoreFailure('csrf_validate', error);
+        throw error;
+      });
       if (boundTo === null) fail('csrf_expired');
       if (!constantTimeEqual(boundTo, this.bindingOf(request).binding)) fail('csrf_mismatch');
     } finally {
-      securityMetrics.csrfValidationLatency.observe(performance.now() - started);
+      const elapsedMs = performance.now() - started;
+      securityMetrics.csrfValidationLatency.observe(elapsedMs);
+      recordOperationDuration('csrf_validate', elapsedMs);
     }
   }
 
   /**
    * Issues a token bound to the request's session (creating an anonymous
    * session cookie when there is none), stores its hash for an hour and sets
-   * the cookie. The caller returns the value in the body: the cookie is HttpOnly.
+   * the cookie — or returns the request's own token while it is still valid
+   * for this session. The caller returns the value in the body: the cookie is
+   * HttpOnly. With `sessionFamily` (sign-in) a new token is always issued.
    */
   async issue(request: FastifyRequest, reply: FastifyReply, sessionFamily?: string): Promise<string> {
+    const started = performance.now();
+    // A still-valid token of this very session is handed back, so several tabs share one token.
+    if (sessionFamily === undefined) {
+      const presented = request.cookies[this.cookieNames.token];
+      if (presented !== undefined && presented !== '') {
+        const boundTo = await this.options.store.get(csrfTokenKey(presented));
+        if (boundTo !== null && constantTimeEqual(boundTo, this.bindingOf(request).binding)) return presented;
+      }
+    }
     const { binding, newAnonymousSession } =
       sessionFamily === undefined ? this.bindingOf(request, { createAnonymous: true }) : { binding: sessionBinding(sessionFamily), newAnonymousSession: undefined };
     const token = randomBytes(32).toString('base64url');
@@ -112,6 +129,9 @@ export class CsrfProtection {
     const cookie = { path: '/', httpOnly: true, sameSite: 'strict', secure: this.options.secureCookies } as const;
     if (newAnonymousSession !== undefined) reply.setCookie(this.cookieNames.anonymousSession, newAnonymousSession, cookie);
     reply.setCookie(this.cookieNames.token, token, { ...cookie, maxAge: CSRF_TOKEN_TTL_MS / 1000 });
+    const elapsedMs = performance.now() - started;
+    securityMetrics.csrfGenerationLatency.observe(elapsedMs);
+    recordOperationDuration('csrf_generate', elapsedMs);
     return token;
   }
 

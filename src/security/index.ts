@@ -3,6 +3,11 @@ import type { Config } from '../config/index.js';
 import type { Database } from '../db/index.js';
 import { UsersRepository } from '../db/repositories/users.js';
 import type { KeyValueStore } from '../stores/key-value-store.js';
+import { AccountDataRepository } from '../db/repositories/account-data.js';
+import { AuthStateRepository } from '../db/repositories/auth-state.js';
+import type { Mailer } from '../mail/mailer.js';
+import { PasswordResetService } from './password-reset.js';
+import { SecurityStateDurability, type DurabilityEvents } from './durability.js';
 import { Revocation } from './revocation.js';
 import { SessionService } from './sessions.js';
 import { TokenCodec } from './tokens.js';
@@ -13,13 +18,27 @@ export interface Security {
   readonly revocation: Revocation;
   readonly sessions: SessionService;
   readonly users: UsersRepository;
+  readonly durability: SecurityStateDurability;
+  readonly passwordReset: PasswordResetService;
+  readonly accountData: AccountDataRepository;
   readonly secureCookies: boolean;
 }
 
-export function createSecurity(config: Config, dependencies: { database: Database; store: KeyValueStore; clock: Clock }): Security {
+export interface SecurityDependencies {
+  readonly database: Database;
+  readonly store: KeyValueStore;
+  readonly clock: Clock;
+  readonly mailer: Mailer;
+  readonly onMailError: (error: unknown) => void;
+  readonly durabilityEvents?: DurabilityEvents;
+}
+
+export function createSecurity(config: Config, dependencies: SecurityDependencies): Security {
   const refreshTokenLifetimeSeconds = config.refreshTokenExpireDays * 86_400;
   const codec = new TokenCodec(config.jwtSecretKey, dependencies.clock);
-  const revocation = new Revocation(dependencies.store, dependencies.clock, refreshTokenLifetimeSeconds * 1000);
+  const repository = new AuthStateRepository(dependencies.database.db);
+  const durability = new SecurityStateDurability(dependencies.store, repository, dependencies.clock, dependencies.durabilityEvents);
+  const revocation = new Revocation(dependencies.store, dependencies.clock, refreshTokenLifetimeSeconds * 1000, { repository, durability });
   const users = new UsersRepository(dependencies.database.db);
   const sessions = new SessionService({
     store: dependencies.store,
@@ -29,8 +48,19 @@ export function createSecurity(config: Config, dependencies: { database: Databas
     clock: dependencies.clock,
     accessTokenLifetimeSeconds: config.accessTokenExpireMinutes * 60,
     refreshTokenLifetimeSeconds,
+    repository,
   });
-  return { codec, revocation, sessions, users, secureCookies: config.cookieSecure };
+  const passwordReset = new PasswordResetService({
+    store: dependencies.store,
+    users,
+    sessions,
+    mailer: dependencies.mailer,
+    clock: dependencies.clock,
+    publicUrl: config.publicUrl,
+    onMailError: dependencies.onMailError,
+  });
+  const accountData = new AccountDataRepository(dependencies.database.db);
+  return { codec, revocation, sessions, users, durability, passwordReset, accountData, secureCookies: config.cookieSecure };
 }
 
 export { authentication, authenticateToken, accessTokenOf, type Authentication } from './authenticate.js';

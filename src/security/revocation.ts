@@ -1,12 +1,13 @@
 import type { Clock } from '../clock.js';
-import { securityMetrics } from '../observability/metrics.js';
-import { StoreUnavailableError, type KeyValueStore } from '../stores/key-value-store.js';
+import { countStoreFailure, securityMetrics } from '../observability/metrics.js';
+import { recordOperationDuration } from '../observability/slow-operations.js';
+import type { KeyValueStore } from '../stores/key-value-store.js';
+import type { AuthStateRepository } from '../db/repositories/auth-state.js';
+import type { SecurityStateDurability } from './durability.js';
+import { HYDRATION_MARKER_KEY, denylistKey, userNotBeforeKey } from './store-keys.js';
 import { CLOCK_LEEWAY_SECONDS, type TokenClaims } from './tokens.js';
 
-/** Denylist entry of one token id (the seed's key name, so `redis-cli --scan --pattern 'jti:*'` finds them). */
-export const denylistKey = (jti: string): string => `jti:${jti}`;
-/** Per-user "tokens issued before this are dead" mark: logout-all and password change. */
-export const userNotBeforeKey = (userId: string): string => `user_nbf:${userId}`;
+export { denylistKey, userNotBeforeKey } from './store-keys.js';
 
 /** The one token a revocation is about. */
 export interface RevocableToken {
@@ -26,13 +27,17 @@ export class Revocation {
     private readonly store: KeyValueStore,
     private readonly clock: Clock,
     private readonly refreshLifetimeMs: number,
+    private readonly durable: { readonly repository: AuthStateRepository; readonly durability: SecurityStateDurability },
   ) {}
 
   /** Puts a token on the denylist until it could no longer be accepted anyway. Idempotent. */
   async revoke(token: RevocableToken): Promise<void> {
-    const ttlMs = token.exp * 1000 + CLOCK_LEEWAY_SECONDS * 1000 - this.clock.now();
+    const acceptableUntilMs = token.exp * 1000 + CLOCK_LEEWAY_SECONDS * 1000;
+    const ttlMs = acceptableUntilMs - this.clock.now();
     if (ttlMs <= 0) return; // Already dead by expiry.
+    // The store for every check at once, SQL so a store that forgets can be refilled.
     await this.store.set(denylistKey(token.jti), '1', ttlMs);
+    await this.durable.repository.recordRevokedToken(token.jti, acceptableUntilMs);
     securityMetrics.tokensBlacklisted.inc();
   }
 
@@ -41,8 +46,11 @@ export class Revocation {
    * `exceptFamily` (the session that asked, on a password change).
    */
   async revokeAllForUser(userId: string, exceptFamily?: string): Promise<void> {
-    const mark = exceptFamily === undefined ? String(this.clock.now()) : `${this.clock.now()}:${exceptFamily}`;
-    await this.store.set(userNotBeforeKey(userId), mark, this.refreshLifetimeMs + CLOCK_LEEWAY_SECONDS * 1000);
+    const now = this.clock.now();
+    const mark = exceptFamily === undefined ? String(now) : `${now}:${exceptFamily}`;
+    const ttlMs = this.refreshLifetimeMs + CLOCK_LEEWAY_SECONDS * 1000;
+    await this.store.set(userNotBeforeKey(userId), mark, ttlMs);
+    await this.durable.repository.recordUserCutoff(userId, mark, now + ttlMs);
   }
 
   /** Whether a verified token has been revoked, by either mechanism. */
@@ -58,14 +66,22 @@ export class Revocation {
   async status(claims: TokenClaims): Promise<'active' | 'denylisted' | 'revoked_for_user'> {
     const started = performance.now();
     try {
-      const [denied, notBefore] = await Promise.all([this.store.exists(denylistKey(claims.jti)), this.store.get(userNotBeforeKey(claims.sub))]);
+      const [denied, notBefore, hydrated] = await Promise.all([
+        this.store.exists(denylistKey(claims.jti)),
+        this.store.get(userNotBeforeKey(claims.sub)),
+        this.store.exists(HYDRATION_MARKER_KEY),
+      ]);
+      // An emptied store would say "not revoked" about everything: refill it first, deny meanwhile.
+      if (!hydrated) this.durable.durability.markerMissing();
       if (revokedByUserMark(claims, notBefore)) return 'revoked_for_user';
       return denied ? 'denylisted' : 'active';
     } catch (error) {
-      if (error instanceof StoreUnavailableError) securityMetrics.storeErrors.inc({ operation: 'denylist_check' });
+      countStoreFailure('denylist_check', error);
       throw error;
     } finally {
-      securityMetrics.denylistLatency.observe(performance.now() - started);
+      const elapsedMs = performance.now() - started;
+      securityMetrics.denylistLatency.observe(elapsedMs);
+      recordOperationDuration('denylist_check', elapsedMs);
     }
   }
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
+import type { AuthStateRepository, SessionRecord } from '../db/repositories/auth-state.js';
 import type { UserWithPasswordHash, UsersRepository } from '../db/repositories/users.js';
 import { HttpError } from '../http/errors.js';
 import { securityMetrics } from '../observability/metrics.js';
@@ -7,6 +8,7 @@ import type { KeyValueStore } from '../stores/key-value-store.js';
 import { passwordHashNeedsUpgrade, hashPassword, spendPasswordVerificationTime, verifyPassword } from './passwords.js';
 import type { Revocation } from './revocation.js';
 import { LoginThrottle, countRefresh } from './throttle.js';
+import { sessionLockKey, sessionStateKey } from './store-keys.js';
 import { CLOCK_LEEWAY_SECONDS, newTokenId, type TokenClaims, type TokenCodec, type TokenSpec } from './tokens.js';
 
 /**
@@ -21,9 +23,7 @@ const ROTATION_LOCK_TTL_MS = 5_000;
 const ROTATION_WAIT_MS = 3_000;
 const ROTATION_POLL_MS = 10;
 
-/** The `{family}` hash tag keeps a session's state and lock in one Redis Cluster slot. */
-export const sessionStateKey = (family: string): string => `refresh_family:{${family}}`;
-export const sessionLockKey = (family: string): string => `refresh_lock:{${family}}`;
+export { sessionLockKey, sessionStateKey } from './store-keys.js';
 
 /** The tokens of one generation of a session. */
 interface Generation {
@@ -62,6 +62,28 @@ export interface SessionServiceOptions {
   readonly clock: Clock;
   readonly accessTokenLifetimeSeconds: number;
   readonly refreshTokenLifetimeSeconds: number;
+  /** The SQL copy of every session, for durability and the sessions list. */
+  readonly repository: AuthStateRepository;
+}
+
+/** Where a session was opened from, as its owner will see it in the sessions list. */
+export interface SessionOrigin {
+  readonly userAgent: string | undefined;
+  /** The client address; stored coarsened (see coarsenAddress). */
+  readonly address: string;
+}
+
+const MAX_USER_AGENT_LENGTH = 200;
+
+/** An address reduced to its network: IPv4 /24, IPv6 /48. Enough to recognise a session, not to locate a person. */
+export function coarsenAddress(address: string): string | null {
+  const ipv4 = /^(?:::ffff:)?(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.\d{1,3}$/i.exec(address);
+  if (ipv4 !== null) return `${ipv4[1] ?? ''}.${ipv4[2] ?? ''}.${ipv4[3] ?? ''}.0/24`;
+  if (!address.includes(':')) return null;
+  const [head = ''] = address.split('::');
+  const groups = head.split(':').filter((group) => group !== '');
+  while (groups.length < 3) groups.push('0');
+  return `${groups.slice(0, 3).join(':')}::/48`;
 }
 
 /**
@@ -77,12 +99,12 @@ export class SessionService {
   }
 
   /** Checks credentials (throttled, same answer and cost for an unknown email) and opens a session. */
-  async login(email: string, password: string, clientAddress: string): Promise<IssuedTokens> {
-    await this.throttle.assertAllowed(email, clientAddress);
+  async login(email: string, password: string, origin: SessionOrigin): Promise<IssuedTokens> {
+    const clientAddress = origin.address;
+    await this.throttle.admitAttempt(email, clientAddress);
     const user = await this.options.users.findByEmail(email);
     const passwordMatches = user === undefined ? await spendPasswordVerificationTime(password).then(() => false) : await verifyPassword(user.passwordHash, password);
     if (user === undefined || !passwordMatches) {
-      await this.throttle.recordFailure(email, clientAddress);
       securityMetrics.loginFailures.inc({ reason: 'invalid_credentials' });
       throw new HttpError('invalid_credentials');
     }
@@ -92,16 +114,39 @@ export class SessionService {
     }
     await this.throttle.recordSuccess(email);
     if (passwordHashNeedsUpgrade(user.passwordHash)) await this.options.users.updatePasswordHash(user.id, await hashPassword(password));
-    return this.openSession(user.id);
+    return this.openSession(user.id, origin);
   }
 
   /** Starts a new session (refresh family) for a user whose identity is already established. */
-  async openSession(userId: string): Promise<IssuedTokens> {
+  async openSession(userId: string, origin: SessionOrigin): Promise<IssuedTokens> {
     const family = newTokenId();
     const state: SessionState = { userId, revoked: false, current: this.newGeneration() };
-    const created = await this.options.store.compareAndSet(sessionStateKey(family), null, JSON.stringify(state), this.stateTtlMs(state.current));
+    const stateJson = JSON.stringify(state);
+    const created = await this.options.store.compareAndSet(sessionStateKey(family), null, stateJson, this.stateTtlMs(state.current));
     if (!created) throw new Error('session id collision');
+    await this.options.repository.createSession({
+      id: family,
+      userId,
+      state: stateJson,
+      userAgent: origin.userAgent?.slice(0, MAX_USER_AGENT_LENGTH) ?? null,
+      ipPrefix: coarsenAddress(origin.address),
+      nowMs: this.options.clock.now(),
+      expiresAtMs: this.sessionExpiresAtMs(state.current),
+    });
     return this.tokensOf(family, state);
+  }
+
+  /** The user's live sessions, newest first. */
+  listSessions(userId: string): Promise<SessionRecord[]> {
+    return this.options.repository.listLiveSessions(userId, this.options.clock.now());
+  }
+
+  /** Ends one of the user's sessions; false when it is not theirs (or already over). */
+  async endSessionOf(userId: string, sessionId: string): Promise<boolean> {
+    const live = await this.listSessions(userId);
+    if (!live.some((session) => session.id === sessionId)) return false;
+    await this.endSession(sessionId);
+    return true;
   }
 
   /**
@@ -113,10 +158,11 @@ export class SessionService {
     const claims = this.options.codec.decode(refreshToken, 'refresh');
     const waitUntil = this.options.clock.now() + ROTATION_WAIT_MS;
     for (;;) {
+      // The revocation check first: it also notices a store that lost its data (and fails closed).
+      const revocation = await this.options.revocation.status(claims);
       const stored = await this.options.store.get(sessionStateKey(claims.family));
       const state = parseState(stored);
       if (state === undefined || state.revoked || state.userId !== claims.sub) throw new HttpError('token_revoked');
-      const revocation = await this.options.revocation.status(claims);
       // Rotation denylists the replaced token too, so a denylisted *rotated* token is judged by the session state below.
       if (revocation === 'revoked_for_user' || (revocation === 'denylisted' && claims.jti === state.current.refreshJti)) throw new HttpError('token_revoked');
 
@@ -163,7 +209,9 @@ export class SessionService {
       const state = parseState(stored);
       if (state === undefined || state.revoked) return;
       const revoked: SessionState = { ...state, revoked: true };
-      if (await this.options.store.compareAndSet(key, stored, JSON.stringify(revoked), this.stateTtlMs(state.current))) {
+      const revokedJson = JSON.stringify(revoked);
+      if (await this.options.store.compareAndSet(key, stored, revokedJson, this.stateTtlMs(state.current))) {
+        await this.options.repository.markSessionRevoked(family, revokedJson, this.options.clock.now());
         await this.revokeGeneration(state.current);
         return;
       }
@@ -174,6 +222,20 @@ export class SessionService {
   /** Every token of the user issued before now dies (logout everywhere). */
   async logoutEverywhere(userId: string): Promise<void> {
     await this.options.revocation.revokeAllForUser(userId);
+    await this.endOtherSessions(userId);
+  }
+
+  /** Ends every session of the user and kills every token issued so far (password reset, erasure, deactivation). */
+  async endAllSessions(userId: string): Promise<void> {
+    await this.options.revocation.revokeAllForUser(userId);
+    await this.endOtherSessions(userId);
+  }
+
+  /** Marks the user's sessions ended (besides the cut-off that already killed their tokens), so the list is true. */
+  private async endOtherSessions(userId: string, keepFamily?: string): Promise<void> {
+    for (const family of await this.options.repository.unrevokedSessionIds(userId)) {
+      if (family !== keepFamily) await this.endSession(family);
+    }
   }
 
   /** Changes the password; every other session of the user dies, the caller's stays. */
@@ -181,6 +243,7 @@ export class SessionService {
     if (!(await verifyPassword(user.passwordHash, currentPassword))) throw new HttpError('invalid_credentials', { message: 'The current password is incorrect' });
     await this.options.users.updatePasswordHash(user.id, await hashPassword(newPassword));
     await this.options.revocation.revokeAllForUser(user.id, callerFamily);
+    await this.endOtherSessions(user.id, callerFamily);
   }
 
   private async rotate(claims: TokenClaims, state: SessionState, stored: string): Promise<IssuedTokens | undefined> {
@@ -196,8 +259,10 @@ export class SessionService {
       current: this.newGeneration(),
       previous: { refreshJti: state.current.refreshJti, rotatedAtMs: this.options.clock.now() },
     };
+    const nextJson = JSON.stringify(next);
     // The lock makes a lost race unlikely; the compare-and-set makes it harmless.
-    if (!(await this.options.store.compareAndSet(sessionStateKey(claims.family), stored, JSON.stringify(next), this.stateTtlMs(next.current)))) return undefined;
+    if (!(await this.options.store.compareAndSet(sessionStateKey(claims.family), stored, nextJson, this.stateTtlMs(next.current)))) return undefined;
+    await this.options.repository.updateSessionState(claims.family, nextJson, { nowMs: this.options.clock.now(), expiresAtMs: this.sessionExpiresAtMs(next.current), used: true });
     await this.revokeGeneration(state.current);
     return this.tokensOf(claims.family, next);
   }
@@ -258,7 +323,11 @@ export class SessionService {
 
   /** The state lives as long as its refresh token could be accepted. */
   private stateTtlMs(generation: Generation): number {
-    return Math.max(1000, generation.refreshExp * 1000 + CLOCK_LEEWAY_SECONDS * 1000 - this.options.clock.now());
+    return Math.max(1000, this.sessionExpiresAtMs(generation) - this.options.clock.now());
+  }
+
+  private sessionExpiresAtMs(generation: Generation): number {
+    return generation.refreshExp * 1000 + CLOCK_LEEWAY_SECONDS * 1000;
   }
 }
 

@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { HttpError } from '../http/errors.js';
-import { securityMetrics } from '../observability/metrics.js';
+import { countStoreFailure, securityMetrics, type FailClosedOperation } from '../observability/metrics.js';
 import type { KeyValueStore } from '../stores/key-value-store.js';
 
 /** Seed SEC-005: at most this many refresh rotations per user per clock hour. */
 export const REFRESH_LIMIT_PER_HOUR = 5;
 const HOUR_MS = 3_600_000;
 
-/** Failed sign-ins allowed per account, and per client address, in one window. */
+/** Sign-in attempts allowed per account (a correct password resets it) and per client address, in one window. */
 export const LOGIN_FAILURES_PER_ACCOUNT = 10;
 export const LOGIN_FAILURES_PER_ADDRESS = 100;
 export const LOGIN_FAILURE_WINDOW_MS = 15 * 60_000;
@@ -18,6 +18,16 @@ export const refreshCountKey = (userId: string, hour: number): string => `refres
 /** Emails are hashed in keys: no personal data in the store's key space. */
 export const loginFailuresByAccountKey = (email: string): string => `login_fail:account:${createHash('sha256').update(email.toLowerCase()).digest('base64url')}`;
 export const loginFailuresByAddressKey = (address: string): string => `login_fail:ip:${address}`;
+
+/** Awaits a limiter's store call; a store outage is counted, then fails the request (503), never an unlimited pass. */
+async function countingStoreFailures<T>(operation: FailClosedOperation, pending: Promise<T>): Promise<T> {
+  try {
+    return await pending;
+  } catch (error) {
+    countStoreFailure(operation, error);
+    throw error;
+  }
+}
 
 function retryAfterSeconds(ttlMs: number): string {
   return String(Math.max(1, Math.ceil(ttlMs / 1000)));
@@ -33,7 +43,7 @@ export async function countRefresh(store: KeyValueStore, clock: Clock, userId: s
   const now = clock.now();
   const hour = Math.floor(now / HOUR_MS);
   const msToNextHour = (hour + 1) * HOUR_MS - now;
-  const { count, ttlMs } = await store.increment(refreshCountKey(userId, hour), msToNextHour);
+  const { count, ttlMs } = await countingStoreFailures('refresh_rate_limit', store.increment(refreshCountKey(userId, hour), msToNextHour));
   if (count > REFRESH_LIMIT_PER_HOUR) {
     securityMetrics.refreshRateLimited.inc();
     throw new HttpError('refresh_rate_limited', { headers: { 'retry-after': retryAfterSeconds(ttlMs) } });
@@ -49,12 +59,23 @@ export async function countRefresh(store: KeyValueStore, clock: Clock, userId: s
 export class LoginThrottle {
   constructor(private readonly store: KeyValueStore) {}
 
-  /** Throws 429 `login_throttled` when either counter is at its limit. */
-  async assertAllowed(email: string, address: string): Promise<void> {
-    const [account, byAddress] = await Promise.all([this.current(loginFailuresByAccountKey(email)), this.current(loginFailuresByAddressKey(address))]);
+  /**
+   * Counts this attempt before the password is checked, and throws 429
+   * `login_throttled` when either counter is over its limit. Counting first
+   * (one atomic INCR each) is what stops a parallel guesser: checking a failure
+   * count and adding to it later would let every concurrent attempt through.
+   */
+  async admitAttempt(email: string, address: string): Promise<void> {
+    const [account, byAddress] = await countingStoreFailures(
+      'login_throttle',
+      Promise.all([
+        this.store.increment(loginFailuresByAccountKey(email), LOGIN_FAILURE_WINDOW_MS),
+        this.store.increment(loginFailuresByAddressKey(address), LOGIN_FAILURE_WINDOW_MS),
+      ]),
+    );
     const blocked = [
-      account.count >= LOGIN_FAILURES_PER_ACCOUNT ? account.ttlMs : 0,
-      byAddress.count >= LOGIN_FAILURES_PER_ADDRESS ? byAddress.ttlMs : 0,
+      account.count > LOGIN_FAILURES_PER_ACCOUNT ? account.ttlMs : 0,
+      byAddress.count > LOGIN_FAILURES_PER_ADDRESS ? byAddress.ttlMs : 0,
     ];
     const waitMs = Math.max(...blocked);
     if (waitMs > 0) {
@@ -63,19 +84,8 @@ export class LoginThrottle {
     }
   }
 
-  async recordFailure(email: string, address: string): Promise<void> {
-    await Promise.all([
-      this.store.increment(loginFailuresByAccountKey(email), LOGIN_FAILURE_WINDOW_MS),
-      this.store.increment(loginFailuresByAddressKey(address), LOGIN_FAILURE_WINDOW_MS),
-    ]);
-  }
-
+  /** A correct password clears the account's count (the address keeps counting). */
   async recordSuccess(email: string): Promise<void> {
     await this.store.delete(loginFailuresByAccountKey(email));
-  }
-
-  private async current(key: string): Promise<{ count: number; ttlMs: number }> {
-    const [value, ttlMs] = await Promise.all([this.store.get(key), this.store.ttlMs(key)]);
-    return { count: value === null ? 0 : Number(value), ttlMs: ttlMs ?? 0 };
   }
 }

@@ -15,6 +15,8 @@ export { SqliteKeyValueStore, prefixUpperBound, type SqliteKeyValueStoreOptions 
 export interface CreateKeyValueStoreOptions {
   /** When set (and not empty), Redis is used; otherwise the SQLite file. */
   redisUrl?: string;
+  /** `redisUrl` is one node of a Redis Cluster. */
+  redisCluster?: boolean;
   /** The app's SQLite database file; the store keeps its rows in `kv_entries`. */
   sqliteFilePath: string;
   keyPrefix?: string;
@@ -29,7 +31,7 @@ export interface CreateKeyValueStoreOptions {
 export function createKeyValueStore(options: CreateKeyValueStoreOptions): KeyValueStore {
   const { redisUrl, sqliteFilePath, keyPrefix, now } = options;
   if (redisUrl !== undefined && redisUrl !== '') {
-    return new RedisKeyValueStore({ url: redisUrl, keyPrefix });
+    return new RedisKeyValueStore({ url: redisUrl, keyPrefix, cluster: options.redisCluster === true });
   }
   return new SqliteKeyValueStore({ filePath: sqliteFilePath, keyPrefix, now });
 }

@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { StoreUnavailableError, type KeyValueStore } from './key-value-store.js';
 
 /** Options for {@link RedisKeyValueStore}. */
@@ -13,6 +13,8 @@ export interface RedisKeyValueStoreOptions {
   connectTimeoutMs?: number;
   /** Called for every connection-level error ioredis reports (already sanitised of the URL). */
   onConnectionError?: (error: StoreUnavailableError) => void;
+  /** The URL names one node of a Redis Cluster; the others are discovered from it. */
+  cluster?: boolean;
 }
 
 const DEFAULT_COMMAND_TIMEOUT_MS = 1000;
@@ -60,11 +62,11 @@ function assertTtlMs(ttlMs: number): void {
   if (!Number.isSafeInteger(ttlMs) || ttlMs <= 0) throw new RangeError('ttlMs must be a positive integer');
 }
 
-/** The client with the command that {@link INCREMENT_SCRIPT} is registered as. */
-interface ScriptedRedis extends Redis {
+/** The client (single node or Cluster) with our one-key scripts registered as commands. */
+type ScriptedRedis = (Redis | Cluster) & {
   kvIncrement(key: string, ttlMs: number): Promise<[number, number]>;
   kvCompareAndSet(key: string, expectsValue: '0' | '1', expected: string, value: string, ttlMs: number): Promise<number>;
-}
+};
 
 /**
  * Turns a Redis URL into ioredis connection options. Parsing it ourselves keeps
@@ -131,6 +133,9 @@ export class RedisKeyValueStore implements KeyValueStore {
   private readonly onConnectionError: ((error: StoreUnavailableError) => void) | undefined;
   private pendingReady: Promise<void> | null = null;
   private closed = false;
+  private readonly cluster: boolean;
+  /** Until the first ready, a command waits (bounded) for the connection instead of failing at once. */
+  private everReady = false;
 
   constructor(options: RedisKeyValueStoreOptions) {
     const keyPrefix = options.keyPrefix ?? '';
@@ -145,7 +150,8 @@ export class RedisKeyValueStore implements KeyValueStore {
     const connection = redisConnectionOptions(options.url);
     this.secrets = [options.url, connection.password ?? ''].filter((s) => s !== '');
 
-    const client = new Redis({
+    const retryStrategy = (attempt: number): number => Math.min(50 * 2 ** Math.min(attempt - 1, 10), MAX_RECONNECT_DELAY_MS);
+    const nodeOptions: RedisOptions = {
       ...connection,
       lazyConnect: false,
       enableOfflineQueue: false,
@@ -153,10 +159,29 @@ export class RedisKeyValueStore implements KeyValueStore {
       autoResendUnfulfilledCommands: false,
       commandTimeout: this.commandTimeoutMs,
       connectTimeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-      retryStrategy: (attempt: number) => Math.min(50 * 2 ** Math.min(attempt - 1, 10), MAX_RECONNECT_DELAY_MS),
+      retryStrategy,
       // Keep the app's keys readable and our prefix handling the single source of truth.
       keyPrefix: '',
-    }) as ScriptedRedis;
+    };
+    this.cluster = options.cluster === true;
+    // The Cluster manages queueing and retries of its node connections itself.
+    const { host, port, enableOfflineQueue: _queue, retryStrategy: _retry, ...clusterNodeOptions } = nodeOptions;
+    const client = (
+      this.cluster
+        ? new Cluster([{ host: host ?? '127.0.0.1', port: port ?? 6379 }], {
+            redisOptions: clusterNodeOptions,
+            enableOfflineQueue: false,
+            // Its CLUSTER INFO ready check would itself be refused by the disabled offline queue, looping on reconnects.
+            enableReadyCheck: false,
+            clusterRetryStrategy: retryStrategy,
+            scaleReads: 'master',
+            slotsRefreshTimeout: this.commandTimeoutMs,
+          })
+        : new Redis(nodeOptions)
+    ) as ScriptedRedis;
+    client.once('ready', () => {
+      this.everReady = true;
+    });
     client.defineCommand('kvIncrement', { numberOfKeys: 1, lua: INCREMENT_SCRIPT });
     client.defineCommand('kvCompareAndSet', { numberOfKeys: 1, lua: COMPARE_AND_SET_SCRIPT });
     // Without a listener ioredis prints every connection error; with one we decide what is reported.
@@ -229,9 +254,10 @@ export class RedisKeyValueStore implements KeyValueStore {
     if (this.keyPrefix + prefix === '') throw new RangeError('deleteWithPrefix needs a non-empty prefix');
     let removed = 0;
     await this.scan(prefix, async (batch) => {
-      // One UNLINK per key, pipelined: multi-key UNLINK would break across Cluster slots.
-      const results = await this.run('deleteWithPrefix', (c) => {
-        const pipeline = c.pipeline();
+      // One UNLINK per key: a multi-key UNLINK (or a pipeline, in a Cluster) would span slots.
+      const results = await this.run('deleteWithPrefix', async (c) => {
+        if (this.cluster) return Promise.all(batch.map(async (key): Promise<[Error | null, unknown]> => [null, await c.unlink(key)]));
+        const pipeline = (c as Redis).pipeline();
         for (const key of batch) pipeline.unlink(key);
         return pipeline.exec();
       });
@@ -266,12 +292,16 @@ export class RedisKeyValueStore implements KeyValueStore {
   /** SCAN over `keyPrefix + prefix`, handing each non-empty page (full Redis keys) to `onBatch`. */
   private async scan(prefix: string, onBatch: (keys: string[]) => Promise<void>): Promise<void> {
     const pattern = `${escapeRedisGlob(this.keyPrefix + prefix)}*`;
-    let cursor = '0';
-    do {
-      const [next, batch] = await this.run('scan', (c) => c.scan(cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT));
-      cursor = next;
-      if (batch.length > 0) await onBatch(batch);
-    } while (cursor !== '0');
+    // In a Cluster every master holds its own slots: scan each of them.
+    const nodes: Redis[] = this.cluster ? (this.client as Cluster).nodes('master') : [this.client as Redis];
+    for (const node of nodes) {
+      let cursor = '0';
+      do {
+        const [next, batch] = await this.run('scan', () => node.scan(cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT));
+        cursor = next;
+        if (batch.length > 0) await onBatch(batch);
+      } while (cursor !== '0');
+    }
   }
 
   private async run<T>(operation: string, command: (client: ScriptedRedis) => Promise<T>): Promise<T> {
@@ -293,7 +323,8 @@ export class RedisKeyValueStore implements KeyValueStore {
   private whenConnecting(): Promise<void> {
     if (this.closed) return Promise.reject(new Error('The store is closed'));
     const status = this.client.status;
-    if (status !== 'connecting' && status !== 'connect') return Promise.resolve();
+    const stillStarting = !this.everReady && (status === 'reconnecting' || status === 'close' || status === 'wait');
+    if (status !== 'connecting' && status !== 'connect' && !stillStarting) return Promise.resolve();
     this.pendingReady ??= new Promise<void>((resolve, reject) => {
       const client = this.client;
       const finish = (error?: Error): void => {
@@ -308,7 +339,8 @@ export class RedisKeyValueStore implements KeyValueStore {
         finish();
       };
       const onClose = (): void => {
-        finish(new Error('The connection closed before it was ready'));
+        // A Cluster closes and retries while its first slot refresh settles: keep waiting for it.
+        if (!this.cluster) finish(new Error('The connection closed before it was ready'));
       };
       const timer = setTimeout(() => {
         finish(new Error('Timed out waiting for the connection'));

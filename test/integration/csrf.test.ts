@@ -85,9 +85,17 @@ describe('seed SEC-003: CSRF double-submit protection', () => {
     expect(errorCode(response)).toBe('csrf_expired');
   });
 
+  it('hands a still-valid token back instead of replacing it (tabs share one token)', async () => {
+    const csrf = await csrfTokenFor(testApp.app);
+    const again = await csrfTokenFor(testApp.app, { cookies: csrf.cookies });
+    expect(again.token).toBe(csrf.token);
+    const elsewhere = await csrfTokenFor(testApp.app, { cookies: { csrf_token: csrf.token } });
+    expect(elsewhere.token).not.toBe(csrf.token);
+  });
+
   it('refuses a header that differs from the cookie (csrf_mismatch)', async () => {
     const csrf = await csrfTokenFor(testApp.app);
-    const other = await csrfTokenFor(testApp.app, { cookies: csrf.cookies });
+    const other = await csrfTokenFor(testApp.app);
     const response = await loginWith(testApp, { token: other.token, cookies: csrf.cookies }, account);
     expect(response.statusCode).toBe(403);
     expect(errorCode(response)).toBe('csrf_mismatch');

@@ -1,6 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { securityMetrics } from '../../src/observability/metrics.js';
 import { systemClock } from '../../src/clock.js';
+import { AuthStateRepository } from '../../src/db/repositories/auth-state.js';
+import { SecurityStateDurability } from '../../src/security/durability.js';
 import { Revocation, denylistKey } from '../../src/security/revocation.js';
 import { REFRESH_GRACE_WINDOW_MS } from '../../src/security/sessions.js';
 import { CLOCK_LEEWAY_SECONDS, TokenCodec, newTokenId } from '../../src/security/tokens.js';
@@ -74,7 +76,8 @@ describe('seed SEC-002/SEC-006: revocation and logout', () => {
   });
 
   it('the denylist entry disappears by itself once the token has expired', async () => {
-    const revocation = new Revocation(testApp.runtime.store, systemClock, 60_000);
+    const repository = new AuthStateRepository(testApp.runtime.database.db);
+    const revocation = new Revocation(testApp.runtime.store, systemClock, 60_000, { repository, durability: new SecurityStateDurability(testApp.runtime.store, repository, systemClock) });
     // Expired 9 s ago: still inside the 10 s leeway, so it is listed for the last second only.
     const token = { jti: newTokenId(), exp: Math.floor(Date.now() / 1000) - 9 };
     await revocation.revoke(token);

@@ -4,6 +4,7 @@ import * as dtcCodes from './0002-dtc-codes.js';
 import * as recalls from './0003-recalls.js';
 import * as complaints from './0004-complaints.js';
 import * as garage from './0005-garage.js';
+import * as authState from './0006-auth-state.js';
 
 /**
  * Every migration, in order. Names are stable forever: they are the version
@@ -15,4 +16,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0003-recalls': recalls,
   '0004-complaints': complaints,
   '0005-garage': garage,
+  '0006-auth-state': authState,
 };

@@ -1,0 +1,86 @@
+import type { Kysely } from 'kysely';
+import type { DatabaseSchema } from '../schema.js';
+import { toBoolean, toIsoTimestamp } from '../schema.js';
+import { decodeStringArray } from './column-values.js';
+
+/** Everything stored about one user, as they may take it with them (GDPR art. 15/20). Never hashes, tokens or session state. */
+export interface AccountExport {
+  readonly exported_at: string;
+  readonly profile: { id: string; email: string; full_name: string | null; role: string; is_active: boolean; created_at: string; updated_at: string };
+  readonly garage: {
+    id: string;
+    make: string;
+    model: string;
+    year: number;
+    vin: string | null;
+    nickname: string | null;
+    created_at: string;
+    updated_at: string;
+    notes: { id: string; codes: string[]; symptoms: string; created_at: string }[];
+  }[];
+  readonly sessions: { id: string; created_at: string; last_used_at: string; expires_at: string; revoked_at: string | null; user_agent: string | null; ip_prefix: string | null }[];
+}
+
+/** Tables that hold a user's rows, children first: erasure deletes in this order. */
+export const USER_OWNED_TABLES = ['diagnosis_notes', 'garage_vehicles', 'auth_sessions', 'user_token_cutoffs'] as const;
+
+export class AccountDataRepository {
+  constructor(private readonly db: Kysely<DatabaseSchema>) {}
+
+  async exportAccount(userId: string, nowMs: number): Promise<AccountExport | undefined> {
+    const user = await this.db.selectFrom('users').select(['id', 'email', 'full_name', 'role', 'is_active', 'created_at', 'updated_at']).where('id', '=', userId).executeTakeFirst();
+    if (user === undefined) return undefined;
+    const [vehicles, notes, sessions] = await Promise.all([
+      this.db.selectFrom('garage_vehicles').selectAll().where('user_id', '=', userId).orderBy('created_at').execute(),
+      this.db.selectFrom('diagnosis_notes').selectAll().where('user_id', '=', userId).orderBy('created_at').execute(),
+      this.db
+        .selectFrom('auth_sessions')
+        .select(['id', 'created_at', 'last_used_at', 'expires_at', 'revoked_at', 'user_agent', 'ip_prefix'])
+        .where('user_id', '=', userId)
+        .orderBy('created_at')
+        .execute(),
+    ]);
+    return {
+      exported_at: new Date(nowMs).toISOString(),
+      profile: {
+        id: user.id,
+        email: user.email,
+        full_name: user.full_name,
+        role: user.role,
+        is_active: toBoolean(user.is_active),
+        created_at: toIsoTimestamp(user.created_at),
+        updated_at: toIsoTimestamp(user.updated_at),
+      },
+      garage: vehicles.map((vehicle) => ({
+        id: vehicle.id,
+        make: vehicle.make,
+        model: vehicle.model,
+        year: vehicle.year,
+        vin: vehicle.vin,
+        nickname: vehicle.nickname,
+        created_at: toIsoTimestamp(vehicle.created_at),
+        updated_at: toIsoTimestamp(vehicle.updated_at),
+        notes: notes
+          .filter((note) => note.vehicle_id === vehicle.id)
+          .map((note) => ({ id: note.id, codes: decodeStringArray(note.codes), symptoms: note.symptoms, created_at: toIsoTimestamp(note.created_at) })),
+      })),
+      sessions: sessions.map((session) => ({
+        id: session.id,
+        created_at: toIsoTimestamp(session.created_at),
+        last_used_at: toIsoTimestamp(session.last_used_at),
+        expires_at: toIsoTimestamp(session.expires_at),
+        revoked_at: session.revoked_at === null ? null : toIsoTimestamp(session.revoked_at),
+        user_agent: session.user_agent,
+        ip_prefix: session.ip_prefix,
+      })),
+    };
+  }
+
+  /** Deletes the user and every row of theirs in one transaction (GDPR art. 17). */
+  async eraseAccount(userId: string): Promise<void> {
+    await this.db.transaction().execute(async (transaction) => {
+      for (const table of USER_OWNED_TABLES) await transaction.deleteFrom(table).where('user_id', '=', userId).execute();
+      await transaction.deleteFrom('users').where('id', '=', userId).execute();
+    });
+  }
+}

@@ -1,0 +1,111 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import type { UsersRepository } from '../db/repositories/users.js';
+import { HttpError } from '../http/errors.js';
+import type { Mailer } from '../mail/mailer.js';
+import { securityMetrics } from '../observability/metrics.js';
+import type { KeyValueStore } from '../stores/key-value-store.js';
+import { hashPassword, passwordProblem, passwordProblemMessage } from './passwords.js';
+import type { SessionService } from './sessions.js';
+
+/** A reset link works for one hour, once. */
+export const PASSWORD_RESET_TTL_MS = 3_600_000;
+/** Reset requests allowed per account and per client address in one hour. */
+export const RESET_REQUESTS_PER_ACCOUNT = 3;
+export const RESET_REQUESTS_PER_ADDRESS = 10;
+const REQUEST_WINDOW_MS = 3_600_000;
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('base64url');
+/** Only the token's hash is stored, so a store dump holds no usable link. */
+export const passwordResetKey = (token: string): string => `password_reset:${sha256(token)}`;
+const latestResetKey = (userId: string): string => `password_reset_user:${userId}`;
+const requestsByAccountKey = (email: string): string => `reset_request:account:${sha256(email.toLowerCase())}`;
+const requestsByAddressKey = (address: string): string => `reset_request:ip:${address}`;
+
+export interface PasswordResetOptions {
+  readonly store: KeyValueStore;
+  readonly users: UsersRepository;
+  readonly sessions: SessionService;
+  readonly mailer: Mailer;
+  readonly clock: Clock;
+  /** The web app's origin; the link is `<publicUrl>/reset-password#token=…` (a fragment never reaches a server log). */
+  readonly publicUrl: string;
+  /** Reports a mail that could not be sent (never the link). */
+  readonly onMailError: (error: unknown) => void;
+}
+
+/**
+ * Forgotten passwords. A request always gets the same answer whether or not
+ * the account exists; the mail goes out in the background so timing says
+ * nothing either. Requesting a new link voids the previous one, and a link
+ * works once.
+ */
+export class PasswordResetService {
+  constructor(private readonly options: PasswordResetOptions) {}
+
+  async requestReset(email: string, clientAddress: string): Promise<void> {
+    await this.throttle(email, clientAddress);
+    const user = await this.options.users.findByEmail(email);
+    const token = randomBytes(32).toString('base64url');
+    if (user?.isActive !== true) {
+      // The same store round trips as for a real account.
+      await this.options.store.set(`password_reset_decoy:${sha256(token)}`, '0', 1000);
+      return;
+    }
+    const expiresAtMs = this.options.clock.now() + PASSWORD_RESET_TTL_MS;
+    const previous = await this.options.store.getAndDelete(latestResetKey(user.id));
+    if (previous !== null) await this.options.store.delete(`password_reset:${previous}`);
+    await this.options.store.set(passwordResetKey(token), `${user.id}:${expiresAtMs}`, PASSWORD_RESET_TTL_MS);
+    await this.options.store.set(latestResetKey(user.id), sha256(token), PASSWORD_RESET_TTL_MS);
+    securityMetrics.passwordResetTokensIssued.inc();
+    const link = `${this.options.publicUrl}/reset-password#token=${token}`;
+    this.options.mailer.send(resetMail(user.email, link)).catch(this.options.onMailError);
+  }
+
+  /**
+   * Sets a new password with a link's token. A new password that fails the
+   * policy is refused without using the token up. Every session of the user
+   * ends: whoever knew the old password is out.
+   */
+  async resetPassword(token: string, newPassword: string): Promise<void> {
+    const key = passwordResetKey(token);
+    const stored = await this.options.store.get(key);
+    const [userId = '', expiresAt = '0'] = (stored ?? '').split(':');
+    if (stored === null || this.options.clock.now() >= Number(expiresAt)) throw new HttpError('reset_token_invalid');
+    const user = await this.options.users.findById(userId);
+    if (user?.isActive !== true) throw new HttpError('reset_token_invalid');
+    const problem = passwordProblem(newPassword, user.email);
+    if (problem !== undefined) throw new HttpError('validation_failed', { details: [{ field: 'new_password', message: passwordProblemMessage(problem) }] });
+    // Atomic: of two racing resets with one token, only one gets past here.
+    if ((await this.options.store.getAndDelete(key)) === null) throw new HttpError('reset_token_invalid');
+    await this.options.store.delete(latestResetKey(user.id));
+    await this.options.users.updatePasswordHash(user.id, await hashPassword(newPassword));
+    await this.options.sessions.endAllSessions(user.id);
+  }
+
+  private async throttle(email: string, address: string): Promise<void> {
+    const [account, byAddress] = await Promise.all([
+      this.options.store.increment(requestsByAccountKey(email), REQUEST_WINDOW_MS),
+      this.options.store.increment(requestsByAddressKey(address), REQUEST_WINDOW_MS),
+    ]);
+    const waits = [account.count > RESET_REQUESTS_PER_ACCOUNT ? account.ttlMs : 0, byAddress.count > RESET_REQUESTS_PER_ADDRESS ? byAddress.ttlMs : 0];
+    const waitMs = Math.max(...waits);
+    if (waitMs > 0) throw new HttpError('rate_limited', { headers: { 'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))) } });
+  }
+}
+
+function resetMail(to: string, link: string): { to: string; subject: string; text: string } {
+  return {
+    to,
+    subject: 'AutoCognitix: jelszó visszaállítása / password reset',
+    text: [
+      'Jelszó-visszaállítást kértek az AutoCognitix fiókodhoz. Az alábbi hivatkozás egy óráig, egyszer használható:',
+      link,
+      'Ha nem te kérted, hagyd figyelmen kívül ezt a levelet: a jelszavad nem változik.',
+      '',
+      'Someone asked to reset the password of your AutoCognitix account. This link works once, for one hour:',
+      link,
+      'If it was not you, ignore this mail: your password stays as it is.',
+    ].join('\n'),
+  };
+}

@@ -1,0 +1,61 @@
+import { SMTPServer } from 'smtp-server';
+import { freePort } from './process.js';
+
+export interface ReceivedMail {
+  readonly to: string[];
+  /** The raw message with quoted-printable soft line breaks undone. */
+  readonly body: string;
+}
+
+export interface LocalSmtpServer {
+  readonly url: string;
+  readonly messages: ReceivedMail[];
+  /** Waits for the next message to `to` (up to timeoutMs). */
+  waitForMail(to: string, timeoutMs?: number): Promise<ReceivedMail>;
+  stop(): Promise<void>;
+}
+
+function decodeQuotedPrintable(text: string): string {
+  return text.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_match, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+/** A real SMTP server on a free loopback port that keeps what it receives. */
+export async function startSmtpServer(): Promise<LocalSmtpServer> {
+  const messages: ReceivedMail[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        messages.push({ to: session.envelope.rcptTo.map((recipient) => recipient.address), body: decodeQuotedPrintable(Buffer.concat(chunks).toString('utf8')) });
+        callback();
+      });
+    },
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => {
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    messages,
+    async waitForMail(to, timeoutMs = 5000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = messages.find((message) => message.to.includes(to));
+        if (found !== undefined) return found;
+        if (Date.now() > deadline) throw new Error(`no mail to ${to} within ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+      }),
+  };
+}

@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuthStateRepository } from '../../src/db/repositories/auth-state.js';
+import { HYDRATION_MARKER_KEY } from '../../src/security/store-keys.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+import { testConfig } from '../helpers/backends.js';
+import { bearer, errorCode, login, logout, me, refresh, registerAndLogin, request, type TokenPair } from '../helpers/auth-client.js';
+import { startRedisServer, type RedisServerHandle } from '../helpers/redis-server.js';
+
+async function eventually(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('issue 8: a Redis that restarts empty revives nothing', () => {
+  let redis: RedisServerHandle;
+  let testApp: TestApp;
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    testApp = await startTestApp({ config: testConfig({ REDIS_URL: redis.url }) });
+  });
+  afterAll(async () => {
+    await testApp.close();
+    await redis.stop();
+  });
+
+  it('tokens revoked before the restart, logout-all cut-offs and ended sessions stay dead; live sessions keep working', async () => {
+    const loggedOut = await registerAndLogin(testApp.app);
+    await logout(testApp.app, loggedOut.tokens);
+
+    const everywhere = await registerAndLogin(testApp.app);
+    const everywhereSecond = await login(testApp.app, everywhere.email, everywhere.password);
+    await request(testApp.app, { method: 'POST', url: '/api/v1/auth/logout-all', headers: bearer(everywhere.tokens.access_token) });
+
+    const rotated = await registerAndLogin(testApp.app);
+    const successor = (await refresh(testApp.app, rotated.tokens.refresh_token)).json<TokenPair>();
+
+    const alive = await registerAndLogin(testApp.app);
+
+    await redis.restart();
+    expect(redis.running).toBe(true);
+    // Every instance notices the missing marker in its first check and refills before answering "ok".
+    await eventually(async () => (await me(testApp.app, alive.tokens.access_token)).statusCode === 200);
+    expect(await testApp.runtime.store.exists(HYDRATION_MARKER_KEY)).toBe(true);
+
+    for (const token of [loggedOut.tokens.access_token, everywhere.tokens.access_token, everywhereSecond.access_token, rotated.tokens.access_token]) {
+      expect(errorCode(await me(testApp.app, token))).toBe('token_revoked');
+    }
+    expect(errorCode(await refresh(testApp.app, loggedOut.tokens.refresh_token))).toBe('token_revoked');
+    expect(errorCode(await refresh(testApp.app, everywhereSecond.refresh_token))).toBe('token_revoked');
+
+    // Sessions survive: the rotated session's current token still refreshes, the untouched one too.
+    expect((await me(testApp.app, successor.access_token)).statusCode).toBe(200);
+    expect((await refresh(testApp.app, successor.refresh_token)).statusCode).toBe(200);
+    expect((await refresh(testApp.app, alive.tokens.refresh_token)).statusCode).toBe(200);
+  });
+
+  it('fails closed while the store is emptied and not yet refilled', async () => {
+    const { tokens } = await registerAndLogin(testApp.app);
+    await logout(testApp.app, tokens);
+    // Empty the data set behind the app's back: until the refill is done, checks must deny, not pass.
+    await testApp.runtime.store.deleteWithPrefix('');
+    const blocked = await Promise.all([me(testApp.app, tokens.access_token), me(testApp.app, tokens.access_token)]);
+    for (const response of blocked) expect([503, 401]).toContain(response.statusCode);
+    expect(blocked.map((response) => response.statusCode)).toContain(503);
+    await eventually(async () => (await me(testApp.app, tokens.access_token)).statusCode !== 503);
+    expect(errorCode(await me(testApp.app, tokens.access_token))).toBe('token_revoked');
+  });
+});
+
+describe('the SQL copy of the security state', () => {
+  let testApp: TestApp;
+  beforeAll(async () => {
+    testApp = await startTestApp();
+  });
+  afterAll(async () => {
+    await testApp.close();
+  });
+
+  it('records sessions, revocations and cut-offs, and purges what expired', async () => {
+    const db = testApp.runtime.database.db;
+    const { id, tokens } = await registerAndLogin(testApp.app);
+    const sessions = await db.selectFrom('auth_sessions').selectAll().where('user_id', '=', id).execute();
+    expect(sessions).toHaveLength(1);
+    expect(sessions[0]?.revoked_at).toBeNull();
+    await logout(testApp.app, tokens);
+    const ended = await db.selectFrom('auth_sessions').select('revoked_at').where('user_id', '=', id).executeTakeFirstOrThrow();
+    expect(ended.revoked_at).not.toBeNull();
+    const revoked = await db.selectFrom('revoked_tokens').select('jti').execute();
+    expect(revoked.length).toBeGreaterThanOrEqual(2);
+
+    const repository = new AuthStateRepository(db);
+    const farFuture = Date.now() + 400 * 86_400_000;
+    const purged = await repository.purgeExpired(farFuture);
+    expect(purged.revokedTokens).toBeGreaterThanOrEqual(2);
+    expect(purged.sessions).toBeGreaterThanOrEqual(1);
+    expect(await db.selectFrom('auth_sessions').select('id').where('user_id', '=', id).execute()).toEqual([]);
+  });
+});
