@@ -2,7 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { ConfigurationError, EXIT_CONFIGURATION_ERROR, loadConfig, loadDotEnvFile, type LoadedConfig } from './config/index.js';
 import { isDatabaseUnavailable } from './db/index.js';
+import { startMetricsServer } from './http/metrics.js';
 import { createLogger, scrubSecrets } from './observability/index.js';
+import { seedDtcCodesIfEmpty } from './importers/index.js';
 import { openRuntime, type Runtime } from './runtime.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -30,6 +32,8 @@ async function main(): Promise<void> {
   let runtime: Runtime;
   try {
     runtime = await openRuntime(config, { migrate: true });
+    const seeded = await seedDtcCodesIfEmpty(runtime.database);
+    if (seeded > 0) logger.info({ inserted: seeded }, 'empty database: loaded the bundled generic trouble codes');
   } catch (error) {
     // Never the URL: it may carry a password.
     logger.fatal({ reason: isDatabaseUnavailable(error) ? 'database_unavailable' : 'startup_failed', err: error }, 'could not open the database or apply migrations');
@@ -37,6 +41,14 @@ async function main(): Promise<void> {
   }
 
   const app: FastifyInstance = await buildApp(config, { database: runtime.database, store: runtime.store, logger });
+  // The private metrics listener closes with the app (its onClose hook), before the stores.
+  if (config.metricsPort !== undefined) {
+    const metricsServer = await startMetricsServer({ host: config.metricsHost, port: config.metricsPort, logger: logger.child({ listener: 'metrics' }) });
+    app.addHook('onClose', async () => {
+      await metricsServer.close();
+    });
+    logger.info({ host: config.metricsHost, port: config.metricsPort }, 'metrics listener ready');
+  }
   installShutdown(app, runtime);
   await app.listen({ host: config.host, port: config.port });
   logger.info({ database: runtime.database.engine, store: runtime.store.kind, environment: config.nodeEnv, protocol: config.tls === undefined ? 'http' : 'https' }, 'AutoCognitix API ready');

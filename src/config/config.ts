@@ -24,6 +24,8 @@ export interface Config {
   /** Redis URL; unset means the embedded store in the SQLite file. */
   readonly redisUrl: string | undefined;
   readonly redisKeyPrefix: string;
+  /** REDIS_URL is one node of a Redis Cluster. */
+  readonly redisCluster: boolean;
   readonly jwtSecretKey: string;
   /** Where the signing secret came from: the environment, or a file generated in development. */
   readonly jwtSecretSource: 'environment' | 'generated-file';
@@ -37,6 +39,19 @@ export interface Config {
   readonly trustProxy: boolean | readonly string[];
   /** The X-XSS-Protection header value. */
   readonly xXssProtection: XssProtection;
+  /** Milliseconds a client has to send a whole request (headers and body); slower ones get 408 and are disconnected. */
+  readonly requestTimeoutMs: number;
+  /** Bearer token Prometheus sends to read /metrics on the main port in production; unset: not served there. */
+  readonly metricsToken: string | undefined;
+  /** Set: /metrics is also served, without a token, by a second listener on metricsHost:metricsPort. */
+  readonly metricsPort: number | undefined;
+  /** A private address (loopback or RFC 1918 / ULA) for the metricsPort listener. */
+  readonly metricsHost: string;
+  /** SMTP URL for outgoing mail; unset in development means reset links are logged instead. */
+  readonly smtpUrl: string | undefined;
+  readonly mailFrom: string;
+  /** The web app's origin, for links in mail. */
+  readonly publicUrl: string;
 }
 
 /** The SQLite file used for relational data and, without Redis, for the key-value store. */

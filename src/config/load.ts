@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import path from 'node:path';
 import Value from 'typebox/value';
 import type { Config } from './config.js';
@@ -51,10 +51,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   const cwd = options.cwd ?? process.cwd();
   const tlsCheck = checkTlsFiles(environment.TLS_CERT_FILE, environment.TLS_KEY_FILE, cwd);
   problems.push(...tlsCheck.problems);
+  problems.push(...metricsListenerProblems(environment, problems));
   if (isProduction) problems.push(...productionProblems(environment, cookieSecure, problems));
   if (problems.length > 0 || !Value.Check(environmentSchema, candidate)) throw new ConfigurationError(problems);
 
   const warnings: string[] = [...tlsCheck.warnings];
+  if (isProduction && environment.METRICS_TOKEN === undefined && environment.METRICS_PORT === undefined) {
+    warnings.push('METRICS_TOKEN and METRICS_PORT are unset: /metrics is not served in production. Set one of them to let Prometheus scrape (see docs/DEPLOYMENT.md).');
+  }
   const dataDir = path.resolve(cwd, environment.DATA_DIR);
   let jwtSecretKey = environment.JWT_SECRET_KEY;
   let jwtSecretSource: Config['jwtSecretSource'] = 'environment';
@@ -75,6 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     databaseUrl: environment.DATABASE_URL,
     redisUrl: environment.REDIS_URL,
     redisKeyPrefix: environment.REDIS_KEY_PREFIX,
+    redisCluster: environment.REDIS_CLUSTER,
     jwtSecretKey,
     jwtSecretSource,
     accessTokenExpireMinutes: environment.ACCESS_TOKEN_EXPIRE_MINUTES,
@@ -84,6 +89,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     tls: tlsCheck.tls,
     trustProxy,
     xXssProtection: environment.X_XSS_PROTECTION,
+    requestTimeoutMs: environment.REQUEST_TIMEOUT_MS,
+    metricsToken: environment.METRICS_TOKEN,
+    metricsPort: environment.METRICS_PORT,
+    metricsHost: environment.METRICS_HOST,
+    smtpUrl: environment.SMTP_URL,
+    mailFrom: environment.MAIL_FROM,
+    publicUrl: environment.PUBLIC_URL ?? `http://${environment.HOST.includes(':') ? `[${environment.HOST}]` : environment.HOST}:${environment.PORT}`,
   });
   return { config, warnings: Object.freeze(warnings) };
 }
@@ -161,6 +173,32 @@ function isAddressOrRange(entry: string): boolean {
   return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
+/** Addresses the unauthenticated metrics listener may bind to: never a public interface, never 0.0.0.0. */
+const PRIVATE_ADDRESSES = new BlockList();
+PRIVATE_ADDRESSES.addSubnet('127.0.0.0', 8, 'ipv4');
+PRIVATE_ADDRESSES.addSubnet('10.0.0.0', 8, 'ipv4');
+PRIVATE_ADDRESSES.addSubnet('172.16.0.0', 12, 'ipv4');
+PRIVATE_ADDRESSES.addSubnet('192.168.0.0', 16, 'ipv4');
+PRIVATE_ADDRESSES.addAddress('::1', 'ipv6');
+PRIVATE_ADDRESSES.addSubnet('fc00::', 7, 'ipv6');
+
+/** Whether `address` is an IP literal in a loopback or private range. */
+function isPrivateAddress(address: string): boolean {
+  const family = isIP(address);
+  return family !== 0 && PRIVATE_ADDRESSES.check(address, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+function metricsListenerProblems(environment: Environment, known: readonly ConfigurationProblem[]): ConfigurationProblem[] {
+  const problems: ConfigurationProblem[] = [];
+  const reported = (variable: string): boolean => known.some((problem) => problem.variable === variable);
+  // The listener has no authentication: only an address outsiders cannot reach will do.
+  if (!reported('METRICS_HOST') && !isPrivateAddress(environment.METRICS_HOST)) problems.push({ variable: 'METRICS_HOST', expected: expectationOf('METRICS_HOST') });
+  if (environment.METRICS_PORT !== undefined && environment.METRICS_PORT === environment.PORT && !reported('METRICS_PORT')) {
+    problems.push({ variable: 'METRICS_PORT', expected: 'a port other than PORT (the API listener)' });
+  }
+  return problems;
+}
+
 function productionProblems(environment: Environment, cookieSecure: boolean, known: readonly ConfigurationProblem[]): ConfigurationProblem[] {
   const problems: ConfigurationProblem[] = [];
   const secret = environment.JWT_SECRET_KEY;
@@ -170,6 +208,15 @@ function productionProblems(environment: Environment, cookieSecure: boolean, kno
     problems.push({ variable: 'JWT_SECRET_KEY', expected: `at least ${MINIMUM_SECRET_BYTES} bytes in production (generate one with \`openssl rand -base64 48\`)` });
   } else if (PLACEHOLDER_SECRET_PATTERNS.some((pattern) => pattern.test(secret))) {
     problems.push({ variable: 'JWT_SECRET_KEY', expected: 'a random secret, not a placeholder or template value' });
+  }
+  if (environment.SMTP_URL === undefined) {
+    problems.push({ variable: 'SMTP_URL', expected: 'required in production: an SMTP URL, so password-reset mail can be sent (smtp://user:password@host:587)' });
+  }
+  const metricsToken = environment.METRICS_TOKEN;
+  if (metricsToken !== undefined && Buffer.byteLength(metricsToken) < MINIMUM_SECRET_BYTES) {
+    problems.push({ variable: 'METRICS_TOKEN', expected: `at least ${MINIMUM_SECRET_BYTES} bytes in production (generate one with \`openssl rand -base64 48\`)` });
+  } else if (metricsToken !== undefined && PLACEHOLDER_SECRET_PATTERNS.some((pattern) => pattern.test(metricsToken))) {
+    problems.push({ variable: 'METRICS_TOKEN', expected: 'a random secret, not a placeholder or template value' });
   }
   // An unparseable COOKIE_SECURE is already reported; do not report it twice.
   if (!cookieSecure && !known.some((problem) => problem.variable === 'COOKIE_SECURE')) {

@@ -24,6 +24,7 @@ export function describeConfig(config: Config): Record<string, string | number |
     DATABASE_URL: config.databaseUrl === undefined ? null : maskUrlCredentials(config.databaseUrl),
     REDIS_URL: config.redisUrl === undefined ? null : maskUrlCredentials(config.redisUrl),
     REDIS_KEY_PREFIX: config.redisKeyPrefix,
+    REDIS_CLUSTER: config.redisCluster,
     JWT_SECRET_KEY: `${MASK} (${config.jwtSecretSource === 'environment' ? 'from the environment' : 'generated development key'})`,
     ACCESS_TOKEN_EXPIRE_MINUTES: config.accessTokenExpireMinutes,
     REFRESH_TOKEN_EXPIRE_DAYS: config.refreshTokenExpireDays,
@@ -34,5 +35,12 @@ export function describeConfig(config: Config): Record<string, string | number |
     TLS_KEY_FILE: config.tls?.keyFile ?? null,
     TRUST_PROXY: config.trustProxy,
     X_XSS_PROTECTION: config.xXssProtection,
+    REQUEST_TIMEOUT_MS: config.requestTimeoutMs,
+    METRICS_TOKEN: config.metricsToken === undefined ? null : MASK,
+    METRICS_PORT: config.metricsPort ?? null,
+    METRICS_HOST: config.metricsHost,
+    SMTP_URL: config.smtpUrl === undefined ? null : maskUrlCredentials(config.smtpUrl),
+    MAIL_FROM: config.mailFrom,
+    PUBLIC_URL: config.publicUrl,
   };
 }

@@ -31,6 +31,7 @@ export const environmentSchema = Type.Object({
   REDIS_URL: Type.Optional(
     Type.String({ pattern: '^rediss?://', description: 'a Redis URL (redis:// or rediss://), or unset for the embedded store' }),
   ),
+  REDIS_CLUSTER: Type.Boolean({ default: false, description: 'true when REDIS_URL names one node of a Redis Cluster (the others are discovered), else false' }),
   REDIS_KEY_PREFIX: Type.String({
     default: '',
     pattern: '^[A-Za-z0-9:_.-]*$',
@@ -60,13 +61,37 @@ export const environmentSchema = Type.Object({
     default: '1; mode=block',
     description: '"1; mode=block" (the default) or "0"',
   }),
+  REQUEST_TIMEOUT_MS: Type.Integer({
+    minimum: 1000,
+    maximum: 600_000,
+    default: 30_000,
+    description: 'an integer number of milliseconds from 1000 to 600000 within which a client must send a whole request (headers and body)',
+  }),
+  METRICS_TOKEN: Type.Optional(
+    Type.String({ minLength: 1, description: 'a random bearer token of at least 32 bytes that Prometheus must send to read /metrics in production (e.g. `openssl rand -base64 48`)' }),
+  ),
+  METRICS_PORT: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 65535, description: 'a TCP port from 1 to 65535, other than PORT, for a separate /metrics listener on METRICS_HOST, or unset' }),
+  ),
+  METRICS_HOST: Type.String({
+    minLength: 1,
+    default: '127.0.0.1',
+    description: 'a private IP address for the METRICS_PORT listener: loopback, 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or fc00::/7',
+  }),
+  SMTP_URL: Type.Optional(
+    Type.String({ pattern: '^smtps?://', description: 'an SMTP URL (smtp://user:password@host:587 or smtps://…:465) for password-reset mail; required in production' }),
+  ),
+  MAIL_FROM: Type.String({ minLength: 3, default: 'AutoCognitix <no-reply@autocognitix.invalid>', description: 'the From address of outgoing mail, e.g. "AutoCognitix <no-reply@example.com>"' }),
+  PUBLIC_URL: Type.Optional(
+    Type.String({ pattern: '^https?://[^/]+$', description: 'the origin users open the web app at, e.g. https://app.example.com (no path); links in mail point there. Defaults to http://HOST:PORT' }),
+  ),
 });
 
 export type Environment = Static<typeof environmentSchema>;
 export type EnvironmentVariableName = keyof Environment;
 
 /** Variables whose value is a secret: never printed, only masked. */
-export const SECRET_VARIABLES: readonly EnvironmentVariableName[] = ['JWT_SECRET_KEY'];
+export const SECRET_VARIABLES: readonly EnvironmentVariableName[] = ['JWT_SECRET_KEY', 'METRICS_TOKEN'];
 
 /** Variables that are URLs and may carry a password in their user-info part. */
-export const URL_VARIABLES: readonly EnvironmentVariableName[] = ['DATABASE_URL', 'REDIS_URL'];
+export const URL_VARIABLES: readonly EnvironmentVariableName[] = ['DATABASE_URL', 'REDIS_URL', 'SMTP_URL'];

@@ -7,15 +7,28 @@ import { HttpError, errorBody, type ErrorCode, type FieldProblem } from './error
 const CODE_BY_STATUS: Readonly<Record<number, ErrorCode>> = {
   400: 'invalid_body',
   404: 'not_found',
+  403: 'forbidden',
   405: 'method_not_allowed',
+  408: 'request_timeout',
+  412: 'precondition_failed',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
+  416: 'range_not_satisfiable',
   429: 'rate_limited',
   503: 'service_unavailable',
 };
 
+/**
+ * Ajv reports every offending item (allErrors): 20 000 bad array items in a
+ * 64 KiB body would make a megabyte of details. A client fixes the first few.
+ */
+export const MAX_FIELD_PROBLEMS = 20;
+
+/** PostgreSQL's "character not in repertoire" and "untranslatable character" (e.g. U+0000 in text). */
+const UNSTORABLE_TEXT_CODES: ReadonlySet<unknown> = new Set(['22021', '22P05']);
+
 function fieldProblems(error: FastifyError): FieldProblem[] {
-  return (error.validation ?? []).map((problem) => {
+  return (error.validation ?? []).slice(0, MAX_FIELD_PROBLEMS).map((problem) => {
     const params = problem.params as { missingProperty?: unknown; additionalProperty?: unknown };
     // Name the offending property itself, not just the object that holds it.
     const missing = params.missingProperty ?? params.additionalProperty;
@@ -32,11 +45,15 @@ function toResponse(error: FastifyError | Error): { status: number; code: ErrorC
   }
   if (error instanceof StoreUnavailableError) return { status: 503, code: 'store_unavailable' };
   if (isDatabaseUnavailable(error)) return { status: 503, code: 'database_unavailable' };
+  // PostgreSQL refuses text it cannot store (a NUL character: SQLSTATE 22021, or 22P05): the client sent it, so 422, not 500.
+  if (UNSTORABLE_TEXT_CODES.has((error as { code?: unknown }).code)) return { status: 422, code: 'validation_failed', message: 'The request contains a character that cannot be stored (such as NUL)' };
   const fastifyError = error as FastifyError;
   if (fastifyError.validation !== undefined) return { status: 422, code: 'validation_failed', details: fieldProblems(fastifyError) };
   const status = fastifyError.statusCode;
   if (status !== undefined && status >= 400 && status < 500) {
-    return { status, code: CODE_BY_STATUS[status] ?? 'invalid_body' };
+    const code = CODE_BY_STATUS[status];
+    // A client error with no code of its own becomes a plain 400: a code always has its catalogued status.
+    return code === undefined ? { status: 400, code: 'malformed_request' } : { status, code };
   }
   return { status: 500, code: 'internal_error' };
 }

@@ -159,6 +159,16 @@ export async function importDtcCodes(database: Database, filePath: string, optio
   }
 }
 
+/**
+ * First start on an empty database: load the bundled generic codes, so a new
+ * server answers code look-ups without any setup. Returns how many were added.
+ */
+export async function seedDtcCodesIfEmpty(database: Database): Promise<number> {
+  const existing = await database.db.selectFrom('dtc_codes').select('code').limit(1).execute();
+  if (existing.length > 0) return 0;
+  return (await seedDtcCodes(database)).inserted;
+}
+
 /** Loads the bundled generic codes (seed/dtc-generic.json); safe to run again. */
 export async function seedDtcCodes(database: Database, options: ImportOptions = {}): Promise<ImportReport> {
   return importDtcCodes(database, BUNDLED_DTC_SEED_PATH, { ...options, source: BUNDLED_DTC_SEED_SOURCE });

@@ -1,4 +1,4 @@
-export { BUNDLED_DTC_SEED_PATH, BUNDLED_DTC_SEED_SOURCE, CSV_LIST_SEPARATOR, importDtcCodes, seedDtcCodes, toDtcCodeInput, type DtcImportOptions } from './dtc.js';
+export { BUNDLED_DTC_SEED_PATH, BUNDLED_DTC_SEED_SOURCE, CSV_LIST_SEPARATOR, importDtcCodes, seedDtcCodes, seedDtcCodesIfEmpty, toDtcCodeInput, type DtcImportOptions } from './dtc.js';
 export {
   DEFAULT_BATCH_SIZE,
   MAX_KEPT_PROBLEMS,

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from
 import fastifyPlugin from 'fastify-plugin';
 import { HttpError } from '../http/errors.js';
 import { securityMetrics } from '../observability/metrics.js';
+import { recordOperationDuration } from '../observability/slow-operations.js';
 import { sessionCookieNames } from './cookies.js';
 import type { Revocation } from './revocation.js';
 import type { TokenClaims, TokenCodec } from './tokens.js';
@@ -41,7 +42,9 @@ export async function authenticateToken(token: string | undefined, options: Auth
     if (await options.revocation.isRevoked(claims)) throw new HttpError('token_revoked');
     return { userId: claims.sub, sessionId: claims.family, claims };
   } finally {
-    securityMetrics.tokenDecodeLatency.observe(performance.now() - started);
+    const elapsedMs = performance.now() - started;
+    securityMetrics.tokenDecodeLatency.observe(elapsedMs);
+    recordOperationDuration('token_decode', elapsedMs);
   }
 }
 

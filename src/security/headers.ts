@@ -1,9 +1,10 @@
-import { IncomingMessage, ServerResponse } from 'node:http';
+import { IncomingMessage, STATUS_CODES, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
 import helmet, { type HelmetOptions } from 'helmet';
 import { ERROR_CATALOG, errorBody, type ErrorCode } from '../http/errors.js';
+import { recordOperationDuration } from '../observability/slow-operations.js';
 
 /** The two values `X_XSS_PROTECTION` accepts: the seed's `1; mode=block`, or `0` as OWASP now advises. */
 export type XssProtectionValue = '1; mode=block' | '0';
@@ -147,7 +148,9 @@ export interface SecurityHeadersPluginOptions {
 async function securityHeadersPlugin(app: FastifyInstance, options: SecurityHeadersPluginOptions): Promise<void> {
   const { api, other } = options.headers;
   app.addHook('onRequest', (request, reply, done) => {
+    const started = performance.now();
     reply.headers(isNoStorePath(request.url) ? api : other);
+    recordOperationDuration('header_injection', performance.now() - started);
     done();
   });
 }
@@ -168,5 +171,32 @@ export function answerFrameworkError(headers: SecurityHeaderSet): (error: Fastif
       .headers(headers.api)
       .code(ERROR_CATALOG[code].status)
       .send(errorBody(code));
+  };
+}
+
+/**
+ * Fastify's `clientErrorHandler`: what Node refuses before any hook can run (a
+ * request line or header it cannot parse: 400; headers over its 16 KB limit:
+ * 431; a request not complete within REQUEST_TIMEOUT_MS: 408) is answered in
+ * the usual error shape with the same headers, written to the socket as it
+ * is, and the connection is closed. Fastify's default would answer a JSON of
+ * another shape and without the security headers.
+ */
+export function answerClientError(headers: SecurityHeaderSet): (error: ConnectionError, socket: Socket) => void {
+  const head = Object.entries(headers.api).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  return (error, socket) => {
+    // A reset connection has no one left to answer.
+    if (error.code === 'ECONNRESET' || socket.destroyed) return;
+    const code: ErrorCode = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'request_timeout' : error.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : 'malformed_request';
+    const { status } = ERROR_CATALOG[code];
+    const body = JSON.stringify(errorBody(code));
+    // As Node itself does: never write into a response that has already started on this connection.
+    const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+    if (socket.writable && inFlight?.headersSent !== true) {
+      socket.write(
+        `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${head}content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      );
+    }
+    socket.destroy();
   };
 }

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { HttpError } from '../http/errors.js';
+import { countStoreFailure } from '../observability/metrics.js';
 import type { KeyValueStore } from '../stores/key-value-store.js';
 
 /** How many requests one client address may make to one route group per window. */
@@ -42,7 +43,10 @@ export function ipRateLimit(options: IpRateLimitOptions): preHandlerAsyncHookHan
   const { maxRequests, windowMs } = checkedPolicy(options);
   const { store, group } = options;
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const { count, ttlMs } = await store.increment(ipRateLimitKey(group, request.ip), windowMs);
+    const { count, ttlMs } = await store.increment(ipRateLimitKey(group, request.ip), windowMs).catch((error: unknown) => {
+      countStoreFailure('ip_rate_limit', error);
+      throw error;
+    });
     const retryAfterSeconds = String(Math.max(1, Math.ceil(ttlMs / 1000)));
     reply.header('x-ratelimit-limit', String(maxRequests));
     reply.header('x-ratelimit-remaining', String(Math.max(0, maxRequests - count)));

@@ -22,7 +22,10 @@ export function generatedSecret(): string {
  * DATA_DIR and a generated JWT secret.
  */
 export function testEnvironment(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  // Production requires an SMTP server; a closed port stands in where a test does not bring its own.
+  const productionMail = overrides.NODE_ENV === 'production' && !('SMTP_URL' in overrides) ? { SMTP_URL: 'smtp://127.0.0.1:9' } : {};
   return {
+    ...productionMail,
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'autocognitix-test-')),

@@ -26,6 +26,11 @@ describe('the server process', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: 'ok', checks: { database: 'ok', store: 'ok' } });
 
+    // The bundled generic trouble codes are there without any setup.
+    const lookup = await fetch(`http://127.0.0.1:${port}/api/v1/dtc/P0301`);
+    expect(lookup.status).toBe(200);
+    expect(((await lookup.json()) as { description_hu: string }).description_hu).toMatch(/henger/);
+
     const keyFile = path.join(dataDir, 'jwt-secret.key');
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
     expect(statSync(path.join(dataDir, 'autocognitix.sqlite')).isFile()).toBe(true);

@@ -115,7 +115,7 @@ describe('configuration from the environment', () => {
 });
 
 describe('production refuses weak configuration', () => {
-  const production = { NODE_ENV: 'production', COOKIE_SECURE: 'true' };
+  const production = { NODE_ENV: 'production', COOKIE_SECURE: 'true', SMTP_URL: 'smtp://mail.example.com:587' };
 
   it('accepts a strong secret with secure cookies', () => {
     const { config } = loadConfig({ ...production, JWT_SECRET_KEY: generatedSecret() }, { cwd: tempDir() });
@@ -124,7 +124,7 @@ describe('production refuses weak configuration', () => {
   });
 
   it('secure cookies are the production default', () => {
-    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET_KEY: generatedSecret() }, { cwd: tempDir() }).config.cookieSecure).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET_KEY: generatedSecret(), SMTP_URL: 'smtp://mail.example.com:587' }, { cwd: tempDir() }).config.cookieSecure).toBe(true);
   });
 
   it.each([
@@ -134,6 +134,7 @@ describe('production refuses weak configuration', () => {
     ['a repeated-character JWT_SECRET_KEY', { JWT_SECRET_KEY: 'a'.repeat(64) }, ['JWT_SECRET_KEY']],
     ['COOKIE_SECURE=false', { JWT_SECRET_KEY: generatedSecret(), COOKIE_SECURE: 'false' }, ['COOKIE_SECURE']],
     ['both at once', { COOKIE_SECURE: 'false' }, ['JWT_SECRET_KEY', 'COOKIE_SECURE']],
+    ['a missing SMTP_URL', { JWT_SECRET_KEY: generatedSecret(), SMTP_URL: '' }, ['SMTP_URL']],
   ])('refuses %s', (_name, env: Record<string, string>, expected) => {
     expect(problemsOf({ ...production, ...env })).toEqual(expected);
   });
