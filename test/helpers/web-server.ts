@@ -42,6 +42,8 @@ export interface WebServerOptions {
   readonly extraRecallLines?: readonly string[];
   /** Also import the sample complaints (one more CLI run). */
   readonly complaints?: boolean;
+  /** Extra environment for the server process (e.g. SMTP_URL of a local mail server). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 async function runCli(args: readonly string[], env: Record<string, string | undefined>): Promise<void> {
@@ -59,7 +61,7 @@ async function runCli(args: readonly string[], env: Record<string, string | unde
  */
 export async function startWebServer(options: WebServerOptions = {}): Promise<WebServer> {
   const port = await freePort();
-  const env = testEnvironment({ HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', REDIS_KEY_PREFIX: `e2e:${uniqueId()}:` });
+  const env = testEnvironment({ HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', REDIS_KEY_PREFIX: `e2e:${uniqueId()}:`, ...options.env });
   const jwtSecret = env.JWT_SECRET_KEY;
   const dataDir = env.DATA_DIR;
   if (jwtSecret === undefined || dataDir === undefined) throw new Error('testEnvironment() gave no JWT secret or data dir');

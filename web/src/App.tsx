@@ -5,11 +5,13 @@ import { Loading } from './components/feedback';
 import { AccountPage } from './pages/AccountPage';
 import { DtcDetailPage } from './pages/DtcDetailPage';
 import { DtcSearchPage } from './pages/DtcSearchPage';
+import { ForgotPasswordPage } from './pages/ForgotPasswordPage';
 import { GaragePage } from './pages/GaragePage';
 import { GarageVehiclePage } from './pages/GarageVehiclePage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { QuickAnalysisPage } from './pages/QuickAnalysisPage';
 import { RegisterPage } from './pages/RegisterPage';
+import { ResetPasswordPage } from './pages/ResetPasswordPage';
 import { SignInPage } from './pages/SignInPage';
 import { VehicleInfoPage } from './pages/VehicleInfoPage';
 import { Link, navigate, pathWithQuery, useLocation } from './router';
@@ -64,6 +66,10 @@ function page(path: string): ReactNode {
       return second === undefined ? <SignInPage /> : <NotFoundPage />;
     case 'register':
       return second === undefined ? <RegisterPage /> : <NotFoundPage />;
+    case 'forgot-password':
+      return second === undefined ? <ForgotPasswordPage /> : <NotFoundPage />;
+    case 'reset-password':
+      return second === undefined ? <ResetPasswordPage /> : <NotFoundPage />;
     default:
       return <NotFoundPage />;
   }

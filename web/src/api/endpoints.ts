@@ -1,5 +1,6 @@
 import { apiCommand, apiRequest } from './client';
 import type {
+  AuthSession,
   ComplaintPage,
   DtcLookup,
   DtcCode,
@@ -24,6 +25,18 @@ export const auth = {
   updateProfile: (body: { full_name?: string | null; email?: string }): Promise<User> => apiRequest('/api/v1/auth/me', { method: 'PUT', body }),
   changePassword: async (body: { current_password: string; new_password: string }): Promise<void> => {
     await apiCommand('/api/v1/auth/password', { method: 'PUT', body });
+  },
+  /** Always 202 with the same answer, whether or not the account exists. */
+  forgotPassword: async (email: string): Promise<void> => {
+    await apiCommand('/api/v1/auth/forgot-password', { method: 'POST', body: { email } });
+  },
+  /** The token travels in the JSON body only, never in a URL. */
+  resetPassword: async (body: { token: string; new_password: string }): Promise<void> => {
+    await apiCommand('/api/v1/auth/reset-password', { method: 'POST', body });
+  },
+  sessions: (): Promise<{ items: AuthSession[] }> => apiRequest('/api/v1/auth/sessions'),
+  endSession: async (id: string): Promise<void> => {
+    await apiCommand(`/api/v1/auth/sessions/${segment(id)}`, { method: 'DELETE' });
   },
 };
 

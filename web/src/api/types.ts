@@ -139,3 +139,14 @@ export interface GarageNote {
   readonly symptoms: string;
   readonly created_at: string;
 }
+
+/** One signed-in session (a refresh family) as its owner sees it. */
+export interface AuthSession {
+  readonly id: string;
+  readonly current: boolean;
+  readonly created_at: string;
+  readonly last_used_at: string;
+  readonly expires_at: string;
+  readonly user_agent: string | null;
+  readonly ip_prefix: string | null;
+}

@@ -2,11 +2,12 @@ import { useState, type SyntheticEvent } from 'react';
 import { signOut, signOutEverywhere } from '../api/client';
 import { auth } from '../api/endpoints';
 import type { User } from '../api/types';
-import { ErrorNotice, StatusNotice, fieldError } from '../components/feedback';
+import { ErrorNotice, Loading, StatusNotice, fieldError } from '../components/feedback';
 import { TextField } from '../components/fields';
 import { useI18n } from '../i18n/i18n';
 import { navigate } from '../router';
 import { useSession } from '../session';
+import { useAsync } from '../useAsync';
 import { usePageTitle } from '../usePageTitle';
 
 function ProfileForm({ user }: { readonly user: User }) {
@@ -166,6 +167,75 @@ function PasswordForm({ email }: { readonly email: string }) {
   );
 }
 
+/** The signed-in browsers of this account, each but this one with an "End session" button. */
+function SessionList() {
+  const { t, formatDate } = useI18n();
+  const [list, reload] = useAsync(() => auth.sessions(), []);
+  const [ending, setEnding] = useState<string>();
+  const [error, setError] = useState<unknown>();
+  const [status, setStatus] = useState<string>();
+
+  const end = async (id: string) => {
+    setEnding(id);
+    setError(undefined);
+    setStatus(undefined);
+    try {
+      await auth.endSession(id);
+      setStatus(t('sessionEnded'));
+      reload();
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setEnding(undefined);
+    }
+  };
+
+  return (
+    <>
+      <p className="secondary-text">{t('sessionsIntro')}</p>
+      <StatusNotice message={status} />
+      <ErrorNotice error={list.status === 'failed' ? list.error : error} />
+      {list.status === 'loading' ? <Loading /> : null}
+      {list.status === 'done' && list.value.items.length === 0 ? <p className="empty">{t('sessionsEmpty')}</p> : null}
+      {list.status === 'done' && list.value.items.length > 0 ? (
+        <ul className="session-list">
+          {list.value.items.map((session) => {
+            const agent = session.user_agent ?? t('sessionUnknownAgent');
+            return (
+              <li key={session.id} className="session" data-session-id={session.id} aria-current={session.current ? 'true' : undefined}>
+                <p>
+                  <strong>{agent}</strong>
+                  {session.current ? <> <span className="badge">{t('sessionCurrent')}</span></> : null}
+                </p>
+                <dl className="session-details">
+                  <dt>{t('sessionAddress')}</dt>
+                  <dd>{session.ip_prefix ?? '—'}</dd>
+                  <dt>{t('sessionCreated')}</dt>
+                  <dd>{formatDate(session.created_at)}</dd>
+                  <dt>{t('sessionLastUsed')}</dt>
+                  <dd>{formatDate(session.last_used_at)}</dd>
+                </dl>
+                {session.current ? null : (
+                  <button
+                    type="button"
+                    className="button danger"
+                    disabled={ending !== undefined}
+                    onClick={() => {
+                      void end(session.id);
+                    }}
+                  >
+                    {ending === session.id ? t('sessionEnding') : t('sessionEnd')}
+                  </button>
+                )}
+              </li>
+            );
+          })}
+        </ul>
+      ) : null}
+    </>
+  );
+}
+
 function Sessions() {
   const { t } = useI18n();
   const [error, setError] = useState<unknown>();
@@ -186,6 +256,7 @@ function Sessions() {
   return (
     <section className="card" aria-labelledby="sessions-title">
       <h2 id="sessions-title">{t('sessions')}</h2>
+      <SessionList />
       <ErrorNotice error={error} />
       <div className="button-row">
         <button

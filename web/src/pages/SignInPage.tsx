@@ -37,7 +37,14 @@ export function SignInPage() {
     }
   };
 
-  const notice = query.get('registered') === '1' ? t('registeredNotice') : query.get('signedout') === '1' ? t('signedOut') : undefined;
+  const notice =
+    query.get('registered') === '1'
+      ? t('registeredNotice')
+      : query.get('reset') === '1'
+        ? t('passwordResetNotice')
+        : query.get('signedout') === '1'
+          ? t('signedOut')
+          : undefined;
   return (
     <section className="card narrow" aria-labelledby="signin-title">
       <h1 id="signin-title">{t('signInTitle')}</h1>
@@ -83,6 +90,9 @@ export function SignInPage() {
           {busy ? t('signingIn') : t('signInButton')}
         </button>
       </form>
+      <p className="aside">
+        <Link to="/forgot-password">{t('forgotPasswordLink')}</Link>
+      </p>
       <p className="aside">
         {t('noAccount')} <Link to="/register">{t('registerLink')}</Link>
       </p>

@@ -1,0 +1,108 @@
+import { useEffect, useState, type SyntheticEvent } from 'react';
+import { ApiError } from '../api/client';
+import { auth } from '../api/endpoints';
+import { ErrorNotice, fieldError } from '../components/feedback';
+import { TextField } from '../components/fields';
+import { useI18n } from '../i18n/i18n';
+import { Link, navigate } from '../router';
+import { usePageTitle } from '../usePageTitle';
+
+/** The token from `#token=…`: a fragment never reaches a server, a log or a Referer header. */
+function tokenFromFragment(): string {
+  const parameters = new URLSearchParams(window.location.hash.replace(/^#/, ''));
+  return parameters.get('token') ?? '';
+}
+
+function InvalidLink() {
+  const { t } = useI18n();
+  return (
+    <div className="notice notice-error" role="alert">
+      <p>{t('resetTokenInvalid')}</p>
+      <p>
+        <Link to="/forgot-password">{t('requestNewLink')}</Link>
+      </p>
+    </div>
+  );
+}
+
+export function ResetPasswordPage() {
+  const { t } = useI18n();
+  // Read once, before the fragment is wiped from the address bar.
+  const [token] = useState(tokenFromFragment);
+  const [password, setPassword] = useState('');
+  const [confirmation, setConfirmation] = useState('');
+  const [mismatch, setMismatch] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  usePageTitle(t('resetPasswordTitle'));
+
+  useEffect(() => {
+    // Keep the token out of the history, bookmarks and anything that reads the address later.
+    if (window.location.hash !== '') window.history.replaceState(window.history.state, '', window.location.pathname + window.location.search);
+  }, []);
+
+  const submit = async (event: SyntheticEvent) => {
+    event.preventDefault();
+    setError(undefined);
+    const differ = password !== confirmation;
+    setMismatch(differ);
+    if (differ) return;
+    setBusy(true);
+    try {
+      await auth.resetPassword({ token, new_password: password });
+      navigate('/signin?reset=1', { replace: true });
+    } catch (failure) {
+      setError(failure);
+      setBusy(false);
+    }
+  };
+
+  const invalid = token === '' || (error instanceof ApiError && error.code === 'reset_token_invalid');
+  return (
+    <section className="card narrow" aria-labelledby="reset-title">
+      <h1 id="reset-title">{t('resetPasswordTitle')}</h1>
+      {invalid ? <InvalidLink /> : <ErrorNotice error={error} />}
+      {token === '' ? null : (
+        <form
+          onSubmit={(event) => {
+            void submit(event);
+          }}
+          noValidate
+        >
+          <TextField
+            id="reset-password"
+            label={t('newPassword')}
+            type="password"
+            autoComplete="new-password"
+            required
+            minLength={12}
+            hint={t('passwordHint')}
+            value={password}
+            error={fieldError(error, 'new_password')}
+            onChange={(event) => {
+              setPassword(event.target.value);
+            }}
+          />
+          <TextField
+            id="reset-password-confirm"
+            label={t('confirmPassword')}
+            type="password"
+            autoComplete="new-password"
+            required
+            value={confirmation}
+            error={mismatch ? t('errorPasswordsDiffer') : undefined}
+            onChange={(event) => {
+              setConfirmation(event.target.value);
+            }}
+          />
+          <button type="submit" className="button primary" disabled={busy}>
+            {busy ? t('saving') : t('resetPasswordButton')}
+          </button>
+        </form>
+      )}
+      <p className="aside">
+        <Link to="/signin">{t('backToSignIn')}</Link>
+      </p>
+    </section>
+  );
+}
