@@ -182,6 +182,12 @@ describe('slow security operations are logged with the operation and its duratio
   /** Comfortably above every threshold involved, so the operation is slow whatever the machine. */
   const DELAY_MS = 40;
 
+  // The log keeps one line per operation and second: start each test after any earlier (naturally slow) one's second.
+  beforeEach(async () => {
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    logLines.length = 0;
+  });
+
   function slowWarnings(): { operation: string; durationMs: number; thresholdMs: number; level: number }[] {
     return logLines
       .map((line) => JSON.parse(line) as { msg?: string; operation: string; durationMs: number; thresholdMs: number; level: number })
