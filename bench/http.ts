@@ -31,6 +31,15 @@ function processCpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
 }
 
+/** CPU seconds all processes of the machine have spent busy (user, system, irq, steal...), from /proc/stat. */
+function machineBusySeconds(): number {
+  const [, ...fields] = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/);
+  const ticks = fields.map(Number);
+  const total = ticks.reduce((sum, value) => sum + value, 0);
+  // idle and iowait are the 4th and 5th fields.
+  return (total - (ticks[3] ?? 0) - (ticks[4] ?? 0)) / CLOCK_TICKS_PER_SECOND;
+}
+
 /** Starts `tsx bench/server.ts <kind>` on `core` with `env`, and waits for its BENCH_READY line. */
 export async function startServer(kind: 'bare' | 'app' | 'express', core: number, env: Record<string, string | undefined>): Promise<RunningServer> {
   // BENCH_PROFILE_DIR=<dir>: each server writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
@@ -48,12 +57,16 @@ export async function startServer(kind: 'bare' | 'app' | 'express', core: number
   }));
   const ready = await new Promise<ReadyMessage>((resolve, reject) => {
     const onData = (chunk: Buffer): void => {
-      output += chunk.toString('utf8');
+      output = (output + chunk.toString('utf8')).slice(-16_384);
       const line = /^BENCH_READY (.+)$/m.exec(output)?.[1];
-      if (line !== undefined) resolve(JSON.parse(line) as ReadyMessage);
+      if (line === undefined) return;
+      // From here on the server's output (request logs at LOG_LEVEL=info) is drained unread: parsing it would load this core.
+      child.stdout.off('data', onData);
+      child.stdout.resume();
+      resolve(JSON.parse(line) as ReadyMessage);
     };
     child.stdout.on('data', onData);
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (output = (output + chunk.toString('utf8')).slice(-16_384)));
     child.once('exit', (code) => {
       reject(new Error(`bench server ${kind} exited (${String(code)}) before it was ready:\n${output.slice(-4000)}`));
     });
@@ -85,6 +98,12 @@ export interface LoadResult {
   readonly serverCpuPerRequestUs: number;
   /** Share of one core this process (the load generator) used. */
   readonly loadGeneratorCpu: number;
+  /**
+   * Cores' worth of CPU used by everything else on the machine during the run
+   * (other than the server, the load generator and the `alsoOurs` processes,
+   * i.e. redis-server): above ~0.1 the run shared the machine and its numbers are low.
+   */
+  readonly otherCpu: number;
   readonly requests: number;
 }
 
@@ -110,8 +129,10 @@ function cannon(server: RunningServer, options: LoadOptions, durationSeconds: nu
 }
 
 /** A warm-up run (discarded: JIT, connection pools), then the measured run. */
-export async function measureLoad(server: RunningServer, options: LoadOptions): Promise<LoadResult> {
+export async function measureLoad(server: RunningServer, options: LoadOptions, alsoOurs: readonly number[] = []): Promise<LoadResult> {
   await cannon(server, options, options.warmupSeconds);
+  const oursBefore = alsoOurs.map((pid) => processCpuSeconds(pid));
+  const machineBefore = machineBusySeconds();
   const serverCpuBefore = server.cpuSeconds();
   const ownCpuBefore = process.cpuUsage();
   const wallBefore = performance.now();
@@ -119,6 +140,8 @@ export async function measureLoad(server: RunningServer, options: LoadOptions): 
   const wallSeconds = (performance.now() - wallBefore) / 1000;
   const ownCpu = process.cpuUsage(ownCpuBefore);
   const serverCpuSeconds = server.cpuSeconds() - serverCpuBefore;
+  const oursSeconds = alsoOurs.reduce((sum, pid, index) => sum + processCpuSeconds(pid) - (oursBefore[index] ?? 0), 0);
+  const otherSeconds = machineBusySeconds() - machineBefore - serverCpuSeconds - (ownCpu.user + ownCpu.system) / 1e6 - oursSeconds;
   const serverCpu = serverCpuSeconds / wallSeconds;
   if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
     const statuses = JSON.stringify(result.statusCodeStats);
@@ -130,6 +153,7 @@ export async function measureLoad(server: RunningServer, options: LoadOptions): 
     serverCpu: Math.round(serverCpu * 100) / 100,
     serverCpuPerRequestUs: Math.round((serverCpuSeconds / Math.max(1, result.requests.total)) * 1e7) / 10,
     loadGeneratorCpu: Math.round(((ownCpu.user + ownCpu.system) / 1e6 / wallSeconds) * 100) / 100,
+    otherCpu: Math.max(0, Math.round((otherSeconds / wallSeconds) * 100) / 100),
     requests: result.requests.total,
   };
 }

@@ -21,6 +21,7 @@ import { openApi } from './http/openapi.js';
 import { vehicleRoutes } from './http/vehicles.js';
 import { webApp } from './http/web-app.js';
 import { denylistSampler } from './observability/denylist-sampler.js';
+import { lazyChildLoggerFactory } from './observability/lazy-child-logger.js';
 import { requestMetrics } from './observability/request-metrics.js';
 import { logSlowOperations } from './observability/slow-operations.js';
 import { answerClientError, answerFrameworkError, buildSecurityHeaders, securityHeaders } from './security/headers.js';
@@ -55,6 +56,8 @@ export async function buildApp(config: Config, dependencies: AppDependencies): P
     clientErrorHandler: answerClientError(headers),
     loggerInstance: dependencies.logger,
     genReqId: () => randomUUID(),
+    // request.log is made only when a request logs something (docs/PERFORMANCE.md).
+    childLoggerFactory: lazyChildLoggerFactory,
     bodyLimit: BODY_LIMIT_BYTES,
     requestTimeout: config.requestTimeoutMs,
     connectionTimeout: 60_000,

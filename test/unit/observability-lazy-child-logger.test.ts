@@ -1,0 +1,89 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/observability/index.js';
+import { LazyChildLogger } from '../../src/observability/lazy-child-logger.js';
+
+/** What pino's redaction writes in place of a secret (src/observability/logger.ts). */
+const REDACTION_MARK = '[redacted]';
+
+function capture(level: 'trace' | 'info' | 'warn'): { logger: ReturnType<typeof createLogger>; lines: () => Record<string, unknown>[]; children: () => number } {
+  const destination = new PassThrough();
+  const chunks: string[] = [];
+  destination.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')));
+  const logger = createLogger({ level, destination });
+  let children = 0;
+  // pino children inherit from their parent, so the spy must keep `this` (a bound spy would make every child a root child).
+  const makeChild = Object.getPrototypeOf(logger) as { child: typeof logger.child };
+  logger.child = function (this: typeof logger, ...args: Parameters<typeof logger.child>) {
+    children++;
+    return makeChild.child.call(this, ...args);
+  } as typeof logger.child;
+  return {
+    logger,
+    lines: () =>
+      chunks
+        .join('')
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+    children: () => children,
+  };
+}
+
+describe('the lazy request logger', () => {
+  it('makes no child while nothing is logged at an enabled level', () => {
+    const { logger, lines, children } = capture('warn');
+    const requestLog = new LazyChildLogger(logger, { reqId: 'req-1' }, {});
+    requestLog.info({ req: { url: '/x' } }, 'incoming request');
+    requestLog.debug('details');
+    requestLog.trace('more details');
+    expect(children()).toBe(0);
+    expect(requestLog.materialized).toBe(false);
+    expect(requestLog.level).toBe('warn');
+    expect(lines()).toEqual([]);
+  });
+
+  it('writes what an eager child would: the bindings, the level, the fields, redaction and scrubbing', () => {
+    const { logger, lines, children } = capture('info');
+    const requestLog = new LazyChildLogger(logger, { reqId: 'req-2' }, {});
+    const eager = logger.child({ reqId: 'req-2' }, {});
+    requestLog.info({ status: 200, password: 'CANARY-pw' }, 'request completed');
+    eager.info({ status: 200, password: 'CANARY-pw' }, 'request completed');
+    requestLog.error(new Error('boom'), 'failed');
+    requestLog.warn('Authorization: Bearer CANARY.token.value');
+    const [lazyLine, eagerLine, errorLine, scrubbedLine] = lines();
+    const withoutTime = (line: Record<string, unknown> | undefined): Record<string, unknown> => ({ ...line, time: undefined });
+    expect(withoutTime(lazyLine)).toEqual(withoutTime(eagerLine));
+    expect(lazyLine).toMatchObject({ level: 30, reqId: 'req-2', status: 200, password: REDACTION_MARK, msg: 'request completed' });
+    expect(errorLine).toMatchObject({ level: 50, reqId: 'req-2', msg: 'failed', err: { message: 'boom' } });
+    expect(scrubbedLine?.msg).toBe('Authorization: Bearer ********');
+    // One child for the lazy logger (made once, reused), one for the eager comparison.
+    expect(children()).toBe(2);
+  });
+
+  it("honours a route's log level and a level set later", () => {
+    const { logger, lines } = capture('info');
+    const quiet = new LazyChildLogger(logger, { reqId: 'req-3' }, { level: 'error' });
+    expect(quiet.level).toBe('error');
+    quiet.warn('not written');
+    expect(lines()).toEqual([]);
+    quiet.level = 'debug';
+    quiet.debug('written');
+    expect(lines()).toEqual([expect.objectContaining({ level: 20, reqId: 'req-3', msg: 'written' })]);
+  });
+
+  it('makes grandchildren from the real child, with every binding', () => {
+    const { logger, lines } = capture('info');
+    const requestLog = new LazyChildLogger(logger, { reqId: 'req-4' }, {});
+    requestLog.child({ step: 'refresh' }).info('nested');
+    expect(lines()).toEqual([expect.objectContaining({ reqId: 'req-4', step: 'refresh', msg: 'nested' })]);
+  });
+
+  it('is silent at silent', () => {
+    const { logger, lines } = capture('info');
+    const requestLog = new LazyChildLogger(logger, { reqId: 'req-5' }, { level: 'silent' });
+    requestLog.fatal('nothing');
+    requestLog.silent();
+    expect(lines()).toEqual([]);
+  });
+});
