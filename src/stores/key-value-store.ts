@@ -22,6 +22,13 @@ export interface KeyValueStore {
   /** The live value, or null when absent or expired. */
   get(key: string): Promise<string | null>;
 
+  /**
+   * The live values of `keys`, in the same order (null where absent or
+   * expired). One round trip where the backend allows: the denylist check
+   * reads all its keys with one call.
+   */
+  getMany(keys: readonly string[]): Promise<(string | null)[]>;
+
   /** Whether a live value exists. */
   exists(key: string): Promise<boolean>;
 

@@ -158,6 +158,8 @@ export class RedisKeyValueStore implements KeyValueStore {
       maxRetriesPerRequest: 0,
       autoResendUnfulfilledCommands: false,
       commandTimeout: this.commandTimeoutMs,
+      // Commands issued in the same tick (Promise.all) leave in one write.
+      enableAutoPipelining: true,
       connectTimeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       retryStrategy,
       // Keep the app's keys readable and our prefix handling the single source of truth.
@@ -171,6 +173,7 @@ export class RedisKeyValueStore implements KeyValueStore {
         ? new Cluster([{ host: host ?? '127.0.0.1', port: port ?? 6379 }], {
             redisOptions: clusterNodeOptions,
             enableOfflineQueue: false,
+            enableAutoPipelining: true,
             // Its CLUSTER INFO ready check would itself be refused by the disabled offline queue, looping on reconnects.
             enableReadyCheck: false,
             clusterRetryStrategy: retryStrategy,
@@ -208,6 +211,14 @@ export class RedisKeyValueStore implements KeyValueStore {
 
   get(key: string): Promise<string | null> {
     return this.run('get', (c) => c.get(this.fullKey(key)));
+  }
+
+  async getMany(keys: readonly string[]): Promise<(string | null)[]> {
+    if (keys.length === 0) return [];
+    const fullKeys = keys.map((key) => this.fullKey(key));
+    // MGET must not span Cluster slots; there, one GET per key (auto-pipelined per node).
+    if (this.cluster) return this.run('getMany', (c) => Promise.all(fullKeys.map((key) => c.get(key))));
+    return this.run('getMany', (c) => c.mget(fullKeys));
   }
 
   async exists(key: string): Promise<boolean> {

@@ -197,6 +197,13 @@ export class SqliteKeyValueStore implements KeyValueStore {
     return this.run('get', () => this.statements.get.get(this.fullKey(key), this.now())?.value ?? null);
   }
 
+  getMany(keys: readonly string[]): Promise<(string | null)[]> {
+    return this.run('getMany', () => {
+      const now = this.now();
+      return keys.map((key) => this.statements.get.get(this.fullKey(key), now)?.value ?? null);
+    });
+  }
+
   exists(key: string): Promise<boolean> {
     return this.run('exists', () => this.statements.expiry.get(this.fullKey(key), this.now()) !== undefined);
   }

@@ -45,6 +45,10 @@ class FaultyStore implements KeyValueStore {
     await this.gate(key);
     return this.inner.get(key);
   }
+  async getMany(keys: readonly string[]): Promise<(string | null)[]> {
+    for (const key of keys) await this.gate(key);
+    return this.inner.getMany(keys);
+  }
   async exists(key: string): Promise<boolean> {
     await this.gate(key);
     return this.inner.exists(key);

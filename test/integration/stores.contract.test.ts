@@ -102,6 +102,18 @@ describe.each(backends)('KeyValueStore contract: $name', ({ name, create }) => {
     expect(await store.getAndDelete(key)).toBeNull();
   });
 
+  it('getMany answers every key in order, null where absent, and only under its own prefix', async () => {
+    const first = freshKey('many');
+    const missing = freshKey('many-missing');
+    const last = freshKey('many');
+    await store.set(first, 'one', 10_000);
+    await store.set(last, '', 10_000);
+    await other.set(missing, 'not-yours', 10_000);
+    expect(await store.getMany([first, missing, last, first])).toEqual(['one', null, '', 'one']);
+    expect(await store.getMany([])).toEqual([]);
+    expect(await other.getMany([first, missing])).toEqual([null, 'not-yours']);
+  });
+
   it('delete returns true only when it removed a value', async () => {
     const key = freshKey('delete');
     await store.set(key, 'x', 10_000);
@@ -236,6 +248,7 @@ describe.each(backends)('KeyValueStore contract: $name', ({ name, create }) => {
     await sleep(600);
 
     expect(await store.get(plain)).toBeNull();
+    expect(await store.getMany([plain, nx])).toEqual([null, null]);
     expect(await store.exists(plain)).toBe(false);
     expect(await store.ttlMs(plain)).toBeNull();
     expect(await store.getAndDelete(plain)).toBeNull();
