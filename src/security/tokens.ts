@@ -38,6 +38,15 @@ export interface TokenSpec {
   readonly expiresAtSeconds: number;
 }
 
+/** Verified tokens remembered per process (a few hundred bytes each). */
+const VERIFIED_TOKEN_CACHE_SIZE = 4096;
+
+/** What fast-jwt returns for a token whose signature and claims verified. */
+interface VerifiedToken {
+  readonly header: Readonly<Record<string, unknown>>;
+  readonly payload: Readonly<Record<string, unknown>>;
+}
+
 const JTI_PATTERN = /^[A-Za-z0-9_-]{22}$/;
 const ALLOWED_HEADER_PARAMETERS = new Set(['alg', 'typ']);
 
@@ -53,7 +62,8 @@ export function newTokenId(): string {
  */
 export class TokenCodec {
   private readonly sign: (payload: Record<string, unknown>) => string;
-  private readonly verify: (token: string) => { header: Record<string, unknown>; payload: Record<string, unknown> };
+  private readonly verify: (token: string) => VerifiedToken;
+  private readonly verified = new Map<string, VerifiedToken>();
 
   constructor(
     secret: string,
@@ -70,9 +80,28 @@ export class TokenCodec {
       ignoreExpiration: true,
       ignoreNotBefore: true,
       complete: true,
-      // Caches signature results only; time and revocation are checked on every call.
-      cache: 2048,
-    }) as (token: string) => { header: Record<string, unknown>; payload: Record<string, unknown> };
+    }) as (token: string) => VerifiedToken;
+  }
+
+  /**
+   * Signature, algorithm, issuer, audience and required claims of a token,
+   * remembered per token so a client's repeated token is verified once. Only
+   * successes are kept, keyed by the token itself: fast-jwt's own cache keys
+   * by a SHA-256 of the token, which costs as much as the HMAC it saves.
+   * Time and revocation are checked on every call, after this.
+   */
+  private verifyOnce(token: string): VerifiedToken {
+    const known = this.verified.get(token);
+    if (known !== undefined) return known;
+    const decoded = this.verify(token);
+    const entry: VerifiedToken = Object.freeze({ header: Object.freeze(decoded.header), payload: Object.freeze(decoded.payload) });
+    if (this.verified.size >= VERIFIED_TOKEN_CACHE_SIZE) {
+      // Oldest first: a Map iterates in insertion order.
+      const oldest = this.verified.keys().next();
+      if (oldest.done !== true) this.verified.delete(oldest.value);
+    }
+    this.verified.set(token, entry);
+    return entry;
   }
 
   /** Signs a token. The payload is built in one fixed key order so re-signing a spec reproduces the token. */
@@ -99,9 +128,9 @@ export class TokenCodec {
    */
   decode(token: string, expectedType: TokenType, options: { allowExpired?: boolean } = {}): TokenClaims {
     if (token.length === 0 || Buffer.byteLength(token) > MAX_TOKEN_BYTES) throw new HttpError('token_invalid');
-    let decoded: { header: Record<string, unknown>; payload: Record<string, unknown> };
+    let decoded: VerifiedToken;
     try {
-      decoded = this.verify(token);
+      decoded = this.verifyOnce(token);
     } catch (error) {
       throw new HttpError('token_invalid', { cause: error instanceof TokenError ? error.code : undefined });
     }

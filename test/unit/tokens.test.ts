@@ -128,4 +128,38 @@ describe('TokenCodec', () => {
   it('rejects an access token used as a refresh token', () => {
     expect(codeOf(() => codec.decode(codec.encode(spec()), 'refresh'))).toBe('token_invalid');
   });
+
+  describe('a token seen before (verified once, then remembered)', () => {
+    it('is still checked for expiry, type and time on every decode', () => {
+      const token = codec.encode(spec({ expiresAtSeconds: nowSeconds() + 60 }));
+      expect(codeOf(() => codec.decode(token, 'access'))).toBe('accepted');
+      expect(codeOf(() => codec.decode(token, 'refresh'))).toBe('token_invalid');
+      const saved = clock.now();
+      clock.advance(60_000 + CLOCK_LEEWAY_SECONDS * 1000);
+      expect(codeOf(() => codec.decode(token, 'access'))).toBe('token_expired');
+      expect(codec.decode(token, 'access', { allowExpired: true }).sub).toBe('user-1');
+      clock.set(saved);
+    });
+
+    it('does not vouch for a token that differs in any one character', () => {
+      const token = codec.encode(spec());
+      expect(codeOf(() => codec.decode(token, 'access'))).toBe('accepted');
+      for (const index of [0, Math.floor(token.length / 2), token.length - 2]) {
+        const changed = token.slice(0, index) + (token[index] === 'A' ? 'B' : 'A') + token.slice(index + 1);
+        expect(codeOf(() => codec.decode(changed, 'access'))).toBe('token_invalid');
+      }
+      expect(codeOf(() => codec.decode(`${token} `, 'access'))).toBe('token_invalid');
+    });
+
+    it('keeps working past its size bound: the first tokens decode again after thousands of others', () => {
+      const first = spec();
+      const firstToken = codec.encode(first);
+      expect(codec.decode(firstToken, 'access').jti).toBe(first.jti);
+      for (let index = 0; index < 5000; index++) codec.decode(codec.encode(spec()), 'access');
+      expect(codec.decode(firstToken, 'access').jti).toBe(first.jti);
+      const at = firstToken.length - 5;
+      const forged = firstToken.slice(0, at) + (firstToken[at] === 'A' ? 'B' : 'A') + firstToken.slice(at + 1);
+      expect(codeOf(() => codec.decode(forged, 'access'))).toBe('token_invalid');
+    });
+  });
 });
