@@ -63,6 +63,11 @@ export function prefixUpperBound(prefix: string): string | null {
   return null;
 }
 
+/** getMany statements are kept for key counts up to this. */
+const MAX_KEPT_GET_MANY_SIZE = 16;
+/** Keys per getMany statement, well under SQLite's limits on bound parameters and result columns. */
+const GET_MANY_CHUNK_SIZE = 100;
+
 /** Prepared once: every call only binds parameters. */
 function prepareStatements(db: Database.Database) {
   return {
@@ -115,6 +120,7 @@ export class SqliteKeyValueStore implements KeyValueStore {
   private readonly incrementTx: (key: string, ttlMs: number) => { count: number; ttlMs: number };
   private readonly getAndDeleteTx: (key: string) => string | null;
   private readonly compareAndSetTx: (key: string, expected: string | null, value: string, ttlMs: number) => boolean;
+  private readonly getManyStatements = new Map<number, Database.Statement<unknown[], (string | null)[]>>();
   private closed = false;
 
   /** @throws StoreUnavailableError when the file cannot be opened or the table cannot be created. */
@@ -200,8 +206,26 @@ export class SqliteKeyValueStore implements KeyValueStore {
   getMany(keys: readonly string[]): Promise<(string | null)[]> {
     return this.run('getMany', () => {
       const now = this.now();
-      return keys.map((key) => this.statements.get.get(this.fullKey(key), now)?.value ?? null);
+      const values: (string | null)[] = [];
+      // One statement per chunk, a scalar subquery per key: each call into SQLite costs more than a lookup.
+      for (let start = 0; start < keys.length; start += GET_MANY_CHUNK_SIZE) {
+        const chunk = keys.slice(start, start + GET_MANY_CHUNK_SIZE);
+        const parameters = chunk.flatMap((key) => [this.fullKey(key), now]);
+        values.push(...(this.getManyStatement(chunk.length).get(...parameters) ?? []));
+      }
+      return values;
     });
+  }
+
+  private getManyStatement(count: number): Database.Statement<unknown[], (string | null)[]> {
+    let statement = this.getManyStatements.get(count);
+    if (statement === undefined) {
+      const lookup = '(SELECT value FROM kv_entries WHERE key = ? AND expires_at > ?)';
+      statement = this.db.prepare<unknown[], (string | null)[]>(`SELECT ${Array.from({ length: count }, () => lookup).join(', ')}`).raw();
+      // Callers use a handful of fixed sizes; anything else is prepared per call rather than kept.
+      if (count <= MAX_KEPT_GET_MANY_SIZE) this.getManyStatements.set(count, statement);
+    }
+    return statement;
   }
 
   exists(key: string): Promise<boolean> {

@@ -114,6 +114,12 @@ describe.each(backends)('KeyValueStore contract: $name', ({ name, create }) => {
     expect(await other.getMany([first, missing])).toEqual([null, 'not-yours']);
   });
 
+  it('getMany answers a thousand keys at once', async () => {
+    const keys = Array.from({ length: 1200 }, () => freshKey('many-large'));
+    await Promise.all(keys.filter((_key, index) => index % 3 === 0).map((key) => store.set(key, `value of ${key}`, 10_000)));
+    expect(await store.getMany(keys)).toEqual(keys.map((key, index) => (index % 3 === 0 ? `value of ${key}` : null)));
+  });
+
   it('delete returns true only when it removed a value', async () => {
     const key = freshKey('delete');
     await store.set(key, 'x', 10_000);
