@@ -6,6 +6,7 @@
  * captured by wrapping those histograms. Header injection is timed around the
  * real headers plugin by hooks registered just before and after it.
  */
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import Fastify from 'fastify';
 import type { Histogram } from 'prom-client';
@@ -24,6 +25,12 @@ export type OperationName = 'denylist_check' | 'token_decode' | 'csrf_generate' 
 
 export interface InProcessResults {
   readonly operations: Record<OperationName, OperationResult>;
+  /**
+   * One `get` through the app's own store client, timed between the measured
+   * operations (so under the same conditions): the floor under every
+   * store-backed operation. Not a seed operation; no threshold.
+   */
+  readonly store_round_trip: Omit<OperationResult, 'threshold_ms'>;
   readonly login_ms: { p50: number; p99: number };
   readonly refresh_ms: { p50: number; p99: number };
 }
@@ -87,6 +94,10 @@ async function measureHeaders(config: Config, runs: number): Promise<number[]> {
   return samples.slice(warmup);
 }
 
+function withoutThreshold({ threshold_ms: _threshold, ...result }: OperationResult): Omit<OperationResult, 'threshold_ms'> {
+  return result;
+}
+
 export async function measureInProcess(config: Config, runtime: Runtime, options: InProcessOptions): Promise<InProcessResults> {
   const app: FastifyInstance = await buildApp(config, { database: runtime.database, store: runtime.store, logger: createLogger({ level: 'silent' }) });
   app.get(BENCH_ROUTE, { preHandler: app.requireAuth }, async () => ({ status: 'ok' }));
@@ -97,6 +108,16 @@ export async function measureInProcess(config: Config, runtime: Runtime, options
     const warmup = Math.min(2000, runs);
     const { tokens } = await registerAndLogin(app);
     const authorization = `Bearer ${tokens.access_token}`;
+    const floorKey = `bench:floor:${randomUUID()}`;
+    await runtime.store.set(floorKey, '1', 3_600_000);
+    const floorSamples: number[] = [];
+    /** `call`, then one timed store round trip. */
+    const withFloor = (call: () => Promise<void>) => async (): Promise<void> => {
+      await call();
+      const started = performance.now();
+      await runtime.store.get(floorKey);
+      floorSamples.push(performance.now() - started);
+    };
     const authGet = async (): Promise<void> => {
       expectStatus(await app.inject({ method: 'GET', url: BENCH_ROUTE, headers: { authorization } }), 200, 'authenticated GET');
     };
@@ -105,14 +126,14 @@ export async function measureInProcess(config: Config, runtime: Runtime, options
     await repeat(warmup, authGet);
     let denylistSamples: number[] = [];
     const decodeSamples = await captureObservations(securityMetrics.tokenDecodeLatency, async () => {
-      denylistSamples = await captureObservations(securityMetrics.denylistLatency, () => repeat(runs, authGet));
+      denylistSamples = await captureObservations(securityMetrics.denylistLatency, () => repeat(runs, withFloor(authGet)));
     });
 
     const csrfGenerate = async (): Promise<void> => {
       expectStatus(await app.inject({ method: 'GET', url: '/api/v1/auth/csrf-token', headers: { authorization } }), 200, 'csrf-token');
     };
     await repeat(warmup, csrfGenerate);
-    const generateSamples = await captureObservations(securityMetrics.csrfGenerationLatency, () => repeat(runs, csrfGenerate));
+    const generateSamples = await captureObservations(securityMetrics.csrfGenerationLatency, () => repeat(runs, withFloor(csrfGenerate)));
 
     const csrf = await csrfTokenFor(app, { headers: { authorization } });
     const csrfPost = async (): Promise<void> => {
@@ -123,7 +144,7 @@ export async function measureInProcess(config: Config, runtime: Runtime, options
       );
     };
     await repeat(warmup, csrfPost);
-    const validateSamples = await captureObservations(securityMetrics.csrfValidationLatency, () => repeat(runs, csrfPost));
+    const validateSamples = await captureObservations(securityMetrics.csrfValidationLatency, () => repeat(runs, withFloor(csrfPost)));
 
     const headerSamples = await measureHeaders(config, runs);
 
@@ -177,6 +198,7 @@ export async function measureInProcess(config: Config, runtime: Runtime, options
         csrf_validate: summarize(validateSamples, SLOW_OPERATION_THRESHOLDS_MS.csrf_validate),
         headers: summarize(headerSamples, SLOW_OPERATION_THRESHOLDS_MS.header_injection),
       },
+      store_round_trip: withoutThreshold(summarize(floorSamples, Number.NaN)),
       login_ms: p50p99(loginSamples),
       refresh_ms: p50p99(refreshSamples),
     };

@@ -174,6 +174,8 @@ function table(backend: Backend, block: BackendBlock, details: LoadDetails): str
       `${name.padEnd(16)}${pad(result.runs, 7)}${pad(result.p50_ms, 10)}${pad(result.p95_ms, 10)}${pad(result.p99_ms, 10)}${pad(result.max_ms, 10)}${pad(`≤ ${P99_TARGET_MS[name]}`, 12)}${pad(`< ${result.threshold_ms}`, 10)}  ${verdict(result.p99_ms <= P99_TARGET_MS[name]).padEnd(6)}  ${verdict(result.p99_ms < result.threshold_ms)}`,
     );
   }
+  const floor = block.store_round_trip;
+  lines.push(`${'store get'.padEnd(16)}${pad(floor.runs, 7)}${pad(floor.p50_ms, 10)}${pad(floor.p95_ms, 10)}${pad(floor.p99_ms, 10)}${pad(floor.max_ms, 10)}  (the floor: one store round trip, timed between the operations above)`);
   lines.push(`${'http'.padEnd(16)}${pad('req/s', 9)}${pad('p99 ms', 9)}${pad('÷ bare', 9)}${pad('server cpu', 12)}${pad('µs cpu/req', 12)}${pad('load cpu', 10)}${pad('other cpu', 11)}`);
   for (const name of ['bare', 'auth_get', 'csrf_post', 'express_peer', 'auth_me'] as const) {
     const load = details.load[name];
