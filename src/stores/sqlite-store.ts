@@ -63,6 +63,13 @@ export function prefixUpperBound(prefix: string): string | null {
   return null;
 }
 
+/** A getMany waiting for the end of the event loop's round. */
+interface PendingRead {
+  readonly keys: readonly string[];
+  readonly resolve: (values: (string | null)[]) => void;
+  readonly reject: (error: unknown) => void;
+}
+
 /** getMany statements are kept for key counts up to this. */
 const MAX_KEPT_GET_MANY_SIZE = 16;
 /** Keys per getMany statement, well under SQLite's limits on bound parameters and result columns. */
@@ -121,6 +128,8 @@ export class SqliteKeyValueStore implements KeyValueStore {
   private readonly getAndDeleteTx: (key: string) => string | null;
   private readonly compareAndSetTx: (key: string, expected: string | null, value: string, ttlMs: number) => boolean;
   private readonly getManyStatements = new Map<number, Database.Statement<unknown[], (string | null)[]>>();
+  private readonly readValuesTx: (keyLists: readonly (readonly string[])[], now: number) => (string | null)[][];
+  private pendingReads: PendingRead[] = [];
   private closed = false;
 
   /** @throws StoreUnavailableError when the file cannot be opened or the table cannot be created. */
@@ -141,6 +150,8 @@ export class SqliteKeyValueStore implements KeyValueStore {
     this.db = db;
     this.statements = prepareStatements(db);
 
+    // Deferred (a read transaction): readers never wait for each other.
+    this.readValuesTx = db.transaction((keyLists: readonly (readonly string[])[], now: number) => keyLists.map((keys) => this.readValues(keys, now)));
     const increment = db.transaction((key: string, ttlMs: number) => {
       const now = this.now();
       const row = this.statements.get.get(key, now);
@@ -203,18 +214,48 @@ export class SqliteKeyValueStore implements KeyValueStore {
     return this.run('get', () => this.statements.get.get(this.fullKey(key), this.now())?.value ?? null);
   }
 
+  /**
+   * Reads issued while the event loop handles one round of I/O are answered
+   * together at its end (setImmediate), in one read transaction: one WAL read
+   * lock for all of them instead of one each, and the answers leave together,
+   * the way auto-pipelining batches Redis commands. A read still sees every
+   * write made before it was issued.
+   */
   getMany(keys: readonly string[]): Promise<(string | null)[]> {
-    return this.run('getMany', () => {
-      const now = this.now();
-      const values: (string | null)[] = [];
-      // One statement per chunk, a scalar subquery per key: each call into SQLite costs more than a lookup.
-      for (let start = 0; start < keys.length; start += GET_MANY_CHUNK_SIZE) {
-        const chunk = keys.slice(start, start + GET_MANY_CHUNK_SIZE);
-        const parameters = chunk.flatMap((key) => [this.fullKey(key), now]);
-        values.push(...(this.getManyStatement(chunk.length).get(...parameters) ?? []));
-      }
-      return values;
+    if (this.closed) return this.run('getMany', () => []);
+    return new Promise((resolve, reject) => {
+      this.pendingReads.push({ keys, resolve, reject });
+      if (this.pendingReads.length === 1) setImmediate(this.answerPendingReads);
     });
+  }
+
+  private readonly answerPendingReads = (): void => {
+    const batch = this.pendingReads;
+    this.pendingReads = [];
+    let answers: (string | null)[][];
+    try {
+      if (this.closed) throw new Error('The store is closed');
+      const now = this.now();
+      answers = batch.length === 1 ? [this.readValues(batch[0]?.keys ?? [], now)] : this.readValuesTx(batch.map((read) => read.keys), now);
+    } catch (error) {
+      const failure = new StoreUnavailableError(`SQLite key-value store unavailable (getMany): ${errorMessage(error)}`, { cause: error });
+      for (const read of batch) read.reject(failure);
+      return;
+    }
+    batch.forEach((read, index) => {
+      read.resolve(answers[index] ?? []);
+    });
+  };
+
+  private readValues(keys: readonly string[], now: number): (string | null)[] {
+    const values: (string | null)[] = [];
+    // One statement per chunk, a scalar subquery per key: each call into SQLite costs more than a lookup.
+    for (let start = 0; start < keys.length; start += GET_MANY_CHUNK_SIZE) {
+      const chunk = keys.slice(start, start + GET_MANY_CHUNK_SIZE);
+      const parameters = chunk.flatMap((key) => [this.fullKey(key), now]);
+      values.push(...(this.getManyStatement(chunk.length).get(...parameters) ?? []));
+    }
+    return values;
   }
 
   private getManyStatement(count: number): Database.Statement<unknown[], (string | null)[]> {

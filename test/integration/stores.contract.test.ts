@@ -114,6 +114,25 @@ describe.each(backends)('KeyValueStore contract: $name', ({ name, create }) => {
     expect(await other.getMany([first, missing])).toEqual([null, 'not-yours']);
   });
 
+  it('getMany calls made together are each answered with their own keys', async () => {
+    const keys = Array.from({ length: 40 }, () => freshKey('many-together'));
+    await Promise.all(keys.map((key, index) => (index % 2 === 0 ? store.set(key, `v${String(index)}`, 10_000) : Promise.resolve())));
+    const answers = await Promise.all(keys.map((key, index) => store.getMany([key, keys[(index + 1) % keys.length] ?? key])));
+    answers.forEach((answer, index) => {
+      expect(answer).toEqual(index % 2 === 0 ? [`v${String(index)}`, null] : [null, `v${String((index + 1) % keys.length)}`]);
+    });
+  });
+
+  it('getMany sees a write issued just before it, even before the write is awaited', async () => {
+    const key = freshKey('many-after-write');
+    for (const value of ['first', 'second', 'third']) {
+      const write = store.set(key, value, 10_000);
+      const read = store.getMany([key]);
+      await write;
+      expect(await read).toEqual([value]);
+    }
+  });
+
   it('getMany answers a thousand keys at once', async () => {
     const keys = Array.from({ length: 1200 }, () => freshKey('many-large'));
     await Promise.all(keys.filter((_key, index) => index % 3 === 0).map((key) => store.set(key, `value of ${key}`, 10_000)));
@@ -361,6 +380,16 @@ describe.each(backends)('KeyValueStore contract: $name', ({ name, create }) => {
     await expect(closing.get('k')).rejects.toBeInstanceOf(StoreUnavailableError);
     await expect(closing.set('k', 'v', 1000)).rejects.toBeInstanceOf(StoreUnavailableError);
     await expect(closing.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+});
+
+describe('SqliteKeyValueStore batched reads', () => {
+  it('a read still waiting when the store closes rejects with StoreUnavailableError', async () => {
+    const store = new SqliteKeyValueStore({ filePath: sqliteFile, keyPrefix: `closing-read:${RUN_ID}:` });
+    await store.set('k', 'v', 10_000);
+    const read = store.getMany(['k']);
+    await store.close();
+    await expect(read).rejects.toBeInstanceOf(StoreUnavailableError);
   });
 });
 
