@@ -1,5 +1,6 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { StoreUnavailableError, type KeyValueStore } from './key-value-store.js';
+import { ReadBatcher } from './read-batch.js';
 
 /** Options for {@link RedisKeyValueStore}. */
 export interface RedisKeyValueStoreOptions {
@@ -22,6 +23,8 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 2000;
 /** Reconnect backoff ceiling: a returning Redis is picked up within about half a second. */
 const MAX_RECONNECT_DELAY_MS = 500;
 const SCAN_COUNT = 1000;
+/** Keys per MGET when reads are batched: one command never holds Redis for long. */
+const MGET_MAX_KEYS = 1000;
 
 /**
  * INCR, and start the window only when the key was just created, so a fixed
@@ -127,6 +130,7 @@ export class RedisKeyValueStore implements KeyValueStore {
   readonly kind = 'redis' as const;
 
   private readonly client: ScriptedRedis;
+  private readonly reads = new ReadBatcher((keyLists) => this.readRound(keyLists));
   private readonly keyPrefix: string;
   private readonly commandTimeoutMs: number;
   private readonly secrets: string[];
@@ -215,10 +219,27 @@ export class RedisKeyValueStore implements KeyValueStore {
 
   async getMany(keys: readonly string[]): Promise<(string | null)[]> {
     if (keys.length === 0) return [];
-    const fullKeys = keys.map((key) => this.fullKey(key));
     // MGET must not span Cluster slots; there, one GET per key (auto-pipelined per node).
-    if (this.cluster) return this.run('getMany', (c) => Promise.all(fullKeys.map((key) => c.get(key))));
-    return this.run('getMany', (c) => c.mget(fullKeys));
+    if (this.cluster) return this.run('getMany', (c) => Promise.all(keys.map((key) => c.get(this.fullKey(key)))));
+    return this.reads.read(keys);
+  }
+
+  /** The getMany calls of one event-loop round ({@link ReadBatcher}): one MGET per 1 000 keys instead of one command each. */
+  private async readRound(keyLists: readonly (readonly string[])[]): Promise<(string | null)[][]> {
+    const chunks: string[][] = [[]];
+    for (const keys of keyLists) {
+      const last = chunks[chunks.length - 1] ?? [];
+      const chunk = last.length > 0 && last.length + keys.length > MGET_MAX_KEYS ? [] : last;
+      if (chunk !== last) chunks.push(chunk);
+      for (const key of keys) chunk.push(this.fullKey(key));
+    }
+    const replies = await this.run('getMany', (c) => Promise.all(chunks.map((chunk) => (chunk.length === 0 ? Promise.resolve([]) : c.mget(chunk)))));
+    const values = replies.flat();
+    let offset = 0;
+    return keyLists.map((keys) => {
+      offset += keys.length;
+      return values.slice(offset - keys.length, offset);
+    });
   }
 
   async exists(key: string): Promise<boolean> {

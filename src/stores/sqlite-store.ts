@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { ReadBatcher } from './read-batch.js';
 import { StoreUnavailableError, type KeyValueStore } from './key-value-store.js';
 
 /** Options for {@link SqliteKeyValueStore}. */
@@ -63,13 +64,6 @@ export function prefixUpperBound(prefix: string): string | null {
   return null;
 }
 
-/** A getMany waiting for the end of the event loop's round. */
-interface PendingRead {
-  readonly keys: readonly string[];
-  readonly resolve: (values: (string | null)[]) => void;
-  readonly reject: (error: unknown) => void;
-}
-
 /** getMany statements are kept for key counts up to this. */
 const MAX_KEPT_GET_MANY_SIZE = 16;
 /** Keys per getMany statement, well under SQLite's limits on bound parameters and result columns. */
@@ -129,7 +123,7 @@ export class SqliteKeyValueStore implements KeyValueStore {
   private readonly compareAndSetTx: (key: string, expected: string | null, value: string, ttlMs: number) => boolean;
   private readonly getManyStatements = new Map<number, Database.Statement<unknown[], (string | null)[]>>();
   private readonly readValuesTx: (keyLists: readonly (readonly string[])[], now: number) => (string | null)[][];
-  private pendingReads: PendingRead[] = [];
+  private readonly reads = new ReadBatcher((keyLists) => this.readRound(keyLists));
   private closed = false;
 
   /** @throws StoreUnavailableError when the file cannot be opened or the table cannot be created. */
@@ -214,38 +208,22 @@ export class SqliteKeyValueStore implements KeyValueStore {
     return this.run('get', () => this.statements.get.get(this.fullKey(key), this.now())?.value ?? null);
   }
 
-  /**
-   * Reads issued while the event loop handles one round of I/O are answered
-   * together at its end (setImmediate), in one read transaction: one WAL read
-   * lock for all of them instead of one each, and the answers leave together,
-   * the way auto-pipelining batches Redis commands. A read still sees every
-   * write made before it was issued.
-   */
+  /** Batched per event-loop round ({@link ReadBatcher}), all in one read transaction. */
   getMany(keys: readonly string[]): Promise<(string | null)[]> {
     if (this.closed) return this.run('getMany', () => []);
-    return new Promise((resolve, reject) => {
-      this.pendingReads.push({ keys, resolve, reject });
-      if (this.pendingReads.length === 1) setImmediate(this.answerPendingReads);
-    });
+    return this.reads.read(keys);
   }
 
-  private readonly answerPendingReads = (): void => {
-    const batch = this.pendingReads;
-    this.pendingReads = [];
-    let answers: (string | null)[][];
+  /** The reads of one round: one read transaction, so one WAL read lock, for all of them. */
+  private readRound(keyLists: readonly (readonly string[])[]): (string | null)[][] {
     try {
       if (this.closed) throw new Error('The store is closed');
       const now = this.now();
-      answers = batch.length === 1 ? [this.readValues(batch[0]?.keys ?? [], now)] : this.readValuesTx(batch.map((read) => read.keys), now);
+      return keyLists.length === 1 ? [this.readValues(keyLists[0] ?? [], now)] : this.readValuesTx(keyLists, now);
     } catch (error) {
-      const failure = new StoreUnavailableError(`SQLite key-value store unavailable (getMany): ${errorMessage(error)}`, { cause: error });
-      for (const read of batch) read.reject(failure);
-      return;
+      throw new StoreUnavailableError(`SQLite key-value store unavailable (getMany): ${errorMessage(error)}`, { cause: error });
     }
-    batch.forEach((read, index) => {
-      read.resolve(answers[index] ?? []);
-    });
-  };
+  }
 
   private readValues(keys: readonly string[], now: number): (string | null)[] {
     const values: (string | null)[] = [];

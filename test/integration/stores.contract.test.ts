@@ -123,6 +123,13 @@ describe.each(backends)('KeyValueStore contract: $name', ({ name, create }) => {
     });
   });
 
+  it('getMany calls made together answer right past a thousand keys in all', async () => {
+    const lists = Array.from({ length: 60 }, () => Array.from({ length: 25 }, () => freshKey('many-round')));
+    await Promise.all(lists.map((keys) => store.set(keys[0] ?? '', 'first of its list', 10_000)));
+    const answers = await Promise.all(lists.map((keys) => store.getMany(keys)));
+    for (const answer of answers) expect(answer).toEqual(['first of its list', ...Array.from({ length: 24 }, () => null)]);
+  });
+
   it('getMany sees a write issued just before it, even before the write is awaited', async () => {
     const key = freshKey('many-after-write');
     for (const value of ['first', 'second', 'third']) {
