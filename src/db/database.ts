@@ -1,4 +1,5 @@
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, SqliteDialect, sql } from 'kysely';
+import { CatalogIntrospectingPostgresDialect } from './catalog-introspector.js';
 import pg from 'pg';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -73,7 +74,7 @@ function createPostgresDatabase(databaseUrl: string, schema: string | undefined)
     client.on('error', () => undefined);
   });
   let schemaReady: Promise<void> | undefined;
-  const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DatabaseSchema>({ dialect: new CatalogIntrospectingPostgresDialect({ pool }) });
   const ensureSchema = async (): Promise<void> => {
     if (schema === undefined) return;
     schemaReady ??= sql`create schema if not exists ${sql.id(schema)}`.execute(db).then(() => undefined);

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appliedMigrations, migrateToLatest, toBoolean } from '../../src/db/index.js';
 import { migrations } from '../../src/db/migrations/index.js';
-import { openTestRuntime, testConfig, type TestRuntime } from '../helpers/backends.js';
+import { openTestRuntime, testConfig, uniqueId, type TestRuntime } from '../helpers/backends.js';
 
 describe('database migrations', () => {
   let runtime: TestRuntime;
@@ -45,5 +46,41 @@ describe('database migrations', () => {
         .values({ id: randomUUID(), email: `${randomUUID()}@example.com`, password_hash: 'h', full_name: null, role: 'root' as 'admin', is_active: true, created_at: now, updated_at: now })
         .execute(),
     ).rejects.toThrow();
+  });
+});
+
+describe('migrations on a PostgreSQL database shared with others', () => {
+  const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+  it('succeed while another schema of the database is being created and dropped', async () => {
+    const churn = new pg.Client({ connectionString: databaseUrl });
+    await churn.connect();
+    const churnSchema = `churn_${uniqueId()}`;
+    const churnState = { stop: false, cycles: 0 };
+    // Tables with serial columns, dropped again and again: what another test's cleanup (or tenant) does meanwhile.
+    const churning = (async () => {
+      while (!churnState.stop) {
+        await churn.query(`create schema ${churnSchema}`);
+        for (let table = 0; table < 5; table++) await churn.query(`create table ${churnSchema}.t${String(table)} (id serial primary key, a int, b text)`);
+        await churn.query(`drop schema ${churnSchema} cascade`);
+        churnState.cycles++;
+      }
+    })();
+    try {
+      for (let attempt = 0; attempt < 6; attempt++) {
+        const runtime = await openTestRuntime(testConfig({ DATABASE_URL: databaseUrl }));
+        try {
+          expect(await appliedMigrations(runtime.database)).toEqual(Object.keys(migrations));
+        } finally {
+          await runtime.dispose();
+        }
+      }
+    } finally {
+      churnState.stop = true;
+      await churning;
+      await churn.query(`drop schema if exists ${churnSchema} cascade`);
+      await churn.end();
+    }
+    expect(churnState.cycles).toBeGreaterThan(0);
   });
 });
