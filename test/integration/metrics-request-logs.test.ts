@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { bearer, registerAndLogin } from '../helpers/auth-client.js';
+import { jsonLines } from '../helpers/log-capture.js';
 
 /** The request logger is made lazily (src/observability/lazy-child-logger.ts): request logs must not change. */
 describe('request logs with the lazy request logger', () => {
@@ -14,11 +15,7 @@ describe('request logs with the lazy request logger', () => {
   });
 
   function logLines(): Record<string, unknown>[] {
-    return testApp
-      .logs()
-      .split('\n')
-      .filter((line) => line !== '')
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    return jsonLines(testApp.logs());
   }
 
   it('logs "incoming request" and "request completed" with the request id, as before', async () => {

@@ -1,15 +1,13 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/index.js';
 import { LazyChildLogger } from '../../src/observability/lazy-child-logger.js';
+import { logCapture } from '../helpers/log-capture.js';
 
 /** What pino's redaction writes in place of a secret (src/observability/logger.ts). */
 const REDACTION_MARK = '[redacted]';
 
 function capture(level: 'trace' | 'info' | 'warn'): { logger: ReturnType<typeof createLogger>; lines: () => Record<string, unknown>[]; children: () => number } {
-  const destination = new PassThrough();
-  const chunks: string[] = [];
-  destination.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')));
+  const { destination, lines } = logCapture();
   const logger = createLogger({ level, destination });
   let children = 0;
   // pino children inherit from their parent, so the spy must keep `this` (a bound spy would make every child a root child).
@@ -20,12 +18,7 @@ function capture(level: 'trace' | 'info' | 'warn'): { logger: ReturnType<typeof 
   } as typeof logger.child;
   return {
     logger,
-    lines: () =>
-      chunks
-        .join('')
-        .split('\n')
-        .filter((line) => line !== '')
-        .map((line) => JSON.parse(line) as Record<string, unknown>),
+    lines,
     children: () => children,
   };
 }

@@ -1,22 +1,12 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/index.js';
 import { securityMetrics } from '../../src/observability/metrics.js';
 import { SLOW_OPERATION_THRESHOLDS_MS, logSlowOperations, recordOperationDuration, type SecurityOperation } from '../../src/observability/slow-operations.js';
+import { logCapture } from '../helpers/log-capture.js';
 
 function capturingLogger(): { logger: ReturnType<typeof createLogger>; lines: () => Record<string, unknown>[] } {
-  const destination = new PassThrough();
-  const chunks: string[] = [];
-  destination.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')));
-  return {
-    logger: createLogger({ level: 'info', destination }),
-    lines: () =>
-      chunks
-        .join('')
-        .split('\n')
-        .filter((line) => line !== '')
-        .map((line) => JSON.parse(line) as Record<string, unknown>),
-  };
+  const { destination, lines } = logCapture();
+  return { logger: createLogger({ level: 'info', destination }), lines };
 }
 
 async function slowCount(operation: SecurityOperation): Promise<number> {
