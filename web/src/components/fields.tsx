@@ -1,4 +1,5 @@
 import type { InputHTMLAttributes, ReactNode, SelectHTMLAttributes, TextareaHTMLAttributes } from 'react';
+import { useI18n } from '../i18n/i18n';
 
 interface FieldFrame {
   readonly id: string;
@@ -64,5 +65,55 @@ export function SelectField({ id, label, hint, error, children, ...select }: Sel
         {children}
       </select>
     </Frame>
+  );
+}
+
+interface NewPasswordFieldsProps {
+  /** Id of the new-password input. */
+  readonly newId: string;
+  /** Id of its confirmation. */
+  readonly confirmId: string;
+  readonly password: string;
+  readonly confirmation: string;
+  /** The server's complaint about the new password, if any. */
+  readonly passwordError: string | undefined;
+  /** The two entries differ (checked before submitting). */
+  readonly mismatch: boolean;
+  readonly onPasswordChange: (value: string) => void;
+  readonly onConfirmationChange: (value: string) => void;
+}
+
+/** A new password and its confirmation: registration, password change and reset. */
+export function NewPasswordFields(props: NewPasswordFieldsProps) {
+  const { t } = useI18n();
+  return (
+    <>
+      <TextField
+        id={props.newId}
+        label={t('newPassword')}
+        type="password"
+        autoComplete="new-password"
+        required
+        minLength={12}
+        hint={t('passwordHint')}
+        value={props.password}
+        error={props.passwordError}
+        onChange={(event) => {
+          props.onPasswordChange(event.target.value);
+        }}
+      />
+      <TextField
+        id={props.confirmId}
+        label={t('confirmPassword')}
+        type="password"
+        autoComplete="new-password"
+        required
+        value={props.confirmation}
+        error={props.mismatch ? t('errorPasswordsDiffer') : undefined}
+        onChange={(event) => {
+          props.onConfirmationChange(event.target.value);
+        }}
+      />
+    </>
   );
 }

@@ -3,7 +3,7 @@ import { signOut, signOutEverywhere } from '../api/client';
 import { auth } from '../api/endpoints';
 import type { User } from '../api/types';
 import { ErrorNotice, Loading, StatusNotice, fieldError } from '../components/feedback';
-import { TextField } from '../components/fields';
+import { NewPasswordFields, TextField } from '../components/fields';
 import { useI18n } from '../i18n/i18n';
 import { navigate } from '../router';
 import { useSession } from '../session';
@@ -133,31 +133,15 @@ function PasswordForm({ email }: { readonly email: string }) {
             setCurrent(event.target.value);
           }}
         />
-        <TextField
-          id="password-new"
-          label={t('newPassword')}
-          type="password"
-          autoComplete="new-password"
-          required
-          minLength={12}
-          hint={t('passwordHint')}
-          value={next}
-          error={fieldError(error, 'new_password')}
-          onChange={(event) => {
-            setNext(event.target.value);
-          }}
-        />
-        <TextField
-          id="password-confirm"
-          label={t('confirmPassword')}
-          type="password"
-          autoComplete="new-password"
-          required
-          value={confirmation}
-          error={mismatch ? t('errorPasswordsDiffer') : undefined}
-          onChange={(event) => {
-            setConfirmation(event.target.value);
-          }}
+        <NewPasswordFields
+          newId="password-new"
+          confirmId="password-confirm"
+          password={next}
+          confirmation={confirmation}
+          passwordError={fieldError(error, 'new_password')}
+          mismatch={mismatch}
+          onPasswordChange={setNext}
+          onConfirmationChange={setConfirmation}
         />
         <button type="submit" className="button primary" disabled={busy}>
           {busy ? t('saving') : t('changePasswordButton')}

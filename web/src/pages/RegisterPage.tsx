@@ -1,7 +1,7 @@
 import { useState, type SyntheticEvent } from 'react';
 import { auth } from '../api/endpoints';
 import { ErrorNotice, fieldError } from '../components/feedback';
-import { TextField } from '../components/fields';
+import { NewPasswordFields, TextField } from '../components/fields';
 import { useI18n } from '../i18n/i18n';
 import { Link, navigate } from '../router';
 import { usePageTitle } from '../usePageTitle';
@@ -66,31 +66,15 @@ export function RegisterPage() {
             setFullName(event.target.value);
           }}
         />
-        <TextField
-          id="register-password"
-          label={t('newPassword')}
-          type="password"
-          autoComplete="new-password"
-          required
-          minLength={12}
-          hint={t('passwordHint')}
-          value={password}
-          error={fieldError(error, 'password')}
-          onChange={(event) => {
-            setPassword(event.target.value);
-          }}
-        />
-        <TextField
-          id="register-confirm"
-          label={t('confirmPassword')}
-          type="password"
-          autoComplete="new-password"
-          required
-          value={confirmation}
-          error={mismatch ? t('errorPasswordsDiffer') : undefined}
-          onChange={(event) => {
-            setConfirmation(event.target.value);
-          }}
+        <NewPasswordFields
+          newId="register-password"
+          confirmId="register-confirm"
+          password={password}
+          confirmation={confirmation}
+          passwordError={fieldError(error, 'password')}
+          mismatch={mismatch}
+          onPasswordChange={setPassword}
+          onConfirmationChange={setConfirmation}
         />
         <button type="submit" className="button primary" disabled={busy}>
           {busy ? t('registering') : t('registerButton')}

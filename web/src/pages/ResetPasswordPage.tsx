@@ -2,7 +2,7 @@ import { useEffect, useState, type SyntheticEvent } from 'react';
 import { ApiError } from '../api/client';
 import { auth } from '../api/endpoints';
 import { ErrorNotice, fieldError } from '../components/feedback';
-import { TextField } from '../components/fields';
+import { NewPasswordFields } from '../components/fields';
 import { useI18n } from '../i18n/i18n';
 import { Link, navigate } from '../router';
 import { usePageTitle } from '../usePageTitle';
@@ -69,31 +69,15 @@ export function ResetPasswordPage() {
           }}
           noValidate
         >
-          <TextField
-            id="reset-password"
-            label={t('newPassword')}
-            type="password"
-            autoComplete="new-password"
-            required
-            minLength={12}
-            hint={t('passwordHint')}
-            value={password}
-            error={fieldError(error, 'new_password')}
-            onChange={(event) => {
-              setPassword(event.target.value);
-            }}
-          />
-          <TextField
-            id="reset-password-confirm"
-            label={t('confirmPassword')}
-            type="password"
-            autoComplete="new-password"
-            required
-            value={confirmation}
-            error={mismatch ? t('errorPasswordsDiffer') : undefined}
-            onChange={(event) => {
-              setConfirmation(event.target.value);
-            }}
+          <NewPasswordFields
+            newId="reset-password"
+            confirmId="reset-password-confirm"
+            password={password}
+            confirmation={confirmation}
+            passwordError={fieldError(error, 'new_password')}
+            mismatch={mismatch}
+            onPasswordChange={setPassword}
+            onConfirmationChange={setConfirmation}
           />
           <button type="submit" className="button primary" disabled={busy}>
             {busy ? t('saving') : t('resetPasswordButton')}
