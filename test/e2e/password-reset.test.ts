@@ -145,6 +145,8 @@ describe('account recovery in Chromium', { timeout: 60_000 }, () => {
     await minePage.getByRole('button', { name: 'Munkamenet lezárása' }).click();
     await minePage.getByRole('status').getByText('A munkamenet lezárult').waitFor();
     await minePage.locator('.session-list > li').nth(1).waitFor({ state: 'detached' });
+    // The list is replaced while it reloads: wait for the reloaded one before counting.
+    await minePage.locator('.session-list > li').first().waitFor();
     expect(await minePage.locator('.session-list > li').count()).toBe(1);
 
     // The other browser's tokens are dead at once: its access token and its refresh token alike.
