@@ -13,6 +13,8 @@ export interface ImportReporter extends Pick<ImportOptions, 'onProgress' | 'onPr
   finish(report: ImportReport): void;
   /** Stops the bar after a failure, so the error message starts on a clean line. */
   abort(): void;
+  /** Stops the bar and prints the totals of an import that was stopped early (the caller then fails). */
+  stopped(report: ImportReport): void;
 }
 
 function megabytes(bytes: number): string {
@@ -48,6 +50,12 @@ export function importReporter(label: string, options: { readonly json: boolean 
   const stop = (): void => {
     multiBar?.stop();
   };
+  const stopped = (report: ImportReport): void => {
+    stop();
+    if (printedProblems > MAX_PRINTED_PROBLEMS) printError(`${label}: ${printedProblems - MAX_PRINTED_PROBLEMS} more skipped lines not shown`);
+    if (options.json) print(JSON.stringify(report, null, 2));
+    else print(totalsLine(label, report));
+  };
 
   return {
     onProgress(progress: ImportProgress) {
@@ -71,14 +79,12 @@ export function importReporter(label: string, options: { readonly json: boolean 
       else printError(line);
     },
     finish(report: ImportReport) {
-      stop();
-      if (printedProblems > MAX_PRINTED_PROBLEMS) printError(`${label}: ${printedProblems - MAX_PRINTED_PROBLEMS} more skipped lines not shown`);
-      if (options.json) print(JSON.stringify(report, null, 2));
-      else print(totalsLine(label, report));
+      stopped(report);
       if (report.read > 0 && report.skipped === report.read) {
         throw new CommandFailure(`${label}: every record was rejected; is this the right file and layout?`);
       }
     },
     abort: stop,
+    stopped,
   };
 }

@@ -9,6 +9,7 @@ import {
   type ImportOptions,
   type ImportReport,
   type TextEncoding,
+  WrongFileError,
 } from '../importers/index.js';
 import type { Database } from '../db/index.js';
 import { openRuntime } from '../runtime.js';
@@ -45,6 +46,10 @@ export async function runImportCommand(
     const report = await run(runtime.database, { batchSize: options.batchSize, onProgress: reporter.onProgress, onProblem: reporter.onProblem });
     reporter.finish(report);
   } catch (error) {
+    if (error instanceof WrongFileError) {
+      reporter.stopped(error.report);
+      throw new CommandFailure(`${label}: ${error.message}`);
+    }
     reporter.abort();
     if (error instanceof ImportInputError) throw new CommandFailure(`error: ${error.message}`);
     throw error;
@@ -72,7 +77,7 @@ export function registerImportCommands(program: Command): void {
     .option('--json', 'print the final report as JSON')
     .action(async (file: string, options: CommonOptions & { source?: string }) => {
       const extension = path.extname(file).toLowerCase();
-      if (!['.json', '.jsonl', '.csv'].includes(extension)) throw new CommandFailure('error: import dtc expects a .json, .jsonl or .csv file', EXIT_USAGE);
+      if (!['.json', '.jsonl', '.csv'].includes(extension)) throw new CommandFailure(`error: import dtc expects a .json, .jsonl or .csv file, not ${path.resolve(file)}`, EXIT_USAGE);
       await runImportCommand('dtc', options, (database, importOptions) =>
         importDtcCodes(database, file, { ...importOptions, ...(options.source === undefined ? {} : { source: options.source }) }),
       );

@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import type { Database } from '../db/index.js';
 import { DTC_SEVERITIES, upsertDtcCodes, type DtcCodeInput, type DtcSeverity } from '../db/repositories/index.js';
 import { DTC_CODE_FORMAT_MESSAGE, normalizeDtcCode } from '../diagnostics/dtc-code.js';
-import { csvRecords } from './csv-records.js';
+import type { BoundedLine } from '../io/bounded-lines.js';
+import { csvRecords, overlongLineProblem } from './csv-records.js';
 import { runImport, type ImportOptions, type ImportReport, type ParsedRecord, type RecordWriter } from './import-run.js';
 import { jsonValueTexts, type JsonValueText } from './json-values.js';
 import { ImportInputError, openTextLines } from './text-lines.js';
@@ -82,11 +83,12 @@ function parsedRecord(line: number, parse: () => DtcCodeInput): ParsedRecord<Dtc
 }
 
 /** JSON Lines: one value per line, so a broken line never swallows the next. */
-async function* jsonLineTexts(lines: AsyncIterable<string>): AsyncGenerator<{ line: number; text: string }> {
+async function* jsonLineTexts(lines: AsyncIterable<BoundedLine>): AsyncGenerator<JsonValueText> {
   let lineNumber = 0;
   for await (const line of lines) {
     lineNumber += 1;
-    if (line.trim() !== '') yield { line: lineNumber, text: line };
+    if (typeof line !== 'string') yield { line: lineNumber, problem: overlongLineProblem(line) };
+    else if (line.trim() !== '') yield { line: lineNumber, text: line };
   }
 }
 
@@ -98,7 +100,7 @@ async function* jsonDtcRecords(values: AsyncIterable<JsonValueText>, source: str
 }
 
 /** CSV with a header row naming the columns (`code` and `description_en` required; any order). */
-async function* csvDtcRecords(lines: AsyncIterable<string>, source: string): AsyncGenerator<ParsedRecord<DtcCodeInput>> {
+async function* csvDtcRecords(lines: AsyncIterable<BoundedLine>, source: string): AsyncGenerator<ParsedRecord<DtcCodeInput>> {
   let header: string[] | undefined;
   for await (const record of csvRecords(lines)) {
     if ('problem' in record) {
@@ -144,7 +146,7 @@ export interface DtcImportOptions extends ImportOptions {
 export async function importDtcCodes(database: Database, filePath: string, options: DtcImportOptions = {}): Promise<ImportReport> {
   const extension = path.extname(filePath).toLowerCase();
   if (extension !== '.json' && extension !== '.jsonl' && extension !== '.csv') {
-    throw new ImportInputError(`cannot import ${path.basename(filePath)}: expected a .json, .jsonl or .csv file`);
+    throw new ImportInputError(`cannot import ${path.resolve(filePath)}: expected a .json, .jsonl or .csv file`);
   }
   const source = options.source ?? path.basename(filePath, path.extname(filePath));
   const lines = await openTextLines(filePath, 'utf8');

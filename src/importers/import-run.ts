@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
-import type { Database, DatabaseSchema } from '../db/index.js';
+import type { Database, DatabaseEngine, DatabaseSchema } from '../db/index.js';
 import type { BatchOutcome } from '../db/repositories/index.js';
 
 /** One record of an input file: a row to write, or why its line was rejected. */
@@ -52,12 +52,30 @@ export interface RecordWriter<Row> {
   keyOf(row: Row): string | number;
   /** Names the key in a duplicate message, e.g. `CMPLID 123`. */
   describeKey(row: Row): string;
-  /** Writes a batch with unique keys; called inside a transaction. */
-  write(db: Kysely<DatabaseSchema>, rows: readonly Row[], now: string): Promise<BatchOutcome>;
+  /** Writes a batch with unique keys; called inside a transaction on the named engine. */
+  write(db: Kysely<DatabaseSchema>, rows: readonly Row[], now: string, engine: DatabaseEngine): Promise<BatchOutcome>;
 }
 
 export const DEFAULT_BATCH_SIZE = 500;
 export const MAX_KEPT_PROBLEMS = 100;
+/** When this many records are rejected before a single one is accepted, the file is taken to be the wrong one and the import stops. */
+export const WRONG_FILE_REJECTIONS = 20;
+
+/** The first {@link WRONG_FILE_REJECTIONS} records were all rejected: nothing was written. */
+export class WrongFileError extends Error {
+  constructor(readonly report: ImportReport) {
+    super(`the first ${WRONG_FILE_REJECTIONS} records were all rejected and none accepted; stopped there (is this the right file and layout?)`);
+    this.name = 'WrongFileError';
+  }
+}
+
+/** PostgreSQL cannot store U+0000 in text; the line is rejected on every engine so both keep the same rows. */
+function holdsNulCharacter(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(holdsNulCharacter);
+  if (typeof value === 'object' && value !== null) return Object.values(value).some(holdsNulCharacter);
+  return false;
+}
 
 /**
  * Streams records into the database in batches, one transaction per batch,
@@ -89,7 +107,7 @@ export async function runImport<Row>(
       const rows = batch;
       batch = [];
       const now = new Date(clock.now()).toISOString();
-      const outcome = await database.db.transaction().execute((transaction) => writer.write(transaction, rows, now));
+      const outcome = await database.db.transaction().execute((transaction) => writer.write(transaction, rows, now, database.engine));
       totals.inserted += outcome.inserted;
       totals.updated += outcome.updated;
       totals.unchanged += outcome.unchanged;
@@ -97,12 +115,17 @@ export async function runImport<Row>(
     options.onProgress?.({ ...totals, bytesRead: source.bytesRead(), totalBytes: source.totalBytes });
   };
 
+  let accepted = 0;
   for await (const record of source.records) {
     totals.read += 1;
-    if ('problem' in record) {
-      reject({ line: record.line, message: record.problem });
+    const problem = 'problem' in record ? record.problem : holdsNulCharacter(record.row) ? 'it contains a NUL character (\\0), which text columns cannot store' : undefined;
+    if (problem !== undefined) {
+      reject({ line: record.line, message: problem });
+      if (accepted === 0 && totals.skipped >= WRONG_FILE_REJECTIONS) throw new WrongFileError({ source: source.name, ...totals, problems });
       continue;
     }
+    if ('problem' in record) continue;
+    accepted += 1;
     const key = writer.keyOf(record.row);
     if (seenKeys.has(key)) {
       reject({ line: record.line, message: `${writer.describeKey(record.row)} already appeared earlier in the file; the first occurrence is kept` });

@@ -2,6 +2,8 @@ export { BUNDLED_DTC_SEED_PATH, BUNDLED_DTC_SEED_SOURCE, CSV_LIST_SEPARATOR, imp
 export {
   DEFAULT_BATCH_SIZE,
   MAX_KEPT_PROBLEMS,
+  WRONG_FILE_REJECTIONS,
+  WrongFileError,
   runImport,
   type ImportOptions,
   type ImportProblem,
@@ -14,4 +16,12 @@ export {
 export { FLAT_RCL_COLUMNS, FLAT_RCL_FIELD_COUNTS, importRecalls, parseRecallLine } from './nhtsa-recalls.js';
 export { FLAT_CMPL_COLUMNS, FLAT_CMPL_FIELD_COUNTS, importComplaints, parseComplaintLine } from './nhtsa-complaints.js';
 export { FieldError, type FlatFileImportOptions } from './nhtsa-fields.js';
-export { ImportInputError, openTextLines, type TextEncoding, type TextLineSource } from './text-lines.js';
+export {
+  ImportInputError,
+  MAX_IMPORT_LINE_BYTES,
+  MAX_ZIP_ENTRY_BYTES,
+  MAX_ZIP_EXPANSION_RATIO,
+  openTextLines,
+  type TextEncoding,
+  type TextLineSource,
+} from './text-lines.js';

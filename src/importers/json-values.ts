@@ -6,12 +6,15 @@
  * the rest still import.
  */
 
+import { describeBytes, type BoundedLine } from '../io/bounded-lines.js';
+import { MAX_IMPORT_LINE_BYTES, ImportInputError } from './text-lines.js';
+
 export type JsonValueText = { readonly line: number; readonly text: string } | { readonly line: number; readonly problem: string };
 
 /** A value longer than this is reported and dropped, so memory stays bounded. */
 const MAX_VALUE_CHARACTERS = 1024 * 1024;
 
-export async function* jsonValueTexts(lines: AsyncIterable<string>): AsyncGenerator<JsonValueText> {
+export async function* jsonValueTexts(lines: AsyncIterable<BoundedLine>): AsyncGenerator<JsonValueText> {
   let lineNumber = 0;
   let seenContent = false;
   let insideTopArray = false;
@@ -24,6 +27,10 @@ export async function* jsonValueTexts(lines: AsyncIterable<string>): AsyncGenera
 
   for await (const line of lines) {
     lineNumber += 1;
+    if (typeof line !== 'string') {
+      // Brackets and quotes on a line that was never kept are unknown: the rest of the document cannot be followed.
+      throw new ImportInputError(`line ${lineNumber} is ${line.bytes} bytes long, more than the ${describeBytes(MAX_IMPORT_LINE_BYTES)} a line may have; a JSON document cannot be read past it (JSON Lines can)`);
+    }
     const results: JsonValueText[] = [];
     const finishValue = (): void => {
       results.push(tooLong ? { line: valueLine, problem: 'value is too large' } : { line: valueLine, text: value });

@@ -1,3 +1,5 @@
+import type { BoundedLine } from '../io/bounded-lines.js';
+import { overlongLineProblem } from './csv-records.js';
 import type { ImportOptions, ParsedRecord } from './import-run.js';
 import type { TextEncoding } from './text-lines.js';
 
@@ -95,10 +97,14 @@ export function splitFlatFileLine(line: string, allowedFieldCounts: readonly num
 }
 
 /** Turns numbered text lines into records; blank lines are not records. */
-export async function* flatFileRecords<Row>(lines: AsyncIterable<string>, parse: (line: string) => Row): AsyncGenerator<ParsedRecord<Row>> {
+export async function* flatFileRecords<Row>(lines: AsyncIterable<BoundedLine>, parse: (line: string) => Row): AsyncGenerator<ParsedRecord<Row>> {
   let lineNumber = 0;
   for await (const line of lines) {
     lineNumber += 1;
+    if (typeof line !== 'string') {
+      yield { line: lineNumber, problem: overlongLineProblem(line) };
+      continue;
+    }
     if (line.trim() === '') continue;
     try {
       yield { line: lineNumber, row: parse(line) };

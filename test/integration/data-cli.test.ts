@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embeddedDatabasePath } from '../../src/config/index.js';
 import { createDatabase, type Database } from '../../src/db/index.js';
 import { complaintLine, fixtureDirectory, recallLine, writeLines, writeZip } from '../helpers/nhtsa-fixtures.js';
-import { runTypeScript } from '../helpers/process.js';
+import { projectRoot, runTypeScript } from '../helpers/process.js';
 
 /**
  * The `autocognitix seed` and `import` commands as a user runs them: child
@@ -87,7 +87,7 @@ describe('autocognitix seed / import (child processes)', () => {
   });
 
   it.each([
-    [['import', 'recalls', 'no-such-file.txt'], 1, /cannot read no-such-file\.txt: no such file/],
+    [['import', 'recalls', 'no-such-file.txt'], 1, `cannot read ${path.join(projectRoot, 'no-such-file.txt')}: no such file`],
     [['import', 'dtc', 'codes.xml'], 2, /expects a \.json, \.jsonl or \.csv file/],
     [['import', 'recalls'], 2, /missing required argument 'file'/],
     [['import', 'complaints', 'x.txt', '--batch-size', 'many'], 2, /a whole number from 1 to 5000/],

@@ -139,8 +139,10 @@ describe('data importers (in-process, on this run’s database)', () => {
 
     it('refuses a zip without a text entry and a missing file with a message naming the file', async () => {
       const zip = writeZip(path.join(directory, 'empty.zip'), [{ name: 'a.pdf', data: Buffer.from('x') }, { name: 'b.pdf', data: Buffer.from('y') }]);
-      await expect(importRecalls(runtime.database, zip)).rejects.toThrow(new ImportInputError('empty.zip has no .txt entry to import'));
-      await expect(importRecalls(runtime.database, path.join(directory, 'missing.txt'))).rejects.toThrow(/cannot read missing\.txt: no such file/);
+      await expect(importRecalls(runtime.database, zip)).rejects.toThrow(new ImportInputError(`${zip} has no .txt entry to import`));
+      // The full path, so an operator sees which directory was searched (issue 15).
+      const missing = path.join(directory, 'missing.txt');
+      await expect(importRecalls(runtime.database, path.relative(process.cwd(), missing))).rejects.toThrow(`cannot read ${missing}: no such file`);
     });
   });
 

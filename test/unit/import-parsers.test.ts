@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { boundedLines, OverlongLine } from '../../src/io/bounded-lines.js';
 import { csvRecords, parseCsvRecord } from '../../src/importers/csv-records.js';
+import { MAX_IMPORT_LINE_BYTES } from '../../src/importers/text-lines.js';
 import { jsonValueTexts, type JsonValueText } from '../../src/importers/json-values.js';
 import { FieldError, FlatFileFields } from '../../src/importers/nhtsa-fields.js';
 
@@ -77,5 +79,25 @@ describe('NHTSA flat-file fields', () => {
     const reader = fields(values);
     const read = () => (name === 'DATE' ? reader.date(name) : name === 'YEAR' ? reader.modelYear(name) : reader.integer(name));
     expect(read).toThrow(new FieldError(message));
+  });
+});
+
+describe('bounded lines (issue 22 item 4)', () => {
+  async function* repeated(chunk: Buffer, times: number): AsyncGenerator<Buffer> {
+    for (let index = 0; index < times; index += 1) yield chunk;
+  }
+
+  it('counts a 600 MB line without a newline instead of building it (that string would not fit in V8)', async () => {
+    const lines = await collect(boundedLines(repeated(Buffer.alloc(1024 * 1024, 'a'), 600), 'latin1', MAX_IMPORT_LINE_BYTES));
+    expect(lines).toEqual([new OverlongLine(600 * 1024 * 1024)]);
+  });
+
+  it('splits lines across chunks, drops CR before LF and a UTF-8 BOM, and keeps going after an overlong line', async () => {
+    async function* chunks(): AsyncGenerator<Buffer> {
+      yield Buffer.from('\uFEFFfirst\r\nsec', 'utf8');
+      yield Buffer.from('ond\n', 'utf8');
+      yield Buffer.from(`${'x'.repeat(20)}\nlast line ő`, 'utf8');
+    }
+    expect(await collect(boundedLines(chunks(), 'utf8', 16))).toEqual(['first', 'second', new OverlongLine(20), 'last line ő']);
   });
 });

@@ -1,6 +1,8 @@
 import { sql, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool } from 'kysely';
 import { dtcSystemOf, isGenericDtcCode, type DtcSystem } from '../../diagnostics/dtc-code.js';
 import { toBoolean, toIsoTimestamp, type DatabaseSchema, type DtcCodesTable } from '../schema.js';
+import type { DatabaseEngine } from '../database.js';
+import { chunksWithinParameterLimit } from './bound-parameters.js';
 import { contentHash, decodeStringArray, encodeStringArray, fromExcluded, pageBounds, toCount, type BatchOutcome } from './column-values.js';
 import { containsPattern, foldForSearch, prefixPattern, searchTerms } from './text-search.js';
 
@@ -193,56 +195,68 @@ function dtcRow(code: string, content: DtcContent, now: string) {
   };
 }
 
+const DTC_WRITTEN_COLUMNS = [
+  'system',
+  'is_generic',
+  'description_en',
+  'description_hu',
+  'severity',
+  'symptoms',
+  'possible_causes',
+  'related_codes',
+  'sources',
+  'search_text',
+  'content_hash',
+  'updated_at',
+] as const;
+
 /**
- * Inserts new codes and updates changed ones in one statement; a code whose
- * merged content equals what is stored is left alone (its `updated_at` too).
- * A code listed twice keeps its first occurrence. Run it inside a transaction.
+ * Inserts new codes and merges into stored ones (see {@link mergeDtcContent});
+ * a code whose merged content equals what is stored is left alone (its
+ * `updated_at` too). A code listed twice keeps its first occurrence. Run it
+ * inside a transaction.
+ *
+ * Concurrent imports lose no merge and report true counts: new codes are
+ * claimed by the insert itself (ON CONFLICT DO NOTHING RETURNING: exactly one
+ * import inserts a code), and stored codes are read for the merge under a row
+ * lock on PostgreSQL (`engine: 'postgres'`, SELECT ... FOR UPDATE, in code
+ * order), so a second import merges into the first one's committed result.
+ * SQLite runs one write transaction at a time, and this one holds the write
+ * lock from its first insert, so its read is current there too.
  */
-export async function upsertDtcCodes(db: Kysely<DatabaseSchema>, inputs: readonly DtcCodeInput[], now: string): Promise<BatchOutcome> {
+export async function upsertDtcCodes(db: Kysely<DatabaseSchema>, inputs: readonly DtcCodeInput[], now: string, engine?: DatabaseEngine): Promise<BatchOutcome> {
   const unique = new Map<string, DtcCodeInput>();
   for (const input of inputs) if (!unique.has(input.code)) unique.set(input.code, input);
-  if (unique.size === 0) return { inserted: 0, updated: 0, unchanged: 0 };
-  const stored = await db.selectFrom('dtc_codes').selectAll().where('code', 'in', [...unique.keys()]).execute();
-  const storedByCode = new Map(stored.map((row) => [row.code, row]));
-  const rows: ReturnType<typeof dtcRow>[] = [];
+  const ordered = [...unique.values()].sort((left, right) => (left.code < right.code ? -1 : left.code > right.code ? 1 : 0));
   let inserted = 0;
   let updated = 0;
-  let unchanged = 0;
-  for (const input of unique.values()) {
-    const current = storedByCode.get(input.code);
-    const row = dtcRow(input.code, mergeDtcContent(current === undefined ? undefined : toDtcCode(current), input), now);
-    if (current === undefined) inserted += 1;
-    else if (current.content_hash === row.content_hash) {
-      unchanged += 1;
-      continue;
-    } else updated += 1;
-    rows.push(row);
-  }
-  if (rows.length > 0) {
+  for (const chunk of chunksWithinParameterLimit(ordered, DTC_WRITTEN_COLUMNS.length + 1)) {
+    const added = await db
+      .insertInto('dtc_codes')
+      .values(chunk.map((input) => dtcRow(input.code, mergeDtcContent(undefined, input), now)))
+      .onConflict((conflict) => conflict.column('code').doNothing())
+      .returning('code')
+      .execute();
+    inserted += added.length;
+    const addedCodes = new Set(added.map((row) => row.code));
+    const existing = chunk.filter((input) => !addedCodes.has(input.code));
+    if (existing.length === 0) continue;
+    const read = db.selectFrom('dtc_codes').selectAll().where('code', 'in', existing.map((input) => input.code)).orderBy('code');
+    const stored = await (engine === 'postgres' ? read.forUpdate() : read).execute();
+    const storedByCode = new Map(stored.map((row) => [row.code, row]));
+    const changed: ReturnType<typeof dtcRow>[] = [];
+    for (const input of existing) {
+      const current = storedByCode.get(input.code);
+      const row = dtcRow(input.code, mergeDtcContent(current === undefined ? undefined : toDtcCode(current), input), now);
+      if (current?.content_hash !== row.content_hash) changed.push(row);
+    }
+    if (changed.length === 0) continue;
     await db
       .insertInto('dtc_codes')
-      .values(rows)
-      .onConflict((conflict) =>
-        conflict
-          .column('code')
-          .doUpdateSet(
-            fromExcluded([
-              'system',
-              'is_generic',
-              'description_en',
-              'description_hu',
-              'severity',
-              'symptoms',
-              'possible_causes',
-              'related_codes',
-              'sources',
-              'search_text',
-              'content_hash',
-              'updated_at',
-            ]),
-          ),
-      )
+      .values(changed)
+      .onConflict((conflict) => conflict.column('code').doUpdateSet(fromExcluded(DTC_WRITTEN_COLUMNS)))
       .execute();
+    updated += changed.length;
   }
-  return { inserted, updated, unchanged };
+  return { inserted, updated, unchanged: unique.size - inserted - updated };
 }

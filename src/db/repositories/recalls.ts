@@ -1,6 +1,7 @@
 import { sql, type Insertable, type Kysely, type Selectable, type SqlBool } from 'kysely';
 import { toIsoTimestamp, type DatabaseSchema, type RecallsTable } from '../schema.js';
 import { contentHash, fromExcluded, pageBounds, toCount, toNullableBoolean, type BatchOutcome } from './column-values.js';
+import { chunksWithinParameterLimit, valuesPerRow } from './bound-parameters.js';
 import { containsPattern } from './text-search.js';
 import type { VehicleQuery } from './vehicles.js';
 
@@ -93,9 +94,10 @@ const RECALL_CONTENT_COLUMNS = [
 ] as const satisfies readonly (keyof RecallInput)[];
 
 /**
- * Inserts new recalls and replaces changed ones in one statement; identical
- * ones are left alone. A key listed twice keeps its first occurrence. Run it
- * inside a transaction.
+ * Inserts new recalls and replaces changed ones; identical ones are left
+ * alone. A key listed twice keeps its first occurrence. Run it inside a
+ * transaction. Atomic as {@link upsertComplaints} is: new keys are claimed by
+ * the insert itself, and changed content is detected inside the upsert.
  */
 export async function upsertRecalls(db: Kysely<DatabaseSchema>, inputs: readonly RecallInput[], now: string): Promise<BatchOutcome> {
   const rows = new Map<string, Insertable<RecallsTable> & { recall_key: string; content_hash: string }>();
@@ -105,19 +107,30 @@ export async function upsertRecalls(db: Kysely<DatabaseSchema>, inputs: readonly
     const hash = contentHash(RECALL_CONTENT_COLUMNS.map((column) => input[column]));
     rows.set(key, { ...input, recall_key: key, content_hash: hash, updated_at: now });
   }
-  if (rows.size === 0) return { inserted: 0, updated: 0, unchanged: 0 };
-  const stored = await db.selectFrom('recalls').select(['recall_key', 'content_hash']).where('recall_key', 'in', [...rows.keys()]).execute();
-  const storedHashes = new Map(stored.map((row) => [row.recall_key, row.content_hash]));
-  const changed = [...rows.values()].filter((row) => storedHashes.get(row.recall_key) !== row.content_hash);
-  const inserted = changed.filter((row) => !storedHashes.has(row.recall_key)).length;
-  if (changed.length > 0) {
-    await db
+  // One key order for every import, so two of them never wait on each other's rows in a cycle.
+  const ordered = [...rows.values()].sort((left, right) => (left.recall_key < right.recall_key ? -1 : left.recall_key > right.recall_key ? 1 : 0));
+  let inserted = 0;
+  let updated = 0;
+  for (const chunk of chunksWithinParameterLimit(ordered, valuesPerRow(ordered))) {
+    const added = await db.insertInto('recalls').values(chunk).onConflict((conflict) => conflict.column('recall_key').doNothing()).returning('recall_key').execute();
+    inserted += added.length;
+    const addedKeys = new Set(added.map((row) => row.recall_key));
+    const stored = chunk.filter((row) => !addedKeys.has(row.recall_key));
+    if (stored.length === 0) continue;
+    const replaced = await db
       .insertInto('recalls')
-      .values(changed)
-      .onConflict((conflict) => conflict.column('recall_key').doUpdateSet(fromExcluded([...RECALL_CONTENT_COLUMNS, 'content_hash', 'updated_at'])))
+      .values(stored)
+      .onConflict((conflict) =>
+        conflict
+          .column('recall_key')
+          .doUpdateSet(fromExcluded([...RECALL_CONTENT_COLUMNS, 'content_hash', 'updated_at']))
+          .where(sql<SqlBool>`${sql.ref('recalls.content_hash')} <> ${sql.ref('excluded.content_hash')}`),
+      )
+      .returning('recall_key')
       .execute();
+    updated += replaced.length;
   }
-  return { inserted, updated: changed.length - inserted, unchanged: rows.size - changed.length };
+  return { inserted, updated, unchanged: rows.size - inserted - updated };
 }
 
 /** Upper-case keywords matched against the component name (contains); constants, still escaped. */
