@@ -1,7 +1,8 @@
 import { Option, type Command } from 'commander';
 import type { Config } from '../config/index.js';
 import { tableColumnNames, tableRows, withReadSnapshot, type BackupTableName } from '../db/backup.js';
-import { CSV_LIST_SEPARATOR } from '../importers/index.js';
+import type { Database } from '../db/index.js';
+import { encodeListCell, neutraliseFormula } from '../importers/index.js';
 import { openRuntime } from '../runtime.js';
 import { CommandFailure, EXIT_USAGE, commandConfig, printError } from './context.js';
 import { fileOutput, standardOutput, writeOutput, type DataOutput } from './data-output.js';
@@ -9,7 +10,7 @@ import { fileOutput, standardOutput, writeOutput, type DataOutput } from './data
 interface ExportShape {
   /** Internal columns (search index, change detection) that are not data. */
   readonly omit: readonly string[];
-  /** JSON-text list columns: arrays in JSON, `|`-joined in CSV (as `import dtc` reads them). */
+  /** JSON-text list columns: arrays in JSON; in CSV `|`-joined, or a JSON array when an item holds a `|` (as `import dtc` reads them). */
   readonly lists: readonly string[];
   /** Boolean columns, which SQLite returns as 0/1. */
   readonly booleans: readonly string[];
@@ -35,17 +36,31 @@ const REFUSED: Readonly<Record<string, string>> = {
   user_token_cutoffs: 'it holds security state',
 };
 
-type ExportFormat = 'csv' | 'json';
+export type ExportFormat = 'csv' | 'json';
 type ExportValue = string | number | boolean | null | string[];
 
-/** RFC 4180: a field with a comma, quote or line break is quoted, and quotes inside it doubled. */
-export function csvField(value: ExportValue): string {
-  const text = value === null ? '' : Array.isArray(value) ? value.join(CSV_LIST_SEPARATOR) : String(value);
+/** Reference data is public: an export file is created as any file is (0666 less the umask). */
+const EXPORT_FILE_MODE = 0o666;
+
+export interface ExportOptions {
+  /** CSV for machines: cells exactly as stored, without the leading `'` that keeps spreadsheets from running formulas. */
+  readonly raw?: boolean;
+}
+
+/**
+ * RFC 4180: a field with a comma, quote or line break is quoted, and quotes
+ * inside it doubled. Unless `raw`, text that a spreadsheet would run as a
+ * formula gets a leading `'` (see importers/csv-cells.ts; `import dtc` removes it).
+ */
+export function csvField(value: ExportValue, options: ExportOptions = {}): string {
+  const isText = typeof value === 'string' || Array.isArray(value);
+  const plain = value === null ? '' : Array.isArray(value) ? encodeListCell(value) : String(value);
+  const text = isText && options.raw !== true ? neutraliseFormula(plain) : plain;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-function csvLine(values: readonly ExportValue[]): string {
-  return `${values.map(csvField).join(',')}\r\n`;
+function csvLine(values: readonly ExportValue[], options: ExportOptions = {}): string {
+  return `${values.map((value) => csvField(value, options)).join(',')}\r\n`;
 }
 
 function listValue(value: unknown): string[] {
@@ -74,26 +89,30 @@ function exportTableName(table: string): BackupTableName {
 }
 
 /** Streams the table (one read snapshot, keyset pages) as CSV or a JSON array; returns the row count. */
-async function exportTable(table: BackupTableName, format: ExportFormat, output: DataOutput, config: Config): Promise<number> {
+export async function exportTableRows(database: Database, table: BackupTableName, format: ExportFormat, output: DataOutput, options: ExportOptions = {}): Promise<number> {
   const shape = EXPORTABLE[table];
   if (shape === undefined) throw new CommandFailure(`error: unknown table ${table}`, EXIT_USAGE);
+  return withReadSnapshot(database, async (executor) => {
+    const columns = (await tableColumnNames(executor, database.engine, table)).filter((column) => !shape.omit.includes(column));
+    if (columns.length === 0) throw new CommandFailure(`error: the database has no ${table} table (run \`autocognitix migrate\`)`);
+    if (format === 'csv') await output.write(csvLine(columns));
+    else await output.write('[');
+    let count = 0;
+    for await (const row of tableRows(executor, table)) {
+      const values = columns.map((column) => exportValue(shape, column, row[column] ?? null));
+      if (format === 'csv') await output.write(csvLine(values, options));
+      else await output.write(`${count === 0 ? '\n' : ',\n'}${JSON.stringify(Object.fromEntries(columns.map((column, index) => [column, values[index]])))}`);
+      count += 1;
+    }
+    if (format === 'json') await output.write(count === 0 ? ']\n' : '\n]\n');
+    return count;
+  });
+}
+
+async function exportTable(table: BackupTableName, format: ExportFormat, output: DataOutput, config: Config, options: ExportOptions): Promise<number> {
   const runtime = await openRuntime(config, { migrate: false });
   try {
-    return await withReadSnapshot(runtime.database, async (executor) => {
-      const columns = (await tableColumnNames(executor, runtime.database.engine, table)).filter((column) => !shape.omit.includes(column));
-      if (columns.length === 0) throw new CommandFailure(`error: the database has no ${table} table (run \`autocognitix migrate\`)`);
-      if (format === 'csv') await output.write(csvLine(columns));
-      else await output.write('[');
-      let count = 0;
-      for await (const row of tableRows(executor, table)) {
-        const values = columns.map((column) => exportValue(shape, column, row[column] ?? null));
-        if (format === 'csv') await output.write(csvLine(values));
-        else await output.write(`${count === 0 ? '\n' : ',\n'}${JSON.stringify(Object.fromEntries(columns.map((column, index) => [column, values[index]])))}`);
-        count += 1;
-      }
-      if (format === 'json') await output.write(count === 0 ? ']\n' : '\n]\n');
-      return count;
-    });
+    return await exportTableRows(runtime.database, table, format, output, options);
   } finally {
     await runtime.close();
   }
@@ -105,16 +124,18 @@ export function registerExportCommand(program: Command): void {
     .description(
       `stream one table of reference data (${Object.keys(EXPORTABLE).join(', ')}) as CSV or JSON, from one consistent snapshot. ` +
         `${Object.keys(REFUSED).join(', ')} are refused (password hashes, personal data, security state): use \`backup\` for a full copy. ` +
-        'A dtc_codes CSV can be loaded again with `import dtc`.',
+        'A dtc_codes CSV can be loaded again with `import dtc`. In CSV, text a spreadsheet would run as a formula (starting with = + - @, tab or CR) ' +
+        "gets a leading ' unless --raw.",
     )
     .argument('<table>', Object.keys(EXPORTABLE).join(' | '))
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
-    .option('--out <file>', 'write to this file (replaced only when complete) instead of standard output')
-    .action(async (table: string, options: { format: ExportFormat; out?: string }) => {
+    .option('--out <file>', "write to this file (replaced only when complete; created with the umask's permissions) instead of standard output")
+    .option('--raw', "CSV for programs: no leading ' before cells that start like a formula")
+    .action(async (table: string, options: { format: ExportFormat; out?: string; raw?: boolean }) => {
       const name = exportTableName(table);
       const config = commandConfig();
-      const output = options.out === undefined ? standardOutput() : fileOutput(options.out, 0o644);
-      const count = await writeOutput(output, (destination) => exportTable(name, options.format, destination, config));
+      const output = options.out === undefined ? standardOutput() : fileOutput(options.out, EXPORT_FILE_MODE);
+      const count = await writeOutput(output, (destination) => exportTable(name, options.format, destination, config, { raw: options.raw === true }));
       // The count goes to stderr so stdout stays pure data.
       printError(`exported ${count} ${name} row${count === 1 ? '' : 's'}${options.out === undefined ? '' : ` to ${options.out}`}`);
     });

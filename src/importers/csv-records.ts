@@ -40,8 +40,14 @@ function newRecord(line: number): PendingRecord {
   return { line, fields: [], field: '', quoted: false, fieldStarted: false, characters: 0 };
 }
 
-/** Continues `record` with one more line; true when the record is complete. */
-function continueRecord(record: PendingRecord, text: string): boolean {
+/**
+ * Continues `record` with one more line; true when the record is complete. A
+ * line may end with the `\r` of a CRLF: outside quotes it is the terminator,
+ * inside a quoted field it is data (the field then continues with `\r\n`).
+ */
+function continueRecord(record: PendingRecord, line: string): boolean {
+  const crlf = line.endsWith('\r');
+  const text = crlf ? line.slice(0, -1) : line;
   let index = 0;
   while (index < text.length) {
     if (record.quoted) {
@@ -79,9 +85,9 @@ function continueRecord(record: PendingRecord, text: string): boolean {
       index = end;
     }
   }
-  record.characters += text.length + 1;
+  record.characters += line.length + 1;
   if (record.quoted) {
-    record.field += '\n';
+    record.field += crlf ? '\r\n' : '\n';
     return false;
   }
   record.fields.push(record.field);

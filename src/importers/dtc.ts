@@ -4,6 +4,7 @@ import type { Database } from '../db/index.js';
 import { DTC_SEVERITIES, upsertDtcCodes, type DtcCodeInput, type DtcSeverity } from '../db/repositories/index.js';
 import { DTC_CODE_FORMAT_MESSAGE, normalizeDtcCode } from '../diagnostics/dtc-code.js';
 import type { BoundedLine } from '../io/bounded-lines.js';
+import { decodeListCell, restoreFormula } from './csv-cells.js';
 import { csvRecords, overlongLineProblem } from './csv-records.js';
 import { runImport, type ImportOptions, type ImportReport, type ParsedRecord, type RecordWriter } from './import-run.js';
 import { jsonValueTexts, type JsonValueText } from './json-values.js';
@@ -14,9 +15,6 @@ export const BUNDLED_DTC_SEED_PATH = fileURLToPath(new URL('../../seed/dtc-gener
 
 /** The `sources` entry every seeded code gets. */
 export const BUNDLED_DTC_SEED_SOURCE = 'autocognitix-seed';
-
-/** In CSV files, list cells (symptoms, causes, related codes, sources) separate their items with `|`. */
-export const CSV_LIST_SEPARATOR = '|';
 
 const LIST_FIELDS = ['symptoms', 'possible_causes', 'related_codes', 'sources'] as const;
 const CSV_REQUIRED_COLUMNS = ['code', 'description_en'] as const;
@@ -118,8 +116,9 @@ async function* csvDtcRecords(lines: AsyncIterable<BoundedLine>, source: string)
       if (record.fields.length !== columns.length) throw new RecordError(`expected ${columns.length} fields as in the header, found ${record.fields.length}`);
       const values: Record<string, unknown> = {};
       columns.forEach((column, index) => {
-        const cell = record.fields[index] ?? '';
-        values[column] = (LIST_FIELDS as readonly string[]).includes(column) ? cell.split(CSV_LIST_SEPARATOR) : cell;
+        // Undo the export's formula guard (a leading ') before reading the cell.
+        const cell = restoreFormula(record.fields[index] ?? '');
+        values[column] = (LIST_FIELDS as readonly string[]).includes(column) ? decodeListCell(cell) : cell;
       });
       return toDtcCodeInput(values, source);
     });
@@ -140,7 +139,8 @@ export interface DtcImportOptions extends ImportOptions {
 /**
  * Imports trouble codes from `.json` (an array of objects, as
  * seed/dtc-generic.json), `.jsonl` (one object per line) or `.csv` (header
- * row; list cells separated by `|`). Fields a record leaves empty keep their
+ * row; list cells separated by `|` or written as a JSON array; a leading `'`
+ * that guards a formula character is removed, see csv-cells.ts). Fields a record leaves empty keep their
  * stored value.
  */
 export async function importDtcCodes(database: Database, filePath: string, options: DtcImportOptions = {}): Promise<ImportReport> {
@@ -149,7 +149,8 @@ export async function importDtcCodes(database: Database, filePath: string, optio
     throw new ImportInputError(`cannot import ${path.resolve(filePath)}: expected a .json, .jsonl or .csv file`);
   }
   const source = options.source ?? path.basename(filePath, path.extname(filePath));
-  const lines = await openTextLines(filePath, 'utf8');
+  // CSV keeps each line's CR so a CRLF inside a quoted field reads back as written.
+  const lines = await openTextLines(filePath, 'utf8', { keepCarriageReturns: extension === '.csv' });
   try {
     const records =
       extension === '.csv'

@@ -1,4 +1,5 @@
-export { BUNDLED_DTC_SEED_PATH, BUNDLED_DTC_SEED_SOURCE, CSV_LIST_SEPARATOR, importDtcCodes, seedDtcCodes, seedDtcCodesIfEmpty, toDtcCodeInput, type DtcImportOptions } from './dtc.js';
+export { CSV_LIST_SEPARATOR, decodeListCell, encodeListCell, neutraliseFormula, restoreFormula } from './csv-cells.js';
+export { BUNDLED_DTC_SEED_PATH, BUNDLED_DTC_SEED_SOURCE, importDtcCodes, seedDtcCodes, seedDtcCodesIfEmpty, toDtcCodeInput, type DtcImportOptions } from './dtc.js';
 export {
   DEFAULT_BATCH_SIZE,
   MAX_KEPT_PROBLEMS,

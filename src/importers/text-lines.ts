@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import yauzl from 'yauzl';
-import { boundedLines, type BoundedLine } from '../io/bounded-lines.js';
+import { boundedLines, type BoundedLine, type LineOptions } from '../io/bounded-lines.js';
 
 export { OverlongLine, type BoundedLine } from '../io/bounded-lines.js';
 
@@ -50,18 +50,19 @@ function displayPath(filePath: string): string {
  * archive is refused before anything is written. `latin1` decodes NHTSA's
  * complaint files, which are not UTF-8.
  */
-export async function openTextLines(filePath: string, encoding: TextEncoding): Promise<TextLineSource> {
+export async function openTextLines(filePath: string, encoding: TextEncoding, options: LineOptions = {}): Promise<TextLineSource> {
   const info = await stat(filePath).catch((error: unknown) => {
     throw new ImportInputError(`cannot read ${displayPath(filePath)}: no such file`, { cause: error });
   });
   if (!info.isFile()) throw new ImportInputError(`cannot read ${displayPath(filePath)}: not a regular file`);
-  if (filePath.toLowerCase().endsWith('.zip')) return openZipEntryLines(filePath, encoding);
-  return linesOf(createReadStream(filePath), encoding, info.size, path.basename(filePath), async () => undefined);
+  if (filePath.toLowerCase().endsWith('.zip')) return openZipEntryLines(filePath, encoding, options);
+  return linesOf(createReadStream(filePath), encoding, options, info.size, path.basename(filePath), async () => undefined);
 }
 
 function linesOf(
   source: Readable,
   encoding: TextEncoding,
+  options: LineOptions,
   totalBytes: number | undefined,
   name: string,
   closeSource: () => Promise<void>,
@@ -76,7 +77,7 @@ function linesOf(
     }
   }
   return {
-    lines: boundedLines(counted(), encoding, MAX_IMPORT_LINE_BYTES),
+    lines: boundedLines(counted(), encoding, MAX_IMPORT_LINE_BYTES, options),
     bytesRead: () => bytes,
     totalBytes,
     name,
@@ -118,7 +119,7 @@ async function verifyZipEntry(zip: yauzl.ZipFile, zipName: string, entry: yauzl.
   }
 }
 
-async function openZipEntryLines(filePath: string, encoding: TextEncoding): Promise<TextLineSource> {
+async function openZipEntryLines(filePath: string, encoding: TextEncoding, options: LineOptions): Promise<TextLineSource> {
   const zipName = displayPath(filePath);
   const zip = await yauzl.openPromise(filePath, { lazyEntries: true, autoClose: false, validateEntrySizes: true }).catch((error: unknown) => {
     throw new ImportInputError(`cannot read ${zipName}: not a valid zip file`, { cause: error });
@@ -147,6 +148,7 @@ async function openZipEntryLines(filePath: string, encoding: TextEncoding): Prom
     const source = linesOf(
       stream,
       encoding,
+      options,
       entry.uncompressedSize,
       `${path.basename(filePath)}:${entry.fileName}`,
       async () => {

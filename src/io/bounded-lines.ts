@@ -23,7 +23,12 @@ export function describeBytes(bytes: number): string {
   return bytes % 1_048_576 === 0 ? `${bytes / 1_048_576} MiB` : `${bytes} bytes`;
 }
 
-export async function* boundedLines(chunks: AsyncIterable<Buffer | string>, encoding: LineEncoding, maxLineBytes: number): AsyncGenerator<BoundedLine> {
+export interface LineOptions {
+  /** Keep a `\r` before `\n` (CSV: a CRLF inside a quoted field is data; the CSV reader drops the terminator's). */
+  readonly keepCarriageReturns?: boolean;
+}
+
+export async function* boundedLines(chunks: AsyncIterable<Buffer | string>, encoding: LineEncoding, maxLineBytes: number, options: LineOptions = {}): AsyncGenerator<BoundedLine> {
   // The line being read: its parts (while within the bound) and its length so far.
   const pending = { parts: [] as Buffer[], bytes: 0, overlong: false };
   let first = true;
@@ -45,7 +50,7 @@ export async function* boundedLines(chunks: AsyncIterable<Buffer | string>, enco
     if (pending.overlong) line = new OverlongLine(pending.bytes);
     else {
       let bytes = Buffer.concat(pending.parts, pending.bytes);
-      if (bytes.length > 0 && bytes[bytes.length - 1] === CARRIAGE_RETURN) bytes = bytes.subarray(0, bytes.length - 1);
+      if (options.keepCarriageReturns !== true && bytes.length > 0 && bytes[bytes.length - 1] === CARRIAGE_RETURN) bytes = bytes.subarray(0, bytes.length - 1);
       line = bytes.toString(encoding);
       // A UTF-8 byte-order mark (from spreadsheet exports) is not part of the first field.
       if (first && line.startsWith('\uFEFF')) line = line.slice(1);
