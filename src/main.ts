@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { ConfigurationError, EXIT_CONFIGURATION_ERROR, loadConfig, loadDotEnvFile, type LoadedConfig } from './config/index.js';
 import { isDatabaseUnavailable } from './db/index.js';
+import { startServerHeartbeat } from './db/server-heartbeat.js';
 import { startMetricsServer } from './http/metrics.js';
 import { createLogger, scrubSecrets } from './observability/index.js';
 import { seedDtcCodesIfEmpty } from './importers/index.js';
@@ -49,6 +50,8 @@ async function main(): Promise<void> {
     });
     logger.info({ host: config.metricsHost, port: config.metricsPort }, 'metrics listener ready');
   }
+  const heartbeat = await startServerHeartbeat(runtime.database, { onError: (error) => { logger.warn({ err: error }, 'server heartbeat not written'); } });
+  app.addHook('onClose', () => heartbeat.stop());
   installShutdown(app, runtime);
   await app.listen({ host: config.host, port: config.port });
   logger.info({ database: runtime.database.engine, store: runtime.store.kind, environment: config.nodeEnv, protocol: config.tls === undefined ? 'http' : 'https' }, 'AutoCognitix API ready');

@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
+import path from 'node:path';
+import { boundedLines, describeBytes } from '../io/bounded-lines.js';
 import { sql, type Kysely } from 'kysely';
 import type { Database, DatabaseEngine } from './database.js';
 import { migrations } from './migrations/index.js';
@@ -43,7 +44,23 @@ export const BACKUP_TABLE_KEYS: Readonly<Record<BackupTableName, string>> = {
  * bookkeeping (the backup records the version instead) and, in the embedded
  * file, the key-value store's expiring entries (denylist, CSRF tokens, counters).
  */
-export const NON_BACKUP_TABLES: readonly string[] = ['kysely_migration', 'kysely_migration_lock', 'kv_entries'];
+export const NON_BACKUP_TABLES: readonly string[] = ['kysely_migration', 'kysely_migration_lock', 'kv_entries', 'server_heartbeats'];
+
+/** The migration that creates each backup table: a backup of schema S must hold every table created up to S. */
+export const BACKUP_TABLE_SINCE: Readonly<Record<BackupTableName, string>> = {
+  users: '0001-users',
+  dtc_codes: '0002-dtc-codes',
+  recalls: '0003-recalls',
+  complaints: '0004-complaints',
+  garage_vehicles: '0005-garage',
+  diagnosis_notes: '0005-garage',
+  auth_sessions: '0006-auth-state',
+  revoked_tokens: '0006-auth-state',
+  user_token_cutoffs: '0006-auth-state',
+};
+
+/** A backup line longer than this is refused (rows are a few KiB; the bound keeps memory flat on a hostile file). */
+export const MAX_BACKUP_LINE_BYTES = 16 * 1024 * 1024;
 
 export const BACKUP_FORMAT = 'autocognitix-backup';
 export const BACKUP_FORMAT_VERSION = 1;
@@ -272,7 +289,9 @@ type BackupLine = { kind: 'row'; line: number; table: BackupTableName; row: Port
  * first problem.
  */
 async function* backupLines(filePath: string, onHeader: (header: BackupHeader) => void): AsyncGenerator<BackupLine> {
-  const lines = createInterface({ input: createReadStream(filePath, { encoding: 'utf8' }), crlfDelay: Infinity });
+  const stream = createReadStream(filePath);
+  // Bounded: a hostile file with one enormous line is refused, never built into a string.
+  const lines = boundedLines(stream, 'utf8', MAX_BACKUP_LINE_BYTES);
   let lineNumber = 0;
   let header: BackupHeader | undefined;
   let ended = false;
@@ -281,6 +300,7 @@ async function* backupLines(filePath: string, onHeader: (header: BackupHeader) =
   try {
     for await (const text of lines) {
       lineNumber += 1;
+      if (typeof text !== 'string') throw new BackupFormatError(`line ${lineNumber} is ${text.bytes} bytes long, more than the ${describeBytes(MAX_BACKUP_LINE_BYTES)} a backup line may have`);
       if (text.trim() === '') continue;
       if (ended) throw new BackupFormatError(`line ${lineNumber} follows the end marker`);
       const value = parseLine(text, lineNumber);
@@ -304,11 +324,11 @@ async function* backupLines(filePath: string, onHeader: (header: BackupHeader) =
     }
   } catch (error) {
     if (error instanceof Error && 'code' in error && typeof error.code === 'string' && error.code.startsWith('E')) {
-      throw new BackupFormatError(`cannot read the backup file (${error.code})`);
+      throw new BackupFormatError(`cannot read the backup file ${path.resolve(filePath)} (${error.code}${error.code === 'ENOENT' ? ': no such file' : ''})`);
     }
     throw error;
   } finally {
-    lines.close();
+    stream.destroy();
   }
   if (header === undefined) throw new BackupFormatError('the file is empty');
   if (!ended) throw new BackupFormatError('the backup is incomplete: it has no end marker');
@@ -338,6 +358,53 @@ export async function verifyBackupFile(filePath: string): Promise<BackupSummary>
   return { header, rowCounts: counted, columns: Object.fromEntries(Object.entries(columns).map(([table, names]) => [table, [...names]])) };
 }
 
+/**
+ * The tables a restore replaces. Without `requested`: every table the
+ * backup's schema has, and the backup must hold them all (a file that names
+ * fewer would otherwise empty the rest). With `requested` (`--tables`):
+ * exactly those, each of which the backup must hold; other tables are left alone.
+ */
+export function tablesToRestore(header: BackupHeader, requested?: readonly string[]): BackupTableName[] {
+  if (requested === undefined) {
+    const expected = BACKUP_TABLES.filter((table) => BACKUP_TABLE_SINCE[table] <= header.schema_version);
+    const missing = expected.filter((table) => !header.tables.includes(table));
+    if (missing.length > 0) {
+      throw new BackupFormatError(
+        `the backup holds only ${header.tables.join(', ') || 'no table'}, while its schema ${header.schema_version} also has ${missing.join(', ')}; ` +
+          'a full restore would empty those. Name the tables to replace with --tables',
+      );
+    }
+    return [...BACKUP_TABLES];
+  }
+  const unknown = requested.filter((table) => !header.tables.includes(table as BackupTableName));
+  if (unknown.length > 0) throw new BackupFormatError(`the backup holds no table ${unknown.join(', ')} (it holds ${header.tables.join(', ')})`);
+  if (requested.length === 0) throw new BackupFormatError('--tables names no table');
+  return BACKUP_TABLES.filter((table) => requested.includes(table));
+}
+
+export interface RestorePlanEntry {
+  readonly table: BackupTableName;
+  /** Rows in the database now. */
+  readonly rowsNow: number;
+  /** Rows after the restore: the backup's. */
+  readonly rowsAfter: number;
+}
+
+/** What a restore will replace, table by table, with row counts before and after. */
+export async function restorePlan(database: Database, verified: BackupSummary, tables: readonly BackupTableName[]): Promise<RestorePlanEntry[]> {
+  const present = new Set(await listDatabaseTables(database.db, database.engine));
+  const plan: RestorePlanEntry[] = [];
+  for (const table of tables) {
+    let rowsNow = 0;
+    if (present.has(table)) {
+      const { rows } = await sql<{ total: string | number }>`select count(*) as total from ${sql.id(table)}`.execute(database.db);
+      rowsNow = Number(rows[0]?.total ?? 0);
+    }
+    plan.push({ table, rowsNow, rowsAfter: verified.rowCounts[table] ?? 0 });
+  }
+  return plan;
+}
+
 /** Rows per INSERT: well under both engines' bound-parameter limits for the widest table. */
 const INSERT_PARAMETERS = 10_000;
 
@@ -351,26 +418,29 @@ async function insertRows(executor: Kysely<DatabaseSchema>, table: BackupTableNa
 }
 
 /**
- * Replaces the contents of every backup table with the file's rows in ONE
- * transaction: all tables are emptied (children first), then the rows are
+ * Replaces the contents of the backup tables with the file's rows in ONE
+ * transaction: the tables are emptied (children first), then the rows are
  * inserted in file order (parents first). The file is verified in full
  * before the transaction starts; any failure inside it rolls everything back.
- * Tables the database has but the (older) backup lacks end up empty.
+ * Tables the database has but the (older) backup's schema lacks end up empty;
+ * a backup that lacks a table its own schema has is refused unless `tables`
+ * names the tables to replace (then only those are touched).
  * The file must not change between verification and restore.
  */
-export async function restoreBackup(database: Database, filePath: string, options: { verified?: BackupSummary } = {}): Promise<BackupSummary> {
+export async function restoreBackup(database: Database, filePath: string, options: { verified?: BackupSummary; tables?: readonly string[] } = {}): Promise<BackupSummary> {
   // A caller that just verified the file (to report on it before asking) need not read it twice.
   const verified = options.verified ?? (await verifyBackupFile(filePath));
+  const replaced = tablesToRestore(verified.header, options.tables);
   // Checked before the transaction, so a backup that does not fit this schema changes nothing.
   const columnsOf = await tableColumns(database);
-  for (const table of verified.header.tables) {
+  for (const table of verified.header.tables.filter((name) => replaced.includes(name))) {
     const known = columnsOf.get(table);
     if (known === undefined) throw new BackupFormatError(`the database has no ${table} table (run \`autocognitix migrate\`)`);
     const unknownColumn = (verified.columns[table] ?? []).find((column) => !known.has(column));
     if (unknownColumn !== undefined) throw new BackupFormatError(`the database's ${table} table has no column ${unknownColumn}`);
   }
   await database.db.transaction().execute(async (executor) => {
-    const present = await presentBackupTables(executor, database.engine);
+    const present = (await presentBackupTables(executor, database.engine)).filter((table) => replaced.includes(table));
     for (const table of [...present].reverse()) await sql`delete from ${sql.id(table)}`.execute(executor);
     let batch: PortableRow[] = [];
     let batchTable: BackupTableName | undefined;
@@ -380,7 +450,7 @@ export async function restoreBackup(database: Database, filePath: string, option
       batch = [];
     };
     for await (const entry of backupLines(filePath, () => undefined)) {
-      if (entry.kind !== 'row') continue;
+      if (entry.kind !== 'row' || !replaced.includes(entry.table)) continue;
       const columns = Object.keys(entry.row);
       const signature = columns.join(',');
       if (entry.table !== batchTable || signature !== batchColumns || (batch.length + 1) * columns.length > INSERT_PARAMETERS) {

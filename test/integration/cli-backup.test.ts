@@ -348,8 +348,10 @@ describe('autocognitix backup / restore (child processes, embedded SQLite)', { t
   });
 
   it('exits 1 naming a file it cannot read', async () => {
-    const result = await cli(['restore', path.join(scratch, 'missing.jsonl'), '--yes']);
+    const missing = path.join(scratch, 'missing.jsonl');
+    const result = await cli(['restore', path.relative(process.cwd(), missing), '--yes']);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/cannot restore .*missing\.jsonl: cannot read the backup file \(ENOENT\)/);
+    // The full path, whatever the command line said (issue 15).
+    expect(result.stderr).toContain(`cannot restore ${missing}: cannot read the backup file ${missing} (ENOENT: no such file)`);
   });
 });

@@ -5,6 +5,7 @@ import * as recalls from './0003-recalls.js';
 import * as complaints from './0004-complaints.js';
 import * as garage from './0005-garage.js';
 import * as authState from './0006-auth-state.js';
+import * as serverHeartbeats from './0007-server-heartbeats.js';
 
 /**
  * Every migration, in order. Names are stable forever: they are the version
@@ -17,4 +18,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0004-complaints': complaints,
   '0005-garage': garage,
   '0006-auth-state': authState,
+  '0007-server-heartbeats': serverHeartbeats,
 };
