@@ -52,6 +52,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   const tlsCheck = checkTlsFiles(environment.TLS_CERT_FILE, environment.TLS_KEY_FILE, cwd);
   problems.push(...tlsCheck.problems);
   problems.push(...metricsListenerProblems(environment, problems));
+  problems.push(...databaseUrlProblems(environment, problems));
   if (isProduction) problems.push(...productionProblems(environment, cookieSecure, problems));
   if (problems.length > 0 || !Value.Check(environmentSchema, candidate)) throw new ConfigurationError(problems);
 
@@ -98,6 +99,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     publicUrl: environment.PUBLIC_URL ?? `http://${environment.HOST.includes(':') ? `[${environment.HOST}]` : environment.HOST}:${environment.PORT}`,
   });
   return { config, warnings: Object.freeze(warnings) };
+}
+
+/**
+ * DATABASE_URL must parse as the PostgreSQL driver will parse it: a URL
+ * (brackets closed, a port from 1 to 65535) whose user name and password
+ * are valid percent-encoding. Otherwise the driver fails later with a message
+ * that names neither the variable nor the problem.
+ */
+function databaseUrlProblems(environment: Environment, problems: readonly ConfigurationProblem[]): ConfigurationProblem[] {
+  const value = environment.DATABASE_URL;
+  if (value === undefined || problems.some((problem) => problem.variable === 'DATABASE_URL')) return [];
+  const problem = (expected: string): ConfigurationProblem[] => [{ variable: 'DATABASE_URL', expected }];
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return problem('expected a well-formed PostgreSQL URL (postgres://user:password@host:5432/database; an IPv6 host in brackets; a port from 1 to 65535; special characters in the password percent-encoded)');
+  }
+  if (url.port === '0') return problem('expected a port from 1 to 65535');
+  try {
+    decodeURIComponent(url.username);
+    decodeURIComponent(url.password);
+  } catch {
+    return problem('expected the user name and password percent-encoded (a % must start %XX)');
+  }
+  return [];
 }
 
 /** Strings from the environment, converted where the schema wants a number or boolean. Empty means unset. */

@@ -87,4 +87,14 @@ describe('backup and export targets (child processes)', { timeout: 60_000 }, () 
     expect(await new Promise((resolve) => child.on('exit', resolve))).toBe(0);
     expect(statSync(target).mode & 0o777).toBe(0o600);
   });
+
+  it('exits 78 naming DATABASE_URL, never its value, when the URL is malformed (issue 22 item 12)', async () => {
+    const canary = 'CanaryPassw0rd-5b2a';
+    for (const url of [`postgres://u:${canary}@[bad/db`, `postgres://u:${canary}@127.0.0.1:99999/db`]) {
+      const result = await runCli(['import', 'recalls', 'FLAT_RCL.txt'], { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dataDir, DATABASE_URL: url });
+      expect(result.code, result.output).toBe(78);
+      expect(result.stderr).toMatch(/DATABASE_URL: expected a well-formed PostgreSQL URL/);
+      expect(result.output).not.toContain(canary);
+    }
+  });
 });
