@@ -86,6 +86,16 @@ describe('autocognitix seed / import (child processes)', () => {
     expect(result.output).toMatch(/every record was rejected/);
   });
 
+  it('stops an import of the wrong file after the first 20 rejected lines, printing the totals (issue 15)', async () => {
+    const complaints = Array.from({ length: 200 }, (_, index) => complaintLine({ CMPLID: String(index + 1), MAKETXT: 'HONDA', MODELTXT: 'CIVIC', COMPDESC: 'ENGINE' }));
+    const file = writeLines(path.join(fixtures, 'FLAT_CMPL-by-mistake.txt'), complaints);
+    const result = await cli(['import', 'recalls', file]);
+    expect(result.code).toBe(1);
+    expect(result.output).toMatch(/^recalls: read 20, inserted 0, updated 0, unchanged 0, skipped 20$/m);
+    expect(result.output).toMatch(/recalls: the first 20 records were all rejected and none accepted; stopped there \(is this the right file and layout\?\)/);
+    expect(result.output.match(/skipped: expected 27 or 29 tab-separated fields, found 49/g)).toHaveLength(20);
+  });
+
   it.each([
     [['import', 'recalls', 'no-such-file.txt'], 1, `cannot read ${path.join(projectRoot, 'no-such-file.txt')}: no such file`],
     [['import', 'dtc', 'codes.xml'], 2, /expects a \.json, \.jsonl or \.csv file/],
