@@ -1,7 +1,7 @@
 import { sql, type Insertable, type Kysely, type Selectable, type SqlBool } from 'kysely';
 import { toBoolean, type ComplaintsTable, type DatabaseSchema } from '../schema.js';
 import { contentHash, fromExcluded, pageBounds, toCount, toNullableBoolean, type BatchOutcome } from './column-values.js';
-import { chunksWithinParameterLimit, valuesPerRow } from './bound-parameters.js';
+import { claimThenReplace } from './bound-parameters.js';
 import { containsPattern } from './text-search.js';
 import type { VehicleQuery } from './vehicles.js';
 
@@ -109,10 +109,8 @@ const COMPLAINT_CONTENT_COLUMNS = [
  * twice keeps its first occurrence. Run it inside a transaction.
  *
  * Atomic on both engines, so concurrent imports of the same lines report true
- * counts: the insert claims new keys (ON CONFLICT DO NOTHING RETURNING, so a
- * key is inserted by exactly one of them), and the replacement compares the
- * content hash inside the upsert itself (DO UPDATE ... WHERE), never from an
- * earlier read.
+ * counts (see {@link claimThenReplace}): the content hash is compared inside
+ * the upsert itself, never from an earlier read.
  */
 export async function upsertComplaints(db: Kysely<DatabaseSchema>, inputs: readonly ComplaintInput[], now: string): Promise<BatchOutcome> {
   const rows = new Map<number, Insertable<ComplaintsTable> & { cmplid: number; content_hash: string }>();
@@ -121,29 +119,28 @@ export async function upsertComplaints(db: Kysely<DatabaseSchema>, inputs: reado
     const hash = contentHash(COMPLAINT_CONTENT_COLUMNS.map((column) => input[column]));
     rows.set(input.cmplid, { ...input, content_hash: hash, updated_at: now });
   }
-  // One key order for every import, so two of them never wait on each other's rows in a cycle.
-  const ordered = [...rows.values()].sort((left, right) => left.cmplid - right.cmplid);
-  let inserted = 0;
-  let updated = 0;
-  for (const chunk of chunksWithinParameterLimit(ordered, valuesPerRow(ordered))) {
-    const added = await db.insertInto('complaints').values(chunk).onConflict((conflict) => conflict.column('cmplid').doNothing()).returning('cmplid').execute();
-    inserted += added.length;
-    const addedKeys = new Set(added.map((row) => row.cmplid));
-    const stored = chunk.filter((row) => !addedKeys.has(row.cmplid));
-    if (stored.length === 0) continue;
-    const replaced = await db
-      .insertInto('complaints')
-      .values(stored)
-      .onConflict((conflict) =>
-        conflict
-          .column('cmplid')
-          .doUpdateSet(fromExcluded([...COMPLAINT_CONTENT_COLUMNS, 'content_hash', 'updated_at']))
-          .where(sql<SqlBool>`${sql.ref('complaints.content_hash')} <> ${sql.ref('excluded.content_hash')}`),
-      )
-      .returning('cmplid')
-      .execute();
-    updated += replaced.length;
-  }
+  const { inserted, updated } = await claimThenReplace(
+    [...rows.values()],
+    (row) => row.cmplid,
+    async (chunk) => {
+      const added = await db.insertInto('complaints').values(chunk).onConflict((conflict) => conflict.column('cmplid').doNothing()).returning('cmplid').execute();
+      return added.map((row) => row.cmplid);
+    },
+    async (chunk) => {
+      const replaced = await db
+        .insertInto('complaints')
+        .values(chunk)
+        .onConflict((conflict) =>
+          conflict
+            .column('cmplid')
+            .doUpdateSet(fromExcluded([...COMPLAINT_CONTENT_COLUMNS, 'content_hash', 'updated_at']))
+            .where(sql<SqlBool>`${sql.ref('complaints.content_hash')} <> ${sql.ref('excluded.content_hash')}`),
+        )
+        .returning('cmplid')
+        .execute();
+      return replaced.length;
+    },
+  );
   return { inserted, updated, unchanged: rows.size - inserted - updated };
 }
 

@@ -1,7 +1,7 @@
 import { sql, type Insertable, type Kysely, type Selectable, type SqlBool } from 'kysely';
 import { toIsoTimestamp, type DatabaseSchema, type RecallsTable } from '../schema.js';
 import { contentHash, fromExcluded, pageBounds, toCount, toNullableBoolean, type BatchOutcome } from './column-values.js';
-import { chunksWithinParameterLimit, valuesPerRow } from './bound-parameters.js';
+import { claimThenReplace } from './bound-parameters.js';
 import { containsPattern } from './text-search.js';
 import type { VehicleQuery } from './vehicles.js';
 
@@ -96,8 +96,8 @@ const RECALL_CONTENT_COLUMNS = [
 /**
  * Inserts new recalls and replaces changed ones; identical ones are left
  * alone. A key listed twice keeps its first occurrence. Run it inside a
- * transaction. Atomic as {@link upsertComplaints} is: new keys are claimed by
- * the insert itself, and changed content is detected inside the upsert.
+ * transaction. Atomic on both engines (see {@link claimThenReplace}): new
+ * keys are claimed by the insert itself, changed content detected inside the upsert.
  */
 export async function upsertRecalls(db: Kysely<DatabaseSchema>, inputs: readonly RecallInput[], now: string): Promise<BatchOutcome> {
   const rows = new Map<string, Insertable<RecallsTable> & { recall_key: string; content_hash: string }>();
@@ -107,29 +107,28 @@ export async function upsertRecalls(db: Kysely<DatabaseSchema>, inputs: readonly
     const hash = contentHash(RECALL_CONTENT_COLUMNS.map((column) => input[column]));
     rows.set(key, { ...input, recall_key: key, content_hash: hash, updated_at: now });
   }
-  // One key order for every import, so two of them never wait on each other's rows in a cycle.
-  const ordered = [...rows.values()].sort((left, right) => (left.recall_key < right.recall_key ? -1 : left.recall_key > right.recall_key ? 1 : 0));
-  let inserted = 0;
-  let updated = 0;
-  for (const chunk of chunksWithinParameterLimit(ordered, valuesPerRow(ordered))) {
-    const added = await db.insertInto('recalls').values(chunk).onConflict((conflict) => conflict.column('recall_key').doNothing()).returning('recall_key').execute();
-    inserted += added.length;
-    const addedKeys = new Set(added.map((row) => row.recall_key));
-    const stored = chunk.filter((row) => !addedKeys.has(row.recall_key));
-    if (stored.length === 0) continue;
-    const replaced = await db
-      .insertInto('recalls')
-      .values(stored)
-      .onConflict((conflict) =>
-        conflict
-          .column('recall_key')
-          .doUpdateSet(fromExcluded([...RECALL_CONTENT_COLUMNS, 'content_hash', 'updated_at']))
-          .where(sql<SqlBool>`${sql.ref('recalls.content_hash')} <> ${sql.ref('excluded.content_hash')}`),
-      )
-      .returning('recall_key')
-      .execute();
-    updated += replaced.length;
-  }
+  const { inserted, updated } = await claimThenReplace(
+    [...rows.values()],
+    (row) => row.recall_key,
+    async (chunk) => {
+      const added = await db.insertInto('recalls').values(chunk).onConflict((conflict) => conflict.column('recall_key').doNothing()).returning('recall_key').execute();
+      return added.map((row) => row.recall_key);
+    },
+    async (chunk) => {
+      const replaced = await db
+        .insertInto('recalls')
+        .values(chunk)
+        .onConflict((conflict) =>
+          conflict
+            .column('recall_key')
+            .doUpdateSet(fromExcluded([...RECALL_CONTENT_COLUMNS, 'content_hash', 'updated_at']))
+            .where(sql<SqlBool>`${sql.ref('recalls.content_hash')} <> ${sql.ref('excluded.content_hash')}`),
+        )
+        .returning('recall_key')
+        .execute();
+      return replaced.length;
+    },
+  );
   return { inserted, updated, unchanged: rows.size - inserted - updated };
 }
 
