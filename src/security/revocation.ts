@@ -89,8 +89,8 @@ export class Revocation {
       if (session === null) return 'active';
       const state = parseSessionState(session);
       if (state === undefined || state.revoked || state.userId !== claims.sub) return 'session_ended';
-      // Rotation replaced this access token (its denylist entry may be gone: evicted, or never refilled).
-      if (claims.type === 'access' && claims.jti !== state.current.accessJti) return 'denylisted';
+      // Issued before the session's current generation: rotation replaced it (its denylist entry may be gone: evicted).
+      if (claims.type === 'access' && claims.jti !== state.current.accessJti && claims.iat_ms < state.current.issuedAtMs) return 'denylisted';
       return 'active';
     } catch (error) {
       countStoreFailure('denylist_check', error);
