@@ -27,7 +27,7 @@ import { logSlowOperations } from './observability/slow-operations.js';
 import { answerClientError, answerFrameworkError, buildSecurityHeaders, securityHeaders } from './security/headers.js';
 import { CsrfProtection, csrf } from './security/csrf.js';
 import { loggingMailer, smtpMailer } from './mail/mailer.js';
-import { durabilityMaintenance } from './security/durability.js';
+import { durabilityMaintenance, loggedDurabilityEvents } from './security/durability.js';
 import { authentication, createSecurity } from './security/index.js';
 import type { IpRateLimitPolicy } from './security/ip-rate-limit.js';
 import type { KeyValueStore } from './stores/key-value-store.js';
@@ -106,21 +106,11 @@ export async function buildApp(config: Config, dependencies: AppDependencies): P
     onMailError: (error) => {
       app.log.error({ err: error }, 'a password-reset mail could not be sent');
     },
-    durabilityEvents: {
-      refillStarted: () => {
-        app.log.warn('the key-value store lost the security state: refilling it from the database; security checks fail closed until done');
-      },
-      refillFinished: (counts) => {
-        app.log.info(counts, 'security state refilled');
-      },
-      refillFailed: (error) => {
-        app.log.error({ err: error }, 'refilling the security state failed; checks keep failing closed');
-      },
-    },
+    durabilityEvents: loggedDurabilityEvents(app.log),
   });
   await app.register(durabilityMaintenance, { durability: security.durability });
   await app.register(authentication, { codec: security.codec, revocation: security.revocation, secureCookies: security.secureCookies });
-  const csrfProtection = new CsrfProtection({ store: dependencies.store, codec: security.codec, secureCookies: security.secureCookies, allowedOrigins: config.corsOrigins });
+  const csrfProtection = new CsrfProtection({ store: dependencies.store, codec: security.codec, secureCookies: security.secureCookies, allowedOrigins: config.corsOrigins, anonymousIssueLimit: config.csrfTokensPerAddress });
   await app.register(csrf, { protection: csrfProtection });
   await app.register(healthRoutes, { database: dependencies.database, store: dependencies.store });
   const metricsAccess = mainPortMetricsAccess(config);

@@ -7,6 +7,7 @@ import { startMetricsServer } from './http/metrics.js';
 import { createLogger, scrubSecrets } from './observability/index.js';
 import { seedDtcCodesIfEmpty } from './importers/index.js';
 import { openRuntime, type Runtime } from './runtime.js';
+import { checkEvictionPolicy, warnAboutLooseFilePermissions } from './startup-checks.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 /** How long clients get to finish and leave their keep-alive connections before the listener closes. */
@@ -30,6 +31,8 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.logLevel });
   for (const warning of warnings) logger.warn(warning);
 
+  // Before opening: SQLite gives new -wal/-shm files the mode of the database file.
+  warnAboutLooseFilePermissions(config, logger);
   let runtime: Runtime;
   try {
     runtime = await openRuntime(config, { migrate: true });
@@ -39,6 +42,13 @@ async function main(): Promise<void> {
     // Never the URL: it may carry a password.
     logger.fatal({ reason: isDatabaseUnavailable(error) ? 'database_unavailable' : 'startup_failed', err: error }, 'could not open the database or apply migrations');
     process.exit(1);
+  }
+
+  const eviction = await checkEvictionPolicy(config, runtime.store, logger);
+  if (eviction.refuse) {
+    process.stderr.write(`${eviction.message}\n`);
+    await runtime.close();
+    process.exit(EXIT_CONFIGURATION_ERROR);
   }
 
   const app: FastifyInstance = await buildApp(config, { database: runtime.database, store: runtime.store, logger });

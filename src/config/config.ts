@@ -41,6 +41,8 @@ export interface Config {
   readonly xXssProtection: XssProtection;
   /** Milliseconds a client has to send a whole request (headers and body); slower ones get 408 and are disconnected. */
   readonly requestTimeoutMs: number;
+  /** New anonymous CSRF tokens one client address may be issued per 10 minutes (bounds the store under a flood). */
+  readonly csrfTokensPerAddress: number;
   /** Bearer token Prometheus sends to read /metrics on the main port in production; unset: not served there. */
   readonly metricsToken: string | undefined;
   /** Set: /metrics is also served, without a token, by a second listener on metricsHost:metricsPort. */

@@ -91,6 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     trustProxy,
     xXssProtection: environment.X_XSS_PROTECTION,
     requestTimeoutMs: environment.REQUEST_TIMEOUT_MS,
+    csrfTokensPerAddress: environment.CSRF_TOKENS_PER_ADDRESS,
     metricsToken: environment.METRICS_TOKEN,
     metricsPort: environment.METRICS_PORT,
     metricsHost: environment.METRICS_HOST,

@@ -36,6 +36,7 @@ export function describeConfig(config: Config): Record<string, string | number |
     TRUST_PROXY: config.trustProxy,
     X_XSS_PROTECTION: config.xXssProtection,
     REQUEST_TIMEOUT_MS: config.requestTimeoutMs,
+    CSRF_TOKENS_PER_ADDRESS: config.csrfTokensPerAddress,
     METRICS_TOKEN: config.metricsToken === undefined ? null : MASK,
     METRICS_PORT: config.metricsPort ?? null,
     METRICS_HOST: config.metricsHost,

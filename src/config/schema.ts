@@ -67,6 +67,12 @@ export const environmentSchema = Type.Object({
     default: 30_000,
     description: 'an integer number of milliseconds from 1000 to 600000 within which a client must send a whole request (headers and body)',
   }),
+  CSRF_TOKENS_PER_ADDRESS: Type.Integer({
+    minimum: 1,
+    maximum: 1_000_000,
+    default: 100,
+    description: 'an integer from 1 to 1000000: new anonymous CSRF tokens one client address may be issued per 10 minutes',
+  }),
   METRICS_TOKEN: Type.Optional(
     Type.String({ minLength: 1, description: 'a random bearer token of at least 32 bytes that Prometheus must send to read /metrics in production (e.g. `openssl rand -base64 48`)' }),
   ),

@@ -137,7 +137,7 @@ async function appliedSchemaVersion(executor: Kysely<DatabaseSchema>, engine: Da
  */
 export async function withReadSnapshot<T>(database: Database, work: (executor: Kysely<DatabaseSchema>) => Promise<T>): Promise<T> {
   const transaction = database.db.transaction();
-  return database.engine === 'postgres' ? transaction.setIsolationLevel('repeatable read').setAccessMode('read only').execute(work) : transaction.execute(work);
+  return database.engine === 'postgres' ? transaction.setIsolationLevel('repeatable read').setAccessMode('read only').execute(work) : transaction.setAccessMode('read only').execute(work);
 }
 
 /** Timestamps come back as Date from PostgreSQL and as text from SQLite; the file holds ISO text either way. */

@@ -1,10 +1,11 @@
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import { CatalogIntrospectingPostgresDialect } from './catalog-introspector.js';
 import pg from 'pg';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { DatabaseSchema } from './schema.js';
-import { kyselySqliteDatabase, openSqliteFile } from './sqlite-driver.js';
+import { isSqliteBusy } from './sqlite-busy.js';
+import { EmbeddedSqliteDialect, openSqliteFile } from './sqlite-driver.js';
 
 export type DatabaseEngine = 'postgres' | 'sqlite';
 
@@ -47,7 +48,7 @@ export function createDatabase(options: DatabaseOptions): Database {
 function createSqliteDatabase(filePath: string): Database {
   mkdirSync(path.dirname(filePath), { recursive: true, mode: 0o700 });
   const handle = openSqliteFile(filePath);
-  const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: kyselySqliteDatabase(handle) }) });
+  const db = new Kysely<DatabaseSchema>({ dialect: new EmbeddedSqliteDialect(handle) });
   return {
     engine: 'sqlite',
     db,
@@ -102,6 +103,8 @@ const UNAVAILABLE_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOU
 /** Whether an error means "the database is not reachable" rather than a bug or bad data. */
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (error instanceof DatabaseUnavailableError) return true;
+  // Another connection held the file's write lock for longer than we wait (SQLITE_BUSY_WAIT_MS).
+  if (isSqliteBusy(error)) return true;
   if (!(error instanceof Error)) return false;
   const code = 'code' in error && typeof error.code === 'string' ? error.code : '';
   if (UNAVAILABLE_ERROR_CODES.has(code) || code.startsWith('08')) return true;

@@ -15,6 +15,12 @@ export const DEFAULT_SAFE_METHODS: readonly string[] = ['GET', 'HEAD', 'OPTIONS'
 /** Exact paths, and prefixes ending in `/`, that need no CSRF token (ops endpoints and the docs). */
 export const DEFAULT_EXCLUDE_PATHS: readonly string[] = ['/health', '/api/v1/health', '/metrics', '/api/v1/docs', '/api/v1/docs/', '/api/v1/openapi.json'];
 
+/** The window of the per-address limit on new anonymous tokens. */
+export const CSRF_ISSUE_WINDOW_MS = 600_000;
+const DEFAULT_ANONYMOUS_ISSUE_LIMIT = 100;
+/** Counts the anonymous tokens issued to one address; the `{…}` tag keeps a client's counters in one Cluster slot. */
+export const csrfIssueCounterKey = (address: string): string => `csrf_issue:{${address}}`;
+
 /** The seed's key: only the token's hash is stored, so a store dump reveals no usable token. */
 export const csrfTokenKey = (token: string): string => `csrf_token:${sha256(token)}`;
 
@@ -45,6 +51,8 @@ export interface CsrfOptions {
   /** Origins (besides our own) whose requests may change state: CORS_ORIGINS. */
   readonly allowedOrigins: readonly string[];
   readonly excludePaths?: readonly string[];
+  /** New anonymous tokens one client address may be issued per {@link CSRF_ISSUE_WINDOW_MS}; default 100. */
+  readonly anonymousIssueLimit?: number;
   readonly safeMethods?: readonly string[];
 }
 
@@ -123,6 +131,8 @@ export class CsrfProtection {
     }
     const { binding, newAnonymousSession } =
       sessionFamily === undefined ? this.bindingOf(request, { createAnonymous: true }) : { binding: sessionBinding(sessionFamily), newAnonymousSession: undefined };
+    // Every anonymous token is a store entry for an hour: bound how fast one address can add them (issue 13.3).
+    if (binding.startsWith(ANONYMOUS_BINDING_PREFIX)) await this.admitAnonymousIssue(request);
     const token = randomBytes(32).toString('base64url');
     await this.options.store.set(csrfTokenKey(token), binding, CSRF_TOKEN_TTL_MS);
     securityMetrics.csrfTokensGenerated.inc();
@@ -133,6 +143,15 @@ export class CsrfProtection {
     securityMetrics.csrfGenerationLatency.observe(elapsedMs);
     recordOperationDuration('csrf_generate', elapsedMs);
     return token;
+  }
+
+  private async admitAnonymousIssue(request: FastifyRequest): Promise<void> {
+    const limit = this.options.anonymousIssueLimit ?? DEFAULT_ANONYMOUS_ISSUE_LIMIT;
+    const { count, ttlMs } = await this.options.store.increment(csrfIssueCounterKey(request.ip), CSRF_ISSUE_WINDOW_MS).catch((error: unknown) => {
+      countStoreFailure('ip_rate_limit', error);
+      throw error;
+    });
+    if (count > limit) throw new HttpError('rate_limited', { message: 'Too many CSRF tokens requested from this address; reuse the one you have', headers: { 'retry-after': String(Math.max(1, Math.ceil(ttlMs / 1000))) } });
   }
 
   /** Deletes the token the request carried (login and logout replace it). */
@@ -191,7 +210,8 @@ export class CsrfProtection {
 }
 
 const sessionBinding = (family: string): string => `session:${family}`;
-const anonymousBinding = (anonymousSession: string): string => `anon:${sha256(anonymousSession)}`;
+const ANONYMOUS_BINDING_PREFIX = 'anon:';
+const anonymousBinding = (anonymousSession: string): string => `${ANONYMOUS_BINDING_PREFIX}${sha256(anonymousSession)}`;
 
 function ownOrigin(request: FastifyRequest): string {
   return `${request.protocol}://${request.host}`;

@@ -49,6 +49,7 @@ export function createSecurity(config: Config, dependencies: SecurityDependencie
     accessTokenLifetimeSeconds: config.accessTokenExpireMinutes * 60,
     refreshTokenLifetimeSeconds,
     repository,
+    durability,
   });
   const passwordReset = new PasswordResetService({
     store: dependencies.store,

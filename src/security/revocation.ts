@@ -3,8 +3,10 @@ import { countStoreFailure, securityMetrics } from '../observability/metrics.js'
 import { recordOperationDuration } from '../observability/slow-operations.js';
 import type { KeyValueStore } from '../stores/key-value-store.js';
 import type { AuthStateRepository } from '../db/repositories/auth-state.js';
-import type { SecurityStateDurability } from './durability.js';
-import { HYDRATION_MARKER_KEY, denylistKey, userNotBeforeKey } from './store-keys.js';
+import { storeLaterCutoff, type SecurityStateDurability } from './durability.js';
+import { cutoffReplaces, parseCutoffMark } from './cutoff-mark.js';
+import { parseSessionState } from './session-state.js';
+import { HYDRATION_MARKER_KEY, denylistKey, sessionStateKey, userNotBeforeKey } from './store-keys.js';
 import { CLOCK_LEEWAY_SECONDS, type TokenClaims } from './tokens.js';
 
 export { denylistKey, userNotBeforeKey } from './store-keys.js';
@@ -35,43 +37,61 @@ export class Revocation {
     const acceptableUntilMs = token.exp * 1000 + CLOCK_LEEWAY_SECONDS * 1000;
     const ttlMs = acceptableUntilMs - this.clock.now();
     if (ttlMs <= 0) return; // Already dead by expiry.
-    // The store for every check at once, SQL so a store that forgets can be refilled.
-    await this.store.set(denylistKey(token.jti), '1', ttlMs);
+    // SQL first, so a store that forgets can be refilled; then the store, for every check at once.
     await this.durable.repository.recordRevokedToken(token.jti, acceptableUntilMs);
+    await this.store.set(denylistKey(token.jti), '1', ttlMs);
     securityMetrics.tokensBlacklisted.inc();
   }
 
   /**
    * Kills every token of `userId` issued before now, except those of
-   * `exceptFamily` (the session that asked, on a password change).
+   * `exceptFamily` (the session that asked, on a password change). Refuses
+   * (503) while the store has lost its state; never moves a later cut-off back.
    */
   async revokeAllForUser(userId: string, exceptFamily?: string): Promise<void> {
+    await this.durable.durability.requireHydrated();
     const now = this.clock.now();
     const mark = exceptFamily === undefined ? String(now) : `${now}:${exceptFamily}`;
     const ttlMs = this.refreshLifetimeMs + CLOCK_LEEWAY_SECONDS * 1000;
-    await this.store.set(userNotBeforeKey(userId), mark, ttlMs);
-    await this.durable.repository.recordUserCutoff(userId, mark, now + ttlMs);
+    await this.durable.repository.recordUserCutoff(userId, mark, now + ttlMs, (stored) => cutoffReplaces(mark, stored));
+    await storeLaterCutoff(this.store, userId, mark, ttlMs);
   }
 
-  /** Whether a verified token has been revoked, by either mechanism. */
+  /** Whether a verified token has been revoked, by any mechanism. */
   async isRevoked(claims: TokenClaims): Promise<boolean> {
     return (await this.status(claims)) !== 'active';
   }
 
   /**
-   * Which revocation, if any, applies to a verified token. Its three keys
-   * (denylist entry, per-user mark, hydration marker) are read in one call,
-   * one round trip on Redis. A store error propagates
-   * as StoreUnavailableError: the caller must deny, never pass.
+   * Which revocation, if any, applies to a verified token. Its four keys
+   * (denylist entry, per-user mark, hydration marker, session state) are read
+   * in one call, one round trip on Redis. The session state makes the check
+   * independent of the denylist entry surviving: an ended session, or an access
+   * token its session has rotated past, is refused even when `jti:*` was evicted.
+   * A session the store lost is looked up in SQL (and written back). A missing
+   * marker waits for the refill (bounded), then fails closed. A store error
+   * propagates as StoreUnavailableError: the caller must deny, never pass.
    */
-  async status(claims: TokenClaims): Promise<'active' | 'denylisted' | 'revoked_for_user'> {
+  async status(claims: TokenClaims): Promise<'active' | 'denylisted' | 'revoked_for_user' | 'session_ended'> {
     const started = performance.now();
     try {
-      const [denied = null, notBefore = null, hydrated = null] = await this.store.getMany([denylistKey(claims.jti), userNotBeforeKey(claims.sub), HYDRATION_MARKER_KEY]);
-      // An emptied store would say "not revoked" about everything: refill it first, deny meanwhile.
-      if (hydrated === null) this.durable.durability.markerMissing();
+      let [denied = null, notBefore = null, hydrated = null, session = null] = await this.readKeys(claims);
+      if (hydrated === null) {
+        // An emptied store would say "not revoked" about everything: wait for the refill, deny if it takes too long.
+        await this.durable.durability.awaitRefill();
+        [denied = null, notBefore = null, hydrated = null, session = null] = await this.readKeys(claims);
+        if (hydrated === null) await this.durable.durability.awaitRefill();
+      }
       if (revokedByUserMark(claims, notBefore)) return 'revoked_for_user';
-      return denied === null ? 'active' : 'denylisted';
+      if (denied !== null) return 'denylisted';
+      session ??= await this.durable.durability.restoreSession(claims.family);
+      // A family SQL never saw: only a holder of the signing key could have minted it; the checks above apply.
+      if (session === null) return 'active';
+      const state = parseSessionState(session);
+      if (state === undefined || state.revoked || state.userId !== claims.sub) return 'session_ended';
+      // Issued before the session's current generation: rotation replaced it (its denylist entry may be gone: evicted).
+      if (claims.type === 'access' && claims.jti !== state.current.accessJti && claims.iat_ms < state.current.issuedAtMs) return 'denylisted';
+      return 'active';
     } catch (error) {
       countStoreFailure('denylist_check', error);
       throw error;
@@ -81,13 +101,17 @@ export class Revocation {
       recordOperationDuration('denylist_check', elapsedMs);
     }
   }
+
+  private readKeys(claims: TokenClaims): Promise<(string | null)[]> {
+    return this.store.getMany([denylistKey(claims.jti), userNotBeforeKey(claims.sub), HYDRATION_MARKER_KEY, sessionStateKey(claims.family)]);
+  }
 }
 
 function revokedByUserMark(claims: TokenClaims, mark: string | null): boolean {
   if (mark === null) return false;
-  const [markMs, exemptFamily] = mark.split(':');
-  if (exemptFamily !== undefined && exemptFamily === claims.family) return false;
+  const parsed = parseCutoffMark(mark);
   // A malformed mark revokes: fail closed.
-  const cutoff = Number(markMs);
-  return !Number.isFinite(cutoff) || claims.iat_ms <= cutoff;
+  if (parsed === undefined) return true;
+  if (parsed.exemptFamily !== undefined && parsed.exemptFamily === claims.family) return false;
+  return claims.iat_ms <= parsed.cutoffMs;
 }

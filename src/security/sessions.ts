@@ -6,7 +6,9 @@ import { HttpError } from '../http/errors.js';
 import { securityMetrics } from '../observability/metrics.js';
 import type { KeyValueStore } from '../stores/key-value-store.js';
 import { passwordHashNeedsUpgrade, hashPassword, spendPasswordVerificationTime, verifyPassword } from './passwords.js';
+import type { SecurityStateDurability } from './durability.js';
 import type { Revocation } from './revocation.js';
+import { endedState, parseSessionState as parseState, type Generation, type SessionState } from './session-state.js';
 import { LoginThrottle, countRefresh } from './throttle.js';
 import { sessionLockKey, sessionStateKey } from './store-keys.js';
 import { CLOCK_LEEWAY_SECONDS, newTokenId, type TokenClaims, type TokenCodec, type TokenSpec } from './tokens.js';
@@ -24,25 +26,6 @@ const ROTATION_WAIT_MS = 3_000;
 const ROTATION_POLL_MS = 10;
 
 export { sessionLockKey, sessionStateKey } from './store-keys.js';
-
-/** The tokens of one generation of a session. */
-interface Generation {
-  readonly refreshJti: string;
-  readonly accessJti: string;
-  readonly issuedAtMs: number;
-  /** Seconds. */
-  readonly accessExp: number;
-  /** Seconds. */
-  readonly refreshExp: number;
-}
-
-/** A session (refresh family) as stored: which refresh token is current, and which one it replaced. */
-interface SessionState {
-  readonly userId: string;
-  readonly revoked: boolean;
-  readonly current: Generation;
-  readonly previous?: { readonly refreshJti: string; readonly rotatedAtMs: number };
-}
 
 export interface IssuedTokens {
   readonly accessToken: string;
@@ -64,6 +47,8 @@ export interface SessionServiceOptions {
   readonly refreshTokenLifetimeSeconds: number;
   /** The SQL copy of every session, for durability and the sessions list. */
   readonly repository: AuthStateRepository;
+  /** Refills a store that lost its state; security writes wait for it (or refuse with 503). */
+  readonly durability: SecurityStateDurability;
 }
 
 /** Where a session was opened from, as its owner will see it in the sessions list. */
@@ -160,7 +145,9 @@ export class SessionService {
     for (;;) {
       // The revocation check first: it also notices a store that lost its data (and fails closed).
       const revocation = await this.options.revocation.status(claims);
-      const stored = await this.options.store.get(sessionStateKey(claims.family));
+      if (revocation === 'session_ended') throw new HttpError('token_revoked');
+      // State missing from the store is neither "ended" nor "live": the durable record decides.
+      const stored = await this.options.durability.sessionState(claims.family);
       const state = parseState(stored);
       if (state === undefined || state.revoked || state.userId !== claims.sub) throw new HttpError('token_revoked');
       // Rotation denylists the replaced token too, so a denylisted *rotated* token is judged by the session state below.
@@ -171,6 +158,11 @@ export class SessionService {
         return this.killForReuse(claims.family, 'after_grace');
       }
       if (claims.jti !== state.current.refreshJti) return this.killForReuse(claims.family, 'stale');
+      // A rotation is rare and long-lived tokens come from it: SQL, not a possibly lagging store, decides "ended".
+      if ((await this.options.repository.findSession(claims.family))?.ended === true) {
+        await this.endSession(claims.family);
+        throw new HttpError('token_revoked');
+      }
 
       const lockKey = sessionLockKey(claims.family);
       if (!(await this.options.store.setIfAbsent(lockKey, randomBytes(8).toString('hex'), ROTATION_LOCK_TTL_MS))) {
@@ -189,9 +181,11 @@ export class SessionService {
 
   /**
    * Ends the session the tokens belong to. Idempotent; expired, revoked or
-   * unverifiable tokens are simply skipped.
+   * unverifiable tokens are simply skipped. Refuses (503, nothing changed)
+   * while the store has lost its state and the refill is not done.
    */
   async logout(tokens: { accessClaims?: TokenClaims | undefined; refreshClaims?: TokenClaims | undefined }): Promise<void> {
+    await this.options.durability.requireHydrated();
     const families = new Set<string>();
     for (const claims of [tokens.accessClaims, tokens.refreshClaims]) {
       if (claims === undefined) continue;
@@ -201,18 +195,28 @@ export class SessionService {
     for (const family of families) await this.endSession(family);
   }
 
-  /** Ends one session: marks it revoked and denylists its live tokens. */
+  /**
+   * Ends one session: the durable SQL record first (it decides "ended", even
+   * for a store that lost or evicted the session's key), then the store's
+   * state, and denylists the live tokens of every generation either knows.
+   * Refuses (503) while the store has lost its state.
+   */
   async endSession(family: string): Promise<void> {
+    await this.options.durability.requireHydrated();
+    const record = await this.options.repository.findSession(family);
+    const recorded = parseState(record?.state);
+    if (record !== undefined && !record.ended && recorded !== undefined) {
+      await this.options.repository.markSessionRevoked(family, JSON.stringify(endedState(recorded)), this.options.clock.now());
+    }
     const key = sessionStateKey(family);
     for (let attempt = 0; attempt < 5; attempt++) {
       const stored = await this.options.store.get(key);
       const state = parseState(stored);
-      if (state === undefined || state.revoked) return;
-      const revoked: SessionState = { ...state, revoked: true };
-      const revokedJson = JSON.stringify(revoked);
-      if (await this.options.store.compareAndSet(key, stored, revokedJson, this.stateTtlMs(state.current))) {
-        await this.options.repository.markSessionRevoked(family, revokedJson, this.options.clock.now());
-        await this.revokeGeneration(state.current);
+      const known = state ?? recorded;
+      if (known === undefined) return; // No such session anywhere.
+      const generations = [known.current, ...(recorded !== undefined && recorded.current.accessJti !== known.current.accessJti ? [recorded.current] : [])];
+      if (state?.revoked === true || (await this.options.store.compareAndSet(key, stored, JSON.stringify(endedState(known)), this.stateTtlMs(known.current)))) {
+        for (const generation of generations) await this.revokeGeneration(generation);
         return;
       }
     }
@@ -221,6 +225,7 @@ export class SessionService {
 
   /** Every token of the user issued before now dies (logout everywhere). */
   async logoutEverywhere(userId: string): Promise<void> {
+    // revokeAllForUser refuses (503) while the store has lost its state.
     await this.options.revocation.revokeAllForUser(userId);
     await this.endOtherSessions(userId);
   }
@@ -262,8 +267,13 @@ export class SessionService {
     const nextJson = JSON.stringify(next);
     // The lock makes a lost race unlikely; the compare-and-set makes it harmless.
     if (!(await this.options.store.compareAndSet(sessionStateKey(claims.family), stored, nextJson, this.stateTtlMs(next.current)))) return undefined;
-    await this.options.repository.updateSessionState(claims.family, nextJson, { nowMs: this.options.clock.now(), expiresAtMs: this.sessionExpiresAtMs(next.current), used: true });
+    const recorded = await this.options.repository.updateSessionState(claims.family, nextJson, { nowMs: this.options.clock.now(), expiresAtMs: this.sessionExpiresAtMs(next.current), used: true });
     await this.revokeGeneration(state.current);
+    if (!recorded) {
+      // The session ended while we rotated (SQL says so, and SQL decides): the new pair dies unused.
+      await this.endSession(claims.family);
+      throw new HttpError('token_revoked');
+    }
     return this.tokensOf(claims.family, next);
   }
 
@@ -328,15 +338,5 @@ export class SessionService {
 
   private sessionExpiresAtMs(generation: Generation): number {
     return generation.refreshExp * 1000 + CLOCK_LEEWAY_SECONDS * 1000;
-  }
-}
-
-function parseState(stored: string | null): SessionState | undefined {
-  if (stored === null) return undefined;
-  try {
-    const state = JSON.parse(stored) as SessionState;
-    return typeof state.userId === 'string' && typeof state.current.refreshJti === 'string' ? state : undefined;
-  } catch {
-    return undefined;
   }
 }

@@ -65,6 +65,14 @@ export interface KeyValueStore {
   /** Resolves when the backend answers; rejects with StoreUnavailableError otherwise. */
   ping(): Promise<void>;
 
+  /**
+   * Runs `listener` each time the backend's connection becomes ready (Redis:
+   * at start and after every reconnect — a restarted Redis may come back
+   * empty). The embedded store is ready when constructed and never calls it.
+   * Returns the unsubscribe function.
+   */
+  onReady?(listener: () => void): () => void;
+
   /** Releases connections and timers. */
   close(): Promise<void>;
 }

@@ -138,6 +138,7 @@ export class RedisKeyValueStore implements KeyValueStore {
   private pendingReady: Promise<void> | null = null;
   private closed = false;
   private readonly cluster: boolean;
+  private readonly readyListeners = new Set<() => void>();
   /** Until the first ready, a command waits (bounded) for the connection instead of failing at once. */
   private everReady = false;
 
@@ -186,8 +187,15 @@ export class RedisKeyValueStore implements KeyValueStore {
           })
         : new Redis(nodeOptions)
     ) as ScriptedRedis;
-    client.once('ready', () => {
+    client.on('ready', () => {
       this.everReady = true;
+      for (const listener of this.readyListeners) {
+        try {
+          listener();
+        } catch {
+          // A listener's failure is its own; the connection stays up.
+        }
+      }
     });
     client.defineCommand('kvIncrement', { numberOfKeys: 1, lua: INCREMENT_SCRIPT });
     client.defineCommand('kvCompareAndSet', { numberOfKeys: 1, lua: COMPARE_AND_SET_SCRIPT });
@@ -303,6 +311,30 @@ export class RedisKeyValueStore implements KeyValueStore {
 
   async ping(): Promise<void> {
     await this.run('ping', (c) => c.ping());
+  }
+
+  /** Runs `listener` each time the connection becomes ready: at start and after every reconnect. */
+  onReady(listener: () => void): () => void {
+    this.readyListeners.add(listener);
+    return () => {
+      this.readyListeners.delete(listener);
+    };
+  }
+
+  /**
+   * The `maxmemory-policy` of each Redis node (every master of a Cluster), or
+   * undefined when CONFIG GET is refused (managed Redis often renames or
+   * forbids it). Anything but `noeviction` lets Redis drop denylist entries.
+   */
+  async evictionPolicies(): Promise<string[] | undefined> {
+    const nodes: Redis[] = this.cluster ? (this.client as Cluster).nodes('master') : [this.client as Redis];
+    try {
+      const replies = await this.run('config', () => Promise.all(nodes.map((node) => node.config('GET', 'maxmemory-policy'))));
+      return replies.map((reply) => (Array.isArray(reply) && typeof reply[1] === 'string' ? reply[1] : 'unknown'));
+    } catch (error) {
+      if (error instanceof StoreUnavailableError && /unknown command|NOPERM|not allowed|ERR/i.test(error.message) && this.client.status === 'ready') return undefined;
+      throw error;
+    }
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,6 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { retryWhileBusy } from '../db/sqlite-busy.js';
+import { openSqliteFile } from '../db/sqlite-driver.js';
 import { ReadBatcher } from './read-batch.js';
 import { StoreUnavailableError, type KeyValueStore } from './key-value-store.js';
 
@@ -17,7 +19,6 @@ export interface SqliteKeyValueStoreOptions {
 const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
 /** Rows deleted per sweep statement: keeps each write lock short for the app sharing the file. */
 const SWEEP_BATCH = 1000;
-const BUSY_TIMEOUT_MS = 5000;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS kv_entries (
@@ -132,10 +133,8 @@ export class SqliteKeyValueStore implements KeyValueStore {
     this.now = options.now ?? Date.now;
     let db: Database.Database | undefined;
     try {
-      db = new Database(options.filePath, { timeout: BUSY_TIMEOUT_MS });
-      // WAL lets the app's readers and this store's writers work side by side.
-      db.pragma('journal_mode = WAL');
-      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      // The app's settings (WAL, mode 0600, busy timeout 0: a locked file is waited for asynchronously, see run()).
+      db = openSqliteFile(options.filePath);
       db.exec(SCHEMA);
     } catch (error) {
       db?.close();
@@ -307,6 +306,11 @@ export class SqliteKeyValueStore implements KeyValueStore {
     });
   }
 
+  /** Ready from construction on: nothing to wait for, no reconnects. */
+  onReady(): () => void {
+    return () => undefined;
+  }
+
   ping(): Promise<void> {
     return this.run('ping', () => {
       this.statements.ping.get();
@@ -341,17 +345,20 @@ export class SqliteKeyValueStore implements KeyValueStore {
     return this.keyPrefix + key;
   }
 
-  /** Runs a synchronous SQLite call as a promise; caller bugs stay RangeErrors, everything else means unavailable. */
+  /**
+   * Runs a synchronous SQLite call as a promise; caller bugs stay RangeErrors, everything else means unavailable.
+   * A file locked by another connection (of this process or another) is waited for with timers, never inside
+   * the call, so the event loop — and the lock holder — keep running (issue 13.6).
+   */
   private run<T>(operation: string, body: () => T): Promise<T> {
-    try {
+    const attempt = (): T => {
       if (this.closed && operation !== 'close') throw new Error('The store is closed');
-      return Promise.resolve(body());
-    } catch (error) {
-      if (error instanceof RangeError) return Promise.reject(error);
-      return Promise.reject(
-        new StoreUnavailableError(`SQLite key-value store unavailable (${operation}): ${errorMessage(error)}`, { cause: error }),
-      );
-    }
+      return body();
+    };
+    return retryWhileBusy(attempt).catch((error: unknown) => {
+      if (error instanceof RangeError) throw error;
+      throw new StoreUnavailableError(`SQLite key-value store unavailable (${operation}): ${errorMessage(error)}`, { cause: error });
+    });
   }
 }
 

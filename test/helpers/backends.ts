@@ -30,6 +30,8 @@ export function testEnvironment(overrides: Record<string, string | undefined> = 
     LOG_LEVEL: 'silent',
     DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'autocognitix-test-')),
     JWT_SECRET_KEY: generatedSecret(),
+    // Tests sign in hundreds of times from one in-process address; test/integration/csrf-issue-limit.test.ts sets its own.
+    CSRF_TOKENS_PER_ADDRESS: '1000000',
     DATABASE_URL: process.env.DATABASE_URL,
     REDIS_URL: process.env.REDIS_URL,
     ...overrides,

@@ -45,16 +45,30 @@ export class AuthStateRepository {
       .execute();
   }
 
-  async updateSessionState(id: string, state: string, input: { nowMs: number; expiresAtMs: number; used: boolean }): Promise<void> {
-    await this.db
+  /**
+   * Records a rotation. False when the session has ended meanwhile: an ended
+   * session is never written back to "live" (a rotation racing its end loses).
+   */
+  async updateSessionState(id: string, state: string, input: { nowMs: number; expiresAtMs: number; used: boolean }): Promise<boolean> {
+    const result = await this.db
       .updateTable('auth_sessions')
       .set({ state, expires_at: iso(input.expiresAtMs), ...(input.used ? { last_used_at: iso(input.nowMs) } : {}) })
       .where('id', '=', id)
-      .execute();
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
   }
 
+  /** Marks the session ended (once: the first end's time stays). */
   async markSessionRevoked(id: string, state: string, nowMs: number): Promise<void> {
     await this.db.updateTable('auth_sessions').set({ state, revoked_at: iso(nowMs) }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+  }
+
+  /** The durable record of one session: the source of truth for "this session has ended". */
+  async findSession(id: string): Promise<{ userId: string; state: string; ended: boolean; expiresAtMs: number } | undefined> {
+    const row = await this.db.selectFrom('auth_sessions').select(['user_id', 'state', 'revoked_at', 'expires_at']).where('id', '=', id).executeTakeFirst();
+    if (row === undefined) return undefined;
+    return { userId: row.user_id, state: row.state, ended: row.revoked_at !== null, expiresAtMs: new Date(row.expires_at).getTime() };
   }
 
   /** The user's live sessions, newest first. */
@@ -93,8 +107,14 @@ export class AuthStateRepository {
     }
   }
 
-  async recordUserCutoff(userId: string, mark: string, expiresAtMs: number): Promise<void> {
+  /**
+   * Stores the user's cut-off mark unless the stored one should stay
+   * (`replaces(stored)` false): a cut-off is never moved back in time.
+   */
+  async recordUserCutoff(userId: string, mark: string, expiresAtMs: number, replaces: (stored: string) => boolean = () => true): Promise<void> {
     await this.db.transaction().execute(async (transaction) => {
+      const stored = await transaction.selectFrom('user_token_cutoffs').select('mark').where('user_id', '=', userId).executeTakeFirst();
+      if (stored !== undefined && !replaces(stored.mark)) return;
       await transaction.deleteFrom('user_token_cutoffs').where('user_id', '=', userId).execute();
       await transaction.insertInto('user_token_cutoffs').values({ user_id: userId, mark, expires_at: iso(expiresAtMs) }).execute();
     });
@@ -104,19 +124,19 @@ export class AuthStateRepository {
   async liveState(nowMs: number): Promise<{
     revokedTokens: { jti: string; expiresAtMs: number }[];
     userCutoffs: { userId: string; mark: string; expiresAtMs: number }[];
-    sessions: { id: string; state: string; expiresAtMs: number }[];
+    sessions: { id: string; state: string; ended: boolean; expiresAtMs: number }[];
   }> {
     const now = iso(nowMs);
     const [revokedTokens, userCutoffs, sessions] = await Promise.all([
       this.db.selectFrom('revoked_tokens').select(['jti', 'expires_at']).where('expires_at', '>', now).execute(),
       this.db.selectFrom('user_token_cutoffs').select(['user_id', 'mark', 'expires_at']).where('expires_at', '>', now).execute(),
-      this.db.selectFrom('auth_sessions').select(['id', 'state', 'expires_at']).where('expires_at', '>', now).execute(),
+      this.db.selectFrom('auth_sessions').select(['id', 'state', 'revoked_at', 'expires_at']).where('expires_at', '>', now).execute(),
     ]);
     const ms = (value: Date | string): number => new Date(value).getTime();
     return {
       revokedTokens: revokedTokens.map((row) => ({ jti: row.jti, expiresAtMs: ms(row.expires_at) })),
       userCutoffs: userCutoffs.map((row) => ({ userId: row.user_id, mark: row.mark, expiresAtMs: ms(row.expires_at) })),
-      sessions: sessions.map((row) => ({ id: row.id, state: row.state, expiresAtMs: ms(row.expires_at) })),
+      sessions: sessions.map((row) => ({ id: row.id, state: row.state, ended: row.revoked_at !== null, expiresAtMs: ms(row.expires_at) })),
     };
   }
 

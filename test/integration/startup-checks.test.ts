@@ -1,0 +1,92 @@
+import { chmodSync, closeSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { embeddedDatabasePath, loadConfig } from '../../src/config/index.js';
+import { openRuntime } from '../../src/runtime.js';
+import { testEnvironment, uniqueId } from '../helpers/backends.js';
+import { freePort, startTypeScriptProcess, type RunningProcess } from '../helpers/process.js';
+import { startRedisServer, type RedisServerHandle } from '../helpers/redis-server.js';
+
+const running: RunningProcess[] = [];
+const redisServers: RedisServerHandle[] = [];
+const folders: string[] = [];
+afterAll(async () => {
+  for (const server of running) server.child.kill('SIGKILL');
+  await Promise.all(redisServers.map((redis) => redis.stop()));
+  for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+});
+
+function freshDataDir(): string {
+  const parent = path.join(os.tmpdir(), `autocognitix-perm-${uniqueId()}`);
+  folders.push(parent);
+  return path.join(parent, 'data');
+}
+
+/** Waits until the process prints `pattern` or exits; returns its exit code (null while it runs). */
+async function outputOrExit(server: RunningProcess, pattern: RegExp, timeoutMs = 20_000): Promise<number | null> {
+  let exitCode: number | null | undefined;
+  void server.exited.then((code) => {
+    exitCode = code;
+  });
+  const deadline = Date.now() + timeoutMs;
+  while (!pattern.test(server.output()) && exitCode === undefined && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  return exitCode ?? null;
+}
+
+describe('issue 22.10: the embedded database is readable by its owner only', () => {
+  it('creates DATA_DIR 0700 and the database with its -wal and -shm files 0600, whatever the umask allows', async () => {
+    const dataDir = freshDataDir();
+    const config = loadConfig(testEnvironment({ DATA_DIR: dataDir, REDIS_URL: undefined, DATABASE_URL: undefined })).config;
+    const runtime = await openRuntime(config, { migrate: true });
+    try {
+      await runtime.store.set('permissions:probe', '1', 60_000);
+      const file = embeddedDatabasePath(config);
+      expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+      for (const candidate of [file, `${file}-wal`, `${file}-shm`]) expect({ candidate, mode: statSync(candidate).mode & 0o777 }).toEqual({ candidate, mode: 0o600 });
+    } finally {
+      await runtime.close();
+    }
+  });
+
+  it('warns at start when an existing database file is readable by group or others', async () => {
+    const dataDir = freshDataDir();
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    const file = path.join(dataDir, 'autocognitix.sqlite');
+    closeSync(openSync(file, 'w'));
+    chmodSync(file, 0o644);
+    const port = await freePort();
+    const server = startTypeScriptProcess('src/main.ts', [], { PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'info' });
+    running.push(server);
+    await outputOrExit(server, /AutoCognitix API ready/);
+    expect(server.output()).toContain(`${file} is accessible to its group or others (mode 0644)`);
+    server.child.kill('SIGTERM');
+    await server.exited;
+  }, 30_000);
+});
+
+describe('issue 13.3: the Redis eviction policy is checked at start', () => {
+  it('production refuses an evicting maxmemory-policy with exit 78 naming the setting; development warns and serves', async () => {
+    const redis = await startRedisServer({ extraArgs: ['--maxmemory', '3mb', '--maxmemory-policy', 'volatile-ttl'] });
+    redisServers.push(redis);
+    const production = startTypeScriptProcess('src/main.ts', [], {
+      ...testEnvironment({ NODE_ENV: 'production', COOKIE_SECURE: 'true', REDIS_URL: redis.url, DATABASE_URL: undefined }),
+      PORT: String(await freePort()),
+      LOG_LEVEL: 'info',
+    });
+    running.push(production);
+    expect(await outputOrExit(production, /AutoCognitix API ready/)).toBe(78);
+    expect(production.output()).toMatch(/maxmemory-policy is volatile-ttl.*noeviction/);
+
+    const development = startTypeScriptProcess('src/main.ts', [], {
+      ...testEnvironment({ NODE_ENV: 'development', REDIS_URL: redis.url, DATABASE_URL: undefined }),
+      PORT: String(await freePort()),
+      LOG_LEVEL: 'info',
+    });
+    running.push(development);
+    expect(await outputOrExit(development, /AutoCognitix API ready/)).toBeNull();
+    expect(development.output()).toMatch(/maxmemory-policy is volatile-ttl.*Refused in production/);
+    development.child.kill('SIGTERM');
+    await development.exited;
+  }, 60_000);
+});
