@@ -1,15 +1,12 @@
-import { readFileSync } from 'node:fs';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
 import { sessionCookieNames } from '../security/cookies.js';
+import { PACKAGE_VERSION } from '../version.js';
 
 export const OPENAPI_DOCUMENT_PATH = '/api/v1/openapi.json';
 export const DOCS_PATH = '/api/v1/docs';
-
-/** package.json sits two folders up from both src/http/ and dist/http/. */
-const packageVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 const DESCRIPTION = `Vehicle diagnostics: trouble codes (DTCs), recalls and complaints.
 
@@ -35,7 +32,7 @@ async function openApiPlugin(app: FastifyInstance, options: OpenApiOptions): Pro
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'AutoCognitix API', version: packageVersion, description: DESCRIPTION },
+      info: { title: 'AutoCognitix API', version: PACKAGE_VERSION, description: DESCRIPTION },
       components: {
         securitySchemes: {
           bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'The access token from sign-in or refresh.' },
