@@ -3,6 +3,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
 import { sessionCookieNames } from '../security/cookies.js';
+import { docsContentSecurityPolicy } from '../security/headers.js';
 import { PACKAGE_VERSION } from '../version.js';
 
 export const OPENAPI_DOCUMENT_PATH = '/api/v1/openapi.json';
@@ -25,8 +26,8 @@ export interface OpenApiOptions {
  * OpenAPI 3 document built from the route schemas, served at
  * `/api/v1/openapi.json`, and Swagger UI at `/api/v1/docs`. Register it before
  * any route: @fastify/swagger collects routes as they are added. Swagger UI
- * loads only files (its initializer included), so it runs under the strict
- * Content-Security-Policy without inline scripts or styles.
+ * loads only files (its initializer included); its one inline stylesheet is
+ * allowed by hash on the docs path only (`docsContentSecurityPolicy`).
  */
 async function openApiPlugin(app: FastifyInstance, options: OpenApiOptions): Promise<void> {
   await app.register(fastifySwagger, {
@@ -56,10 +57,13 @@ async function openApiPlugin(app: FastifyInstance, options: OpenApiOptions): Pro
   app.get(OPENAPI_DOCUMENT_PATH, { schema: { hide: true } }, async () => app.swagger());
 
   // Own scope, so the hook below touches only the docs.
+  const docsPolicy = docsContentSecurityPolicy();
   await app.register(async (docs) => {
     // @fastify/static marks the UI's files `public, max-age=0`; everything under /api/ is no-store.
+    // Swagger UI's one inline stylesheet is allowed by hash here, and nowhere else.
     docs.addHook('onSend', async (_request, reply) => {
       reply.header('cache-control', 'no-store');
+      reply.header('content-security-policy', docsPolicy);
     });
     await docs.register(fastifySwaggerUi, {
       routePrefix: DOCS_PATH,

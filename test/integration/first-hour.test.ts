@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { runCli } from '../helpers/cli.js';
+import { CONTENT_SECURITY_POLICY_DIRECTIVES } from '../../src/security/headers.js';
 import { jsonLines } from '../helpers/log-capture.js';
 import { projectRoot } from '../helpers/process.js';
 import { testPostgresUrl } from '../helpers/test-databases.js';
@@ -53,5 +54,30 @@ describe('an anonymous 401 is routine, not an info-level rejection', () => {
     const response = await app.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { authorization: 'Bearer not-a-token' } });
     expect(response.statusCode).toBe(401);
     expect(rejections().slice(before)).toMatchObject([{ level: 30, code: 'token_invalid', status: 401 }]);
+  });
+});
+
+describe('Swagger UI gets its own CSP, the app keeps its own (item 10)', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  const policy = async (url: string): Promise<string> => String((await app.app.inject({ method: 'GET', url })).headers['content-security-policy']);
+  const STYLE_HASH = /style-src 'self' 'sha256-[A-Za-z0-9+/]{43}='$/;
+
+  it.each(['/api/v1/docs/', '/api/v1/docs/static/swagger-ui-bundle.js'])('%s: the app policy plus the hash of the one inline stylesheet', async (url) => {
+    const docs = await policy(url);
+    expect(docs).toMatch(STYLE_HASH);
+    expect(docs).not.toContain('unsafe-inline');
+    expect(docs.replace(/ 'sha256-[^']+'$/, '')).toBe(await policy('/api/v1/health'));
+  });
+
+  it.each(['/', '/api/v1/health', '/api/v1/openapi.json', '/api/v1/no-such-route'])('%s: style-src stays exactly the app policy', async (url) => {
+    expect(await policy(url)).toContain(`style-src ${CONTENT_SECURITY_POLICY_DIRECTIVES['style-src'].join(' ')}`);
+    expect(await policy(url)).not.toMatch(/sha256-/);
   });
 });
