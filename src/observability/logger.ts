@@ -46,7 +46,7 @@ export function wantsPrettyLogs(stream: { readonly isTTY?: boolean }, nodeEnv: s
 }
 
 /**
- * pino-pretty is a dev dependency: an install without them (`npm ci --omit=dev`)
+ * pino-pretty is a dev dependency: an install without those (`npm ci --omit=dev`)
  * logs JSON instead. Loaded synchronously so the first line is already pretty.
  */
 function prettyStream(destination: NodeJS.WritableStream): NodeJS.WritableStream | undefined {
