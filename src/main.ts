@@ -3,8 +3,9 @@ import { buildApp } from './app.js';
 import { ConfigurationError, EXIT_CONFIGURATION_ERROR, loadConfig, loadDotEnvFile, type LoadedConfig } from './config/index.js';
 import { isDatabaseUnavailable } from './db/index.js';
 import { startServerHeartbeat } from './db/server-heartbeat.js';
+import { describeListenAddress } from './listen-address.js';
 import { startMetricsServer } from './http/metrics.js';
-import { createLogger, scrubSecrets } from './observability/index.js';
+import { createLogger, scrubSecrets, wantsPrettyLogs } from './observability/index.js';
 import { seedDtcCodesIfEmpty } from './importers/index.js';
 import { openRuntime, type Runtime } from './runtime.js';
 import { checkEvictionPolicy, warnAboutLooseFilePermissions } from './startup-checks.js';
@@ -28,7 +29,7 @@ function loadConfigOrExit(): LoadedConfig {
 async function main(): Promise<void> {
   loadDotEnvFile();
   const { config, warnings } = loadConfigOrExit();
-  const logger = createLogger({ level: config.logLevel });
+  const logger = createLogger({ level: config.logLevel, pretty: wantsPrettyLogs(process.stdout, config.nodeEnv) });
   for (const warning of warnings) logger.warn(warning);
 
   // Before opening: SQLite gives new -wal/-shm files the mode of the database file.
@@ -64,7 +65,10 @@ async function main(): Promise<void> {
   app.addHook('onClose', () => heartbeat.stop());
   installShutdown(app, runtime);
   await app.listen({ host: config.host, port: config.port });
-  logger.info({ database: runtime.database.engine, store: runtime.store.kind, environment: config.nodeEnv, protocol: config.tls === undefined ? 'http' : 'https' }, 'AutoCognitix API ready');
+  const protocol = config.tls === undefined ? 'http' : 'https';
+  const bound = app.server.address();
+  const { url, reach } = describeListenAddress(config.host, typeof bound === 'object' && bound !== null ? bound.port : config.port, protocol);
+  logger.info({ database: runtime.database.engine, store: runtime.store.kind, environment: config.nodeEnv, protocol, url, reach }, `AutoCognitix API ready at ${url}`);
 }
 
 function installShutdown(app: FastifyInstance, runtime: Runtime): void {

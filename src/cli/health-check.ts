@@ -19,11 +19,39 @@ export interface CheckResult {
 /** A failure whose message this module wrote, so it is safe to print. */
 class CheckFailure extends Error {}
 
-/** A short, safe reason: our own message or an error code (ECONNREFUSED, 28P01), never a message that could quote a URL. */
-function failureReason(error: unknown): string {
+/**
+ * What the codes an operator meets first mean, in words: PostgreSQL's SQLSTATE
+ * codes (their server messages may quote names, so we print our own words)
+ * and Node's socket errors.
+ */
+export const FAILURE_CODE_MEANINGS: Readonly<Record<string, string>> = {
+  '3D000': 'database does not exist',
+  '3F000': 'schema does not exist',
+  '28P01': 'password authentication failed',
+  '28000': 'the server refused this role or client (pg_hba.conf)',
+  '42501': 'permission denied (the role lacks a privilege)',
+  '42P01': 'a table does not exist',
+  '53300': 'too many connections',
+  '57P01': 'the server is shutting down',
+  '57P03': 'the server is starting up or in recovery',
+  '08001': 'could not establish a connection',
+  '08006': 'the connection failed',
+  ECONNREFUSED: 'connection refused (nothing listens at that address and port)',
+  ECONNRESET: 'the connection was reset',
+  ENOTFOUND: 'host name not found',
+  EAI_AGAIN: 'host name lookup failed (DNS)',
+  ETIMEDOUT: 'connection timed out',
+  EHOSTUNREACH: 'host unreachable',
+};
+
+/** A short, safe reason: our own message or an error code (ECONNREFUSED, 28P01) with its meaning, never a message that could quote a URL. */
+export function failureReason(error: unknown): string {
   if (error instanceof CheckFailure) return error.message;
   for (let current: unknown = error; current instanceof Error; current = current.cause) {
-    if ('code' in current && typeof current.code === 'string' && /^[A-Z0-9_]{2,40}$/.test(current.code)) return `unavailable (${current.code})`;
+    if ('code' in current && typeof current.code === 'string' && /^[A-Z0-9_]{2,40}$/.test(current.code)) {
+      const meaning = FAILURE_CODE_MEANINGS[current.code];
+      return meaning === undefined ? `unavailable (${current.code})` : `unavailable (${current.code}: ${meaning})`;
+    }
   }
   return 'unavailable';
 }

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { isDatabaseUnavailable } from '../db/index.js';
 import { StoreUnavailableError } from '../stores/key-value-store.js';
+import { PACKAGE_VERSION } from '../version.js';
 import { registerBackupCommand } from './backup.js';
 import { registerConfigCommands } from './config-check.js';
 import { CommandFailure, EXIT_FAILURE, EXIT_USAGE, printError } from './context.js';
@@ -17,6 +18,7 @@ import { registerUsersCommands } from './users.js';
 function buildProgram(): Command {
   const program = new Command('autocognitix')
     .description('AutoCognitix API administration: every command reads the same environment configuration as the server')
+    .version(PACKAGE_VERSION, '-V, --version', 'print the version of this release')
     .showHelpAfterError()
     .exitOverride();
   registerConfigCommands(program);

@@ -64,7 +64,11 @@ async function errorHandlerPlugin(app: FastifyInstance): Promise<void> {
     if (response.status >= 500) {
       request.log.error({ err: error, code: response.code }, 'request failed');
     } else {
-      request.log.info({ code: response.code, status: response.status }, 'request rejected');
+      // A visitor who presented no credentials at all is routine (every anonymous page load asks): debug.
+      // A credential that was presented and refused (bad, expired, revoked, a wrong metrics token) stays at info.
+      const anonymous = response.code === 'authentication_required' && request.headers.authorization === undefined;
+      const level = anonymous ? 'debug' : 'info';
+      request.log[level]({ code: response.code, status: response.status }, 'request rejected');
     }
     if (response.status === 503) reply.header('retry-after', '1');
     for (const [name, value] of Object.entries(response.headers ?? {})) reply.header(name, value);

@@ -1,15 +1,13 @@
-import { readFileSync } from 'node:fs';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
 import { sessionCookieNames } from '../security/cookies.js';
+import { docsContentSecurityPolicy } from '../security/headers.js';
+import { PACKAGE_VERSION } from '../version.js';
 
 export const OPENAPI_DOCUMENT_PATH = '/api/v1/openapi.json';
 export const DOCS_PATH = '/api/v1/docs';
-
-/** package.json sits two folders up from both src/http/ and dist/http/. */
-const packageVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 const DESCRIPTION = `Vehicle diagnostics: trouble codes (DTCs), recalls and complaints.
 
@@ -28,14 +26,14 @@ export interface OpenApiOptions {
  * OpenAPI 3 document built from the route schemas, served at
  * `/api/v1/openapi.json`, and Swagger UI at `/api/v1/docs`. Register it before
  * any route: @fastify/swagger collects routes as they are added. Swagger UI
- * loads only files (its initializer included), so it runs under the strict
- * Content-Security-Policy without inline scripts or styles.
+ * loads only files (its initializer included); its one inline stylesheet is
+ * allowed by hash on the docs path only (`docsContentSecurityPolicy`).
  */
 async function openApiPlugin(app: FastifyInstance, options: OpenApiOptions): Promise<void> {
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'AutoCognitix API', version: packageVersion, description: DESCRIPTION },
+      info: { title: 'AutoCognitix API', version: PACKAGE_VERSION, description: DESCRIPTION },
       components: {
         securitySchemes: {
           bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'The access token from sign-in or refresh.' },
@@ -59,10 +57,13 @@ async function openApiPlugin(app: FastifyInstance, options: OpenApiOptions): Pro
   app.get(OPENAPI_DOCUMENT_PATH, { schema: { hide: true } }, async () => app.swagger());
 
   // Own scope, so the hook below touches only the docs.
+  const docsPolicy = docsContentSecurityPolicy();
   await app.register(async (docs) => {
     // @fastify/static marks the UI's files `public, max-age=0`; everything under /api/ is no-store.
+    // Swagger UI's one inline stylesheet is allowed by hash here, and nowhere else.
     docs.addHook('onSend', async (_request, reply) => {
       reply.header('cache-control', 'no-store');
+      reply.header('content-security-policy', docsPolicy);
     });
     await docs.register(fastifySwaggerUi, {
       routePrefix: DOCS_PATH,

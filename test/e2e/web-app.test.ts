@@ -215,8 +215,10 @@ describe('the web app in Chromium', { timeout: 40_000 }, () => {
     await saveScreenshot(page, 'dtc-search');
 
     await page.goto(`${server.origin}/analysis?codes=P0301%20P0300`);
-    await page.getByLabel('Márka').selectOption('HONDA');
-    await page.getByLabel('Típus').selectOption('CIVIC');
+    // Free text, any case; the imported makes and models are offered as suggestions.
+    await page.getByLabel('Márka').fill('honda');
+    await page.locator('#analysis-models option[value="CIVIC"]').waitFor({ state: 'attached' });
+    await page.getByLabel('Típus').fill('civic');
     await page.getByLabel('Évjárat').fill('2018');
     await page.getByRole('button', { name: 'Elemzés' }).click();
     await page.getByRole('heading', { name: 'Eredmény' }).waitFor();
@@ -224,8 +226,8 @@ describe('the web app in Chromium', { timeout: 40_000 }, () => {
     await saveScreenshot(page, 'quick-analysis');
 
     await page.goto(`${server.origin}/vehicles`);
-    await page.getByLabel('Márka').selectOption('HONDA');
-    await page.getByLabel('Típus').selectOption('CIVIC');
+    await page.getByLabel('Márka').fill('HONDA');
+    await page.getByLabel('Típus').fill('CIVIC');
     await page.getByLabel('Évjárat').fill('2018');
     await page.getByRole('button', { name: 'Mutasd' }).click();
     await page.waitForURL(`${server.origin}/vehicles?make=HONDA&model=CIVIC&year=2018`);

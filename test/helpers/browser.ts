@@ -1,10 +1,25 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { projectRoot } from './process.js';
 
-/** Debian's Chromium (`apt-get install chromium`; .ci/run installs it where missing). */
-export const CHROMIUM_PATH = '/usr/bin/chromium';
+/** Debian's Chromium, unless the CHROMIUM_PATH environment variable names another binary. */
+export const DEFAULT_CHROMIUM_PATH = '/usr/bin/chromium';
+
+/**
+ * The Chromium the browser tests drive: CHROMIUM_PATH when set, else Debian's.
+ * A missing binary is one line that says how to get it, not a Playwright stack.
+ */
+export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string {
+  const configured = env.CHROMIUM_PATH;
+  const executable = configured === undefined || configured === '' ? DEFAULT_CHROMIUM_PATH : configured;
+  if (!existsSync(executable)) {
+    throw new Error(
+      `Chromium not found at ${executable}${configured === undefined || configured === '' ? '' : ' (CHROMIUM_PATH)'}: install it with \`apt-get install chromium\` (.ci/run does), or set CHROMIUM_PATH to a Chromium or Chrome binary`,
+    );
+  }
+  return executable;
+}
 
 /**
  * Flags that keep Chromium off the network: only localhost and 127.0.0.1
@@ -24,7 +39,7 @@ export const CHROMIUM_ARGS: readonly string[] = [
 ];
 
 export async function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], timeout: 30_000 });
+  return chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_ARGS], timeout: 30_000 });
 }
 
 /** Git-ignored; the README's pictures are copied from here to docs/screenshots/. */

@@ -40,6 +40,8 @@ export interface WebServer {
 export interface WebServerOptions {
   /** FLAT_RCL lines imported before start, besides the sample data set. */
   readonly extraRecallLines?: readonly string[];
+  /** Import the sample recalls (default true); false with DATABASE_URL unset is a fresh install with no vehicle data. */
+  readonly recalls?: boolean;
   /** Also import the sample complaints (one more CLI run). */
   readonly complaints?: boolean;
   /** Extra environment for the server process (e.g. SMTP_URL of a local mail server). */
@@ -72,7 +74,7 @@ export async function startWebServer(options: WebServerOptions = {}): Promise<We
   // One after the other: the embedded SQLite file takes one writer at a time.
   try {
     await runCli(['seed'], env);
-    await runCli(['import', 'recalls', recalls], env);
+    if (options.recalls !== false) await runCli(['import', 'recalls', recalls], env);
     if (complaints !== undefined) await runCli(['import', 'complaints', complaints], env);
   } finally {
     rmSync(fixtures, { recursive: true, force: true });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appliedMigrations, migrateToLatest, toBoolean } from '../../src/db/index.js';
 import { migrations } from '../../src/db/migrations/index.js';
 import { openTestRuntime, testConfig, uniqueId, type TestRuntime } from '../helpers/backends.js';
+import { testPostgresUrl } from '../helpers/test-databases.js';
 
 describe('database migrations', () => {
   let runtime: TestRuntime;
@@ -50,7 +51,7 @@ describe('database migrations', () => {
 });
 
 describe('migrations on a PostgreSQL database shared with others', () => {
-  const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const databaseUrl = testPostgresUrl();
 
   it('succeed while another schema of the database is being created and dropped', async () => {
     const churn = new pg.Client({ connectionString: databaseUrl });

@@ -3,7 +3,7 @@ import type { ComplaintTotals, Recall } from '../api/types';
 import { useI18n } from '../i18n/i18n';
 import { useAsync } from '../useAsync';
 import { ErrorNotice } from './feedback';
-import { SelectField, TextField } from './fields';
+import { TextField } from './fields';
 
 export interface VehicleChoice {
   readonly make: string;
@@ -14,7 +14,17 @@ export interface VehicleChoice {
 
 export const NO_VEHICLE: VehicleChoice = { make: '', model: '', year: '' };
 
-/** Make and model from /api/v1/vehicles/makes and /models, year typed. */
+/** True when `make` is one of the imported makes (case aside): only then is there a model list to ask for. */
+function knownMake(makes: readonly string[], make: string): string | undefined {
+  const wanted = make.trim().toUpperCase();
+  return wanted === '' ? undefined : makes.find((candidate) => candidate.toUpperCase() === wanted);
+}
+
+/**
+ * Make, model and year as free text. Makes and models from the imported NHTSA
+ * data (/api/v1/vehicles/makes and /models) are offered as suggestions when
+ * there are any; with none imported yet, any make and model can still be typed.
+ */
 export function VehiclePicker({
   idPrefix,
   value,
@@ -30,48 +40,41 @@ export function VehiclePicker({
 }) {
   const { t } = useI18n();
   const [makes] = useAsync(() => vehicles.makes(), []);
-  const [models] = useAsync(async () => (value.make === '' ? { items: [] as readonly string[] } : vehicles.models(value.make)), [value.make]);
   const makeItems = makes.status === 'done' ? makes.value.items : [];
+  const suggestedMake = knownMake(makeItems, value.make);
+  const [models] = useAsync(async () => (suggestedMake === undefined ? { items: [] as readonly string[] } : vehicles.models(suggestedMake)), [suggestedMake]);
   const modelItems = models.status === 'done' ? models.value.items : [];
+  const noData = makes.status === 'done' && makeItems.length === 0;
 
   return (
     <div className="vehicle-picker">
-      <SelectField
+      <TextField
         id={`${idPrefix}-make`}
         label={t('make')}
         required={required}
+        maxLength={64}
+        list={`${idPrefix}-makes`}
+        autoComplete="off"
         value={value.make}
         error={errors.make}
-        hint={makes.status === 'done' && makeItems.length === 0 ? t('noMakes') : undefined}
+        hint={noData ? t('noMakesFreeText') : t('makeHint')}
         onChange={(event) => {
-          onChange({ ...value, make: event.target.value, model: '' });
+          onChange({ ...value, make: event.target.value });
         }}
-      >
-        <option value="">{makes.status === 'loading' ? t('loading') : t('chooseMake')}</option>
-        {makeItems.map((make) => (
-          <option key={make} value={make}>
-            {make}
-          </option>
-        ))}
-      </SelectField>
-      <SelectField
+      />
+      <TextField
         id={`${idPrefix}-model`}
         label={t('model')}
         required={required}
+        maxLength={128}
+        list={`${idPrefix}-models`}
+        autoComplete="off"
         value={value.model}
         error={errors.model}
-        disabled={value.make === ''}
         onChange={(event) => {
           onChange({ ...value, model: event.target.value });
         }}
-      >
-        <option value="">{models.status === 'loading' && value.make !== '' ? t('loading') : t('chooseModel')}</option>
-        {modelItems.map((model) => (
-          <option key={model} value={model}>
-            {model}
-          </option>
-        ))}
-      </SelectField>
+      />
       <TextField
         id={`${idPrefix}-year`}
         label={t('year')}
@@ -86,8 +89,28 @@ export function VehiclePicker({
           onChange({ ...value, year: event.target.value });
         }}
       />
+      <datalist id={`${idPrefix}-makes`}>
+        {makeItems.map((make) => (
+          <option key={make} value={make} />
+        ))}
+      </datalist>
+      <datalist id={`${idPrefix}-models`}>
+        {modelItems.map((model) => (
+          <option key={model} value={model} />
+        ))}
+      </datalist>
       {makes.status === 'failed' ? <ErrorNotice error={makes.error} /> : null}
     </div>
+  );
+}
+
+/** Where recall and complaint data comes from, and how an operator loads it: shown where vehicles are looked up. */
+export function VehicleDataSource() {
+  const { t } = useI18n();
+  return (
+    <p className="field-hint data-source">
+      {t('vehicleDataSource')} <code>npx autocognitix import recalls FLAT_RCL.zip</code>, <code>npx autocognitix import complaints FLAT_CMPL.zip</code>
+    </p>
   );
 }
 

@@ -4,7 +4,7 @@ import type { QuickAnalysis } from '../api/types';
 import { describe, parseCodes, SeverityBadge } from '../components/dtc';
 import { ErrorNotice, fieldError } from '../components/feedback';
 import { TextField } from '../components/fields';
-import { ComplaintTotalsLine, NO_VEHICLE, RecallList, VehiclePicker, parseYear, type VehicleChoice } from '../components/vehicles';
+import { ComplaintTotalsLine, NO_VEHICLE, RecallList, VehicleDataSource, VehiclePicker, parseYear, type VehicleChoice } from '../components/vehicles';
 import { useI18n } from '../i18n/i18n';
 import { Link, useLocation } from '../router';
 import { usePageTitle } from '../usePageTitle';
@@ -71,11 +71,13 @@ export function QuickAnalysisPage() {
     setCodesProblem(codes.length === 0 ? t('errorRequired') : undefined);
     if (codes.length === 0) return;
     const year = parseYear(vehicle.year);
-    const withVehicle = vehicle.make !== '' && vehicle.model !== '' && year !== undefined;
+    const make = vehicle.make.trim();
+    const model = vehicle.model.trim();
+    const withVehicle = make !== '' && model !== '' && year !== undefined;
     setBusy(true);
     setError(undefined);
     try {
-      setAnalysis(await diagnosis.quickAnalyze({ codes, ...(withVehicle ? { make: vehicle.make, model: vehicle.model, year } : {}) }));
+      setAnalysis(await diagnosis.quickAnalyze({ codes, ...(withVehicle ? { make, model, year } : {}) }));
     } catch (failure) {
       setError(failure);
       setAnalysis(undefined);
@@ -112,6 +114,7 @@ export function QuickAnalysisPage() {
           <fieldset className="fieldset">
             <legend>{t('vehicleOptional')}</legend>
             <VehiclePicker idPrefix="analysis" value={vehicle} onChange={setVehicle} />
+            <VehicleDataSource />
           </fieldset>
           <button type="submit" className="button primary" disabled={busy}>
             {busy ? t('analyzing') : t('analyzeButton')}
