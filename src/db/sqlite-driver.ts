@@ -18,20 +18,30 @@ function convertParameters(parameters: readonly unknown[]): unknown[] {
 /** The database file and its -wal/-shm companions hold password hashes: owner only. */
 export const SQLITE_FILE_MODE = 0o600;
 
+/** How long opening the file may wait for another process's lock: once, at start-up, before anything is served. */
+const OPEN_BUSY_TIMEOUT_MS = 5000;
+
 /**
  * Opens the embedded database file with the settings every connection to it
  * shares. A new file is created with mode 0600 before SQLite opens it (SQLite
- * gives the -wal and -shm files the mode of the database file). The busy
- * timeout is 0: a locked file fails at once and callers wait asynchronously
- * ({@link retryWhileBusy}), never inside a synchronous call.
+ * gives the -wal and -shm files the mode of the database file). Opening, the
+ * pragmas and `setup` (a schema) may wait for another process's lock; after
+ * that the busy timeout is 0: a locked file fails at once and callers wait
+ * asynchronously ({@link retryWhileBusy}), never inside a synchronous call.
  */
-export function openSqliteFile(filePath: string): BetterSqlite3.Database {
+export function openSqliteFile(filePath: string, setup?: (database: BetterSqlite3.Database) => void): BetterSqlite3.Database {
   if (filePath !== ':memory:') closeSync(openSync(filePath, 'a', SQLITE_FILE_MODE));
-  const database = new BetterSqlite3(filePath, { timeout: 0 });
-  database.pragma('busy_timeout = 0');
-  database.pragma('journal_mode = WAL');
-  database.pragma('foreign_keys = ON');
-  database.pragma('synchronous = NORMAL');
+  const database = new BetterSqlite3(filePath, { timeout: OPEN_BUSY_TIMEOUT_MS });
+  try {
+    database.pragma('journal_mode = WAL');
+    database.pragma('foreign_keys = ON');
+    database.pragma('synchronous = NORMAL');
+    setup?.(database);
+    database.pragma('busy_timeout = 0');
+  } catch (error) {
+    database.close();
+    throw error;
+  }
   return database;
 }
 

@@ -133,9 +133,8 @@ export class SqliteKeyValueStore implements KeyValueStore {
     this.now = options.now ?? Date.now;
     let db: Database.Database | undefined;
     try {
-      // The app's settings (WAL, mode 0600, busy timeout 0: a locked file is waited for asynchronously, see run()).
-      db = openSqliteFile(options.filePath);
-      db.exec(SCHEMA);
+      // The app's settings (WAL, mode 0600); the schema may wait for a lock at open, later calls never do (see run()).
+      db = openSqliteFile(options.filePath, (opening) => opening.exec(SCHEMA));
     } catch (error) {
       db?.close();
       throw new StoreUnavailableError(`SQLite key-value store unavailable (open): ${errorMessage(error)}`, { cause: error });
