@@ -35,7 +35,8 @@ export interface SecurityDependencies {
 
 export function createSecurity(config: Config, dependencies: SecurityDependencies): Security {
   const refreshTokenLifetimeSeconds = config.refreshTokenExpireDays * 86_400;
-  const codec = new TokenCodec(config.jwtSecretKey, dependencies.clock);
+  const accessTokenLifetimeSeconds = config.accessTokenExpireMinutes * 60;
+  const codec = new TokenCodec(config.jwtSecretKey, dependencies.clock, { accessSeconds: accessTokenLifetimeSeconds, refreshSeconds: refreshTokenLifetimeSeconds });
   const repository = new AuthStateRepository(dependencies.database.db);
   const durability = new SecurityStateDurability(dependencies.store, repository, dependencies.clock, dependencies.durabilityEvents);
   const revocation = new Revocation(dependencies.store, dependencies.clock, refreshTokenLifetimeSeconds * 1000, { repository, durability });
@@ -46,7 +47,7 @@ export function createSecurity(config: Config, dependencies: SecurityDependencie
     codec,
     revocation,
     clock: dependencies.clock,
-    accessTokenLifetimeSeconds: config.accessTokenExpireMinutes * 60,
+    accessTokenLifetimeSeconds,
     refreshTokenLifetimeSeconds,
     repository,
   });
