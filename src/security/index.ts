@@ -49,6 +49,7 @@ export function createSecurity(config: Config, dependencies: SecurityDependencie
     clock: dependencies.clock,
     accessTokenLifetimeSeconds,
     refreshTokenLifetimeSeconds,
+    refreshLimitPerHour: config.refreshRateLimitPerHour,
     repository,
   });
   const passwordReset = new PasswordResetService({

@@ -62,6 +62,8 @@ export interface SessionServiceOptions {
   readonly clock: Clock;
   readonly accessTokenLifetimeSeconds: number;
   readonly refreshTokenLifetimeSeconds: number;
+  /** Refresh rotations allowed per user and clock hour (REFRESH_RATE_LIMIT_PER_HOUR). */
+  readonly refreshLimitPerHour?: number;
   /** The SQL copy of every session, for durability and the sessions list. */
   readonly repository: AuthStateRepository;
 }
@@ -252,7 +254,7 @@ export class SessionService {
       await this.endSession(claims.family);
       throw new HttpError(user === undefined ? 'token_revoked' : 'account_disabled');
     }
-    await countRefresh(this.options.store, this.options.clock, state.userId);
+    await countRefresh(this.options.store, this.options.clock, state.userId, this.options.refreshLimitPerHour);
     const next: SessionState = {
       userId: state.userId,
       revoked: false,

@@ -4,7 +4,7 @@ import { HttpError } from '../http/errors.js';
 import { countStoreFailure, securityMetrics, type FailClosedOperation } from '../observability/metrics.js';
 import type { KeyValueStore } from '../stores/key-value-store.js';
 
-/** Seed SEC-005: at most this many refresh rotations per user per clock hour. */
+/** Seed SEC-005: at most this many refresh rotations per user per clock hour (the default of REFRESH_RATE_LIMIT_PER_HOUR). */
 export const REFRESH_LIMIT_PER_HOUR = 5;
 const HOUR_MS = 3_600_000;
 
@@ -34,17 +34,17 @@ function retryAfterSeconds(ttlMs: number): string {
 }
 
 /**
- * Counts one refresh rotation for `userId` and refuses the sixth in the
- * current clock hour with 429 and Retry-After (seconds to the next hour).
- * The window is fixed, as the seed's `refresh_count:{user_id}:{hour}` key is:
- * a client can do at most 5 in any clock hour.
+ * Counts one refresh rotation for `userId` and refuses the one past
+ * `limitPerHour` (default 5, the seed's) in the current clock hour with 429
+ * and Retry-After (seconds to the next hour). The window is fixed, as the
+ * seed's `refresh_count:{user_id}:{hour}` key is.
  */
-export async function countRefresh(store: KeyValueStore, clock: Clock, userId: string): Promise<void> {
+export async function countRefresh(store: KeyValueStore, clock: Clock, userId: string, limitPerHour: number = REFRESH_LIMIT_PER_HOUR): Promise<void> {
   const now = clock.now();
   const hour = Math.floor(now / HOUR_MS);
   const msToNextHour = (hour + 1) * HOUR_MS - now;
   const { count, ttlMs } = await countingStoreFailures('refresh_rate_limit', store.increment(refreshCountKey(userId, hour), msToNextHour));
-  if (count > REFRESH_LIMIT_PER_HOUR) {
+  if (count > limitPerHour) {
     securityMetrics.refreshRateLimited.inc();
     throw new HttpError('refresh_rate_limited', { headers: { 'retry-after': retryAfterSeconds(ttlMs) } });
   }
