@@ -3,7 +3,7 @@ import { buildApp } from './app.js';
 import { ConfigurationError, EXIT_CONFIGURATION_ERROR, loadConfig, loadDotEnvFile, type LoadedConfig } from './config/index.js';
 import { isDatabaseUnavailable } from './db/index.js';
 import { startMetricsServer } from './http/metrics.js';
-import { createLogger, scrubSecrets } from './observability/index.js';
+import { createLogger, ownSecretsOf, scrubSecrets } from './observability/index.js';
 import { seedDtcCodesIfEmpty } from './importers/index.js';
 import { openRuntime, type Runtime } from './runtime.js';
 
@@ -26,7 +26,7 @@ function loadConfigOrExit(): LoadedConfig {
 async function main(): Promise<void> {
   loadDotEnvFile();
   const { config, warnings } = loadConfigOrExit();
-  const logger = createLogger({ level: config.logLevel });
+  const logger = createLogger({ level: config.logLevel, ownSecrets: ownSecretsOf(config) });
   for (const warning of warnings) logger.warn(warning);
 
   let runtime: Runtime;

@@ -1,6 +1,6 @@
 import { pino, type Logger } from 'pino';
 import type { LogLevel } from '../config/index.js';
-import { scrubbingStream } from './log-scrubber.js';
+import { scrubbingStream, type OwnSecrets } from './log-scrubber.js';
 import { securityMetrics } from './metrics.js';
 
 /** Paths pino removes before serialising: credentials in headers and bodies. */
@@ -30,6 +30,8 @@ export interface LoggerOptions {
   readonly level: LogLevel;
   /** Where lines go (default stdout); tests pass a capture stream. */
   readonly destination?: NodeJS.WritableStream;
+  /** Our own secrets (`ownSecretsOf(config)`): only these count as a leak; everything secret-looking is masked either way. */
+  readonly ownSecrets?: OwnSecrets;
 }
 
 export function createLogger(options: LoggerOptions): Logger {
@@ -40,9 +42,9 @@ export function createLogger(options: LoggerOptions): Logger {
       base: { service: 'autocognitix-api' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    // Anything masked here got past the redaction paths: count it (the CredentialLeak alert fires on any increase).
-    scrubbingStream(options.destination ?? process.stdout, (found) => {
-      for (const kind of found) securityMetrics.logSecretLeaks.inc({ kind });
+    // One of our own secrets got past the redaction paths: count it (the CredentialLeak alert fires on any increase).
+    scrubbingStream(options.destination ?? process.stdout, options.ownSecrets, (leaked) => {
+      for (const kind of leaked) securityMetrics.logSecretLeaks.inc({ kind });
     }),
   );
 }
