@@ -6,12 +6,11 @@ import type { Security } from '../security/index.js';
 import { clearSessionCookies } from '../security/cookies.js';
 import { PASSWORD_MAX_LENGTH } from '../security/passwords.js';
 import type { AttemptOrigin } from '../security/throttle.js';
-import { assertAcceptablePassword, authOf, credentialRateLimit, Email, FullName, noStore, UserSchema, userResponse } from './auth-shared.js';
+import { assertAcceptablePassword, authOf, credentialRateLimit, Email, FullName, NO_CONTENT, noStore, SIGNED_IN_SECURITY, UserSchema, userResponse } from './auth-shared.js';
 import { HttpError } from './errors.js';
 import { Nullable } from './public-routes.js';
 
 const Password = Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH * 4 });
-const NoContent = { 204: Type.Null({ description: 'No content' }) };
 /** The address is not changed here: that takes the password and the new address's confirmation (POST /me/email). */
 const UpdateMeBody = Type.Object({ full_name: FullName }, { additionalProperties: false });
 const ChangePasswordBody = Type.Object({ current_password: Password, new_password: Type.String({ maxLength: PASSWORD_MAX_LENGTH * 4 }) }, { additionalProperties: false });
@@ -32,7 +31,7 @@ const SessionParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 /** The signed-in user's own account: profile, address, password, sessions, export and erasure. Registered by authRoutes. */
 export async function accountRoutes(app: FastifyInstance, { security }: { security: Security }): Promise<void> {
   const { sessions, users, secureCookies, accountData, emailChange, deviceCookies } = security;
-  const signedIn = { preHandler: app.requireAuth, schema: { security: [{ bearerAuth: [] }, { cookieAuth: [] }] } } as const;
+  const signedIn = { preHandler: app.requireAuth, schema: { security: SIGNED_IN_SECURITY } };
   const stepUp = [app.requireAuth, credentialRateLimit(security, 'step_up')];
 
   /** Who is typing the password, for the per-account budget (a known browser keeps its own). */
@@ -46,7 +45,7 @@ export async function accountRoutes(app: FastifyInstance, { security }: { securi
 
   app.post(
     '/logout-all',
-    { ...signedIn, schema: { ...signedIn.schema, tags: ['auth'], summary: 'End every session of this user', response: NoContent } },
+    { ...signedIn, schema: { ...signedIn.schema, tags: ['auth'], summary: 'End every session of this user', response: NO_CONTENT } },
     async (request, reply) => {
       await sessions.logoutEverywhere(authOf(request).userId);
       clearSessionCookies(reply, secureCookies);
@@ -100,7 +99,7 @@ export async function accountRoutes(app: FastifyInstance, { security }: { securi
         tags: ['auth'],
         summary: 'Follow the link mailed to the new address: the account moves there, the old address is told (with an undo link), other sessions end',
         body: EmailLinkBody,
-        response: NoContent,
+        response: NO_CONTENT,
       },
     },
     async (request: FastifyRequest<{ Body: Static<typeof EmailLinkBody> }>, reply) => {
@@ -117,7 +116,7 @@ export async function accountRoutes(app: FastifyInstance, { security }: { securi
         tags: ['auth'],
         summary: 'Follow the undo link mailed to the old address: the account returns there and every session ends',
         body: EmailLinkBody,
-        response: NoContent,
+        response: NO_CONTENT,
       },
     },
     async (request: FastifyRequest<{ Body: Static<typeof EmailLinkBody> }>, reply) => {
@@ -147,7 +146,7 @@ export async function accountRoutes(app: FastifyInstance, { security }: { securi
 
   app.delete(
     '/sessions/:id',
-    { ...signedIn, schema: { ...signedIn.schema, tags: ['auth'], summary: 'End one of my sessions: its tokens die at once', params: SessionParams, response: NoContent } },
+    { ...signedIn, schema: { ...signedIn.schema, tags: ['auth'], summary: 'End one of my sessions: its tokens die at once', params: SessionParams, response: NO_CONTENT } },
     async (request: FastifyRequest<{ Params: Static<typeof SessionParams> }>, reply) => {
       if (!(await sessions.endSessionOf(authOf(request).userId, request.params.id))) throw new HttpError('not_found', { message: 'No such session' });
       return noStore(reply).code(204).send();
@@ -173,7 +172,7 @@ export async function accountRoutes(app: FastifyInstance, { security }: { securi
         tags: ['auth'],
         summary: 'Erase my account and every row of mine; every token dies (the password is checked like a sign-in, throttled)',
         body: Type.Object({ password: Password }, { additionalProperties: false }),
-        response: NoContent,
+        response: NO_CONTENT,
       },
     },
     async (request: FastifyRequest<{ Body: { password: string } }>, reply) => {
@@ -196,7 +195,7 @@ export async function accountRoutes(app: FastifyInstance, { security }: { securi
         tags: ['auth'],
         summary: 'Change the password (the current one is checked like a sign-in, throttled); every other session ends',
         body: ChangePasswordBody,
-        response: NoContent,
+        response: NO_CONTENT,
       },
     },
     async (request: FastifyRequest<{ Body: Static<typeof ChangePasswordBody> }>, reply) => {

@@ -39,6 +39,12 @@ export function assertAcceptablePassword(password: string, email: string, field:
   if (problem !== undefined) throw new HttpError('validation_failed', { details: [{ field, message: passwordProblemMessage(problem) }] });
 }
 
+/** OpenAPI `security` of a route that needs a signed-in caller: the access token as bearer header or cookie. */
+export const SIGNED_IN_SECURITY: { [scheme: string]: string[] }[] = [{ bearerAuth: [] }, { cookieAuth: [] }];
+
+/** OpenAPI answer of a route that answers 204. */
+export const NO_CONTENT = { 204: Type.Null({ description: 'No content' }) };
+
 export function noStore(reply: FastifyReply): FastifyReply {
   return reply.header('cache-control', 'no-store');
 }

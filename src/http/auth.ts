@@ -9,7 +9,7 @@ import { hashPassword, PASSWORD_MAX_LENGTH } from '../security/passwords.js';
 import type { IssuedTokens } from '../security/sessions.js';
 import type { TokenClaims, TokenType } from '../security/tokens.js';
 import { accountRoutes } from './account.js';
-import { assertAcceptablePassword, credentialRateLimit, Email, FullName, noStore, UserSchema, userResponse } from './auth-shared.js';
+import { assertAcceptablePassword, credentialRateLimit, Email, FullName, NO_CONTENT, noStore, UserSchema, userResponse } from './auth-shared.js';
 import { HttpError } from './errors.js';
 import { Nullable } from './public-routes.js';
 
@@ -200,7 +200,7 @@ export async function authRoutes(app: FastifyInstance, { security }: AuthRouteOp
 
   app.post(
     '/logout',
-    { schema: { tags: ['auth'], summary: 'End this session: both tokens die everywhere; always 204', body: RefreshBody, response: { 204: Type.Null({ description: 'No content' }) } } },
+    { schema: { tags: ['auth'], summary: 'End this session: both tokens die everywhere; always 204', body: RefreshBody, response: NO_CONTENT } },
     async (request: FastifyRequest<{ Body: Static<typeof RefreshBody> }>, reply) => {
       await sessions.logout({
         accessClaims: claimsIfGenuine(accessTokenOf(request, secureCookies), 'access'),
@@ -236,7 +236,7 @@ export async function authRoutes(app: FastifyInstance, { security }: AuthRouteOp
         tags: ['auth'],
         summary: 'Set a new password with the token from the reset link; every session of the user ends and a sign-in lock on the account lifts',
         body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 128 }), new_password: Type.String({ maxLength: PASSWORD_MAX_LENGTH * 4 }) }, { additionalProperties: false }),
-        response: { 204: Type.Null({ description: 'No content' }) },
+        response: NO_CONTENT,
       },
     },
     async (request: FastifyRequest<{ Body: { token: string; new_password: string } }>, reply) => {
