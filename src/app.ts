@@ -87,7 +87,7 @@ export async function buildApp(config: Config, dependencies: AppDependencies): P
   });
   // First onRequest hook: every later hook, handler and error reply already carries the headers.
   await app.register(securityHeaders, { headers });
-  await app.register(httpsRedirect, { enabled: config.isProduction && config.trustProxy !== false });
+  await app.register(httpsRedirect, { enabled: config.isProduction && config.trustProxy !== false, publicUrl: config.publicUrl });
   await app.register(cors, { origins: config.corsOrigins });
   // Before any route, so the OpenAPI document sees them all.
   await app.register(openApi, { secureCookies: config.cookieSecure });

@@ -5,7 +5,7 @@ import { isDatabaseUnavailable } from './db/index.js';
 import { startServerHeartbeat } from './db/server-heartbeat.js';
 import { describeListenAddress } from './listen-address.js';
 import { startMetricsServer } from './http/metrics.js';
-import { createLogger, scrubSecrets, wantsPrettyLogs } from './observability/index.js';
+import { createLogger, ownSecretsOf, scrubSecrets, wantsPrettyLogs } from './observability/index.js';
 import { seedDtcCodesIfEmpty } from './importers/index.js';
 import { openRuntime, type Runtime } from './runtime.js';
 import { checkEvictionPolicy, warnAboutLooseFilePermissions } from './startup-checks.js';
@@ -29,7 +29,7 @@ function loadConfigOrExit(): LoadedConfig {
 async function main(): Promise<void> {
   loadDotEnvFile();
   const { config, warnings } = loadConfigOrExit();
-  const logger = createLogger({ level: config.logLevel, pretty: wantsPrettyLogs(process.stdout, config.nodeEnv) });
+  const logger = createLogger({ level: config.logLevel, pretty: wantsPrettyLogs(process.stdout, config.nodeEnv), ownSecrets: ownSecretsOf(config) });
   for (const warning of warnings) logger.warn(warning);
 
   // Before opening: SQLite gives new -wal/-shm files the mode of the database file.

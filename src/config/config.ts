@@ -31,6 +31,8 @@ export interface Config {
   readonly jwtSecretSource: 'environment' | 'generated-file';
   readonly accessTokenExpireMinutes: number;
   readonly refreshTokenExpireDays: number;
+  /** Refresh rotations allowed per user in one clock hour (REFRESH_RATE_LIMIT_PER_HOUR). */
+  readonly refreshRateLimitPerHour: number;
   readonly corsOrigins: readonly string[];
   readonly cookieSecure: boolean;
   /** Set: the server speaks HTTPS with these files. Unset: plain HTTP (behind a TLS-terminating proxy). */

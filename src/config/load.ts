@@ -85,6 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     jwtSecretSource,
     accessTokenExpireMinutes: environment.ACCESS_TOKEN_EXPIRE_MINUTES,
     refreshTokenExpireDays: environment.REFRESH_TOKEN_EXPIRE_DAYS,
+    refreshRateLimitPerHour: environment.REFRESH_RATE_LIMIT_PER_HOUR,
     corsOrigins: Object.freeze(corsOrigins),
     cookieSecure,
     tls: tlsCheck.tls,

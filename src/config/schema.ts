@@ -42,6 +42,12 @@ export const environmentSchema = Type.Object({
   ),
   ACCESS_TOKEN_EXPIRE_MINUTES: Type.Integer({ minimum: 1, maximum: 1440, default: 15, description: 'an integer number of minutes from 1 to 1440' }),
   REFRESH_TOKEN_EXPIRE_DAYS: Type.Integer({ minimum: 1, maximum: 90, default: 7, description: 'an integer number of days from 1 to 90' }),
+  REFRESH_RATE_LIMIT_PER_HOUR: Type.Integer({
+    minimum: 1,
+    maximum: 1000,
+    default: 5,
+    description: 'an integer from 1 to 1000: token refreshes allowed per user in one clock hour (the seed says 5)',
+  }),
   CORS_ORIGINS: Type.String({
     default: '',
     description: 'a comma-separated list of origins such as https://app.example.com (scheme://host[:port], no path, no *)',

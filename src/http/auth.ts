@@ -1,38 +1,41 @@
 import type {} from '@fastify/swagger';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
-import { EmailTakenError, publicUser, type User } from '../db/repositories/users.js';
-import { accessTokenOf, type Security } from '../security/index.js';
+import { EmailTakenError, publicUser } from '../db/repositories/users.js';
+import { accessTokenOf, authenticateToken, type Security } from '../security/index.js';
 import { clearSessionCookies, sessionCookieNames, setSessionCookies } from '../security/cookies.js';
 import { CSRF_HEADER } from '../security/csrf.js';
-import { hashPassword, passwordProblem, passwordProblemMessage, PASSWORD_MAX_LENGTH, verifyPassword } from '../security/passwords.js';
+import { hashPassword, PASSWORD_MAX_LENGTH } from '../security/passwords.js';
 import type { IssuedTokens } from '../security/sessions.js';
 import type { TokenClaims, TokenType } from '../security/tokens.js';
+import { accountRoutes } from './account.js';
+import { assertAcceptablePassword, credentialRateLimit, Email, FullName, NO_CONTENT, noStore, UserSchema, userResponse } from './auth-shared.js';
 import { HttpError } from './errors.js';
 import { Nullable } from './public-routes.js';
 
-const Email = Type.String({ format: 'email', maxLength: 320 });
-const FullName = Nullable(Type.String({ maxLength: 200 }));
-
-const UserSchema = Type.Object({
-  id: Type.String(),
-  email: Type.String(),
-  full_name: FullName,
-  role: Type.Union([Type.Literal('user'), Type.Literal('admin')]),
-  is_active: Type.Boolean(),
-  created_at: Type.String({ format: 'date-time' }),
-  updated_at: Type.String({ format: 'date-time' }),
-});
+/**
+ * Tokens appear in a response body only for API clients that ask for them:
+ * `X-Token-Delivery: body` (or an OAuth2 password-grant form) on sign-in, a
+ * refresh token sent in the body on refresh. A browser session (cookie mode,
+ * the default) never sees a token: a script injected into the page cannot
+ * carry one off.
+ */
+export const TOKEN_DELIVERY_HEADER = 'x-token-delivery';
 
 const TokenPairSchema = Type.Object({
-  access_token: Type.String(),
-  refresh_token: Type.String(),
-  token_type: Type.Literal('bearer'),
+  access_token: Type.Optional(Type.String({ description: 'only when the client asked for tokens in the body' })),
+  refresh_token: Type.Optional(Type.String({ description: 'only when the client asked for tokens in the body' })),
+  token_type: Type.Optional(Type.Literal('bearer')),
   expires_in: Type.Integer({ description: 'seconds until the access token expires' }),
 });
 const LoginResponseSchema = Type.Object({
   ...TokenPairSchema.properties,
   csrf_token: Type.String({ description: 'a fresh CSRF token bound to the new session; the one used to sign in is void' }),
+});
+const SessionStateSchema = Type.Object({
+  authenticated: Type.Boolean(),
+  user: Nullable(UserSchema),
+  refresh: Type.Boolean({ description: 'no valid access token, but a refresh cookie came along: POST /refresh may restore the session' }),
 });
 
 const RegisterBody = Type.Object(
@@ -48,35 +51,10 @@ const LoginBody = Type.Object({
   scope: Type.Optional(Type.String()),
 });
 const RefreshBody = Type.Union([Type.Object({ refresh_token: Type.Optional(Type.String({ maxLength: 8192 })) }), Type.Null()]);
-const UpdateMeBody = Type.Object({ full_name: Type.Optional(FullName), email: Type.Optional(Email) }, { additionalProperties: false, minProperties: 1 });
-const ChangePasswordBody = Type.Object(
-  { current_password: Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH * 4 }), new_password: Type.String({ maxLength: PASSWORD_MAX_LENGTH * 4 }) },
-  { additionalProperties: false },
-);
 
-function userResponse(user: User): Static<typeof UserSchema> {
-  return {
-    id: user.id,
-    email: user.email,
-    full_name: user.fullName,
-    role: user.role,
-    is_active: user.isActive,
-    created_at: user.createdAt,
-    updated_at: user.updatedAt,
-  };
-}
-
-function tokenResponse(tokens: IssuedTokens): Static<typeof TokenPairSchema> {
+function tokenResponse(tokens: IssuedTokens, inBody: boolean): Static<typeof TokenPairSchema> {
+  if (!inBody) return { expires_in: tokens.expiresIn };
   return { access_token: tokens.accessToken, refresh_token: tokens.refreshToken, token_type: 'bearer', expires_in: tokens.expiresIn };
-}
-
-function assertAcceptablePassword(password: string, email: string, field: string): void {
-  const problem = passwordProblem(password, email);
-  if (problem !== undefined) throw new HttpError('validation_failed', { details: [{ field, message: passwordProblemMessage(problem) }] });
-}
-
-function noStore(reply: FastifyReply): FastifyReply {
-  return reply.header('cache-control', 'no-store');
 }
 
 export interface AuthRouteOptions {
@@ -85,7 +63,7 @@ export interface AuthRouteOptions {
 
 /** `/api/v1/auth/*`: translates HTTP to the session service; policy lives in src/security. */
 export async function authRoutes(app: FastifyInstance, { security }: AuthRouteOptions): Promise<void> {
-  const { sessions, users, codec, secureCookies, passwordReset, accountData } = security;
+  const { sessions, users, codec, revocation, secureCookies, passwordReset, deviceCookies } = security;
   const cookieNames = sessionCookieNames(secureCookies);
 
   // OAuth2 password-grant clients post forms; parsed here only, for these routes.
@@ -121,9 +99,41 @@ export async function authRoutes(app: FastifyInstance, { security }: AuthRouteOp
     },
   );
 
+  app.get(
+    '/session',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Whether this request carries a live session: 200 either way (an anonymous visitor is not an error)',
+        response: { 200: SessionStateSchema },
+      },
+    },
+    async (request, reply) => {
+      const refreshCookie = request.cookies[cookieNames.refresh];
+      const canRefresh = refreshCookie !== undefined && refreshCookie !== '';
+      const anonymous = { authenticated: false, user: null, refresh: false };
+      const token = accessTokenOf(request, secureCookies);
+      if (token === undefined || token === '') return noStore(reply).send({ ...anonymous, refresh: canRefresh });
+      let state: Static<typeof SessionStateSchema>;
+      try {
+        const auth = await authenticateToken(token, { codec, revocation, secureCookies });
+        const user = await users.findById(auth.userId);
+        state = user === undefined ? anonymous : { authenticated: true, user: userResponse(publicUser(user)), refresh: false };
+      } catch (error) {
+        // A store outage stays a 503; only the token's own verdicts are answered here.
+        if (!(error instanceof HttpError) || error.status !== 401) throw error;
+        state = { ...anonymous, refresh: error.code === 'token_expired' && canRefresh };
+      }
+      return noStore(reply).send(state);
+    },
+  );
+
   app.post(
     '/register',
-    { schema: { tags: ['auth'], summary: 'Create an account', body: RegisterBody, response: { 201: UserSchema } } },
+    {
+      preHandler: credentialRateLimit(security, 'register'),
+      schema: { tags: ['auth'], summary: 'Create an account (10 per address and hour)', body: RegisterBody, response: { 201: UserSchema } },
+    },
     async (request: FastifyRequest<{ Body: Static<typeof RegisterBody> }>, reply) => {
       const { email, password, full_name: fullName } = request.body;
       assertAcceptablePassword(password, email, 'password');
@@ -139,34 +149,58 @@ export async function authRoutes(app: FastifyInstance, { security }: AuthRouteOp
 
   app.post(
     '/login',
-    { schema: { tags: ['auth'], summary: 'Sign in; returns the token pair (also set as httpOnly cookies) and a new CSRF token', body: LoginBody, response: { 200: LoginResponseSchema } } },
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Sign in: sets the session cookies and returns a new CSRF token; the tokens themselves only with X-Token-Delivery: body (API clients)',
+        body: LoginBody,
+        response: { 200: LoginResponseSchema },
+      },
+    },
     async (request: FastifyRequest<{ Body: Static<typeof LoginBody> }>, reply) => {
       const email = request.body.email ?? request.body.username;
       if (email === undefined) throw new HttpError('validation_failed', { details: [{ field: 'email', message: 'is required' }] });
-      const tokens = await sessions.login(email, request.body.password, { address: request.ip, userAgent: request.headers['user-agent'] });
+      const tokens = await sessions.login(email, request.body.password, {
+        address: request.ip,
+        userAgent: request.headers['user-agent'],
+        trustedDevice: deviceCookies.trustedDevice(request.cookies, email),
+      });
       setSessionCookies(reply, secureCookies, tokens);
+      // This browser is now known for this account: strangers' failures no longer lock it out.
+      deviceCookies.issue(reply, email);
       // A CSRF token planted before sign-in must be worthless after it.
       await app.csrf.revokePresented(request);
       const csrfToken = await app.csrf.issue(request, reply, tokens.family);
-      return noStore(reply).send({ ...tokenResponse(tokens), csrf_token: csrfToken });
+      const inBody = request.headers[TOKEN_DELIVERY_HEADER] === 'body' || request.body.grant_type === 'password';
+      return noStore(reply).send({ ...tokenResponse(tokens, inBody), csrf_token: csrfToken });
     },
   );
 
   app.post(
     '/refresh',
-    { schema: { tags: ['auth'], summary: 'Rotate the refresh token (body or cookie) for a new pair', body: RefreshBody, response: { 200: TokenPairSchema } } },
+    {
+      preHandler: credentialRateLimit(security, 'refresh'),
+      schema: {
+        tags: ['auth'],
+        summary: 'Rotate the refresh token for a new pair: from the cookie (new cookies, no tokens in the body) or from the body (the new pair in the body)',
+        body: RefreshBody,
+        response: { 200: TokenPairSchema },
+      },
+    },
     async (request: FastifyRequest<{ Body: Static<typeof RefreshBody> }>, reply) => {
       const refreshToken = refreshTokenOf(request);
       if (refreshToken === undefined || refreshToken === '') throw new HttpError('authentication_required', { message: 'A refresh token is required' });
       const tokens = await sessions.refresh(refreshToken);
       setSessionCookies(reply, secureCookies, tokens);
-      return noStore(reply).send(tokenResponse(tokens));
+      // A token that lived in an httpOnly cookie is never echoed into a body a script could read.
+      const inBody = request.body?.refresh_token !== undefined;
+      return noStore(reply).send(tokenResponse(tokens, inBody));
     },
   );
 
   app.post(
     '/logout',
-    { schema: { tags: ['auth'], summary: 'End this session: both tokens die everywhere; always 204', body: RefreshBody } },
+    { schema: { tags: ['auth'], summary: 'End this session: both tokens die everywhere; always 204', body: RefreshBody, response: NO_CONTENT } },
     async (request: FastifyRequest<{ Body: Static<typeof RefreshBody> }>, reply) => {
       await sessions.logout({
         accessClaims: claimsIfGenuine(accessTokenOf(request, secureCookies), 'access'),
@@ -175,71 +209,6 @@ export async function authRoutes(app: FastifyInstance, { security }: AuthRouteOp
       clearSessionCookies(reply, secureCookies);
       const csrfToken = await app.csrf.rotateAfterLogout(request, reply);
       return noStore(reply).code(204).header(CSRF_HEADER, csrfToken).send();
-    },
-  );
-
-  app.post('/logout-all', { preHandler: app.requireAuth, schema: { tags: ['auth'], summary: 'End every session of this user' } }, async (request, reply) => {
-    await sessions.logoutEverywhere(authOf(request).userId);
-    clearSessionCookies(reply, secureCookies);
-    return noStore(reply).code(204).send();
-  });
-
-  app.get('/me', { preHandler: app.requireAuth, schema: { tags: ['auth'], response: { 200: UserSchema } } }, async (request, reply) => {
-    const user = await users.findById(authOf(request).userId);
-    if (user === undefined) throw new HttpError('token_revoked');
-    return noStore(reply).send(userResponse(publicUser(user)));
-  });
-
-  app.put(
-    '/me',
-    { preHandler: app.requireAuth, schema: { tags: ['auth'], body: UpdateMeBody, response: { 200: UserSchema } } },
-    async (request: FastifyRequest<{ Body: Static<typeof UpdateMeBody> }>, reply) => {
-      try {
-        const user = await users.updateProfile(authOf(request).userId, { fullName: request.body.full_name, email: request.body.email });
-        if (user === undefined) throw new HttpError('token_revoked');
-        return await noStore(reply).send(userResponse(publicUser(user)));
-      } catch (error) {
-        if (error instanceof EmailTakenError) throw new HttpError('email_taken');
-        throw error;
-      }
-    },
-  );
-
-  const SessionSchema = Type.Object({
-    id: Type.String(),
-    current: Type.Boolean({ description: 'the session this request was made with' }),
-    created_at: Type.String({ format: 'date-time' }),
-    last_used_at: Type.String({ format: 'date-time', description: 'sign-in or the last token refresh' }),
-    expires_at: Type.String({ format: 'date-time' }),
-    user_agent: Nullable(Type.String()),
-    ip_prefix: Nullable(Type.String({ description: 'the client network, coarsened to /24 (IPv4) or /48 (IPv6)' })),
-  });
-  const SessionParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
-
-  app.get(
-    '/sessions',
-    { preHandler: app.requireAuth, schema: { tags: ['auth'], summary: 'My signed-in sessions, newest first', response: { 200: Type.Object({ items: Type.Array(SessionSchema) }) } } },
-    async (request, reply) => {
-      const auth = authOf(request);
-      const items = (await sessions.listSessions(auth.userId)).map((session) => ({
-        id: session.id,
-        current: session.id === auth.sessionId,
-        created_at: session.createdAt,
-        last_used_at: session.lastUsedAt,
-        expires_at: session.expiresAt,
-        user_agent: session.userAgent,
-        ip_prefix: session.ipPrefix,
-      }));
-      return noStore(reply).send({ items });
-    },
-  );
-
-  app.delete(
-    '/sessions/:id',
-    { preHandler: app.requireAuth, schema: { tags: ['auth'], summary: 'End one of my sessions: its tokens die at once', params: SessionParams } },
-    async (request: FastifyRequest<{ Params: Static<typeof SessionParams> }>, reply) => {
-      if (!(await sessions.endSessionOf(authOf(request).userId, request.params.id))) throw new HttpError('not_found', { message: 'No such session' });
-      return noStore(reply).code(204).send();
     },
   );
 
@@ -262,10 +231,12 @@ export async function authRoutes(app: FastifyInstance, { security }: AuthRouteOp
   app.post(
     '/reset-password',
     {
+      preHandler: credentialRateLimit(security, 'reset_password'),
       schema: {
         tags: ['auth'],
-        summary: 'Set a new password with the token from the reset link; every session of the user ends',
+        summary: 'Set a new password with the token from the reset link; every session of the user ends and a sign-in lock on the account lifts',
         body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 128 }), new_password: Type.String({ maxLength: PASSWORD_MAX_LENGTH * 4 }) }, { additionalProperties: false }),
+        response: NO_CONTENT,
       },
     },
     async (request: FastifyRequest<{ Body: { token: string; new_password: string } }>, reply) => {
@@ -274,49 +245,6 @@ export async function authRoutes(app: FastifyInstance, { security }: AuthRouteOp
     },
   );
 
-  app.get('/me/export', { preHandler: app.requireAuth, schema: { tags: ['auth'], summary: 'Everything stored about me, as JSON (never hashes or tokens)' } }, async (request, reply) => {
-    const exported = await accountData.exportAccount(authOf(request).userId, app.clock.now());
-    if (exported === undefined) throw new HttpError('token_revoked');
-    return noStore(reply).header('content-disposition', 'attachment; filename="autocognitix-export.json"').send(exported);
-  });
-
-  app.delete(
-    '/me',
-    {
-      preHandler: app.requireAuth,
-      schema: {
-        tags: ['auth'],
-        summary: 'Erase my account and every row of mine; every token dies',
-        body: Type.Object({ password: Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH * 4 }) }, { additionalProperties: false }),
-      },
-    },
-    async (request: FastifyRequest<{ Body: { password: string } }>, reply) => {
-      const user = await users.findById(authOf(request).userId);
-      if (user === undefined) throw new HttpError('token_revoked');
-      if (!(await verifyPassword(user.passwordHash, request.body.password))) throw new HttpError('invalid_credentials', { message: 'The password is incorrect' });
-      // Tokens first (their denylist rows outlive the user), then the rows, in one transaction.
-      await sessions.endAllSessions(user.id);
-      await accountData.eraseAccount(user.id);
-      clearSessionCookies(reply, secureCookies);
-      return noStore(reply).code(204).send();
-    },
-  );
-
-  app.put(
-    '/password',
-    { preHandler: app.requireAuth, schema: { tags: ['auth'], summary: 'Change the password; every other session ends', body: ChangePasswordBody } },
-    async (request: FastifyRequest<{ Body: Static<typeof ChangePasswordBody> }>, reply) => {
-      const auth = authOf(request);
-      const user = await users.findById(auth.userId);
-      if (user === undefined) throw new HttpError('token_revoked');
-      assertAcceptablePassword(request.body.new_password, user.email, 'new_password');
-      await sessions.changePassword(user, auth.sessionId, request.body.current_password, request.body.new_password);
-      return noStore(reply).code(204).send();
-    },
-  );
+  await app.register(accountRoutes, { security });
 }
 
-function authOf(request: FastifyRequest): NonNullable<FastifyRequest['auth']> {
-  if (request.auth === null) throw new HttpError('authentication_required');
-  return request.auth;
-}

@@ -6,6 +6,7 @@ export const ERROR_CATALOG = {
   invalid_body: { status: 400, message: 'The request body could not be parsed' },
   invalid_url: { status: 400, message: 'The request URL is malformed' },
   reset_token_invalid: { status: 400, message: 'This password-reset link is invalid, expired or already used; request a new one' },
+  email_token_invalid: { status: 400, message: 'This e-mail link is invalid, expired or already used' },
   invalid_host: { status: 400, message: 'The Host header is missing or invalid' },
   malformed_request: { status: 400, message: 'The request could not be understood' },
   authentication_required: { status: 401, message: 'Sign in to continue' },

@@ -6,6 +6,7 @@ import { findRecallsForVehicle } from '../db/repositories/index.js';
 import { DTC_CODE_INPUT_PATTERN, decodeVin } from '../diagnostics/index.js';
 import { HttpError } from './errors.js';
 import { ErrorSchema, Nullable, PageQuery } from './public-routes.js';
+import { trimFields } from './trim-fields.js';
 import { RecallSchema, VehicleSchema } from './vehicles.js';
 
 const MAX_MODEL_YEAR_AHEAD = 2;
@@ -68,6 +69,8 @@ export interface GarageRouteOptions {
 export async function garageRoutes(app: FastifyInstance, options: GarageRouteOptions): Promise<void> {
   const garage = new GarageRepository(options.database.db);
   app.addHook('preHandler', app.requireAuth);
+  // Trim, then validate: "   " is no make.
+  app.addHook('preValidation', trimFields({ body: ['make', 'model', 'vin', 'nickname'] }));
   const owner = (request: FastifyRequest): string => {
     if (request.auth === null) throw new HttpError('authentication_required');
     return request.auth.userId;
@@ -116,7 +119,7 @@ export async function garageRoutes(app: FastifyInstance, options: GarageRouteOpt
 
   app.delete(
     '/vehicles/:id',
-    { schema: { tags, security, summary: 'Remove a vehicle and its notes', params: VehicleParams, response: { 404: ErrorSchema } } },
+    { schema: { tags, security, summary: 'Remove a vehicle and its notes', params: VehicleParams, response: { 204: Type.Null({ description: 'No content' }), 404: ErrorSchema } } },
     async (request: FastifyRequest<{ Params: Static<typeof VehicleParams> }>, reply) => {
       if (!(await garage.removeVehicle(owner(request), request.params.id))) throw notFound();
       return reply.code(204).send();
@@ -169,7 +172,7 @@ export async function garageRoutes(app: FastifyInstance, options: GarageRouteOpt
 
   app.delete(
     '/vehicles/:id/notes/:noteId',
-    { schema: { tags, security, summary: 'Remove a diagnosis note', params: NoteParams, response: { 404: ErrorSchema } } },
+    { schema: { tags, security, summary: 'Remove a diagnosis note', params: NoteParams, response: { 204: Type.Null({ description: 'No content' }), 404: ErrorSchema } } },
     async (request: FastifyRequest<{ Params: Static<typeof NoteParams> }>, reply) => {
       if (!(await garage.removeNote(owner(request), request.params.id, request.params.noteId))) throw new HttpError('not_found', { message: 'No such note' });
       return reply.code(204).send();

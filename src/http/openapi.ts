@@ -65,6 +65,11 @@ async function openApiPlugin(app: FastifyInstance, options: OpenApiOptions): Pro
       reply.header('cache-control', 'no-store');
       reply.header('content-security-policy', docsPolicy);
     });
+    // @fastify/swagger-ui redirects /static/index.html to the UI only without a query string; with one it
+    // redirected to itself for ever. Any query goes: the UI takes none.
+    docs.addHook('onRequest', async (request, reply) => {
+      if (request.url.split('?', 1)[0] === `${DOCS_PATH}/static/index.html`) return reply.redirect(`${DOCS_PATH}/`);
+    });
     await docs.register(fastifySwaggerUi, {
       routePrefix: DOCS_PATH,
       uiConfig: { deepLinking: true },

@@ -13,6 +13,7 @@ import { decodeVin } from '../diagnostics/index.js';
 import { ipRateLimit } from '../security/ip-rate-limit.js';
 import { HttpError } from './errors.js';
 import { ErrorSchema, Nullable, PageQuery, type PublicRouteOptions } from './public-routes.js';
+import { trimFields } from './trim-fields.js';
 
 const IsoDate = Nullable(Type.String({ format: 'date' }));
 
@@ -129,6 +130,8 @@ function vehicleOf(params: Static<typeof VehicleParams>): VehicleQuery {
 export async function vehicleRoutes(app: FastifyInstance, options: PublicRouteOptions): Promise<void> {
   const db = options.database.db;
   app.addHook('preHandler', ipRateLimit({ store: options.store, group: 'vehicles', ...options.rateLimit }));
+  // Trim, then validate: "   " is no make or model.
+  app.addHook('preValidation', trimFields({ query: ['make'], params: ['make', 'model'] }));
 
   app.get(
     '/makes',

@@ -1,2 +1,2 @@
 export { createLogger, REDACTED_LOG_PATHS, wantsPrettyLogs, type LoggerOptions } from './logger.js';
-export { scrubSecrets, scrubbingStream } from './log-scrubber.js';
+export { ownSecretsOf, scrubSecrets, scrubbingStream, type OwnSecrets } from './log-scrubber.js';

@@ -1,46 +1,144 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Writable } from 'node:stream';
 
 /** What the scrubber recognises; the `kind` label of `security_log_secret_leaks_total`. */
-export type SecretKind = 'url_password' | 'bearer_token' | 'jwt';
+export type SecretKind = 'url_password' | 'bearer_token' | 'jwt' | 'configured_secret';
+export const SECRET_KINDS: readonly SecretKind[] = ['url_password', 'bearer_token', 'jwt', 'configured_secret'];
+
+/** Configured secrets shorter than this are not searched for: they would match ordinary text. */
+const MIN_SECRET_LENGTH = 8;
+const MASK = '********';
 
 /**
- * Last line of defence: patterns of secrets that must never reach a log line,
- * whatever code path produced it. Each is replaced by a mask.
+ * What counts as a leak: only our own secrets. Anything secret-looking is
+ * masked, but a client can put JWT-shaped text or `user:pass@` URLs into a
+ * query string at will; counting those would let anyone fire the critical
+ * CredentialLeak alert. A leak is a configured secret value, a URL password
+ * of one of our connection strings, or a token that verifies with our key.
  */
-const SECRET_PATTERNS: readonly { name: SecretKind; pattern: RegExp; replace: string }[] = [
+export interface OwnSecrets {
+  /** Secret values as configured (signing key, metrics token, connection-string passwords). */
+  readonly values: readonly string[];
+  /** The HS256 key our tokens are signed with: a JWT whose signature verifies with it is ours. */
+  readonly tokenKey?: string | undefined;
+}
+
+/** The secrets of a configuration: what the log scrubber counts as a leak. */
+export function ownSecretsOf(config: {
+  readonly jwtSecretKey: string;
+  readonly metricsToken?: string | undefined;
+  readonly databaseUrl?: string | undefined;
+  readonly redisUrl?: string | undefined;
+  readonly smtpUrl?: string | undefined;
+}): OwnSecrets {
+  const urlPasswords = [config.databaseUrl, config.redisUrl, config.smtpUrl].flatMap((url) => {
+    if (url === undefined || !URL.canParse(url)) return [];
+    const password = new URL(url).password;
+    return password === '' ? [] : [password, safeDecode(password)];
+  });
+  const values = [config.jwtSecretKey, config.metricsToken, ...urlPasswords].filter((value): value is string => value !== undefined && value.length >= MIN_SECRET_LENGTH);
+  return { values: [...new Set(values)], tokenKey: config.jwtSecretKey };
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Whether `token` is an HS256 JWT signed with `key`. */
+function signedWith(token: string, key: string): boolean {
+  const [header = '', payload = '', signature = ''] = token.split('.');
+  const expected = createHmac('sha256', key).update(`${header}.${payload}`).digest();
+  const presented = Buffer.from(signature, 'base64url');
+  return presented.length === expected.length && timingSafeEqual(presented, expected);
+}
+
+interface SecretPattern {
+  readonly kind: SecretKind;
+  readonly pattern: RegExp;
+  /** Masks one match; `ours` says whether what it masked is one of our own secrets. */
+  readonly mask: (match: string, groups: readonly string[], own: OwnSecrets | undefined) => { text: string; ours: boolean };
+}
+
+const isOwnValue = (candidate: string, own: OwnSecrets | undefined): boolean => own?.values.some((value) => value === candidate || value === safeDecode(candidate)) === true;
+const isOwnToken = (candidate: string, own: OwnSecrets | undefined): boolean =>
+  own !== undefined && ((own.tokenKey !== undefined && candidate.split('.').length === 3 && signedWith(candidate, own.tokenKey)) || isOwnValue(candidate, own));
+
+/** Patterns of secrets that must never reach a log line, whatever code path produced it. Each is replaced by a mask. */
+const SECRET_PATTERNS: readonly SecretPattern[] = [
   // scheme://user:password@host → scheme://user:********@host
-  { name: 'url_password', pattern: /([a-z][a-z0-9+.-]*:\/\/[^:/@\s"]*:)[^@\s"/]+@/gi, replace: '$1********@' },
-  { name: 'bearer_token', pattern: /(bearer\s+)[A-Za-z0-9._~+/-]+=*/gi, replace: '$1********' },
-  { name: 'jwt', pattern: /eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, replace: '********' },
+  {
+    kind: 'url_password',
+    pattern: /([a-z][a-z0-9+.-]*:\/\/[^:/@\s"]*:)([^@\s"/]+)@/gi,
+    mask: (_match, [prefix = '', password = ''], own) => ({ text: `${prefix}${MASK}@`, ours: isOwnValue(password, own) }),
+  },
+  {
+    kind: 'bearer_token',
+    pattern: /(bearer\s+)([A-Za-z0-9._~+/-]+=*)/gi,
+    mask: (_match, [prefix = '', token = ''], own) => ({ text: `${prefix}${MASK}`, ours: isOwnToken(token, own) }),
+  },
+  {
+    kind: 'jwt',
+    pattern: /eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g,
+    mask: (match, _groups, own) => ({ text: MASK, ours: isOwnToken(match, own) }),
+  },
 ];
 
-/** Masks secret-looking values in one serialized log line; also says which kinds it found. */
-function scrubLine(line: string): { line: string; found: SecretKind[] } {
-  const found: SecretKind[] = [];
+/** Masks secret-looking values in one serialised log line; `masked` says which kinds it found, `leaked` which of them were ours. */
+function scrubLine(line: string, own: OwnSecrets | undefined): { line: string; masked: SecretKind[]; leaked: SecretKind[] } {
+  const masked: SecretKind[] = [];
+  const leaked: SecretKind[] = [];
   let result = line;
-  for (const { name, pattern, replace } of SECRET_PATTERNS) {
+  for (const { kind, pattern, mask } of SECRET_PATTERNS) {
     pattern.lastIndex = 0;
-    if (pattern.test(result)) {
-      found.push(name);
-      pattern.lastIndex = 0;
-      result = result.replace(pattern, replace);
+    const seen = { found: false, ours: false };
+    result = result.replace(pattern, (match: string, ...rest: unknown[]) => {
+      seen.found = true;
+      // The capture groups come first; offset and input follow.
+      const groups = rest.filter((value): value is string => typeof value === 'string');
+      const masking = mask(match, groups, own);
+      seen.ours ||= masking.ours;
+      return masking.text;
+    });
+    if (seen.found) masked.push(kind);
+    if (seen.ours) leaked.push(kind);
+  }
+  // A configured secret anywhere else in the line (raw, or escaped inside a JSON string).
+  let configured = false;
+  for (const value of own?.values ?? []) {
+    for (const form of new Set([value, JSON.stringify(value).slice(1, -1)])) {
+      if (result.includes(form)) {
+        configured = true;
+        result = result.split(form).join(MASK);
+      }
     }
   }
-  return { line: result, found };
+  if (configured) {
+    masked.push('configured_secret');
+    leaked.push('configured_secret');
+  }
+  return { line: result, masked, leaked };
 }
 
-/** Masks secret-looking values in one serialized log line. Returns the line and whether anything was masked. */
-export function scrubSecrets(line: string): { line: string; masked: boolean } {
-  const { line: scrubbed, found } = scrubLine(line);
-  return { line: scrubbed, masked: found.length > 0 };
+/** Masks secret-looking values in one serialised log line. Returns the line and whether anything was masked. */
+export function scrubSecrets(line: string, own?: OwnSecrets): { line: string; masked: boolean } {
+  const { line: scrubbed, masked } = scrubLine(line, own);
+  return { line: scrubbed, masked: masked.length > 0 };
 }
 
-/** A stream that scrubs each line before passing it to `destination`; `onMasked` hears which kinds of secret a line carried. */
-export function scrubbingStream(destination: NodeJS.WritableStream, onMasked?: (found: readonly SecretKind[]) => void): Writable {
+/**
+ * A stream that scrubs each line before passing it to `destination`;
+ * `onLeak` hears which kinds of *our own* secret a line carried (the
+ * CredentialLeak alert), never client-supplied look-alikes.
+ */
+export function scrubbingStream(destination: NodeJS.WritableStream, own: OwnSecrets | undefined, onLeak?: (kinds: readonly SecretKind[]) => void): Writable {
   return new Writable({
     write(chunk: Buffer | string, _encoding, callback) {
-      const { line, found } = scrubLine(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
-      if (found.length > 0) onMasked?.(found);
+      const { line, leaked } = scrubLine(typeof chunk === 'string' ? chunk : chunk.toString('utf8'), own);
+      if (leaked.length > 0) onLeak?.(leaked);
       destination.write(line);
       callback();
     },

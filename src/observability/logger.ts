@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
 import type PinoPretty from 'pino-pretty';
 import type { LogLevel } from '../config/index.js';
-import { scrubbingStream } from './log-scrubber.js';
+import { scrubbingStream, type OwnSecrets } from './log-scrubber.js';
 import { securityMetrics } from './metrics.js';
 
 /** Paths pino removes before serialising: credentials in headers and bodies. */
@@ -32,6 +32,8 @@ export interface LoggerOptions {
   readonly level: LogLevel;
   /** Where lines go (default stdout); tests pass a capture stream. */
   readonly destination?: NodeJS.WritableStream;
+  /** Our own secrets (`ownSecretsOf(config)`): only these count as a leak; everything secret-looking is masked either way. */
+  readonly ownSecrets?: OwnSecrets;
   /** Human-readable lines (pino-pretty) instead of JSON; see {@link wantsPrettyLogs}. Default false. */
   readonly pretty?: boolean;
 }
@@ -69,9 +71,9 @@ export function createLogger(options: LoggerOptions): Logger {
       base: { service: 'autocognitix-api' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    // Anything masked here got past the redaction paths: count it (the CredentialLeak alert fires on any increase).
-    scrubbingStream(output, (found) => {
-      for (const kind of found) securityMetrics.logSecretLeaks.inc({ kind });
+    // One of our own secrets got past the redaction paths: count it (the CredentialLeak alert fires on any increase).
+    scrubbingStream(output, options.ownSecrets, (leaked) => {
+      for (const kind of leaked) securityMetrics.logSecretLeaks.inc({ kind });
     }),
   );
 }

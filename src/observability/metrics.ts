@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CsrfFailure } from '../security/csrf.js';
 import { StoreUnavailableError } from '../stores/key-value-store.js';
-import type { SecretKind } from './log-scrubber.js';
+import { SECRET_KINDS } from './log-scrubber.js';
 
 /**
  * Every Prometheus metric, by the seed's names. One registry per process:
@@ -101,7 +101,7 @@ export const securityMetrics = {
   }),
   logSecretLeaks: new Counter({
     name: 'security_log_secret_leaks_total',
-    help: 'Secret-looking values (URL passwords, bearer tokens, JWTs) the log scrubber masked in a log line: some code logged a credential.',
+    help: 'Our own secrets (a configured secret, a connection-string password, a token signed with our key) the log scrubber masked in a log line: some code logged a credential.',
     labelNames: ['kind'] as const,
     registers: [metricsRegistry],
   }),
@@ -121,7 +121,7 @@ export const httpMetrics = {
  * Series whose label values are known start at 0: an alert on `increase()` or
  * `rate()` then sees the first event too (a series born at 1 shows no increase).
  */
-for (const kind of ['url_password', 'bearer_token', 'jwt'] as const satisfies readonly SecretKind[]) securityMetrics.logSecretLeaks.inc({ kind }, 0);
+for (const kind of SECRET_KINDS) securityMetrics.logSecretLeaks.inc({ kind }, 0);
 for (const reason of ['csrf_missing', 'csrf_mismatch', 'csrf_expired', 'csrf_origin'] as const satisfies readonly CsrfFailure[]) securityMetrics.csrfValidationsFailed.inc({ reason }, 0);
 for (const operation of ['denylist_check', 'csrf_validate', 'refresh_rate_limit', 'login_throttle', 'ip_rate_limit'] as const satisfies readonly FailClosedOperation[]) {
   securityMetrics.storeErrors.inc({ operation }, 0);

@@ -21,7 +21,9 @@ export function sessionCookieNames(secure: boolean): SessionCookieNames {
 export function setSessionCookies(reply: FastifyReply, secure: boolean, tokens: IssuedTokens): void {
   const names = sessionCookieNames(secure);
   const common = { httpOnly: true, secure, sameSite: 'strict' } as const;
-  reply.setCookie(names.access, tokens.accessToken, { ...common, path: '/', maxAge: tokens.expiresIn });
+  // The access cookie lives as long as the session: an expired token still arrives, so the answer is
+  // `token_expired` (refresh) rather than `authentication_required` (sign in).
+  reply.setCookie(names.access, tokens.accessToken, { ...common, path: '/', maxAge: tokens.refreshExpiresIn });
   reply.setCookie(names.refresh, tokens.refreshToken, { ...common, path: REFRESH_COOKIE_PATH, maxAge: tokens.refreshExpiresIn });
 }
 

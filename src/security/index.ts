@@ -6,6 +6,8 @@ import type { KeyValueStore } from '../stores/key-value-store.js';
 import { AccountDataRepository } from '../db/repositories/account-data.js';
 import { AuthStateRepository } from '../db/repositories/auth-state.js';
 import type { Mailer } from '../mail/mailer.js';
+import { DeviceCookies } from './device-cookie.js';
+import { EmailChangeService } from './email-change.js';
 import { PasswordResetService } from './password-reset.js';
 import { SecurityStateDurability, type DurabilityEvents } from './durability.js';
 import { Revocation } from './revocation.js';
@@ -20,8 +22,12 @@ export interface Security {
   readonly users: UsersRepository;
   readonly durability: SecurityStateDurability;
   readonly passwordReset: PasswordResetService;
+  readonly emailChange: EmailChangeService;
+  readonly deviceCookies: DeviceCookies;
   readonly accountData: AccountDataRepository;
   readonly secureCookies: boolean;
+  /** The shared store, for the per-address limits of the credential routes. */
+  readonly store: KeyValueStore;
 }
 
 export interface SecurityDependencies {
@@ -35,7 +41,8 @@ export interface SecurityDependencies {
 
 export function createSecurity(config: Config, dependencies: SecurityDependencies): Security {
   const refreshTokenLifetimeSeconds = config.refreshTokenExpireDays * 86_400;
-  const codec = new TokenCodec(config.jwtSecretKey, dependencies.clock);
+  const accessTokenLifetimeSeconds = config.accessTokenExpireMinutes * 60;
+  const codec = new TokenCodec(config.jwtSecretKey, dependencies.clock, { accessSeconds: accessTokenLifetimeSeconds, refreshSeconds: refreshTokenLifetimeSeconds });
   const repository = new AuthStateRepository(dependencies.database.db);
   const durability = new SecurityStateDurability(dependencies.store, repository, dependencies.clock, dependencies.durabilityEvents);
   const revocation = new Revocation(dependencies.store, dependencies.clock, refreshTokenLifetimeSeconds * 1000, { repository, durability });
@@ -46,8 +53,9 @@ export function createSecurity(config: Config, dependencies: SecurityDependencie
     codec,
     revocation,
     clock: dependencies.clock,
-    accessTokenLifetimeSeconds: config.accessTokenExpireMinutes * 60,
+    accessTokenLifetimeSeconds,
     refreshTokenLifetimeSeconds,
+    refreshLimitPerHour: config.refreshRateLimitPerHour,
     repository,
     durability,
   });
@@ -60,8 +68,19 @@ export function createSecurity(config: Config, dependencies: SecurityDependencie
     publicUrl: config.publicUrl,
     onMailError: dependencies.onMailError,
   });
+  const emailChange = new EmailChangeService({
+    store: dependencies.store,
+    users,
+    sessions,
+    passwordReset,
+    mailer: dependencies.mailer,
+    clock: dependencies.clock,
+    publicUrl: config.publicUrl,
+    onMailError: dependencies.onMailError,
+  });
+  const deviceCookies = new DeviceCookies(config.jwtSecretKey, config.cookieSecure);
   const accountData = new AccountDataRepository(dependencies.database.db);
-  return { codec, revocation, sessions, users, durability, passwordReset, accountData, secureCookies: config.cookieSecure };
+  return { codec, revocation, sessions, users, durability, passwordReset, emailChange, deviceCookies, accountData, secureCookies: config.cookieSecure, store: dependencies.store };
 }
 
 export { authentication, authenticateToken, accessTokenOf, type Authentication } from './authenticate.js';

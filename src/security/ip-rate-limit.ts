@@ -12,6 +12,28 @@ export interface IpRateLimitPolicy {
 /** Public routes: generous for a person or a page, a wall for a scraper. */
 export const DEFAULT_PUBLIC_RATE_LIMIT: IpRateLimitPolicy = Object.freeze({ maxRequests: 120, windowMs: 60_000 });
 
+/**
+ * Per-address limits of the credential routes that hash a password, send
+ * mail or create state (besides any per-account limit). Sign-in (100 per
+ * 15 min) and forgot-password (10 per hour) count per address in their own
+ * services; logout, logout-all and ending a session are left unlimited: they
+ * only kill tokens the caller holds, and a 429 there would keep a session alive.
+ */
+export const CREDENTIAL_RATE_LIMITS = Object.freeze({
+  /** Each registration costs an argon2 hash and says whether an address is taken. */
+  register: Object.freeze({ maxRequests: 10, windowMs: 3_600_000 }),
+  /** Each costs an argon2 hash. */
+  reset_password: Object.freeze({ maxRequests: 10, windowMs: 900_000 }),
+  /** Each rotation writes a session state and two denylist entries. */
+  refresh: Object.freeze({ maxRequests: 300, windowMs: 3_600_000 }),
+  /** Password change, e-mail change, erasure: an argon2 verification each (and a mail for the e-mail change). */
+  step_up: Object.freeze({ maxRequests: 20, windowMs: 900_000 }),
+  /** Following an e-mail confirmation or undo link. */
+  email_link: Object.freeze({ maxRequests: 20, windowMs: 900_000 }),
+} satisfies Record<string, IpRateLimitPolicy>);
+
+export type CredentialRouteGroup = keyof typeof CREDENTIAL_RATE_LIMITS;
+
 export interface IpRateLimitOptions extends Partial<IpRateLimitPolicy> {
   readonly store: KeyValueStore;
   /** Names the counter: routes in one group share a budget (`dtc`, `vehicles`, ...). Letters, digits, `_` and `-`. */

@@ -53,8 +53,7 @@ export class PasswordResetService {
       return;
     }
     const expiresAtMs = this.options.clock.now() + PASSWORD_RESET_TTL_MS;
-    const previous = await this.options.store.getAndDelete(latestResetKey(user.id));
-    if (previous !== null) await this.options.store.delete(`password_reset:${previous}`);
+    await this.voidPendingReset(user.id);
     await this.options.store.set(passwordResetKey(token), `${user.id}:${expiresAtMs}`, PASSWORD_RESET_TTL_MS);
     await this.options.store.set(latestResetKey(user.id), sha256(token), PASSWORD_RESET_TTL_MS);
     securityMetrics.passwordResetTokensIssued.inc();
@@ -81,6 +80,14 @@ export class PasswordResetService {
     await this.options.store.delete(latestResetKey(user.id));
     await this.options.users.updatePasswordHash(user.id, await hashPassword(newPassword));
     await this.options.sessions.endAllSessions(user.id);
+    // The owner proved themselves: a lock strangers put on the account ends here.
+    await this.options.sessions.clearSignInLock(user.email);
+  }
+
+  /** Voids the user's unused reset link, if any (the account's address changed). */
+  async voidPendingReset(userId: string): Promise<void> {
+    const previous = await this.options.store.getAndDelete(latestResetKey(userId));
+    if (previous !== null) await this.options.store.delete(`password_reset:${previous}`);
   }
 
   private async throttle(email: string, address: string): Promise<void> {

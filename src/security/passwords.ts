@@ -1,5 +1,7 @@
+import { availableParallelism } from 'node:os';
 import { hash, verify } from '@node-rs/argon2';
 import { dictionary } from '@zxcvbn-ts/language-common';
+import { HttpError } from '../http/errors.js';
 
 /** @node-rs/argon2's `Algorithm.Argon2id` (a const enum, which isolated modules cannot import). */
 const ARGON2ID = 2;
@@ -46,17 +48,77 @@ function normalizePassword(password: string): string {
   return password.normalize('NFKC');
 }
 
-export function hashPassword(password: string): Promise<string> {
-  return hash(normalizePassword(password), PASSWORD_HASH_PARAMETERS);
+/** Thrown by {@link BoundedWorkQueue.run} when every running and waiting place is taken. */
+export class WorkQueueFullError extends Error {
+  constructor() {
+    super('the work queue is full');
+    this.name = 'WorkQueueFullError';
+  }
 }
 
-/** False for a wrong password and for a malformed hash; never throws on bad input. */
-export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
-  try {
-    return await verify(passwordHash, normalizePassword(password));
-  } catch {
-    return false;
+/**
+ * At most `concurrency` tasks at once and `maxWaiting` more in line; beyond
+ * that a task is refused at once instead of queueing without end. A flood of
+ * password work therefore costs bounded memory (each argon2 run holds 19 MiB)
+ * and bounded waiting, and the overflow gets a quick "try again".
+ */
+export class BoundedWorkQueue {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(
+    readonly concurrency: number,
+    readonly maxWaiting: number,
+  ) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running >= this.concurrency) {
+      if (this.waiting.length >= this.maxWaiting) throw new WorkQueueFullError();
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else {
+      this.running += 1;
+    }
+    try {
+      return await task();
+    } finally {
+      // Hand the place straight to the next in line, or give it up.
+      const next = this.waiting.shift();
+      if (next === undefined) this.running -= 1;
+      else next();
+    }
   }
+}
+
+/** Password hashes and verifications that may wait for a thread, per process, beyond those running. */
+export const PASSWORD_WORK_MAX_WAITING = 32;
+/** argon2 runs on libuv's thread pool (4 threads by default); more at once than cores only adds waiting. */
+const passwordWork = new BoundedWorkQueue(Math.max(1, Math.min(4, availableParallelism())), PASSWORD_WORK_MAX_WAITING);
+
+/** Runs argon2 work within the process-wide bound; a full queue is `503 service_unavailable` with Retry-After. */
+async function boundedPasswordWork<T>(task: () => Promise<T>): Promise<T> {
+  try {
+    return await passwordWork.run(task);
+  } catch (error) {
+    if (error instanceof WorkQueueFullError) {
+      throw new HttpError('service_unavailable', { message: 'Too many password checks at once; retry shortly', headers: { 'retry-after': '1' } });
+    }
+    throw error;
+  }
+}
+
+export function hashPassword(password: string): Promise<string> {
+  return boundedPasswordWork(() => hash(normalizePassword(password), PASSWORD_HASH_PARAMETERS));
+}
+
+/** False for a wrong password and for a malformed hash; never throws on bad input (a full work queue is a 503). */
+export function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
+  return boundedPasswordWork(async () => {
+    try {
+      return await verify(passwordHash, normalizePassword(password));
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Whether a stored hash was made with other parameters and should be replaced after a successful login. */
@@ -72,6 +134,10 @@ let dummyHash: Promise<string> | undefined;
  * time as a wrong password (no user enumeration by timing).
  */
 export async function spendPasswordVerificationTime(password: string): Promise<void> {
-  dummyHash ??= hashPassword('timing-equaliser-not-a-real-password');
+  // A refused attempt (queue full) must not leave a rejected promise here for good.
+  dummyHash ??= hashPassword('timing-equaliser-not-a-real-password').catch((error: unknown) => {
+    dummyHash = undefined;
+    throw error;
+  });
   await verifyPassword(await dummyHash, password);
 }

@@ -9,7 +9,7 @@ import { passwordHashNeedsUpgrade, hashPassword, spendPasswordVerificationTime, 
 import type { SecurityStateDurability } from './durability.js';
 import type { Revocation } from './revocation.js';
 import { endedState, parseSessionState as parseState, type Generation, type SessionState } from './session-state.js';
-import { LoginThrottle, countRefresh } from './throttle.js';
+import { LoginThrottle, countRefresh, type AttemptOrigin } from './throttle.js';
 import { sessionLockKey, sessionStateKey } from './store-keys.js';
 import { CLOCK_LEEWAY_SECONDS, newTokenId, type TokenClaims, type TokenCodec, type TokenSpec } from './tokens.js';
 
@@ -45,6 +45,8 @@ export interface SessionServiceOptions {
   readonly clock: Clock;
   readonly accessTokenLifetimeSeconds: number;
   readonly refreshTokenLifetimeSeconds: number;
+  /** Refresh rotations allowed per user and clock hour (REFRESH_RATE_LIMIT_PER_HOUR). */
+  readonly refreshLimitPerHour?: number;
   /** The SQL copy of every session, for durability and the sessions list. */
   readonly repository: AuthStateRepository;
   /** Refills a store that lost its state; security writes wait for it (or refuse with 503). */
@@ -56,6 +58,8 @@ export interface SessionOrigin {
   readonly userAgent: string | undefined;
   /** The client address; stored coarsened (see coarsenAddress). */
   readonly address: string;
+  /** The device nonce when the browser's device cookie is signed for this account (see device-cookie.ts). */
+  readonly trustedDevice?: string | undefined;
 }
 
 const MAX_USER_AGENT_LENGTH = 200;
@@ -85,8 +89,7 @@ export class SessionService {
 
   /** Checks credentials (throttled, same answer and cost for an unknown email) and opens a session. */
   async login(email: string, password: string, origin: SessionOrigin): Promise<IssuedTokens> {
-    const clientAddress = origin.address;
-    await this.throttle.admitAttempt(email, clientAddress);
+    await this.throttle.admitAttempt(email, origin);
     const user = await this.options.users.findByEmail(email);
     const passwordMatches = user === undefined ? await spendPasswordVerificationTime(password).then(() => false) : await verifyPassword(user.passwordHash, password);
     if (user === undefined || !passwordMatches) {
@@ -97,7 +100,7 @@ export class SessionService {
       securityMetrics.loginFailures.inc({ reason: 'account_disabled' });
       throw new HttpError('account_disabled');
     }
-    await this.throttle.recordSuccess(email);
+    await this.throttle.recordSuccess(email, origin);
     if (passwordHashNeedsUpgrade(user.passwordHash)) await this.options.users.updatePasswordHash(user.id, await hashPassword(password));
     return this.openSession(user.id, origin);
   }
@@ -243,12 +246,11 @@ export class SessionService {
     }
   }
 
-  /** Changes the password; every other session of the user dies, the caller's stays. */
-  async changePassword(user: UserWithPasswordHash, callerFamily: string, currentPassword: string, newPassword: string): Promise<void> {
-    if (!(await verifyPassword(user.passwordHash, currentPassword))) throw new HttpError('invalid_credentials', { message: 'The current password is incorrect' });
+  /** Changes the password (the current one checked like a sign-in, throttled); every other session of the user dies, the caller's stays. */
+  async changePassword(user: UserWithPasswordHash, callerFamily: string, currentPassword: string, newPassword: string, attempt: AttemptOrigin): Promise<void> {
+    await this.verifyStepUp(user, currentPassword, attempt, 'The current password is incorrect');
     await this.options.users.updatePasswordHash(user.id, await hashPassword(newPassword));
-    await this.options.revocation.revokeAllForUser(user.id, callerFamily);
-    await this.endOtherSessions(user.id, callerFamily);
+    await this.endSessionsExcept(user.id, callerFamily);
   }
 
   private async rotate(claims: TokenClaims, state: SessionState, stored: string): Promise<IssuedTokens | undefined> {
@@ -257,7 +259,7 @@ export class SessionService {
       await this.endSession(claims.family);
       throw new HttpError(user === undefined ? 'token_revoked' : 'account_disabled');
     }
-    await countRefresh(this.options.store, this.options.clock, state.userId);
+    await countRefresh(this.options.store, this.options.clock, state.userId, this.options.refreshLimitPerHour);
     const next: SessionState = {
       userId: state.userId,
       revoked: false,
@@ -338,5 +340,31 @@ export class SessionService {
 
   private sessionExpiresAtMs(generation: Generation): number {
     return generation.refreshExp * 1000 + CLOCK_LEEWAY_SECONDS * 1000;
+  }
+
+  /**
+   * The password check before an account change (password, e-mail, erasure):
+   * counted in the same per-account budget as sign-in, before the password is
+   * checked, so an access token is no faster a password oracle than the
+   * sign-in form. A correct password clears the count.
+   */
+  async verifyStepUp(user: UserWithPasswordHash, password: string, attempt: AttemptOrigin, wrongMessage = 'The password is incorrect'): Promise<void> {
+    await this.throttle.admitAttempt(user.email, attempt);
+    if (!(await verifyPassword(user.passwordHash, password))) {
+      securityMetrics.loginFailures.inc({ reason: 'invalid_credentials' });
+      throw new HttpError('invalid_credentials', { message: wrongMessage });
+    }
+    await this.throttle.recordSuccess(user.email, attempt);
+  }
+
+  /** Every session of the user ends but `keepFamily` (password and e-mail changes). */
+  async endSessionsExcept(userId: string, keepFamily: string): Promise<void> {
+    await this.options.revocation.revokeAllForUser(userId, keepFamily);
+    await this.endOtherSessions(userId, keepFamily);
+  }
+
+  /** Lifts the per-account sign-in lock: a password reset proved the owner. */
+  async clearSignInLock(email: string): Promise<void> {
+    await this.throttle.clearAccount(email);
   }
 }

@@ -12,6 +12,22 @@ export const MAX_TOKEN_BYTES = 8192;
 
 export type TokenType = 'access' | 'refresh';
 
+/**
+ * The JOSE `typ` header of each kind: RFC 9068's `at+jwt` for access tokens
+ * and our own for refresh tokens, so a token says what it is before any claim
+ * is read, and one kind is never accepted where the other is expected.
+ */
+export const TOKEN_TYPE_HEADERS: Readonly<Record<TokenType, string>> = Object.freeze({ access: 'at+jwt', refresh: 'refresh+jwt' });
+
+/** How long each kind lives, in seconds: a signed token claiming a longer life (exp − iat) is refused. */
+export interface TokenLifetimes {
+  readonly accessSeconds: number;
+  readonly refreshSeconds: number;
+}
+
+/** The configuration defaults (ACCESS_TOKEN_EXPIRE_MINUTES=15, REFRESH_TOKEN_EXPIRE_DAYS=7). */
+export const DEFAULT_TOKEN_LIFETIMES: TokenLifetimes = Object.freeze({ accessSeconds: 15 * 60, refreshSeconds: 7 * 86_400 });
+
 /** The claims every token carries. `family` is the session: one login, all its rotations. */
 export interface TokenClaims {
   readonly sub: string;
@@ -61,16 +77,20 @@ export function newTokenId(): string {
  * clock (fast-jwt's own checks are off) so expiry is testable to the second.
  */
 export class TokenCodec {
-  private readonly sign: (payload: Record<string, unknown>) => string;
+  private readonly signers: Readonly<Record<TokenType, (payload: Record<string, unknown>) => string>>;
   private readonly verify: (token: string) => VerifiedToken;
   private readonly verified = new Map<string, VerifiedToken>();
 
   constructor(
     secret: string,
     private readonly clock: Clock,
+    private readonly lifetimes: TokenLifetimes = DEFAULT_TOKEN_LIFETIMES,
   ) {
     // iat and exp come from the payload (our clock), so fast-jwt adds no time of its own.
-    this.sign = createSigner({ key: secret, algorithm: 'HS256' });
+    this.signers = {
+      access: createSigner({ key: secret, algorithm: 'HS256', header: { alg: 'HS256', typ: TOKEN_TYPE_HEADERS.access } }),
+      refresh: createSigner({ key: secret, algorithm: 'HS256', header: { alg: 'HS256', typ: TOKEN_TYPE_HEADERS.refresh } }),
+    };
     this.verify = createVerifier({
       key: secret,
       algorithms: ['HS256'],
@@ -106,7 +126,7 @@ export class TokenCodec {
 
   /** Signs a token. The payload is built in one fixed key order so re-signing a spec reproduces the token. */
   encode(spec: TokenSpec): string {
-    return this.sign({
+    return this.signers[spec.type]({
       sub: spec.sub,
       jti: spec.jti,
       type: spec.type,
@@ -136,18 +156,32 @@ export class TokenCodec {
     }
     // We never issue kid/jku/x5u/jwk/crit: a token that has them was not made here.
     if (Object.keys(decoded.header).some((name) => !ALLOWED_HEADER_PARAMETERS.has(name))) throw new HttpError('token_invalid');
+    if (!hasTypeHeader(decoded.header, expectedType)) throw new HttpError('token_invalid');
     const claims = parseClaims(decoded.payload);
     if (claims?.type !== expectedType) throw new HttpError('token_invalid');
+    // iat (s) and iat_ms must tell the same time, and no token may claim a longer life than we give.
+    if (Math.floor(claims.iat_ms / 1000) !== claims.iat) throw new HttpError('token_invalid');
+    const lifetimeSeconds = expectedType === 'access' ? this.lifetimes.accessSeconds : this.lifetimes.refreshSeconds;
+    if (claims.exp - claims.iat > lifetimeSeconds) throw new HttpError('token_invalid');
 
     const nowMs = this.clock.now();
     const leewayMs = CLOCK_LEEWAY_SECONDS * 1000;
     const notBefore = decoded.payload.nbf;
     if (notBefore !== undefined && (typeof notBefore !== 'number' || notBefore * 1000 - leewayMs > nowMs)) throw new HttpError('token_invalid');
-    if (claims.iat_ms - leewayMs > nowMs) throw new HttpError('token_invalid');
+    if (claims.iat_ms - leewayMs > nowMs || claims.iat * 1000 - leewayMs > nowMs) throw new HttpError('token_invalid');
     // At exp + leeway the token is dead (boundary included).
     if (options.allowExpired !== true && claims.exp * 1000 + leewayMs <= nowMs) throw new HttpError('token_expired');
     return claims;
   }
+}
+
+/** `typ` as RFC 9068 allows it: the short form or with `application/`, in any case. */
+function hasTypeHeader(header: Readonly<Record<string, unknown>>, expectedType: TokenType): boolean {
+  const typ = header.typ;
+  if (typeof typ !== 'string') return false;
+  const lowered = typ.toLowerCase();
+  const expected = TOKEN_TYPE_HEADERS[expectedType];
+  return lowered === expected || lowered === `application/${expected}`;
 }
 
 function parseClaims(payload: Record<string, unknown>): TokenClaims | undefined {

@@ -102,6 +102,46 @@ describe('account recovery in Chromium', { timeout: 60_000 }, () => {
     await context.close();
   });
 
+  it('issue 14 item 2: changing the e-mail address needs the password and the link mailed to the new address; the old address can undo it', async () => {
+    const account = await new ApiClient(server.origin).register('email-change');
+    const target = `moved-${crypto.randomUUID()}@example.com`;
+    const context = await newContext();
+    const page = await context.newPage();
+    const consoleRecords = recordConsole(page);
+    await signInThroughUi(page, server.origin, account);
+    await page.goto(`${server.origin}/account`);
+    await page.getByRole('heading', { name: 'E-mail-cím módosítása' }).waitFor();
+    await page.locator('#email-new').fill(target);
+    await page.locator('#email-password').fill(account.password);
+    await page.getByRole('button', { name: 'Megerősítő hivatkozás küldése' }).click();
+    await page.getByRole('status').getByText('Megerősítő hivatkozást küldtünk').waitFor();
+    // Nothing has changed yet.
+    expect(await loginStatus(account.email, account.password)).toBe(200);
+
+    const confirmMail = await smtp.waitForMail(target, 15_000);
+    const confirmLink = /(http:\/\/127\.0\.0\.1:\d+\/confirm-email#token=[A-Za-z0-9_-]+)/.exec(confirmMail.body)?.[1] ?? '';
+    expect(confirmLink).not.toBe('');
+    await page.goto(confirmLink);
+    await page.getByRole('button', { name: 'Az új cím megerősítése' }).click();
+    await page.getByRole('status').getByText('Az e-mail-címed megváltozott').waitFor();
+    // The token left the address bar.
+    expect(page.url()).toBe(`${server.origin}/confirm-email`);
+    expect(await loginStatus(target, account.password)).toBe(200);
+    expect(await loginStatus(account.email, account.password)).toBe(401);
+
+    const notice = await smtp.waitForMail(account.email, 15_000);
+    const undoLink = /(http:\/\/127\.0\.0\.1:\d+\/undo-email-change#token=[A-Za-z0-9_-]+)/.exec(notice.body)?.[1] ?? '';
+    expect(undoLink).not.toBe('');
+    const owner = await (await newContext()).newPage();
+    await owner.goto(undoLink);
+    await owner.getByRole('button', { name: 'A régi címem visszaállítása' }).click();
+    await owner.getByRole('status').getByText('Visszaállt az előző e-mail-címed').waitFor();
+    expect(await loginStatus(account.email, account.password)).toBe(200);
+    expect(await loginStatus(target, account.password)).toBe(401);
+    expect(pageErrors(consoleRecords)).toEqual([]);
+    await context.close();
+  });
+
   it('a throttled reset request shows how long to wait (Retry-After)', async () => {
     const email = `e2e-throttle-${crypto.randomUUID()}@example.com`;
     const api = new ApiClient(server.origin);

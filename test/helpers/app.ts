@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import type { Clock } from '../../src/clock.js';
 import type { Config } from '../../src/config/index.js';
-import { createLogger } from '../../src/observability/index.js';
+import { createLogger, ownSecretsOf } from '../../src/observability/index.js';
 import { openTestRuntime, testConfig, type TestRuntime } from './backends.js';
 
 export interface TestApp {
@@ -33,7 +33,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const captured: string[] = [];
   const destination = new PassThrough();
   destination.on('data', (chunk: Buffer) => captured.push(chunk.toString('utf8')));
-  const logger = createLogger({ level: options.captureLogs ?? 'silent', destination });
+  const logger = createLogger({ level: options.captureLogs ?? 'silent', destination, ownSecrets: ownSecretsOf(config) });
   const app = await buildApp(config, { database: runtime.database, store: runtime.store, logger, ...(options.clock ? { clock: options.clock } : {}) });
   await options.beforeReady?.(app);
   await app.ready();

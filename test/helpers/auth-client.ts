@@ -52,14 +52,18 @@ export async function csrfTokenFor(app: FastifyInstance, options: Pick<InjectOpt
   return { token: response.json<{ csrf_token: string }>().csrf_token, cookies };
 }
 
+/** Each registration from an address of its own (10.x.y.z): registration is limited per address, and tests that create many accounts must not hit that by accident. */
 export async function register(app: FastifyInstance, email = uniqueEmail(), password = strongPassword()): Promise<{ email: string; password: string; id: string }> {
-  const response = await request(app, { method: 'POST', url: '/api/v1/auth/register', payload: { email, password } });
+  const response = await request(app, { method: 'POST', url: '/api/v1/auth/register', payload: { email, password }, remoteAddress: `10.${randomBytes(3).join('.')}` });
   if (response.statusCode !== 201) throw new Error(`register failed: ${response.statusCode} ${response.body}`);
   return { email, password, id: response.json<{ id: string }>().id };
 }
 
+/** Asks sign-in for the tokens in the body, as an API client does (a browser gets cookies only). */
+export const TOKENS_IN_BODY = { 'x-token-delivery': 'body' } as const;
+
 export async function login(app: FastifyInstance, email: string, password: string, remoteAddress?: string): Promise<TokenPair> {
-  const response = await request(app, { method: 'POST', url: '/api/v1/auth/login', payload: { email, password }, ...(remoteAddress ? { remoteAddress } : {}) });
+  const response = await request(app, { method: 'POST', url: '/api/v1/auth/login', headers: TOKENS_IN_BODY, payload: { email, password }, ...(remoteAddress ? { remoteAddress } : {}) });
   if (response.statusCode !== 200) throw new Error(`login failed: ${response.statusCode} ${response.body}`);
   return response.json<TokenPair>();
 }

@@ -209,4 +209,13 @@ describe('admin: deactivating a user ends all their sessions', () => {
     expect((await login(testApp.app, user.email, user.password)).token_type).toBe('bearer');
     expect((await request(testApp.app, { method: 'POST', url: '/api/v1/admin/users/no-such-user/deactivate', headers: bearer(admin.tokens.access_token) })).statusCode).toBe(404);
   });
+
+  it('issue 14 item 10: an admin cannot deactivate their own account', async () => {
+    const admin = await registerAndLogin(testApp.app);
+    await testApp.runtime.database.db.updateTable('users').set({ role: 'admin' }).where('id', '=', admin.id).execute();
+    const own = await request(testApp.app, { method: 'POST', url: `/api/v1/admin/users/${admin.id}/deactivate`, headers: bearer(admin.tokens.access_token) });
+    expect(own.statusCode).toBe(403);
+    expect(errorCode(own)).toBe('forbidden');
+    expect((await me(testApp.app, admin.tokens.access_token)).statusCode).toBe(200);
+  });
 });

@@ -3,7 +3,7 @@ import net, { type AddressInfo } from 'node:net';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CATALOG, type ErrorCode } from '../../src/http/errors.js';
-import { MAX_TOKEN_BYTES, TOKEN_AUDIENCE, TOKEN_ISSUER, newTokenId } from '../../src/security/tokens.js';
+import { MAX_TOKEN_BYTES, TOKEN_AUDIENCE, TOKEN_ISSUER, TOKEN_TYPE_HEADERS, newTokenId } from '../../src/security/tokens.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { generatedSecret } from '../helpers/backends.js';
 import { bearer, registerAndLogin, request, type TokenPair } from '../helpers/auth-client.js';
@@ -72,7 +72,7 @@ describe('issue 8: JWT attacks through HTTP', () => {
     for (const [name, value] of Object.entries(payload)) if (value === undefined) Reflect.deleteProperty(payload, name);
     return payload;
   };
-  const ours = (payload: Json, header: Json = { alg: 'HS256', typ: 'JWT' }): string => hs256(header, payload, secret);
+  const ours = (payload: Json, header: Json = { alg: 'HS256', typ: TOKEN_TYPE_HEADERS[payload.type === 'refresh' ? 'refresh' : 'access'] }): string => hs256(header, payload, secret);
 
   /** Every attack, for a token of `type` (what the endpoint expects). The expected code is the same through every transport. */
   const attacks = (type: 'access' | 'refresh'): [string, () => string, ErrorCode][] => {
@@ -84,7 +84,7 @@ describe('issue 8: JWT attacks through HTTP', () => {
       ['alg "None" with a random signature', () => `${b64({ alg: 'None' })}.${b64(claims(type))}.${randomBytes(32).toString('base64url')}`, 'token_invalid'],
       ['alg "NONE" with our real signature', () => `${b64({ alg: 'NONE', typ: 'JWT' })}.${b64(claims(type))}.${real().split('.')[2] ?? ''}`, 'token_invalid'],
       ['RS256 signed with a generated RSA key (algorithm confusion)', () => rs256(claims(type)), 'token_invalid'],
-      ['HS256 with the RSA public key PEM as the HMAC secret', () => hs256({ alg: 'HS256', typ: 'JWT' }, claims(type), rsaPublicKeyPem), 'token_invalid'],
+      ['HS256 with the RSA public key PEM as the HMAC secret', () => hs256({ alg: 'HS256', typ: TOKEN_TYPE_HEADERS[type] }, claims(type), rsaPublicKeyPem), 'token_invalid'],
       ['HS512 with our own secret (not on the allow-list)', () => {
         const unsigned = `${b64({ alg: 'HS512', typ: 'JWT' })}.${b64(claims(type))}`;
         return `${unsigned}.${createHmac('sha512', secret).update(unsigned).digest('base64url')}`;
@@ -97,9 +97,9 @@ describe('issue 8: JWT attacks through HTTP', () => {
         const [header, , signature] = real().split('.');
         return `${header}.${b64({ ...payloadOf(real()), exp: nowSeconds() + 86_400 * 365 })}.${signature}`;
       }, 'token_invalid'],
-      ['a signature from another key', () => hs256({ alg: 'HS256', typ: 'JWT' }, claims(type), generatedSecret()), 'token_invalid'],
+      ['a signature from another key', () => hs256({ alg: 'HS256', typ: TOKEN_TYPE_HEADERS[type] }, claims(type), generatedSecret()), 'token_invalid'],
       ['the signature stripped', () => `${real().split('.').slice(0, 2).join('.')}.`, 'token_invalid'],
-      ['expired an hour ago', () => ours(claims(type, { iat: nowSeconds() - 7200, iat_ms: Date.now() - 7_200_000, exp: nowSeconds() - 3600 })), 'token_expired'],
+      ['expired an hour ago', () => ours(claims(type, { iat: nowSeconds() - 4200, iat_ms: (nowSeconds() - 4200) * 1000, exp: nowSeconds() - 3600 })), 'token_expired'],
       ['nbf an hour in the future', () => ours(claims(type, { nbf: nowSeconds() + 3600 })), 'token_invalid'],
       ['issued an hour in the future', () => ours(claims(type, { iat: nowSeconds() + 3600, iat_ms: Date.now() + 3_600_000 })), 'token_invalid'],
       ['a wrong issuer', () => ours(claims(type, { iss: 'https://attacker.example' })), 'token_invalid'],
@@ -111,15 +111,24 @@ describe('issue 8: JWT attacks through HTTP', () => {
       ['a missing sub', () => ours(claims(type, { sub: undefined })), 'token_invalid'],
       ['a missing exp', () => ours(claims(type, { exp: undefined })), 'token_invalid'],
       ['a missing type', () => ours(claims(type, { type: undefined })), 'token_invalid'],
+      ['a plain "JWT" typ header', () => ours(claims(type), { alg: 'HS256', typ: 'JWT' }), 'token_invalid'],
+      ['no typ header', () => ours(claims(type), { alg: 'HS256' }), 'token_invalid'],
+      [`the typ header of a ${other} token`, () => ours(claims(type), { alg: 'HS256', typ: TOKEN_TYPE_HEADERS[other] }), 'token_invalid'],
+      ['iat (seconds) an hour in the future while iat_ms is now', () => ours(claims(type, { iat: nowSeconds() + 3600 })), 'token_invalid'],
+      [
+        'a lifetime (exp − iat) one second longer than configured',
+        () => ours(claims(type, { exp: nowSeconds() + (type === 'access' ? testApp.config.accessTokenExpireMinutes * 60 : testApp.config.refreshTokenExpireDays * 86_400) + 1 })),
+        'token_invalid',
+      ],
       [`an oversized token (> ${MAX_TOKEN_BYTES} bytes)`, () => ours(claims(type, { pad: 'x'.repeat(MAX_TOKEN_BYTES) })), 'token_invalid'],
       ['malformed base64 in every segment', () => '!!!.@@@.###', 'token_invalid'],
       ['a header that is not JSON', () => `${Buffer.from('{"alg":"HS256"').toString('base64url')}.${b64(claims(type))}.${randomBytes(32).toString('base64url')}`, 'token_invalid'],
       ['a payload that is a JSON array', () => hs256({ alg: 'HS256', typ: 'JWT' }, [1, 2, 3] as unknown as Json, secret), 'token_invalid'],
       ['four segments', () => `${real()}.${randomBytes(8).toString('base64url')}`, 'token_invalid'],
-      ['an unknown kid header (path traversal)', () => ours(claims(type), { alg: 'HS256', typ: 'JWT', kid: '../../../../dev/null' }), 'token_invalid'],
-      ['a jku header pointing at an attacker key set', () => ours(claims(type), { alg: 'HS256', typ: 'JWT', jku: 'https://attacker.example/jwks.json' }), 'token_invalid'],
-      ['an x5u header pointing at an attacker certificate', () => ours(claims(type), { alg: 'HS256', typ: 'JWT', x5u: 'https://attacker.example/cert.pem' }), 'token_invalid'],
-      ['an embedded jwk header', () => ours(claims(type), { alg: 'HS256', typ: 'JWT', jwk: { kty: 'oct', k: Buffer.from(secret).toString('base64url') } }), 'token_invalid'],
+      ['an unknown kid header (path traversal)', () => ours(claims(type), { alg: 'HS256', typ: TOKEN_TYPE_HEADERS[type], kid: '../../../../dev/null' }), 'token_invalid'],
+      ['a jku header pointing at an attacker key set', () => ours(claims(type), { alg: 'HS256', typ: TOKEN_TYPE_HEADERS[type], jku: 'https://attacker.example/jwks.json' }), 'token_invalid'],
+      ['an x5u header pointing at an attacker certificate', () => ours(claims(type), { alg: 'HS256', typ: TOKEN_TYPE_HEADERS[type], x5u: 'https://attacker.example/cert.pem' }), 'token_invalid'],
+      ['an embedded jwk header', () => ours(claims(type), { alg: 'HS256', typ: TOKEN_TYPE_HEADERS[type], jwk: { kty: 'oct', k: Buffer.from(secret).toString('base64url') } }), 'token_invalid'],
     ];
   };
 

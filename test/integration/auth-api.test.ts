@@ -1,7 +1,7 @@
 import { hash } from '@node-rs/argon2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { bearer, errorCode, login, me, register, request, strongPassword, uniqueEmail } from '../helpers/auth-client.js';
+import { bearer, errorCode, login, me, register, request, strongPassword, uniqueEmail, TOKENS_IN_BODY } from '../helpers/auth-client.js';
 
 describe('accounts: register, login, me', () => {
   let testApp: TestApp;
@@ -52,19 +52,44 @@ describe('accounts: register, login, me', () => {
     expect(errorCode(response)).toBe('validation_failed');
   });
 
-  it('logs in with JSON and sets both tokens as httpOnly, SameSite=Strict cookies', async () => {
+  it('issue 14 item 7: a browser sign-in (cookie mode, the default) sets both tokens as httpOnly, SameSite=Strict cookies and puts no token in the body', async () => {
     const { email, password } = await register(testApp.app);
     const response = await request(testApp.app, { method: 'POST', url: '/api/v1/auth/login', payload: { email, password } });
     expect(response.statusCode).toBe(200);
-    const body = response.json<{ access_token: string; refresh_token: string; token_type: string; expires_in: number }>();
-    expect(body.token_type).toBe('bearer');
+    const body = response.json<Record<string, unknown>>();
+    expect(Object.keys(body).sort()).toEqual(['csrf_token', 'expires_in']);
     expect(body.expires_in).toBe(testApp.config.accessTokenExpireMinutes * 60);
     const cookies = response.cookies;
     const access = cookies.find((cookie) => cookie.name === 'access_token');
     const refreshCookie = cookies.find((cookie) => cookie.name === 'refresh_token');
-    expect(access).toMatchObject({ value: body.access_token, httpOnly: true, sameSite: 'Strict', path: '/' });
-    expect(refreshCookie).toMatchObject({ value: body.refresh_token, httpOnly: true, sameSite: 'Strict', path: '/api/v1/auth' });
+    expect(access).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
+    expect(refreshCookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/api/v1/auth' });
+    for (const cookie of [access, refreshCookie]) {
+      expect(cookie?.value).toMatch(/^eyJ/);
+      expect(response.body).not.toContain(cookie?.value ?? 'missing');
+    }
     expect(response.headers['cache-control']).toBe('no-store');
+
+    // A cookie refresh rotates the cookies and still puts no token in the body.
+    const refreshed = await request(testApp.app, { method: 'POST', url: '/api/v1/auth/refresh', cookies: { refresh_token: refreshCookie?.value ?? '', access_token: access?.value ?? '' } });
+    expect(refreshed.statusCode).toBe(200);
+    expect(Object.keys(refreshed.json<Record<string, unknown>>())).toEqual(['expires_in']);
+    const rotated = refreshed.cookies.find((cookie) => cookie.name === 'refresh_token')?.value ?? '';
+    expect(rotated).toMatch(/^eyJ/);
+    expect(refreshed.body).not.toContain(rotated);
+    expect(refreshed.body).not.toMatch(/eyJ/);
+  });
+
+  it('issue 14 item 7: an API client that asks (X-Token-Delivery: body) gets the tokens in the body, and so does a body refresh', async () => {
+    const { email, password } = await register(testApp.app);
+    const response = await request(testApp.app, { method: 'POST', url: '/api/v1/auth/login', headers: TOKENS_IN_BODY, payload: { email, password } });
+    expect(response.statusCode).toBe(200);
+    const body = response.json<{ access_token: string; refresh_token: string; token_type: string; expires_in: number }>();
+    expect(body.token_type).toBe('bearer');
+    expect(body.access_token).toBe(response.cookies.find((cookie) => cookie.name === 'access_token')?.value);
+    const refreshed = await request(testApp.app, { method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token: body.refresh_token } });
+    expect(refreshed.statusCode).toBe(200);
+    expect(refreshed.json<{ token_type: string; refresh_token: string }>()).toMatchObject({ token_type: 'bearer', refresh_token: expect.stringMatching(/^eyJ/) as unknown });
   });
 
   it('logs in with an OAuth2 password form (username/password)', async () => {

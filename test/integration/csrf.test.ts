@@ -6,7 +6,7 @@ import { CsrfProtection, csrfTokenKey } from '../../src/security/csrf.js';
 import { TokenCodec } from '../../src/security/tokens.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { testConfig } from '../helpers/backends.js';
-import { bearer, csrfTokenFor, errorCode, register, request, strongPassword, type TokenPair } from '../helpers/auth-client.js';
+import { bearer, csrfTokenFor, errorCode, register, request, strongPassword, type TokenPair, TOKENS_IN_BODY } from '../helpers/auth-client.js';
 
 const ALLOWED_ORIGIN = 'https://app.autocognitix.example';
 
@@ -15,7 +15,7 @@ async function failures(reason: string): Promise<number> {
 }
 
 function loginWith(testApp: TestApp, csrf: { token: string; cookies: Record<string, string> }, account: { email: string; password: string }, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
-  return testApp.app.inject({ method: 'POST', url: '/api/v1/auth/login', headers: { 'x-csrf-token': csrf.token, ...headers }, cookies: csrf.cookies, payload: { email: account.email, password: account.password } });
+  return testApp.app.inject({ method: 'POST', url: '/api/v1/auth/login', headers: { 'x-csrf-token': csrf.token, ...TOKENS_IN_BODY, ...headers }, cookies: csrf.cookies, payload: { email: account.email, password: account.password } });
 }
 
 describe('seed SEC-003: CSRF double-submit protection', () => {

@@ -65,10 +65,22 @@ describe('garage: a user\'s own vehicles and notes', () => {
     ['a North American VIN with a wrong check digit', { make: 'Honda', model: 'Accord', year: 2003, vin: withWrongCheckDigit('1HGCM82630A004352') }, 'vin'],
     ['an unknown field', { make: 'Opel', model: 'Astra', year: 2015, user_id: 'someone-else' }, 'user_id'],
     ['a missing model', { make: 'Opel', year: 2015 }, 'model'],
+    ['issue 14 item 10: a whitespace-only make', { make: '   ', model: 'Astra', year: 2015 }, 'make'],
+    ['issue 14 item 10: a whitespace-only model', { make: 'Opel', model: ' \t ', year: 2015 }, 'model'],
   ])('refuses %s with 422', async (_name, body, field) => {
     const response = await call(owner, 'POST', '/vehicles', body);
     expect(response.statusCode).toBe(422);
     expect(JSON.stringify(response.json())).toContain(field);
+  });
+
+  it('issue 14 item 10: trims make and model before validating and storing them; a whitespace-only change is refused', async () => {
+    const created = await call(owner, 'POST', '/vehicles', { make: '  Opel ', model: ' Astra  ', year: 2015 });
+    expect(created.statusCode).toBe(201);
+    expect(created.json()).toMatchObject({ make: 'OPEL', model: 'ASTRA' });
+    const id = created.json<{ id: string }>().id;
+    const blank = await call(owner, 'PUT', `/vehicles/${id}`, { model: '   ' });
+    expect(blank.statusCode).toBe(422);
+    expect((await call(owner, 'GET', `/vehicles/${id}`)).json()).toMatchObject({ model: 'ASTRA' });
   });
 
   it('keeps markup in a nickname as plain text', async () => {

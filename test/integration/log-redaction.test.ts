@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scrubSecrets } from '../../src/observability/index.js';
+import { securityMetrics } from '../../src/observability/metrics.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { request } from '../helpers/auth-client.js';
 
@@ -43,6 +44,30 @@ describe('logs never carry credentials', () => {
     expect(logs).toContain('driver@example.com');
     for (const secret of [bearer, password, cookie, refresh]) expect(logs).not.toContain(secret);
     expect(logs).toContain('postgres://app:********@db:5432/app');
+  });
+});
+
+describe('issue 14 item 6: client-supplied secret look-alikes never fire the CredentialLeak alert', () => {
+  it('anonymous searches with a JWT-shaped query or a user:password URL are masked in the log and counted nowhere', async () => {
+    const testApp = await startTestApp({ captureLogs: 'trace' });
+    try {
+      const leakTotal = async (): Promise<number> => (await securityMetrics.logSecretLeaks.get()).values.reduce((sum, value) => sum + value.value, 0);
+      const before = await leakTotal();
+      const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+      const lookAlike = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: 'x' })}.${randomBytes(32).toString('base64url')}`;
+      const password = canary('urlpass');
+      for (const query of [`q=${lookAlike}`, `u=https://u:${password}@host.example/`, `q=https://u:${password}@host.example/`]) {
+        const response = await testApp.app.inject({ method: 'GET', url: `/api/v1/dtc/search?${query}` });
+        expect(response.statusCode).toBeLessThan(500);
+      }
+      const logs = testApp.logs();
+      expect(logs).toContain('/api/v1/dtc/search');
+      expect(logs).not.toContain(lookAlike);
+      expect(logs).not.toContain(password);
+      expect(await leakTotal()).toBe(before);
+    } finally {
+      await testApp.close();
+    }
   });
 });
 

@@ -4,12 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionCookieNames } from '../../src/security/cookies.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { testConfig } from '../helpers/backends.js';
+import { csrfTokenFor, errorCode } from '../helpers/auth-client.js';
 import { projectRoot } from '../helpers/process.js';
 
 interface OpenApiDocument {
   openapi: string;
   info: { title: string; version: string; description: string };
-  paths: Record<string, Record<string, { tags?: string[]; responses?: Record<string, unknown> }>>;
+  paths: Record<string, Record<string, { tags?: string[]; responses?: Record<string, unknown>; security?: Record<string, string[]>[] }>>;
   components: { securitySchemes: Record<string, Record<string, string>> };
 }
 
@@ -48,6 +49,71 @@ describe('the OpenAPI document and the docs', () => {
     expect(Object.keys(document.paths['/api/v1/health']?.get?.responses ?? {}).sort()).toEqual(['200', '503']);
     const hidden = Object.keys(document.paths).filter((route) => route.startsWith('/api/v1/docs') || route === '/api/v1/openapi.json' || route === '/*');
     expect(hidden).toEqual([]);
+  });
+
+  it('issue 14 item 10: every route that needs a signed-in caller declares its security, and no public one does', async () => {
+    const signedIn = [
+      ['post', '/api/v1/auth/logout-all'],
+      ['get', '/api/v1/auth/me'],
+      ['put', '/api/v1/auth/me'],
+      ['delete', '/api/v1/auth/me'],
+      ['post', '/api/v1/auth/me/email'],
+      ['get', '/api/v1/auth/me/export'],
+      ['put', '/api/v1/auth/password'],
+      ['get', '/api/v1/auth/sessions'],
+      ['delete', '/api/v1/auth/sessions/{id}'],
+      ['post', '/api/v1/admin/users/{id}/deactivate'],
+      ['post', '/api/v1/admin/users/{id}/activate'],
+    ] as const;
+    for (const [method, route] of signedIn) expect(document.paths[route]?.[method]?.security, `${method} ${route}`).toEqual([{ bearerAuth: [] }, { cookieAuth: [] }]);
+    for (const [route, operations] of Object.entries(document.paths)) {
+      if (route.startsWith('/api/v1/garage/')) for (const operation of Object.values(operations)) expect(operation.security, route).toBeDefined();
+    }
+    for (const route of ['/api/v1/auth/login', '/api/v1/auth/register', '/api/v1/auth/session', '/api/v1/dtc/search']) {
+      for (const operation of Object.values(document.paths[route] ?? {})) expect(operation.security, route).toBeUndefined();
+    }
+  });
+
+  it('issue 14 item 10: routes that answer 204 document 204', () => {
+    const noContent = [
+      ['post', '/api/v1/auth/logout'],
+      ['post', '/api/v1/auth/logout-all'],
+      ['post', '/api/v1/auth/reset-password'],
+      ['put', '/api/v1/auth/password'],
+      ['delete', '/api/v1/auth/me'],
+      ['delete', '/api/v1/auth/sessions/{id}'],
+      ['post', '/api/v1/auth/email/confirm'],
+      ['post', '/api/v1/auth/email/undo'],
+      ['delete', '/api/v1/garage/vehicles/{id}'],
+      ['delete', '/api/v1/garage/vehicles/{id}/notes/{noteId}'],
+      ['post', '/api/v1/admin/users/{id}/deactivate'],
+      ['post', '/api/v1/admin/users/{id}/activate'],
+    ] as const;
+    for (const [method, route] of noContent) expect(Object.keys(document.paths[route]?.[method]?.responses ?? {}), `${method} ${route}`).toContain('204');
+  });
+
+  it('issue 14 item 10: /api/v1/docs/static/index.html with a query string leads to the UI, not to itself', async () => {
+    for (const url of ['/api/v1/docs/static/index.html?x=1', '/api/v1/docs/static/index.html']) {
+      const response = await testApp.app.inject({ method: 'GET', url });
+      expect(response.statusCode).toBe(302);
+      expect(response.headers.location).toBe('/api/v1/docs/');
+    }
+    expect((await testApp.app.inject({ method: 'GET', url: '/api/v1/docs/' })).statusCode).toBe(200);
+  });
+
+  it('issue 14 item 10: a method a route lacks and an over-long path parameter get what docs/API.md says (404 not_found)', async () => {
+    const csrf = await csrfTokenFor(testApp.app);
+    const wrongMethod = await testApp.app.inject({ method: 'PATCH', url: '/api/v1/dtc/search', headers: { 'x-csrf-token': csrf.token }, cookies: csrf.cookies });
+    expect(wrongMethod.statusCode).toBe(404);
+    expect(errorCode(wrongMethod)).toBe('not_found');
+    for (const url of [`/api/v1/dtc/${'P'.repeat(101)}`, `/api/v1/garage/vehicles/${'x'.repeat(101)}`]) {
+      const response = await testApp.app.inject({ method: 'GET', url });
+      expect(response.statusCode).toBe(404);
+      expect(errorCode(response)).toBe('not_found');
+    }
+    const apiDocs = readFileSync(path.join(projectRoot, 'docs/API.md'), 'utf8');
+    expect(apiDocs).toContain('A method a route does not have is `404 not_found`');
+    expect(apiDocs).toContain('longer than 100 characters is `404 not_found`');
   });
 
   it('serves the same document to Swagger UI', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { bearer, errorCode, login, me, refresh, registerAndLogin, request } from '../helpers/auth-client.js';
+import { bearer, errorCode, login, me, refresh, registerAndLogin, request, TOKENS_IN_BODY } from '../helpers/auth-client.js';
 
 interface SessionItem {
   id: string;
@@ -30,7 +30,7 @@ describe('sessions: list and end my own', () => {
     const phone = await request(testApp.app, {
       method: 'POST',
       url: '/api/v1/auth/login',
-      headers: { 'user-agent': 'AutoCognitix-Test/1.0 (phone)' },
+      headers: { 'user-agent': 'AutoCognitix-Test/1.0 (phone)', ...TOKENS_IN_BODY },
       remoteAddress: '203.0.113.77',
       payload: { email: account.email, password: account.password },
     });

@@ -100,29 +100,65 @@ describe('TokenCodec', () => {
       const unsigned = `${b64({ alg: 'HS512', typ: 'JWT' })}.${b64(validPayload())}`;
       return `${unsigned}.${createHmac('sha512', secret).update(unsigned).digest('base64url')}`;
     }, 'token_invalid'],
-    ['another key', () => forge({ alg: 'HS256', typ: 'JWT' }, validPayload(), generatedSecret()), 'token_invalid'],
+    ['another key', () => forge({ alg: 'HS256', typ: 'at+jwt' }, validPayload(), generatedSecret()), 'token_invalid'],
     ['a tampered payload with the original signature', () => {
       const [header, , signature] = codec.encode(spec()).split('.');
       return `${header}.${b64(validPayload({ sub: 'admin' }))}.${signature}`;
     }, 'token_invalid'],
     ['expired long ago', () => codec.encode(spec({ expiresAtSeconds: nowSeconds() - 3600 })), 'token_expired'],
-    ['nbf in the future', () => forge({ alg: 'HS256', typ: 'JWT' }, validPayload({ nbf: nowSeconds() + 3600 })), 'token_invalid'],
+    ['nbf in the future', () => forge({ alg: 'HS256', typ: 'at+jwt' }, validPayload({ nbf: nowSeconds() + 3600 })), 'token_invalid'],
     ['issued in the future', () => codec.encode(spec({ issuedAtMs: clock.now() + 60_000 })), 'token_invalid'],
-    ['a wrong issuer', () => forge({ alg: 'HS256', typ: 'JWT' }, validPayload({ iss: 'someone-else' })), 'token_invalid'],
-    ['a wrong audience', () => forge({ alg: 'HS256', typ: 'JWT' }, validPayload({ aud: 'other-app' })), 'token_invalid'],
+    ['a wrong issuer', () => forge({ alg: 'HS256', typ: 'at+jwt' }, validPayload({ iss: 'someone-else' })), 'token_invalid'],
+    ['a wrong audience', () => forge({ alg: 'HS256', typ: 'at+jwt' }, validPayload({ aud: 'other-app' })), 'token_invalid'],
     ['a refresh token used as access token', () => codec.encode(spec({ type: 'refresh' })), 'token_invalid'],
-    ['a missing jti', () => forge({ alg: 'HS256', typ: 'JWT' }, validPayload({ jti: undefined })), 'token_invalid'],
-    ['a short jti', () => forge({ alg: 'HS256', typ: 'JWT' }, validPayload({ jti: 'abc' })), 'token_invalid'],
-    ['a kid header', () => forge({ alg: 'HS256', typ: 'JWT', kid: '../../etc/passwd' }, validPayload()), 'token_invalid'],
-    ['a jku header', () => forge({ alg: 'HS256', typ: 'JWT', jku: 'http://attacker.example/keys' }, validPayload()), 'token_invalid'],
-    ['an x5u header', () => forge({ alg: 'HS256', typ: 'JWT', x5u: 'http://attacker.example/cert' }, validPayload()), 'token_invalid'],
-    ['an oversized token (> 8 KB)', () => forge({ alg: 'HS256', typ: 'JWT' }, validPayload({ pad: 'x'.repeat(9000) })), 'token_invalid'],
+    ['a missing jti', () => forge({ alg: 'HS256', typ: 'at+jwt' }, validPayload({ jti: undefined })), 'token_invalid'],
+    ['a short jti', () => forge({ alg: 'HS256', typ: 'at+jwt' }, validPayload({ jti: 'abc' })), 'token_invalid'],
+    ['a kid header', () => forge({ alg: 'HS256', typ: 'at+jwt', kid: '../../etc/passwd' }, validPayload()), 'token_invalid'],
+    ['a jku header', () => forge({ alg: 'HS256', typ: 'at+jwt', jku: 'http://attacker.example/keys' }, validPayload()), 'token_invalid'],
+    ['an x5u header', () => forge({ alg: 'HS256', typ: 'at+jwt', x5u: 'http://attacker.example/cert' }, validPayload()), 'token_invalid'],
+    ['an oversized token (> 8 KB)', () => forge({ alg: 'HS256', typ: 'at+jwt' }, validPayload({ pad: 'x'.repeat(9000) })), 'token_invalid'],
     ['malformed base64', () => '!!!.@@@.###', 'token_invalid'],
     ['two segments', () => `${b64({ alg: 'HS256' })}.${b64(validPayload())}`, 'token_invalid'],
     ['an empty string', () => '', 'token_invalid'],
-    ['a string claim for exp', () => forge({ alg: 'HS256', typ: 'JWT' }, validPayload({ exp: String(nowSeconds() + 900) })), 'token_invalid'],
+    ['a string claim for exp', () => forge({ alg: 'HS256', typ: 'at+jwt' }, validPayload({ exp: String(nowSeconds() + 900) })), 'token_invalid'],
   ])('rejects %s', (_name, makeToken, expected) => {
     expect(codeOf(() => codec.decode(makeToken(), 'access'))).toBe(expected);
+  });
+
+  describe('token kinds and lifetimes (RFC 9068 typ)', () => {
+    const headerOf = (token: string): Record<string, unknown> => JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+
+    it('signs access tokens as at+jwt and refresh tokens as refresh+jwt', () => {
+      expect(headerOf(codec.encode(spec()))).toEqual({ alg: 'HS256', typ: 'at+jwt' });
+      expect(headerOf(codec.encode(spec({ type: 'refresh', expiresAtSeconds: nowSeconds() + 3600 })))).toEqual({ alg: 'HS256', typ: 'refresh+jwt' });
+    });
+
+    it.each([
+      ['typ JWT', { alg: 'HS256', typ: 'JWT' }, 'token_invalid'],
+      ['no typ', { alg: 'HS256' }, 'token_invalid'],
+      ['the refresh typ on access claims', { alg: 'HS256', typ: 'refresh+jwt' }, 'token_invalid'],
+      ['at+jwt', { alg: 'HS256', typ: 'at+jwt' }, 'accepted'],
+      ['application/at+jwt (RFC 9068 long form)', { alg: 'HS256', typ: 'application/at+jwt' }, 'accepted'],
+    ])('an access token with %s: %s', (_name, header, expected) => {
+      expect(codeOf(() => codec.decode(forge(header, validPayload()), 'access'))).toBe(expected);
+    });
+
+    it('checks iat in seconds with the same leeway as iat_ms', () => {
+      const ahead = (seconds: number): string => forge({ alg: 'HS256', typ: 'at+jwt' }, validPayload({ iat: nowSeconds() + seconds, iat_ms: clock.now() }));
+      expect(codeOf(() => codec.decode(ahead(CLOCK_LEEWAY_SECONDS + 1), 'access'))).toBe('token_invalid');
+      expect(codeOf(() => codec.decode(ahead(3600), 'access'))).toBe('token_invalid');
+    });
+
+    it('refuses a signed token whose exp − iat is longer than the configured lifetime', () => {
+      const shortLived = new TokenCodec(secret, clock, { accessSeconds: 300, refreshSeconds: 3600 });
+      const token = (lifetime: number, type: 'access' | 'refresh' = 'access'): string => codec.encode(spec({ type, expiresAtSeconds: nowSeconds() + lifetime }));
+      expect(codeOf(() => shortLived.decode(token(300), 'access'))).toBe('accepted');
+      expect(codeOf(() => shortLived.decode(token(301), 'access'))).toBe('token_invalid');
+      expect(codeOf(() => shortLived.decode(token(3600, 'refresh'), 'refresh'))).toBe('accepted');
+      expect(codeOf(() => shortLived.decode(token(3601, 'refresh'), 'refresh'))).toBe('token_invalid');
+      // The default codec (15 min, 7 days) refuses a ten-year token signed with its own key.
+      expect(codeOf(() => codec.decode(token(10 * 365 * 86_400), 'access'))).toBe('token_invalid');
+    });
   });
 
   it('rejects an access token used as a refresh token', () => {

@@ -12,6 +12,7 @@ import { NotFoundPage } from './pages/NotFoundPage';
 import { QuickAnalysisPage } from './pages/QuickAnalysisPage';
 import { RegisterPage } from './pages/RegisterPage';
 import { ResetPasswordPage } from './pages/ResetPasswordPage';
+import { EmailLinkPage } from './pages/EmailLinkPage';
 import { SignInPage } from './pages/SignInPage';
 import { VehicleInfoPage } from './pages/VehicleInfoPage';
 import { Link, navigate, pathWithQuery, useLocation } from './router';
@@ -70,6 +71,10 @@ function page(path: string): ReactNode {
       return second === undefined ? <ForgotPasswordPage /> : <NotFoundPage />;
     case 'reset-password':
       return second === undefined ? <ResetPasswordPage /> : <NotFoundPage />;
+    case 'confirm-email':
+      return second === undefined ? <EmailLinkPage kind="confirm" /> : <NotFoundPage />;
+    case 'undo-email-change':
+      return second === undefined ? <EmailLinkPage kind="undo" /> : <NotFoundPage />;
     default:
       return <NotFoundPage />;
   }

@@ -1,5 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import { ApiError, onSessionChange } from './api/client';
+import { onSessionChange, refreshSession } from './api/client';
 import { auth } from './api/endpoints';
 import type { User } from './api/types';
 
@@ -23,14 +23,13 @@ export function SessionProvider({ children }: { readonly children: ReactNode }) 
     signedIn.current = user !== null && user !== undefined;
   }, [user]);
 
+  // Asks whether a session exists (200 either way: an anonymous visit logs no error), and refreshes
+  // only when the server says the access token expired while a refresh cookie is there.
   const reload = useCallback(async () => {
-    try {
-      setUserState(await auth.me());
-      setSessionLost(false);
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 401) setUserState(null);
-      else throw error;
-    }
+    let state = await auth.session();
+    if (state.refresh && (await refreshSession())) state = await auth.session();
+    setUserState(state.user);
+    setSessionLost(false);
   }, []);
 
   const setUser = useCallback((next: User | null) => {

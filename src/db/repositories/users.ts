@@ -102,6 +102,26 @@ export class UsersRepository {
     return this.findById(id);
   }
 
+  /**
+   * Moves the account from `fromEmail` to `toEmail` only if it still has
+   * `fromEmail` (a confirmation or undo link is void once the address moved on).
+   * @throws EmailTakenError
+   */
+  async changeEmailIf(id: string, fromEmail: string, toEmail: string): Promise<boolean> {
+    try {
+      const result = await this.db
+        .updateTable('users')
+        .set({ email: normalizeEmail(toEmail), updated_at: new Date().toISOString() })
+        .where('id', '=', id)
+        .where('email', '=', normalizeEmail(fromEmail))
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new EmailTakenError();
+      throw error;
+    }
+  }
+
   async updatePasswordHash(id: string, passwordHash: string): Promise<void> {
     await this.db.updateTable('users').set({ password_hash: passwordHash, updated_at: new Date().toISOString() }).where('id', '=', id).execute();
   }

@@ -3,7 +3,8 @@
  * cookies the server sets; this module never sees a token. It keeps the CSRF
  * token in memory only, sends it as `X-CSRF-Token` on every unsafe request,
  * renews it once when the server says it is stale, and refreshes an expired
- * session once for all the requests waiting on it (single flight).
+ * session only when a request answers `token_expired` (never on a timer), once
+ * for all the requests and all the tabs waiting on it.
  */
 
 export const CSRF_HEADER = 'X-CSRF-Token';
@@ -11,12 +12,18 @@ const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** A token the server no longer accepts for this browser: fetch a fresh one and retry once. `csrf_origin` is never retried. */
 const STALE_CSRF_CODES = new Set(['csrf_expired', 'csrf_mismatch', 'csrf_missing']);
 /**
- * Worth one refresh: the access token expired, or its cookie is gone (the
- * browser drops it when it expires) while the refresh cookie may still be there.
+ * The only answer worth a refresh: the access token expired. (Its cookie lives
+ * as long as the session, so an expired token still arrives and says so.)
+ * Refreshes are budgeted per user and hour (docs/SECURITY.md): none is spent
+ * on a guess.
  */
-const REFRESHABLE_CODES = new Set(['token_expired', 'authentication_required']);
+const REFRESHABLE_CODE = 'token_expired';
 /** 401s that mean the session is over (after a failed refresh, or revoked by a sign-out elsewhere): back to sign-in. */
-const SESSION_OVER_CODES = new Set([...REFRESHABLE_CODES, 'token_revoked', 'token_invalid', 'refresh_token_reused']);
+const SESSION_OVER_CODES = new Set([REFRESHABLE_CODE, 'authentication_required', 'token_revoked', 'token_invalid', 'refresh_token_reused']);
+/** One refresh at a time across every tab of this origin (Web Locks). */
+const REFRESH_LOCK = 'autocognitix-refresh';
+/** Counts refreshes done by any tab: a tab that waited for the lock sees another tab already refreshed, and does not. */
+const SHARED_GENERATION_KEY = 'autocognitix-refresh-generation';
 const REFRESH_PATH = '/api/v1/auth/refresh';
 
 export interface FieldProblem {
@@ -119,12 +126,44 @@ async function renewCsrfToken(failedToken: string): Promise<void> {
   await fetchCsrfToken();
 }
 
-/** One refresh at a time, shared by every request that found its access token expired meanwhile. */
-function refreshSession(): Promise<boolean> {
+function sharedGeneration(): string {
+  try {
+    return window.localStorage.getItem(SHARED_GENERATION_KEY) ?? '0';
+  } catch {
+    return '0';
+  }
+}
+
+function countSharedRefresh(): void {
+  try {
+    window.localStorage.setItem(SHARED_GENERATION_KEY, String(Number(sharedGeneration()) + 1));
+  } catch {
+    // Storage refused (private mode): other tabs may then refresh once more themselves.
+  }
+}
+
+/** Runs `task` holding the cross-tab refresh lock (or directly where Web Locks are missing). */
+async function withRefreshLock(task: () => Promise<boolean>): Promise<boolean> {
+  const locks = typeof navigator === 'undefined' ? undefined : (navigator as Navigator & { locks?: LockManager }).locks;
+  return locks === undefined ? await task() : await locks.request(REFRESH_LOCK, task);
+}
+
+/**
+ * One refresh for every request and every tab that found the access token
+ * expired: in this tab a single flight, across tabs a Web Lock; whoever gets
+ * the lock after another tab refreshed (the shared counter moved since
+ * `seenGeneration`) just retries with the new cookies.
+ */
+export function refreshSession(seenGeneration: string = sharedGeneration()): Promise<boolean> {
   refreshRequest ??= (async () => {
     try {
-      // The refresh cookie (Path=/api/v1/auth) rides along; the body stays empty of tokens.
-      await send(REFRESH_PATH, { method: 'POST', body: {} }, { csrfRenewed: false, refreshed: true });
+      await withRefreshLock(async () => {
+        if (sharedGeneration() !== seenGeneration) return true;
+        // The refresh cookie (Path=/api/v1/auth) rides along; the answer carries no token.
+        await send(REFRESH_PATH, { method: 'POST', body: {} }, { csrfRenewed: false, refreshed: true });
+        countSharedRefresh();
+        return true;
+      });
       sessionGeneration += 1;
       return true;
     } catch {
@@ -176,6 +215,7 @@ async function send(path: string, options: RequestOptions, attempt: { csrfRenewe
   const tokenSent = UNSAFE_METHODS.has(method) ? await currentCsrfToken() : undefined;
   if (tokenSent !== undefined) headers[CSRF_HEADER] = tokenSent;
   const generationAtSend = sessionGeneration;
+  const sharedAtSend = sharedGeneration();
 
   const response = await fetchOrNetworkError(urlOf(path, options.query), {
     method,
@@ -192,9 +232,11 @@ async function send(path: string, options: RequestOptions, attempt: { csrfRenewe
     return send(path, options, { ...attempt, csrfRenewed: true });
   }
   if (response.status === 401 && path !== REFRESH_PATH) {
-    if (REFRESHABLE_CODES.has(error.code) && !attempt.refreshed) {
-      // Another request refreshed the session while this one was on its way: just try again.
-      if (sessionGeneration !== generationAtSend || (await refreshSession())) return send(path, options, { ...attempt, refreshed: true });
+    if (error.code === REFRESHABLE_CODE && !attempt.refreshed) {
+      // Another request or tab refreshed the session while this one was on its way: just try again.
+      if (sessionGeneration !== generationAtSend || sharedGeneration() !== sharedAtSend || (await refreshSession(sharedAtSend))) {
+        return send(path, options, { ...attempt, refreshed: true });
+      }
     }
     if (SESSION_OVER_CODES.has(error.code)) notify('session-lost');
   }

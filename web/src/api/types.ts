@@ -150,3 +150,10 @@ export interface AuthSession {
   readonly user_agent: string | null;
   readonly ip_prefix: string | null;
 }
+
+/** `GET /api/v1/auth/session`: whether this browser has a live session; `refresh` when only a refresh can restore it. */
+export interface SessionState {
+  readonly authenticated: boolean;
+  readonly user: User | null;
+  readonly refresh: boolean;
+}

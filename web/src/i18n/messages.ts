@@ -195,6 +195,19 @@ const en = {
   sessionEnd: 'End session',
   sessionEnding: 'Ending…',
   sessionEnded: 'The session has ended.',
+  changeEmail: 'Change e-mail address',
+  changeEmailIntro: 'We send a link to the new address; the address changes only when you open it. Your old address is told, with a link to undo the change.',
+  newEmail: 'New e-mail address',
+  changeEmailButton: 'Send confirmation link',
+  changeEmailSent: 'We have sent a confirmation link to {email}. It is valid for one hour; until you open it, nothing changes.',
+  confirmEmailTitle: 'Confirm your new e-mail address',
+  confirmEmailButton: 'Confirm the new address',
+  emailChanged: 'Your e-mail address has been changed. Your other sessions have been signed out.',
+  undoEmailTitle: 'Undo the e-mail change',
+  undoEmailIntro: 'This puts back your previous address and signs out every session. Then set a new password.',
+  undoEmailButton: 'Restore my old address',
+  emailChangeUndone: 'Your previous e-mail address is back and every session has ended. Set a new password now.',
+  emailTokenInvalid: 'This link is invalid, expired or already used.',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -396,6 +409,19 @@ const hu: Messages = {
   sessionEnd: 'Munkamenet lezárása',
   sessionEnding: 'Lezárás…',
   sessionEnded: 'A munkamenet lezárult.',
+  changeEmail: 'E-mail-cím módosítása',
+  changeEmailIntro: 'Az új címre hivatkozást küldünk; a cím csak akkor változik meg, ha megnyitod. A régi címedre értesítést küldünk, benne a visszavonás lehetőségével.',
+  newEmail: 'Új e-mail-cím',
+  changeEmailButton: 'Megerősítő hivatkozás küldése',
+  changeEmailSent: 'Megerősítő hivatkozást küldtünk ide: {email}. Egy óráig érvényes; amíg meg nem nyitod, semmi sem változik.',
+  confirmEmailTitle: 'Új e-mail-cím megerősítése',
+  confirmEmailButton: 'Az új cím megerősítése',
+  emailChanged: 'Az e-mail-címed megváltozott. A többi munkamenetedet kijelentkeztettük.',
+  undoEmailTitle: 'E-mail-cím módosításának visszavonása',
+  undoEmailIntro: 'Ezzel visszaáll az előző címed, és minden munkamenet véget ér. Utána állíts be új jelszót.',
+  undoEmailButton: 'A régi címem visszaállítása',
+  emailChangeUndone: 'Visszaállt az előző e-mail-címed, és minden munkamenet véget ért. Most állíts be új jelszót.',
+  emailTokenInvalid: 'Ez a hivatkozás érvénytelen, lejárt vagy már felhasználták.',
 };
 
 export type Language = 'hu' | 'en';

@@ -14,7 +14,6 @@ function ProfileForm({ user }: { readonly user: User }) {
   const { t, formatDate } = useI18n();
   const { setUser } = useSession();
   const [fullName, setFullName] = useState(user.full_name ?? '');
-  const [email, setEmail] = useState(user.email);
   const [error, setError] = useState<unknown>();
   const [status, setStatus] = useState<string>();
   const [busy, setBusy] = useState(false);
@@ -25,7 +24,7 @@ function ProfileForm({ user }: { readonly user: User }) {
     setError(undefined);
     setStatus(undefined);
     try {
-      setUser(await auth.updateProfile({ full_name: fullName.trim() === '' ? null : fullName.trim(), email: email.trim() }));
+      setUser(await auth.updateProfile({ full_name: fullName.trim() === '' ? null : fullName.trim() }));
       setStatus(t('profileSaved'));
     } catch (failure) {
       setError(failure);
@@ -57,20 +56,79 @@ function ProfileForm({ user }: { readonly user: User }) {
             setFullName(event.target.value);
           }}
         />
+        <button type="submit" className="button primary" disabled={busy}>
+          {busy ? t('saving') : t('save')}
+        </button>
+      </form>
+    </section>
+  );
+}
+
+/** The address changes only through a link mailed to the new one, after the password is given here. */
+function EmailForm({ email }: { readonly email: string }) {
+  const { t } = useI18n();
+  const [newEmail, setNewEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<unknown>();
+  const [status, setStatus] = useState<string>();
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (event: SyntheticEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    setStatus(undefined);
+    try {
+      await auth.requestEmailChange({ new_email: newEmail.trim(), password });
+      setStatus(t('changeEmailSent', { email: newEmail.trim() }));
+      setNewEmail('');
+      setPassword('');
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section className="card" aria-labelledby="email-title">
+      <h2 id="email-title">{t('changeEmail')}</h2>
+      <p className="secondary-text">{t('changeEmailIntro')}</p>
+      <StatusNotice message={status} />
+      <ErrorNotice error={error} />
+      <form
+        noValidate
+        onSubmit={(event) => {
+          void submit(event);
+        }}
+      >
+        <input type="text" name="username" autoComplete="username" value={email} readOnly hidden />
         <TextField
-          id="profile-email"
-          label={t('email')}
+          id="email-new"
+          label={t('newEmail')}
           type="email"
           autoComplete="email"
           required
-          value={email}
-          error={fieldError(error, 'email')}
+          value={newEmail}
+          error={fieldError(error, 'new_email')}
           onChange={(event) => {
-            setEmail(event.target.value);
+            setNewEmail(event.target.value);
+          }}
+        />
+        <TextField
+          id="email-password"
+          label={t('currentPassword')}
+          type="password"
+          autoComplete="current-password"
+          required
+          value={password}
+          error={fieldError(error, 'password')}
+          onChange={(event) => {
+            setPassword(event.target.value);
           }}
         />
         <button type="submit" className="button primary" disabled={busy}>
-          {busy ? t('saving') : t('save')}
+          {busy ? t('saving') : t('changeEmailButton')}
         </button>
       </form>
     </section>
@@ -284,6 +342,7 @@ export function AccountPage() {
       <div className="columns">
         <ProfileForm user={user} />
         <PasswordForm email={user.email} />
+        <EmailForm email={user.email} />
       </div>
       <Sessions />
     </>

@@ -1,17 +1,12 @@
-import { useEffect, useState, type SyntheticEvent } from 'react';
+import { useState, type SyntheticEvent } from 'react';
 import { ApiError } from '../api/client';
 import { auth } from '../api/endpoints';
 import { ErrorNotice, fieldError } from '../components/feedback';
 import { NewPasswordFields } from '../components/fields';
 import { useI18n } from '../i18n/i18n';
 import { Link, navigate } from '../router';
+import { useFragmentToken } from '../useFragmentToken';
 import { usePageTitle } from '../usePageTitle';
-
-/** The token from `#token=…`: a fragment never reaches a server, a log or a Referer header. */
-function tokenFromFragment(): string {
-  const parameters = new URLSearchParams(window.location.hash.replace(/^#/, ''));
-  return parameters.get('token') ?? '';
-}
 
 function InvalidLink() {
   const { t } = useI18n();
@@ -27,19 +22,13 @@ function InvalidLink() {
 
 export function ResetPasswordPage() {
   const { t } = useI18n();
-  // Read once, before the fragment is wiped from the address bar.
-  const [token] = useState(tokenFromFragment);
+  const token = useFragmentToken();
   const [password, setPassword] = useState('');
   const [confirmation, setConfirmation] = useState('');
   const [mismatch, setMismatch] = useState(false);
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   usePageTitle(t('resetPasswordTitle'));
-
-  useEffect(() => {
-    // Keep the token out of the history, bookmarks and anything that reads the address later.
-    if (window.location.hash !== '') window.history.replaceState(window.history.state, '', window.location.pathname + window.location.search);
-  }, []);
 
   const submit = async (event: SyntheticEvent) => {
     event.preventDefault();

@@ -1,0 +1,60 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import Type, { type Static } from 'typebox';
+import type { User } from '../db/repositories/users.js';
+import type { Security } from '../security/index.js';
+import { CREDENTIAL_RATE_LIMITS, ipRateLimit, type CredentialRouteGroup } from '../security/ip-rate-limit.js';
+import { passwordProblem, passwordProblemMessage } from '../security/passwords.js';
+import { HttpError } from './errors.js';
+import { Nullable } from './public-routes.js';
+
+/** What the sign-in and account routes share: schemas, the user's public shape, small reply helpers. */
+
+export const Email = Type.String({ format: 'email', maxLength: 320 });
+export const FullName = Nullable(Type.String({ maxLength: 200 }));
+
+export const UserSchema = Type.Object({
+  id: Type.String(),
+  email: Type.String(),
+  full_name: FullName,
+  role: Type.Union([Type.Literal('user'), Type.Literal('admin')]),
+  is_active: Type.Boolean(),
+  created_at: Type.String({ format: 'date-time' }),
+  updated_at: Type.String({ format: 'date-time' }),
+});
+
+export function userResponse(user: User): Static<typeof UserSchema> {
+  return {
+    id: user.id,
+    email: user.email,
+    full_name: user.fullName,
+    role: user.role,
+    is_active: user.isActive,
+    created_at: user.createdAt,
+    updated_at: user.updatedAt,
+  };
+}
+
+export function assertAcceptablePassword(password: string, email: string, field: string): void {
+  const problem = passwordProblem(password, email);
+  if (problem !== undefined) throw new HttpError('validation_failed', { details: [{ field, message: passwordProblemMessage(problem) }] });
+}
+
+/** OpenAPI `security` of a route that needs a signed-in caller: the access token as bearer header or cookie. */
+export const SIGNED_IN_SECURITY: { [scheme: string]: string[] }[] = [{ bearerAuth: [] }, { cookieAuth: [] }];
+
+/** OpenAPI answer of a route that answers 204. */
+export const NO_CONTENT = { 204: Type.Null({ description: 'No content' }) };
+
+export function noStore(reply: FastifyReply): FastifyReply {
+  return reply.header('cache-control', 'no-store');
+}
+
+/** A per-address limit for one group of credential routes (429 `rate_limited` + Retry-After). */
+export function credentialRateLimit(security: Security, group: CredentialRouteGroup): ReturnType<typeof ipRateLimit> {
+  return ipRateLimit({ store: security.store, group: `auth_${group}`, ...CREDENTIAL_RATE_LIMITS[group] });
+}
+
+export function authOf(request: FastifyRequest): NonNullable<FastifyRequest['auth']> {
+  if (request.auth === null) throw new HttpError('authentication_required');
+  return request.auth;
+}

@@ -1,0 +1,64 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { FastifyReply } from 'fastify';
+import { REFRESH_COOKIE_PATH } from './cookies.js';
+
+/** How long a browser stays known after a successful sign-in. */
+export const DEVICE_COOKIE_MAX_AGE_SECONDS = 180 * 86_400;
+
+const VERSION = 'd1';
+const NONCE_PATTERN = /^[A-Za-z0-9_-]{22}$/;
+const SIGNATURE_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+/** `__Secure-` with secure cookies: the browser refuses it over plain HTTP. Only the auth endpoints receive it. */
+export function deviceCookieName(secure: boolean): string {
+  return secure ? '__Secure-device' : 'device';
+}
+
+const accountOf = (email: string): string => createHash('sha256').update(email.toLowerCase()).digest('base64url');
+
+/**
+ * OWASP's device cookies against a stranger locking an account: a browser
+ * that once signed in to an account carries a cookie signed for that account,
+ * `d1.<nonce>.<HMAC(account, nonce)>`. Its sign-in attempts for that account
+ * count against the browser's own budget (keyed by the nonce), not the
+ * account's, so failures from elsewhere never keep the owner out. The cookie
+ * names no account: the signature only verifies together with the email typed.
+ */
+export class DeviceCookies {
+  private readonly key: Buffer;
+
+  constructor(
+    secret: string,
+    private readonly secure: boolean,
+  ) {
+    // A key of its own, derived from the signing secret: a device cookie can never pass for a token or vice versa.
+    this.key = createHmac('sha256', secret).update('autocognitix device cookie v1').digest();
+  }
+
+  /** Sets a fresh device cookie for `email` (after a successful sign-in). */
+  issue(reply: FastifyReply, email: string): void {
+    const nonce = randomBytes(16).toString('base64url');
+    reply.setCookie(deviceCookieName(this.secure), `${VERSION}.${nonce}.${this.signature(email, nonce)}`, {
+      httpOnly: true,
+      secure: this.secure,
+      sameSite: 'strict',
+      path: REFRESH_COOKIE_PATH,
+      maxAge: DEVICE_COOKIE_MAX_AGE_SECONDS,
+    });
+  }
+
+  /** The device's nonce when `cookies` carry a device cookie signed for `email`; undefined for anything else. */
+  trustedDevice(cookies: Readonly<Record<string, string | undefined>>, email: string): string | undefined {
+    const value = cookies[deviceCookieName(this.secure)];
+    if (value === undefined || value.length > 100) return undefined;
+    const [version, nonce = '', signature = '', ...rest] = value.split('.');
+    if (version !== VERSION || rest.length > 0 || !NONCE_PATTERN.test(nonce) || !SIGNATURE_PATTERN.test(signature)) return undefined;
+    const expected = Buffer.from(this.signature(email, nonce));
+    const presented = Buffer.from(signature);
+    return expected.length === presented.length && timingSafeEqual(expected, presented) ? nonce : undefined;
+  }
+
+  private signature(email: string, nonce: string): string {
+    return createHmac('sha256', this.key).update(`${accountOf(email)}.${nonce}`).digest('base64url');
+  }
+}
