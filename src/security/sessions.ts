@@ -174,6 +174,12 @@ export class SessionService {
         continue;
       }
       try {
+        // Read again under the lock: a rotation that finished between our first read and our lock is
+        // taken by the grace path, not rotated (and counted) a second time.
+        if ((await this.options.store.get(sessionStateKey(claims.family))) !== stored) {
+          if (this.options.clock.now() > waitUntil) throw new HttpError('service_unavailable', { message: 'The session is busy; retry shortly' });
+          continue;
+        }
         const rotated = await this.rotate(claims, state, stored ?? '');
         if (rotated !== undefined) return rotated;
       } finally {
