@@ -23,7 +23,7 @@ afterAll(async () => {
 
 async function newContext(viewport = { width: 1280, height: 900 }): Promise<BrowserContext> {
   const context = await browser.newContext({ viewport, locale: 'hu-HU' });
-  context.setDefaultTimeout(10_000);
+  context.setDefaultTimeout(20_000);
   return context;
 }
 
@@ -32,7 +32,7 @@ function pageErrors(records: readonly { type: string; text: string }[]): string[
   return records.filter((record) => record.type === 'pageerror' || /Content Security Policy/i.test(record.text)).map((record) => record.text);
 }
 
-describe('the web app in Chromium', { timeout: 40_000 }, () => {
+describe('the web app in Chromium', { timeout: 60_000 }, () => {
   it('registers, signs in, finds a code, adds a garage vehicle with its recalls, signs out, and the old access cookie is dead', async () => {
     const context = await newContext();
     const page = await context.newPage();
