@@ -7,7 +7,7 @@ import { clearSessionCookies } from '../security/cookies.js';
 import { PASSWORD_MAX_LENGTH } from '../security/passwords.js';
 import type { AttemptOrigin } from '../security/throttle.js';
 import { assertAcceptablePassword, authOf, credentialRateLimit, Email, FullName, NO_CONTENT, noStore, SIGNED_IN_SECURITY, UserSchema, userResponse } from './auth-shared.js';
-import { HttpError } from './errors.js';
+import { HttpError } from '../errors.js';
 import { Nullable } from './public-routes.js';
 
 const Password = Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH * 4 });

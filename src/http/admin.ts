@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
 import type { Security } from '../security/index.js';
 import { NO_CONTENT, SIGNED_IN_SECURITY } from './auth-shared.js';
-import { HttpError } from './errors.js';
+import { HttpError } from '../errors.js';
 
 const UserParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 

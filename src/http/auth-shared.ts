@@ -4,7 +4,7 @@ import type { User } from '../db/repositories/users.js';
 import type { Security } from '../security/index.js';
 import { CREDENTIAL_RATE_LIMITS, ipRateLimit, type CredentialRouteGroup } from '../security/ip-rate-limit.js';
 import { passwordProblem, passwordProblemMessage } from '../security/passwords.js';
-import { HttpError } from './errors.js';
+import { HttpError } from '../errors.js';
 import { Nullable } from './public-routes.js';
 
 /** What the sign-in and account routes share: schemas, the user's public shape, small reply helpers. */

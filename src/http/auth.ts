@@ -10,7 +10,7 @@ import type { IssuedTokens } from '../security/sessions.js';
 import type { TokenClaims, TokenType } from '../security/tokens.js';
 import { accountRoutes } from './account.js';
 import { assertAcceptablePassword, credentialRateLimit, Email, FullName, NO_CONTENT, noStore, UserSchema, userResponse } from './auth-shared.js';
-import { HttpError } from './errors.js';
+import { HttpError } from '../errors.js';
 import { Nullable } from './public-routes.js';
 
 /**

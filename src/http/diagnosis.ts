@@ -4,7 +4,7 @@ import { normalizeVehicleName } from '../db/repositories/index.js';
 import { DTC_CODE_INPUT_PATTERN, quickAnalyze } from '../diagnostics/index.js';
 import { ipRateLimit } from '../security/ip-rate-limit.js';
 import { DecodedDtcCodeSchema, DtcCodeSchema, DtcSeveritySchema, DtcSystemSchema } from './dtc.js';
-import { HttpError } from './errors.js';
+import { HttpError } from '../errors.js';
 import { ErrorSchema, Nullable, type PublicRouteOptions } from './public-routes.js';
 import { ComplaintTotalsSchema, RecallSchema } from './vehicles.js';
 

@@ -3,7 +3,7 @@ import Type, { type Static } from 'typebox';
 import { countDtcCodesBySystem, findDtcCode, findDtcCodes, searchDtcCodes, type DtcCode } from '../db/repositories/index.js';
 import { DTC_CODE_FORMAT_MESSAGE, DTC_SYSTEMS, decodeDtcCode, normalizeDtcCode } from '../diagnostics/index.js';
 import { ipRateLimit } from '../security/ip-rate-limit.js';
-import { ERROR_CATALOG, HttpError } from './errors.js';
+import { ERROR_CATALOG, HttpError } from '../errors.js';
 import { ErrorSchema, Nullable, PageQuery, type PublicRouteOptions } from './public-routes.js';
 
 export const DtcSystemSchema = Type.Union(DTC_SYSTEMS.map((entry) => Type.Literal(entry.system)));

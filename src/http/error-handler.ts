@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fastifyPlugin from 'fastify-plugin';
 import { isDatabaseUnavailable } from '../db/index.js';
 import { StoreUnavailableError } from '../stores/key-value-store.js';
-import { HttpError, errorBody, type ErrorCode, type FieldProblem } from './errors.js';
+import { HttpError, errorBody, type ErrorCode, type FieldProblem } from '../errors.js';
 
 const CODE_BY_STATUS: Readonly<Record<number, ErrorCode>> = {
   400: 'invalid_body',

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
-import { HttpError, type FieldProblem } from './errors.js';
+import { HttpError, type FieldProblem } from '../errors.js';
 
 const MAX_DEPTH = 32;
 

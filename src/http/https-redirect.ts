@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
-import { HttpError } from './errors.js';
+import { HttpError } from '../errors.js';
 
 /** Load balancers probe these over plain HTTP; they carry no credentials and no cookies. */
 export const HTTPS_REDIRECT_EXEMPT_PATHS: ReadonlySet<string> = new Set(['/health', '/api/v1/health']);

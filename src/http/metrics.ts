@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.js';
 import { metricsRegistry } from '../observability/metrics.js';
-import { HttpError } from './errors.js';
+import { HttpError } from '../errors.js';
 
 export const METRICS_PATH = '/metrics';
 

@@ -11,7 +11,7 @@ import {
 } from '../db/repositories/index.js';
 import { decodeVin } from '../diagnostics/index.js';
 import { ipRateLimit } from '../security/ip-rate-limit.js';
-import { HttpError } from './errors.js';
+import { HttpError } from '../errors.js';
 import { ErrorSchema, Nullable, PageQuery, type PublicRouteOptions } from './public-routes.js';
 import { trimFields } from './trim-fields.js';
 

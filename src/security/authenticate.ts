@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
-import { HttpError } from '../http/errors.js';
+import { HttpError } from '../errors.js';
 import { securityMetrics } from '../observability/metrics.js';
 import { recordOperationDuration } from '../observability/slow-operations.js';
 import { sessionCookieNames } from './cookies.js';

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
-import { HttpError } from '../http/errors.js';
+import { HttpError } from '../errors.js';
 import { countStoreFailure, securityMetrics } from '../observability/metrics.js';
 import { recordOperationDuration } from '../observability/slow-operations.js';
 import type { KeyValueStore } from '../stores/key-value-store.js';

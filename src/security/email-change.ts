@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { EmailTakenError, normalizeEmail, type UserWithPasswordHash, type UsersRepository } from '../db/repositories/users.js';
-import { HttpError } from '../http/errors.js';
+import { HttpError } from '../errors.js';
 import type { Mailer, MailMessage } from '../mail/mailer.js';
 import type { KeyValueStore } from '../stores/key-value-store.js';
 import type { PasswordResetService } from './password-reset.js';

@@ -4,7 +4,7 @@ import { Socket } from 'node:net';
 import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
 import helmet, { type HelmetOptions } from 'helmet';
-import { ERROR_CATALOG, errorBody, type ErrorCode } from '../http/errors.js';
+import { ERROR_CATALOG, errorBody, type ErrorCode } from '../errors.js';
 import { recordOperationDuration } from '../observability/slow-operations.js';
 
 /** The two values `X_XSS_PROTECTION` accepts: the seed's `1; mode=block`, or `0` as OWASP now advises. */

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import { HttpError } from '../http/errors.js';
+import { HttpError } from '../errors.js';
 import { countStoreFailure } from '../observability/metrics.js';
 import type { KeyValueStore } from '../stores/key-value-store.js';
 

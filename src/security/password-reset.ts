@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { UsersRepository } from '../db/repositories/users.js';
-import { HttpError } from '../http/errors.js';
+import { HttpError } from '../errors.js';
 import type { Mailer } from '../mail/mailer.js';
 import { securityMetrics } from '../observability/metrics.js';
 import type { KeyValueStore } from '../stores/key-value-store.js';

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { hash, verify } from '@node-rs/argon2';
 import { dictionary } from '@zxcvbn-ts/language-common';
-import { HttpError } from '../http/errors.js';
+import { HttpError } from '../errors.js';
 
 /** @node-rs/argon2's `Algorithm.Argon2id` (a const enum, which isolated modules cannot import). */
 const ARGON2ID = 2;

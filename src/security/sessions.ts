@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { AuthStateRepository, SessionRecord } from '../db/repositories/auth-state.js';
 import type { UserWithPasswordHash, UsersRepository } from '../db/repositories/users.js';
-import { HttpError } from '../http/errors.js';
+import { HttpError } from '../errors.js';
 import { securityMetrics } from '../observability/metrics.js';
 import type { KeyValueStore } from '../stores/key-value-store.js';
 import { passwordHashNeedsUpgrade, hashPassword, spendPasswordVerificationTime, verifyPassword } from './passwords.js';

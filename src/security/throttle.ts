@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.js';
-import { HttpError } from '../http/errors.js';
+import { HttpError } from '../errors.js';
 import { countStoreFailure, securityMetrics, type FailClosedOperation } from '../observability/metrics.js';
 import type { KeyValueStore } from '../stores/key-value-store.js';
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { TokenError, createSigner, createVerifier } from 'fast-jwt';
 import type { Clock } from '../clock.js';
-import { HttpError } from '../http/errors.js';
+import { HttpError } from '../errors.js';
 
 export const TOKEN_ISSUER = 'autocognitix-api';
 export const TOKEN_AUDIENCE = 'autocognitix';

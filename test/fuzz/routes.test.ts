@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
-import { ERROR_CATALOG } from '../../src/http/errors.js';
+import { ERROR_CATALOG } from '../../src/errors.js';
 import { TokenCodec, newTokenId } from '../../src/security/tokens.js';
 import { startTestApp } from '../helpers/app.js';
 import { bearer, csrfTokenFor, registerAndLogin, request } from '../helpers/auth-client.js';

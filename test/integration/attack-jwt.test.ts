@@ -2,7 +2,7 @@ import { createHmac, createSign, generateKeyPairSync, randomBytes } from 'node:c
 import net, { type AddressInfo } from 'node:net';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ERROR_CATALOG, type ErrorCode } from '../../src/http/errors.js';
+import { ERROR_CATALOG, type ErrorCode } from '../../src/errors.js';
 import { MAX_TOKEN_BYTES, TOKEN_AUDIENCE, TOKEN_ISSUER, TOKEN_TYPE_HEADERS, newTokenId } from '../../src/security/tokens.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { generatedSecret } from '../helpers/backends.js';

@@ -1,7 +1,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ERROR_CATALOG } from '../../src/http/errors.js';
+import { ERROR_CATALOG } from '../../src/errors.js';
 import { importDtcCodes, seedDtcCodes } from '../../src/importers/index.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { fixtureDirectory } from '../helpers/nhtsa-fixtures.js';

@@ -1,6 +1,6 @@
 import Type from 'typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ERROR_CATALOG } from '../../src/http/errors.js';
+import { ERROR_CATALOG } from '../../src/errors.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { request } from '../helpers/auth-client.js';
 

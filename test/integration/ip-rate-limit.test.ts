@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
-import { ERROR_CATALOG } from '../../src/http/errors.js';
+import { ERROR_CATALOG } from '../../src/errors.js';
 import { createLogger } from '../../src/observability/index.js';
 import { DEFAULT_PUBLIC_RATE_LIMIT, ipRateLimit } from '../../src/security/ip-rate-limit.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';

@@ -2,7 +2,7 @@ import net, { type AddressInfo } from 'node:net';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../src/config/index.js';
-import { ERROR_CATALOG, type ErrorCode } from '../../src/http/errors.js';
+import { ERROR_CATALOG, type ErrorCode } from '../../src/errors.js';
 import { buildSecurityHeaders } from '../../src/security/headers.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { testConfig } from '../helpers/backends.js';

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { LightMyRequestResponse } from 'fastify';
 import Type from 'typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpError } from '../../src/http/errors.js';
+import { HttpError } from '../../src/errors.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { csrfTokenFor, request as requestWithCsrf } from '../helpers/auth-client.js';
 import { testConfig } from '../helpers/backends.js';

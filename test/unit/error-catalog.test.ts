@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ERROR_CATALOG } from '../../src/http/errors.js';
+import { ERROR_CATALOG } from '../../src/errors.js';
 import { projectRoot } from '../helpers/process.js';
 
 /** Rows of the error table in docs/API.md: | `code` | status | meaning | */

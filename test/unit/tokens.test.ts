@@ -1,6 +1,6 @@
 import { createHmac, createSign, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { HttpError } from '../../src/http/errors.js';
+import { HttpError } from '../../src/errors.js';
 import { CLOCK_LEEWAY_SECONDS, TOKEN_AUDIENCE, TOKEN_ISSUER, TokenCodec, newTokenId, type TokenSpec } from '../../src/security/tokens.js';
 import { generatedSecret } from '../helpers/backends.js';
 import { manualClock } from '../helpers/auth-client.js';
