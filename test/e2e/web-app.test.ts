@@ -169,7 +169,7 @@ describe('the web app in Chromium', { timeout: 60_000 }, () => {
       expect(page.url()).toBe(`${server.origin}/garage/${vehicleId}`);
     }
 
-    // One refresh for both tabs (a Web Lock and a shared counter; a single flight within each tab): the
+    // One refresh for both tabs (a Web Lock, under it a session probe; a single flight within each tab): the
     // refresh budget (5 per user and hour) is spent once, and the answer carries no token (cookie mode).
     expect(refreshedFrom).toHaveLength(1);
     expect(answers.map((answer) => answer.status)).toEqual([200]);
