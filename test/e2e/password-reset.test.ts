@@ -74,6 +74,8 @@ describe('account recovery in Chromium', { timeout: 60_000 }, () => {
     await page.getByLabel('Jelszó még egyszer').fill('short');
     await page.getByRole('button', { name: 'Új jelszó beállítása' }).click();
     await page.locator('#reset-password-error').waitFor();
+    // In the page's language, not the server's "must be at least 12 characters".
+    expect(await page.locator('#reset-password-error').textContent()).toBe('Legalább 12 karaktert adjon meg.');
     expect(await page.getByLabel('Jelszó', { exact: true }).getAttribute('aria-invalid')).toBe('true');
 
     await page.getByLabel('Jelszó', { exact: true }).fill(newPassword);

@@ -84,7 +84,7 @@ export function VehicleForm({
     }
   };
 
-  const problem = (field: keyof Draft): string | undefined => problems[field] ?? fieldError(error, field);
+  const problem = (field: keyof Draft): string | undefined => problems[field] ?? fieldError(error, field, t);
   return (
     <form
       className="vehicle-form"

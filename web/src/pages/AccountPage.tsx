@@ -51,7 +51,7 @@ function ProfileForm({ user }: { readonly user: User }) {
           autoComplete="name"
           maxLength={200}
           value={fullName}
-          error={fieldError(error, 'full_name')}
+          error={fieldError(error, 'full_name', t)}
           onChange={(event) => {
             setFullName(event.target.value);
           }}
@@ -110,7 +110,7 @@ function EmailForm({ email }: { readonly email: string }) {
           autoComplete="email"
           required
           value={newEmail}
-          error={fieldError(error, 'new_email')}
+          error={fieldError(error, 'new_email', t)}
           onChange={(event) => {
             setNewEmail(event.target.value);
           }}
@@ -122,7 +122,7 @@ function EmailForm({ email }: { readonly email: string }) {
           autoComplete="current-password"
           required
           value={password}
-          error={fieldError(error, 'password')}
+          error={fieldError(error, 'password', t)}
           onChange={(event) => {
             setPassword(event.target.value);
           }}
@@ -186,7 +186,7 @@ function PasswordForm({ email }: { readonly email: string }) {
           autoComplete="current-password"
           required
           value={current}
-          error={fieldError(error, 'current_password')}
+          error={fieldError(error, 'current_password', t)}
           onChange={(event) => {
             setCurrent(event.target.value);
           }}
@@ -196,7 +196,7 @@ function PasswordForm({ email }: { readonly email: string }) {
           confirmId="password-confirm"
           password={next}
           confirmation={confirmation}
-          passwordError={fieldError(error, 'new_password')}
+          passwordError={fieldError(error, 'new_password', t)}
           mismatch={mismatch}
           onPasswordChange={setNext}
           onConfirmationChange={setConfirmation}

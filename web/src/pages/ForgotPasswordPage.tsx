@@ -49,7 +49,7 @@ export function ForgotPasswordPage() {
           autoComplete="username"
           required
           value={email}
-          error={fieldError(error, 'email')}
+          error={fieldError(error, 'email', t)}
           onChange={(event) => {
             setEmail(event.target.value);
           }}

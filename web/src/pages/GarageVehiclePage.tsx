@@ -111,7 +111,7 @@ function Notes({ vehicleId }: { readonly vehicleId: string }) {
           hint={t('codesHint')}
           autoComplete="off"
           value={codes}
-          error={fieldError(error, 'codes')}
+          error={fieldError(error, 'codes', t)}
           onChange={(event) => {
             setCodes(event.target.value);
           }}
@@ -122,7 +122,7 @@ function Notes({ vehicleId }: { readonly vehicleId: string }) {
           rows={3}
           maxLength={4000}
           value={symptoms}
-          error={fieldError(error, 'symptoms')}
+          error={fieldError(error, 'symptoms', t)}
           onChange={(event) => {
             setSymptoms(event.target.value);
           }}

@@ -86,7 +86,7 @@ export function QuickAnalysisPage() {
     }
   };
 
-  const codesError = codesProblem ?? fieldError(error, 'codes');
+  const codesError = codesProblem ?? fieldError(error, 'codes', t);
   return (
     <>
       <section className="card" aria-labelledby="analysis-title">

@@ -50,7 +50,7 @@ export function RegisterPage() {
           autoComplete="email"
           required
           value={email}
-          error={fieldError(error, 'email')}
+          error={fieldError(error, 'email', t)}
           onChange={(event) => {
             setEmail(event.target.value);
           }}
@@ -61,7 +61,7 @@ export function RegisterPage() {
           autoComplete="name"
           maxLength={200}
           value={fullName}
-          error={fieldError(error, 'full_name')}
+          error={fieldError(error, 'full_name', t)}
           onChange={(event) => {
             setFullName(event.target.value);
           }}
@@ -71,7 +71,7 @@ export function RegisterPage() {
           confirmId="register-confirm"
           password={password}
           confirmation={confirmation}
-          passwordError={fieldError(error, 'password')}
+          passwordError={fieldError(error, 'password', t)}
           mismatch={mismatch}
           onPasswordChange={setPassword}
           onConfirmationChange={setConfirmation}

@@ -63,7 +63,7 @@ export function ResetPasswordPage() {
             confirmId="reset-password-confirm"
             password={password}
             confirmation={confirmation}
-            passwordError={fieldError(error, 'new_password')}
+            passwordError={fieldError(error, 'new_password', t)}
             mismatch={mismatch}
             onPasswordChange={setPassword}
             onConfirmationChange={setConfirmation}

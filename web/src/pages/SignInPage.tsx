@@ -69,7 +69,7 @@ export function SignInPage() {
           autoComplete="username"
           required
           value={email}
-          error={fieldError(error, 'email')}
+          error={fieldError(error, 'email', t)}
           onChange={(event) => {
             setEmail(event.target.value);
           }}
@@ -81,7 +81,7 @@ export function SignInPage() {
           autoComplete="current-password"
           required
           value={password}
-          error={fieldError(error, 'password')}
+          error={fieldError(error, 'password', t)}
           onChange={(event) => {
             setPassword(event.target.value);
           }}
