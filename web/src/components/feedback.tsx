@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import type { AsyncState } from '../useAsync';
 import { ApiError } from '../api/client';
 import { ERROR_TEXTS, isErrorCode } from '../i18n/errorTexts';
 import { fieldProblemText } from '../i18n/fieldProblems';
@@ -75,4 +76,19 @@ export function Loading() {
 
 export function EmptyState({ children }: { readonly children: ReactNode }) {
   return <p className="empty">{children}</p>;
+}
+
+/** A list loaded with useAsync: the spinner, the failure, the empty text, or the items as `children` renders them. */
+export function AsyncItems<T>({
+  state,
+  emptyText,
+  children,
+}: {
+  readonly state: AsyncState<{ readonly items: readonly T[] }>;
+  readonly emptyText: string;
+  readonly children: (items: readonly T[]) => ReactNode;
+}) {
+  if (state.status === 'loading') return <Loading />;
+  if (state.status === 'failed') return <ErrorNotice error={state.error} />;
+  return state.value.items.length === 0 ? <EmptyState>{emptyText}</EmptyState> : children(state.value.items);
 }
