@@ -125,7 +125,7 @@ describe('account recovery in Chromium', { timeout: 60_000 }, () => {
     expect(confirmLink).not.toBe('');
     await page.goto(confirmLink);
     await page.getByRole('button', { name: 'Az új cím megerősítése' }).click();
-    await page.getByRole('status').getByText('Az e-mail-címed megváltozott').waitFor();
+    await page.getByRole('status').getByText('Az e-mail-címe megváltozott. A többi munkamenetét kijelentkeztettük.').waitFor();
     // The token left the address bar.
     expect(page.url()).toBe(`${server.origin}/confirm-email`);
     expect(await loginStatus(target, account.password)).toBe(200);
@@ -137,7 +137,7 @@ describe('account recovery in Chromium', { timeout: 60_000 }, () => {
     const owner = await (await newContext()).newPage();
     await owner.goto(undoLink);
     await owner.getByRole('button', { name: 'A régi címem visszaállítása' }).click();
-    await owner.getByRole('status').getByText('Visszaállt az előző e-mail-címed').waitFor();
+    await owner.getByRole('status').getByText('Visszaállt az előző e-mail-címe, és minden munkamenet véget ért.').waitFor();
     expect(await loginStatus(account.email, account.password)).toBe(200);
     expect(await loginStatus(target, account.password)).toBe(401);
     expect(pageErrors(consoleRecords)).toEqual([]);
