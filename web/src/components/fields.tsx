@@ -130,6 +130,7 @@ export function useNewPassword(): NewPasswordEntry {
   };
 }
 
+/** What both inputs of a new password share. */
 const NEW_PASSWORD = { type: 'password', autoComplete: 'new-password', required: true } as const;
 
 /** A new password and its confirmation: registration, password change and reset. */

@@ -87,7 +87,7 @@ function PasswordForm({ email }: { readonly email: string }) {
       >
         <AccountName email={email} />
         <PasswordField id="password-current" label={t('currentPassword')} value={current} error={submission.fieldError('current_password')} onValue={setCurrent} />
-        <NewPasswordFields idPrefix="password-new" entry={newPassword} passwordError={submission.fieldError('new_password')} />
+        <NewPasswordFields idPrefix="change" entry={newPassword} passwordError={submission.fieldError('new_password')} />
       </SubmitForm>
     </Card>
   );
