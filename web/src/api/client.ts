@@ -7,6 +7,8 @@
  * for all the requests and all the tabs waiting on it.
  */
 
+import type { FieldProblem } from './types';
+
 export const CSRF_HEADER = 'X-CSRF-Token';
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** A token the server no longer accepts for this browser: fetch a fresh one and retry once. `csrf_origin` is never retried. */
@@ -30,10 +32,7 @@ const REFRESH_PATH = '/api/v1/auth/refresh';
  */
 const SESSION_PROBE_PATH = '/api/v1/auth/session';
 
-export interface FieldProblem {
-  readonly field: string;
-  readonly message: string;
-}
+export type { FieldProblem } from './types';
 
 /** An answer other than 2xx, or no answer at all (`status` 0, `code` `network_error`). */
 export class ApiError extends Error {
