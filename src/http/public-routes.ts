@@ -1,5 +1,6 @@
 import Type, { type TSchema } from 'typebox';
 import type { Database } from '../db/index.js';
+import { ERROR_CODES } from '../errors.js';
 import type { IpRateLimitPolicy } from '../security/ip-rate-limit.js';
 import type { KeyValueStore } from '../stores/key-value-store.js';
 
@@ -17,10 +18,10 @@ export interface PublicRouteOptions {
  */
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([Type.Null(), schema]);
 
-/** The `{ error: { code, message, details? } }` shape of every error (see errors.ts). */
+/** The `{ error: { code, message, details? } }` shape of every error; `code` is one of the catalog's (src/errors.ts). */
 export const ErrorSchema = Type.Object({
   error: Type.Object({
-    code: Type.String(),
+    code: Type.Enum(ERROR_CODES, { type: 'string' }),
     message: Type.String(),
     details: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
   }),

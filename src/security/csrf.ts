@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
-import { HttpError } from '../errors.js';
+import { HttpError, type CsrfFailure } from '../errors.js';
 import { countStoreFailure, securityMetrics } from '../observability/metrics.js';
 import { recordOperationDuration } from '../observability/slow-operations.js';
 import type { KeyValueStore } from '../stores/key-value-store.js';
@@ -23,8 +23,6 @@ export const csrfIssueCounterKey = (address: string): string => `csrf_issue:{${a
 
 /** The seed's key: only the token's hash is stored, so a store dump reveals no usable token. */
 export const csrfTokenKey = (token: string): string => `csrf_token:${sha256(token)}`;
-
-export type CsrfFailure = 'csrf_missing' | 'csrf_mismatch' | 'csrf_expired' | 'csrf_origin';
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('base64url');

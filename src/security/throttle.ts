@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.js';
-import { HttpError } from '../errors.js';
-import { countStoreFailure, securityMetrics, type FailClosedOperation } from '../observability/metrics.js';
+import { HttpError, type FailClosedOperation } from '../errors.js';
+import { countStoreFailure, securityMetrics } from '../observability/metrics.js';
 import type { KeyValueStore } from '../stores/key-value-store.js';
 
 /** Seed SEC-005: at most this many refresh rotations per user per clock hour (the default of REFRESH_RATE_LIMIT_PER_HOUR). */
