@@ -30,12 +30,12 @@ import { loggingMailer, smtpMailer } from './mail/mailer.js';
 import { durabilityMaintenance, loggedDurabilityEvents } from './security/durability.js';
 import { authentication, createSecurity } from './security/index.js';
 import type { IpRateLimitPolicy } from './security/ip-rate-limit.js';
-import type { KeyValueStore } from './stores/key-value-store.js';
+import type { KeyValueStoreWithAdmin } from './stores/key-value-store.js';
 
 /** What the app runs on; created by main.ts (or a test) and closed by its creator. */
 export interface AppDependencies {
   readonly database: Database;
-  readonly store: KeyValueStore;
+  readonly store: KeyValueStoreWithAdmin;
   readonly logger: FastifyBaseLogger;
   readonly clock?: Clock;
   /** Per-address limit of each public route group (dtc, vehicles, diagnosis); default 120 per minute. */

@@ -3,12 +3,9 @@ import { sql } from 'kysely';
 import { listDatabaseTables } from '../db/backup.js';
 import type { Database } from '../db/index.js';
 import { openRuntime } from '../runtime.js';
+import { CSRF_TOKEN_KEY_PREFIX, DENYLIST_KEY_PREFIX } from '../security/store-keys.js';
 import { CommandFailure, EXIT_USAGE, commandConfig, print } from './context.js';
 import { canPrompt, confirm } from './prompt.js';
-
-/** The key families the seed's rollback steps empty (src/security/revocation.ts and csrf.ts write them; a test keeps them in step). */
-export const DENYLIST_KEY_PREFIX = 'jti:';
-export const CSRF_TOKEN_KEY_PREFIX = 'csrf_token:';
 
 interface PurgeOptions {
   readonly yes?: boolean;

@@ -9,8 +9,6 @@ import { parseSessionState } from './session-state.js';
 import { HYDRATION_MARKER_KEY, denylistKey, sessionStateKey, userNotBeforeKey } from './store-keys.js';
 import { CLOCK_LEEWAY_SECONDS, type TokenClaims } from './tokens.js';
 
-export { denylistKey, userNotBeforeKey } from './store-keys.js';
-
 /** The one token a revocation is about. */
 export interface RevocableToken {
   readonly jti: string;

@@ -25,8 +25,6 @@ const ROTATION_LOCK_TTL_MS = 5_000;
 const ROTATION_WAIT_MS = 3_000;
 const ROTATION_POLL_MS = 10;
 
-export { sessionLockKey, sessionStateKey } from './store-keys.js';
-
 export interface IssuedTokens {
   readonly accessToken: string;
   readonly refreshToken: string;

@@ -4,16 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CSRF_TOKEN_KEY_PREFIX, DENYLIST_KEY_PREFIX } from '../../src/cli/security.js';
 import { embeddedDatabasePath } from '../../src/config/index.js';
 import { createDatabase, migrateToLatest, type Database } from '../../src/db/index.js';
 import { upsertDtcCodes } from '../../src/db/repositories/index.js';
 import { UsersRepository } from '../../src/db/repositories/users.js';
 import { importRecalls, seedDtcCodes } from '../../src/importers/index.js';
-import { csrfTokenKey } from '../../src/security/csrf.js';
 import { hashPassword, verifyPassword } from '../../src/security/passwords.js';
-import { denylistKey } from '../../src/security/revocation.js';
-import { createKeyValueStore, type KeyValueStore } from '../../src/stores/index.js';
+import { CSRF_TOKEN_KEY_PREFIX, DENYLIST_KEY_PREFIX, csrfTokenKey, denylistKey } from '../../src/security/store-keys.js';
+import { createKeyValueStore, type KeyValueStoreWithAdmin } from '../../src/stores/index.js';
 import { runCli, runCliInTerminal } from '../helpers/cli.js';
 import { fixtureDirectory, recallLine, writeLines } from '../helpers/nhtsa-fixtures.js';
 
@@ -31,7 +29,7 @@ describe('autocognitix administration commands (child processes)', { timeout: 60
   let dataDir: string;
   let scratch: string;
   let database: Database;
-  let store: KeyValueStore;
+  let store: KeyValueStoreWithAdmin;
   const trickyDescription = 'Sensor "A", circuit\nintermittent; 50% duty';
 
   const cli = (args: readonly string[], extraEnv: Record<string, string> = {}, directory = dataDir) =>
