@@ -14,7 +14,6 @@ export const EMAIL_CHANGE_TTL_MS = 3_600_000;
 /** The undo link (to the old address) works for seven days, once: long enough to notice a mail. */
 export const EMAIL_CHANGE_UNDO_TTL_MS = 7 * 86_400_000;
 
-
 interface PendingChange {
   readonly userId: string;
   readonly from: string;

@@ -24,7 +24,6 @@ export const RESET_REQUESTS_PER_ACCOUNT = 3;
 export const RESET_REQUESTS_PER_ADDRESS = 10;
 const REQUEST_WINDOW_MS = 3_600_000;
 
-
 export interface PasswordResetOptions {
   readonly store: KeyValueStore;
   readonly users: UsersRepository;
