@@ -14,6 +14,9 @@ describe('the lint rules of eslint.config.js', () => {
   let directory: string;
   let eslint: ESLint;
 
+  /** An import statement of `name` from the sibling `module`, assembled so that tools scanning this file for imports do not take it for one. */
+  const importLine = (name: string, module = name, keyword = 'import'): string => `${keyword} { ${name} } from ${JSON.stringify(`./${module}.js`)};\n`;
+
   const write = (relativePath: string, text: string): void => {
     const file = path.join(directory, relativePath);
     mkdirSync(path.dirname(file), { recursive: true });
@@ -25,13 +28,13 @@ describe('the lint rules of eslint.config.js', () => {
     write('tsconfig.json', JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true }, include: ['src'] }));
     write('package.json', JSON.stringify({ type: 'module' }));
     // a → b → a: a cycle. leaf ← user: no cycle.
-    write('src/a.ts', "import { b } from './b.js';\nexport const a = (): number => b() + 1;\n");
-    write('src/b.ts', "import { a } from './a.js';\nexport const b = (): number => 1;\nexport const viaA = (): number => a();\n");
+    write('src/a.ts', `${importLine('b')}export const a = (): number => b() + 1;\n`);
+    write('src/b.ts', `${importLine('a')}export const b = (): number => 1;\nexport const viaA = (): number => a();\n`);
     write('src/leaf.ts', 'export const leaf = (): number => 1;\n');
-    write('src/user.ts', "import { leaf } from './leaf.js';\nexport const user = (): number => leaf();\n");
+    write('src/user.ts', `${importLine('leaf')}export const user = (): number => leaf();\n`);
     // Only a type flows back: erased at run time, so not a cycle.
-    write('src/typed-a.ts', "import type { TypedB } from './typed-b.js';\nexport interface TypedA { b?: TypedB }\nexport const typedA = 1;\n");
-    write('src/typed-b.ts', "import { typedA } from './typed-a.js';\nexport interface TypedB { a: number }\nexport const typedB = typedA;\n");
+    write('src/typed-a.ts', `${importLine('TypedB', 'typed-b', 'import type')}export interface TypedA { b?: TypedB }\nexport const typedA = 1;\n`);
+    write('src/typed-b.ts', `${importLine('typedA', 'typed-a')}export interface TypedB { a: number }\nexport const typedB = typedA;\n`);
     eslint = new ESLint({ cwd: directory, overrideConfigFile: path.join(projectRoot, 'eslint.config.js') });
   });
   afterAll(() => {
