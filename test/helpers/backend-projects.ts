@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -28,7 +28,8 @@ function readsBackend(file: string, testRoot: string, seen: Map<string, boolean>
   for (const match of source.matchAll(RELATIVE_IMPORT)) {
     if (result) break;
     const target = path.resolve(path.dirname(file), (match[1] ?? '').replace(/\.js$/, '.ts'));
-    if (!target.startsWith(testRoot + path.sep) || !target.endsWith('.ts')) continue;
+    // Text that only looks like an import (in a string or a comment) may name no file.
+    if (!target.startsWith(testRoot + path.sep) || !target.endsWith('.ts') || !existsSync(target)) continue;
     result = readsBackend(target, testRoot, seen);
   }
   seen.set(file, result);
