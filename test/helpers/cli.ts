@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { runCli as runCliInProcess } from '../../src/cli/program.js';
 import { projectRoot } from './process.js';
 
 export interface CliResult {
@@ -10,16 +12,57 @@ export interface CliResult {
   readonly output: string;
 }
 
+/** Exactly `env`, without the variables left undefined. */
+function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
+  const defined: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) if (value !== undefined) defined[name] = value;
+  return defined;
+}
+
+/** A stream that collects what a command writes, into its own text and the shared `output`. */
+function collector(onText: (text: string) => void): Writable {
+  return new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      onText(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
+      done();
+    },
+  });
+}
+
 /**
- * Runs `autocognitix <args>` from source as a child process with exactly `env`
- * (plus PATH and HOME), stdin not a terminal, stdout and stderr kept apart.
+ * Runs `autocognitix <args>` in this process, as the entry point does but
+ * with exactly `env` as its environment, the project root as its working
+ * directory, stdin not a terminal, and stdout and stderr kept apart.
  */
 export async function runCli(args: readonly string[], env: Record<string, string | undefined>): Promise<CliResult> {
-  const cleanEnv: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
-  for (const [name, value] of Object.entries(env)) if (value !== undefined) cleanEnv[name] = value;
+  let stdout = '';
+  let stderr = '';
+  let output = '';
+  const code = await runCliInProcess(args, {
+    env: definedOnly(env),
+    cwd: projectRoot,
+    stdin: Readable.from([]),
+    stdout: collector((text) => {
+      stdout += text;
+      output += text;
+    }),
+    stderr: collector((text) => {
+      stderr += text;
+      output += text;
+    }),
+  });
+  return { code, stdout, stderr, output };
+}
+
+/**
+ * Runs `autocognitix <args>` from source as a child process with exactly `env`
+ * (plus PATH and HOME), stdin not a terminal: for what only a real process
+ * shows (its exit status, signals). Everything else uses {@link runCli}.
+ */
+export async function runCliProcess(args: readonly string[], env: Record<string, string | undefined>): Promise<CliResult> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'src/cli/main.ts'), ...args], {
     cwd: projectRoot,
-    env: cleanEnv,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...definedOnly(env) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -54,8 +97,7 @@ export interface TerminalExchange {
  * everything the terminal showed, echo included.
  */
 export async function runCliInTerminal(args: readonly string[], env: Record<string, string | undefined>, exchanges: readonly TerminalExchange[]): Promise<{ code: number | null; output: string }> {
-  const cleanEnv: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TERM: 'dumb' };
-  for (const [name, value] of Object.entries(env)) if (value !== undefined) cleanEnv[name] = value;
+  const cleanEnv: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TERM: 'dumb', ...definedOnly(env) };
   const quote = (word: string): string => `'${word.replace(/'/g, `'\\''`)}'`;
   const commandLine = [process.execPath, '--import', 'tsx', path.join(projectRoot, 'src/cli/main.ts'), ...args].map(quote).join(' ');
   const child = spawn('script', ['-qefc', commandLine, '/dev/null'], { cwd: projectRoot, env: cleanEnv, stdio: ['pipe', 'pipe', 'pipe'] });

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CSRF_TOKEN_KEY_PREFIX, DENYLIST_KEY_PREFIX } from '../../src/cli/security.js';
+import { CSRF_TOKEN_KEY_PREFIX, DENYLIST_KEY_PREFIX } from '../../src/cli/constants.js';
 import { embeddedDatabasePath } from '../../src/config/index.js';
 import { createDatabase, migrateToLatest, type Database } from '../../src/db/index.js';
 import { upsertDtcCodes } from '../../src/db/repositories/index.js';
@@ -22,12 +22,13 @@ const strongPassword = (): string => `Adm1n-${randomBytes(12).toString('base64ur
 
 /**
  * `export`, `health-check`, `openapi`, `users create-admin` and `security …`
- * as an operator runs them: child processes on the embedded SQLite file in a
+ * as an operator runs them (in-process, test/helpers/cli.ts; the terminal
+ * prompts in a real process on a pseudo-terminal) on the embedded SQLite file in a
  * temporary DATA_DIR. (Secrets-never-printed and config errors for every
  * command: cli-no-secrets.test.ts; backup and restore: cli-backup.test.ts.)
  */
-// Each test starts one to three child processes (about 1-3 s each on a busy machine).
-describe('autocognitix administration commands (child processes)', { timeout: 60_000 }, () => {
+// The terminal tests start one or two child processes (about 1-3 s each on a busy machine).
+describe('autocognitix administration commands', { timeout: 60_000 }, () => {
   let dataDir: string;
   let scratch: string;
   let database: Database;

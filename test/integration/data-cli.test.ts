@@ -5,20 +5,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embeddedDatabasePath } from '../../src/config/index.js';
 import { createDatabase, type Database } from '../../src/db/index.js';
 import { complaintLine, fixtureDirectory, recallLine, writeLines, writeZip } from '../helpers/nhtsa-fixtures.js';
-import { projectRoot, runTypeScript } from '../helpers/process.js';
+import { runCli } from '../helpers/cli.js';
+import { projectRoot } from '../helpers/process.js';
 
 /**
- * The `autocognitix seed` and `import` commands as a user runs them: child
- * processes on the embedded SQLite file in a temporary DATA_DIR (the
- * importers themselves are tested in-process on both engines).
+ * The `autocognitix seed` and `import` commands as a user runs them (run
+ * in-process by test/helpers/cli.ts) on the embedded SQLite file in a
+ * temporary DATA_DIR (the importers themselves are tested on both engines).
  */
-describe('autocognitix seed / import (child processes)', () => {
+describe('autocognitix seed / import', () => {
   let dataDir: string;
   let fixtures: string;
   let database: Database;
 
   const cli = (args: readonly string[], extraEnv: Record<string, string> = {}) =>
-    runTypeScript('src/cli/main.ts', args, { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dataDir, ...extraEnv });
+    runCli(args, { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dataDir, ...extraEnv });
 
   beforeAll(() => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'autocognitix-cli-'));
