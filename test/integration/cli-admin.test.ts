@@ -14,7 +14,7 @@ import { csrfTokenKey } from '../../src/security/csrf.js';
 import { hashPassword, verifyPassword } from '../../src/security/passwords.js';
 import { denylistKey } from '../../src/security/revocation.js';
 import { createKeyValueStore, type KeyValueStore } from '../../src/stores/index.js';
-import { runCli, runCliInTerminal } from '../helpers/cli.js';
+import { runCli, runCliInTerminal, runCliProcessInTerminal } from '../helpers/cli.js';
 import { fixtureDirectory, recallLine, writeLines } from '../helpers/nhtsa-fixtures.js';
 
 /** A password that passes the policy, made for this run. */
@@ -22,12 +22,13 @@ const strongPassword = (): string => `Adm1n-${randomBytes(12).toString('base64ur
 
 /**
  * `export`, `health-check`, `openapi`, `users create-admin` and `security …`
- * as an operator runs them (in-process, test/helpers/cli.ts; the terminal
- * prompts in a real process on a pseudo-terminal) on the embedded SQLite file in a
- * temporary DATA_DIR. (Secrets-never-printed and config errors for every
- * command: cli-no-secrets.test.ts; backup and restore: cli-backup.test.ts.)
+ * as an operator runs them, on the embedded SQLite file in a temporary
+ * DATA_DIR: in-process (test/helpers/cli.ts), and the hidden password prompt
+ * also in a real process on a pseudo-terminal. (Secrets-never-printed and
+ * config errors for every command: cli-no-secrets.test.ts; backup and
+ * restore: cli-backup.test.ts.)
  */
-// The terminal tests start one or two child processes (about 1-3 s each on a busy machine).
+// The real-terminal test starts a child process (about 1-3 s on a busy machine).
 describe('autocognitix administration commands', { timeout: 60_000 }, () => {
   let dataDir: string;
   let scratch: string;
@@ -231,9 +232,9 @@ describe('autocognitix administration commands', { timeout: 60_000 }, () => {
       expect(await new UsersRepository(database.db).findByEmail('argv@example.com')).toBeUndefined();
     });
 
-    it('on a terminal, asks twice without echoing the password', async () => {
+    it('on a real terminal, asks twice without echoing the password', async () => {
       const password = strongPassword();
-      const result = await runCliInTerminal(['users', 'create-admin', '--email', 'tty@example.com'], { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dataDir }, [
+      const result = await runCliProcessInTerminal(['users', 'create-admin', '--email', 'tty@example.com'], { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dataDir }, [
         { waitFor: 'Password for the new admin: ', type: `${password}\r` },
         { waitFor: 'Repeat the password: ', type: `${password}\r` },
       ]);
