@@ -12,7 +12,7 @@ import { importRecalls, seedDtcCodes } from '../../src/importers/index.js';
 import { hashPassword, verifyPassword } from '../../src/security/passwords.js';
 import { CSRF_TOKEN_KEY_PREFIX, DENYLIST_KEY_PREFIX, csrfTokenKey, denylistKey } from '../../src/security/store-keys.js';
 import { createKeyValueStore, type KeyValueStoreWithAdmin } from '../../src/stores/index.js';
-import { runCli, runCliInTerminal } from '../helpers/cli.js';
+import { runCli, runCliInTerminal, runCliProcessInTerminal } from '../helpers/cli.js';
 import { fixtureDirectory, recallLine, writeLines } from '../helpers/nhtsa-fixtures.js';
 
 /** A password that passes the policy, made for this run. */
@@ -20,12 +20,14 @@ const strongPassword = (): string => `Adm1n-${randomBytes(12).toString('base64ur
 
 /**
  * `export`, `health-check`, `openapi`, `users create-admin` and `security …`
- * as an operator runs them: child processes on the embedded SQLite file in a
- * temporary DATA_DIR. (Secrets-never-printed and config errors for every
- * command: cli-no-secrets.test.ts; backup and restore: cli-backup.test.ts.)
+ * as an operator runs them, on the embedded SQLite file in a temporary
+ * DATA_DIR: in-process (test/helpers/cli.ts), and the hidden password prompt
+ * also in a real process on a pseudo-terminal. (Secrets-never-printed and
+ * config errors for every command: cli-no-secrets.test.ts; backup and
+ * restore: cli-backup.test.ts.)
  */
-// Each test starts one to three child processes (about 1-3 s each on a busy machine).
-describe('autocognitix administration commands (child processes)', { timeout: 60_000 }, () => {
+// The real-terminal test starts a child process (about 1-3 s on a busy machine).
+describe('autocognitix administration commands', { timeout: 60_000 }, () => {
   let dataDir: string;
   let scratch: string;
   let database: Database;
@@ -228,9 +230,9 @@ describe('autocognitix administration commands (child processes)', { timeout: 60
       expect(await new UsersRepository(database.db).findByEmail('argv@example.com')).toBeUndefined();
     });
 
-    it('on a terminal, asks twice without echoing the password', async () => {
+    it('on a real terminal, asks twice without echoing the password', async () => {
       const password = strongPassword();
-      const result = await runCliInTerminal(['users', 'create-admin', '--email', 'tty@example.com'], { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dataDir }, [
+      const result = await runCliProcessInTerminal(['users', 'create-admin', '--email', 'tty@example.com'], { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dataDir }, [
         { waitFor: 'Password for the new admin: ', type: `${password}\r` },
         { waitFor: 'Repeat the password: ', type: `${password}\r` },
       ]);

@@ -282,8 +282,7 @@ describe('backup and restore (in-process, this run\'s database engine)', () => {
   });
 });
 
-// Each test starts up to three child processes (about 1-3 s each on a busy machine).
-describe('autocognitix backup / restore (child processes, embedded SQLite)', { timeout: 60_000 }, () => {
+describe('autocognitix backup / restore (the command, embedded SQLite)', () => {
   let dataDir: string;
   let scratch: string;
   let database: Database;

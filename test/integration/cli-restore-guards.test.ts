@@ -96,7 +96,7 @@ describe('restore guards (in-process, this run\'s engine; issue 22 items 1 and 4
   });
 });
 
-describe('autocognitix restore guards (child processes, embedded SQLite; issue 22 item 1, issue 15 item 6)', { timeout: 90_000 }, () => {
+describe('autocognitix restore guards (the command, embedded SQLite; issue 22 item 1, issue 15 item 6)', { timeout: 90_000 }, () => {
   let dataDir: string;
   let scratch: string;
   let database: Database;
