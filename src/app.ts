@@ -109,7 +109,7 @@ export async function buildApp(config: Config, dependencies: AppDependencies): P
     durabilityEvents: loggedDurabilityEvents(app.log),
   });
   await app.register(durabilityMaintenance, { durability: security.durability });
-  await app.register(authentication, { codec: security.codec, revocation: security.revocation, secureCookies: security.secureCookies });
+  await app.register(authentication, { codec: security.codec, revocation: security.revocation, secureCookies: security.secureCookies, users: security.users });
   const csrfProtection = new CsrfProtection({ store: dependencies.store, codec: security.codec, secureCookies: security.secureCookies, allowedOrigins: config.corsOrigins, anonymousIssueLimit: config.csrfTokensPerAddress });
   await app.register(csrf, { protection: csrfProtection });
   await app.register(healthRoutes, { database: dependencies.database, store: dependencies.store });

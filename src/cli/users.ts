@@ -1,5 +1,6 @@
 import { EmailTakenError, UsersRepository, normalizeEmail } from '../db/repositories/users.js';
-import { hashPassword, passwordProblem, passwordProblemMessage } from '../security/passwords.js';
+import { HttpError } from '../errors.js';
+import { hashNewPassword } from '../security/passwords.js';
 import { openRuntime } from '../runtime.js';
 import { ADMIN_PASSWORD_VARIABLE } from './constants.js';
 import type { CommandContext } from './context.js';
@@ -47,10 +48,12 @@ export async function createAdmin(cli: CommandContext, options: CreateAdminOptio
       return;
     }
     const password = await readAdminPassword(cli);
-    const problem = passwordProblem(password, email);
-    if (problem !== undefined) throw new CommandFailure(`error: the password ${passwordProblemMessage(problem)}`, EXIT_USAGE);
+    const passwordHash = await hashNewPassword(password, email, 'password').catch((error: unknown) => {
+      const problem = error instanceof HttpError ? error.details?.[0]?.message : undefined;
+      throw problem === undefined ? error : new CommandFailure(`error: the password ${problem}`, EXIT_USAGE);
+    });
     try {
-      const created = await users.create({ email, passwordHash: await hashPassword(password), fullName: options.fullName ?? null, role: 'admin' });
+      const created = await users.create({ email, passwordHash, fullName: options.fullName ?? null, role: 'admin' });
       cli.print(`created admin ${created.email} (id ${created.id})`);
     } catch (error) {
       // Someone registered the same email between the check and the insert.

@@ -6,7 +6,7 @@ import type { Security } from '../security/index.js';
 import { clearSessionCookies } from '../security/cookies.js';
 import { PASSWORD_MAX_LENGTH } from '../security/passwords.js';
 import type { AttemptOrigin } from '../security/throttle.js';
-import { assertAcceptablePassword, authOf, credentialRateLimit, Email, FullName, NO_CONTENT, noStore, SIGNED_IN_SECURITY, UserSchema, userResponse } from './auth-shared.js';
+import { authOf, credentialRateLimit, Email, FullName, NO_CONTENT, noStore, SIGNED_IN_SECURITY, UserSchema, userResponse } from './auth-shared.js';
 import { HttpError } from '../errors.js';
 import { Nullable } from './public-routes.js';
 
@@ -30,7 +30,7 @@ const SessionParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
 /** The signed-in user's own account: profile, address, password, sessions, export and erasure. Registered by authRoutes. */
 export async function accountRoutes(app: FastifyInstance, { security }: { security: Security }): Promise<void> {
-  const { sessions, users, secureCookies, accountData, emailChange, deviceCookies } = security;
+  const { sessions, users, secureCookies, accountData, accountErasure, emailChange, deviceCookies } = security;
   const signedIn = { preHandler: app.requireAuth, schema: { security: SIGNED_IN_SECURITY } };
   const stepUp = [app.requireAuth, credentialRateLimit(security, 'step_up')];
 
@@ -177,10 +177,7 @@ export async function accountRoutes(app: FastifyInstance, { security }: { securi
     },
     async (request: FastifyRequest<{ Body: { password: string } }>, reply) => {
       const user = await currentUser(request);
-      await sessions.verifyStepUp(user, request.body.password, attemptOf(request, user.email));
-      // Tokens first (their denylist rows outlive the user), then the rows, in one transaction.
-      await sessions.endAllSessions(user.id);
-      await accountData.eraseAccount(user.id);
+      await accountErasure.erase(user, request.body.password, attemptOf(request, user.email));
       clearSessionCookies(reply, secureCookies);
       return noStore(reply).code(204).send();
     },
@@ -201,7 +198,6 @@ export async function accountRoutes(app: FastifyInstance, { security }: { securi
     async (request: FastifyRequest<{ Body: Static<typeof ChangePasswordBody> }>, reply) => {
       const auth = authOf(request);
       const user = await currentUser(request);
-      assertAcceptablePassword(request.body.new_password, user.email, 'new_password');
       await sessions.changePassword(user, auth.sessionId, request.body.current_password, request.body.new_password, attemptOf(request, user.email));
       return noStore(reply).code(204).send();
     },

@@ -8,11 +8,7 @@ const UserParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
 /** `/api/v1/admin/*`: operator actions; admins only. */
 export async function adminRoutes(app: FastifyInstance, { security }: { security: Security }): Promise<void> {
-  app.addHook('preHandler', app.requireAuth);
-  app.addHook('preHandler', async (request) => {
-    const caller = request.auth === null ? undefined : await security.users.findById(request.auth.userId);
-    if (caller?.role !== 'admin' || !caller.isActive) throw new HttpError('forbidden');
-  });
+  app.addHook('preHandler', app.requireRole('admin'));
 
   const setActive = (isActive: boolean) => async (request: FastifyRequest<{ Params: Static<typeof UserParams> }>, reply: FastifyReply) => {
     const user = await security.users.findById(request.params.id);

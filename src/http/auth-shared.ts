@@ -3,7 +3,6 @@ import Type, { type Static } from 'typebox';
 import type { User } from '../db/repositories/users.js';
 import type { Security } from '../security/index.js';
 import { CREDENTIAL_RATE_LIMITS, ipRateLimit, type CredentialRouteGroup } from '../security/ip-rate-limit.js';
-import { passwordProblem, passwordProblemMessage } from '../security/passwords.js';
 import { HttpError } from '../errors.js';
 import { Nullable } from './public-routes.js';
 
@@ -32,11 +31,6 @@ export function userResponse(user: User): Static<typeof UserSchema> {
     created_at: user.createdAt,
     updated_at: user.updatedAt,
   };
-}
-
-export function assertAcceptablePassword(password: string, email: string, field: string): void {
-  const problem = passwordProblem(password, email);
-  if (problem !== undefined) throw new HttpError('validation_failed', { details: [{ field, message: passwordProblemMessage(problem) }] });
 }
 
 /** OpenAPI `security` of a route that needs a signed-in caller: the access token as bearer header or cookie. */

@@ -5,11 +5,11 @@ import { EmailTakenError, publicUser } from '../db/repositories/users.js';
 import { accessTokenOf, authenticateToken, type Security } from '../security/index.js';
 import { clearSessionCookies, sessionCookieNames, setSessionCookies } from '../security/cookies.js';
 import { CSRF_HEADER } from '../security/csrf.js';
-import { hashPassword, PASSWORD_MAX_LENGTH } from '../security/passwords.js';
+import { hashNewPassword, PASSWORD_MAX_LENGTH } from '../security/passwords.js';
 import type { IssuedTokens } from '../security/sessions.js';
 import type { TokenClaims, TokenType } from '../security/tokens.js';
 import { accountRoutes } from './account.js';
-import { assertAcceptablePassword, credentialRateLimit, Email, FullName, NO_CONTENT, noStore, UserSchema, userResponse } from './auth-shared.js';
+import { credentialRateLimit, Email, FullName, NO_CONTENT, noStore, UserSchema, userResponse } from './auth-shared.js';
 import { HttpError } from '../errors.js';
 import { Nullable } from './public-routes.js';
 
@@ -136,9 +136,9 @@ export async function authRoutes(app: FastifyInstance, { security }: AuthRouteOp
     },
     async (request: FastifyRequest<{ Body: Static<typeof RegisterBody> }>, reply) => {
       const { email, password, full_name: fullName } = request.body;
-      assertAcceptablePassword(password, email, 'password');
+      const passwordHash = await hashNewPassword(password, email, 'password');
       try {
-        const user = await users.create({ email, passwordHash: await hashPassword(password), fullName: fullName ?? null });
+        const user = await users.create({ email, passwordHash, fullName: fullName ?? null });
         return await noStore(reply).code(201).send(userResponse(publicUser(user)));
       } catch (error) {
         if (error instanceof EmailTakenError) throw new HttpError('email_taken');

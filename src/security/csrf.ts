@@ -5,6 +5,7 @@ import { HttpError, type CsrfFailure } from '../errors.js';
 import { countStoreFailure, securityMetrics } from '../observability/metrics.js';
 import { recordOperationDuration } from '../observability/slow-operations.js';
 import type { KeyValueStore } from '../stores/key-value-store.js';
+import { accessTokenOf } from './authenticate.js';
 import { REFRESH_COOKIE_PATH, sessionCookieNames, type SessionCookieNames } from './cookies.js';
 import { csrfIssueCounterKey, csrfTokenKey, storedDigest } from './store-keys.js';
 import type { TokenCodec, TokenType } from './tokens.js';
@@ -176,10 +177,8 @@ export class CsrfProtection {
    * session cookie. Identification only; authorisation happens elsewhere.
    */
   private bindingOf(request: FastifyRequest, options: { createAnonymous?: boolean } = {}): { binding: string; newAnonymousSession: string | undefined } {
-    const authorization = request.headers.authorization;
-    const bearer = authorization?.match(/^Bearer[ \t]+(\S+)$/i)?.[1];
     const family =
-      this.familyOf(bearer ?? request.cookies[this.sessionCookies.access], 'access') ??
+      this.familyOf(accessTokenOf(request, this.options.secureCookies), 'access') ??
       (request.url.startsWith(REFRESH_COOKIE_PATH) ? this.familyOf(request.cookies[this.sessionCookies.refresh], 'refresh') : undefined);
     if (family !== undefined) return { binding: sessionBinding(family), newAnonymousSession: undefined };
     const anonymous = request.cookies[this.cookieNames.anonymousSession];

@@ -5,7 +5,7 @@ import { HttpError } from '../errors.js';
 import type { Mailer } from '../mail/mailer.js';
 import { securityMetrics } from '../observability/metrics.js';
 import type { KeyValueStore } from '../stores/key-value-store.js';
-import { hashPassword, passwordProblem, passwordProblemMessage } from './passwords.js';
+import { assertAcceptableNewPassword, hashNewPassword } from './passwords.js';
 import type { SessionService } from './sessions.js';
 import {
   passwordResetDecoyKey,
@@ -75,12 +75,12 @@ export class PasswordResetService {
     if (stored === null || this.options.clock.now() >= Number(expiresAt)) throw new HttpError('reset_token_invalid');
     const user = await this.options.users.findById(userId);
     if (user?.isActive !== true) throw new HttpError('reset_token_invalid');
-    const problem = passwordProblem(newPassword, user.email);
-    if (problem !== undefined) throw new HttpError('validation_failed', { details: [{ field: 'new_password', message: passwordProblemMessage(problem) }] });
+    // Before the token is used up: a refused password leaves the link working.
+    assertAcceptableNewPassword(newPassword, user.email, 'new_password');
     // Atomic: of two racing resets with one token, only one gets past here.
     if ((await this.options.store.getAndDelete(key)) === null) throw new HttpError('reset_token_invalid');
     await this.options.store.delete(passwordResetUserKey(user.id));
-    await this.options.users.updatePasswordHash(user.id, await hashPassword(newPassword));
+    await this.options.users.updatePasswordHash(user.id, await hashNewPassword(newPassword, user.email, 'new_password'));
     await this.options.sessions.endAllSessions(user.id);
     // The owner proved themselves: a lock strangers put on the account ends here.
     await this.options.sessions.clearSignInLock(user.email);
