@@ -2,13 +2,11 @@ import type {} from '@fastify/swagger';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
 import { publicUser } from '../db/repositories/users.js';
-import type { Security } from '../security/index.js';
 import { clearSessionCookies } from '../security/cookies.js';
 import { PASSWORD_MAX_LENGTH } from '../security/passwords.js';
 import type { AttemptOrigin } from '../security/throttle.js';
-import { authOf, credentialRateLimit, Email, FullName, NO_CONTENT, noStore, SIGNED_IN_SECURITY, UserSchema, userResponse } from './auth-shared.js';
+import { acceptOAuth2Forms, authOf, type AuthRouteOptions, credentialRateLimit, Email, FullName, NO_CONTENT, noStore, SIGNED_IN_SECURITY, UserSchema, userResponse } from './auth-shared.js';
 import { HttpError } from '../errors.js';
-import { Nullable } from './public-routes.js';
 
 const Password = Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH * 4 });
 /** The address is not changed here: that takes the password and the new address's confirmation (POST /me/email). */
@@ -17,19 +15,9 @@ const ChangePasswordBody = Type.Object({ current_password: Password, new_passwor
 const ChangeEmailBody = Type.Object({ new_email: Email, password: Password }, { additionalProperties: false });
 const EmailLinkBody = Type.Object({ token: Type.String({ minLength: 1, maxLength: 128 }) }, { additionalProperties: false });
 
-const SessionSchema = Type.Object({
-  id: Type.String(),
-  current: Type.Boolean({ description: 'the session this request was made with' }),
-  created_at: Type.String({ format: 'date-time' }),
-  last_used_at: Type.String({ format: 'date-time', description: 'sign-in or the last token refresh' }),
-  expires_at: Type.String({ format: 'date-time' }),
-  user_agent: Nullable(Type.String()),
-  ip_prefix: Nullable(Type.String({ description: 'the client network, coarsened to /24 (IPv4) or /48 (IPv6)' })),
-});
-const SessionParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
-
-/** The signed-in user's own account: profile, address, password, sessions, export and erasure. Registered by authRoutes. */
-export async function accountRoutes(app: FastifyInstance, { security }: { security: Security }): Promise<void> {
+/** The signed-in user's own account under `/api/v1/auth`: profile, address, password, export and erasure. */
+export async function accountRoutes(app: FastifyInstance, { security }: AuthRouteOptions): Promise<void> {
+  acceptOAuth2Forms(app);
   const { sessions, users, secureCookies, accountData, accountErasure, emailChange, deviceCookies } = security;
   const signedIn = { preHandler: app.requireAuth, schema: { security: SIGNED_IN_SECURITY } };
   const stepUp = [app.requireAuth, credentialRateLimit(security, 'step_up')];
@@ -42,16 +30,6 @@ export async function accountRoutes(app: FastifyInstance, { security }: { securi
     if (user === undefined) throw new HttpError('token_revoked');
     return user;
   };
-
-  app.post(
-    '/logout-all',
-    { ...signedIn, schema: { ...signedIn.schema, tags: ['auth'], summary: 'End every session of this user', response: NO_CONTENT } },
-    async (request, reply) => {
-      await sessions.logoutEverywhere(authOf(request).userId);
-      clearSessionCookies(reply, secureCookies);
-      return noStore(reply).code(204).send();
-    },
-  );
 
   app.get('/me', { ...signedIn, schema: { ...signedIn.schema, tags: ['auth'], response: { 200: UserSchema } } }, async (request, reply) => {
     return noStore(reply).send(userResponse(publicUser(await currentUser(request))));
@@ -122,33 +100,6 @@ export async function accountRoutes(app: FastifyInstance, { security }: { securi
     async (request: FastifyRequest<{ Body: Static<typeof EmailLinkBody> }>, reply) => {
       await emailChange.undo(request.body.token);
       clearSessionCookies(reply, secureCookies);
-      return noStore(reply).code(204).send();
-    },
-  );
-
-  app.get(
-    '/sessions',
-    { ...signedIn, schema: { ...signedIn.schema, tags: ['auth'], summary: 'My signed-in sessions, newest first', response: { 200: Type.Object({ items: Type.Array(SessionSchema) }) } } },
-    async (request, reply) => {
-      const auth = authOf(request);
-      const items = (await sessions.listSessions(auth.userId)).map((session) => ({
-        id: session.id,
-        current: session.id === auth.sessionId,
-        created_at: session.createdAt,
-        last_used_at: session.lastUsedAt,
-        expires_at: session.expiresAt,
-        user_agent: session.userAgent,
-        ip_prefix: session.ipPrefix,
-      }));
-      return noStore(reply).send({ items });
-    },
-  );
-
-  app.delete(
-    '/sessions/:id',
-    { ...signedIn, schema: { ...signedIn.schema, tags: ['auth'], summary: 'End one of my sessions: its tokens die at once', params: SessionParams, response: NO_CONTENT } },
-    async (request: FastifyRequest<{ Params: Static<typeof SessionParams> }>, reply) => {
-      if (!(await sessions.endSessionOf(authOf(request).userId, request.params.id))) throw new HttpError('not_found', { message: 'No such session' });
       return noStore(reply).code(204).send();
     },
   );

@@ -1,12 +1,27 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
 import type { User } from '../db/repositories/users.js';
 import type { Security } from '../security/index.js';
 import { CREDENTIAL_RATE_LIMITS, ipRateLimit, type CredentialRouteGroup } from '../security/ip-rate-limit.js';
 import { HttpError } from '../errors.js';
-import { Nullable } from './public-routes.js';
+import { Nullable } from './schemas.js';
 
-/** What the sign-in and account routes share: schemas, the user's public shape, small reply helpers. */
+/** What the sign-in, account and session routes share: schemas, the user's public shape, small reply helpers. */
+
+/** What each `/api/v1/auth` route plugin is registered with. */
+export interface AuthRouteOptions {
+  readonly security: Security;
+}
+
+/**
+ * OAuth2 password-grant clients post forms. Every `/api/v1/auth` plugin
+ * accepts them (as the routes always have), and nothing outside it does.
+ */
+export function acceptOAuth2Forms(app: FastifyInstance): void {
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+}
 
 export const Email = Type.String({ format: 'email', maxLength: 320 });
 export const FullName = Nullable(Type.String({ maxLength: 200 }));

@@ -5,7 +5,8 @@ import { DTC_CODE_INPUT_PATTERN, quickAnalyze } from '../diagnostics/index.js';
 import { ipRateLimit } from '../security/ip-rate-limit.js';
 import { DecodedDtcCodeSchema, DtcCodeSchema, DtcSeveritySchema, DtcSystemSchema } from './dtc.js';
 import { HttpError } from '../errors.js';
-import { ErrorSchema, Nullable, type PublicRouteOptions } from './public-routes.js';
+import { ErrorSchema, Nullable } from './schemas.js';
+import type { PublicRouteOptions } from './public-route-options.js';
 import { ComplaintTotalsSchema, RecallSchema } from './vehicles.js';
 
 export const QUICK_ANALYZE_MAX_CODES = 20;

@@ -4,7 +4,8 @@ import { countDtcCodesBySystem, findDtcCode, findDtcCodes, searchDtcCodes, type 
 import { DTC_CODE_FORMAT_MESSAGE, DTC_SYSTEMS, decodeDtcCode, normalizeDtcCode } from '../diagnostics/index.js';
 import { ipRateLimit } from '../security/ip-rate-limit.js';
 import { ERROR_CATALOG, HttpError } from '../errors.js';
-import { ErrorSchema, Nullable, PageQuery, type PublicRouteOptions } from './public-routes.js';
+import { ErrorSchema, Nullable, PageQuery } from './schemas.js';
+import type { PublicRouteOptions } from './public-route-options.js';
 
 export const DtcSystemSchema = Type.Union(DTC_SYSTEMS.map((entry) => Type.Literal(entry.system)));
 export const DtcSeveritySchema = Type.Union([Type.Literal('low'), Type.Literal('medium'), Type.Literal('high'), Type.Literal('critical')]);

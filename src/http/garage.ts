@@ -5,7 +5,7 @@ import { GarageRepository } from '../db/repositories/garage.js';
 import { findRecallsForVehicle } from '../db/repositories/index.js';
 import { DTC_CODE_INPUT_PATTERN, decodeVin } from '../diagnostics/index.js';
 import { HttpError } from '../errors.js';
-import { ErrorSchema, Nullable, PageQuery } from './public-routes.js';
+import { ErrorSchema, Nullable, PageQuery } from './schemas.js';
 import { trimFields } from './trim-fields.js';
 import { RecallSchema, VehicleSchema } from './vehicles.js';
 

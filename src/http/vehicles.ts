@@ -12,7 +12,8 @@ import {
 import { decodeVin } from '../diagnostics/index.js';
 import { ipRateLimit } from '../security/ip-rate-limit.js';
 import { HttpError } from '../errors.js';
-import { ErrorSchema, Nullable, PageQuery, type PublicRouteOptions } from './public-routes.js';
+import { ErrorSchema, Nullable, PageQuery } from './schemas.js';
+import type { PublicRouteOptions } from './public-route-options.js';
 import { trimFields } from './trim-fields.js';
 
 const IsoDate = Nullable(Type.String({ format: 'date' }));

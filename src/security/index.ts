@@ -10,7 +10,7 @@ import { AccountErasure } from './account-erasure.js';
 import { DeviceCookies } from './device-cookie.js';
 import { EmailChangeService } from './email-change.js';
 import { PasswordResetService } from './password-reset.js';
-import { SecurityStateDurability, type DurabilityEvents } from './durability.js';
+import { SecurityStateDurability, type DurabilityEvents } from './store-refill.js';
 import { Revocation } from './revocation.js';
 import { SessionService } from './sessions.js';
 import { TokenCodec } from './tokens.js';

@@ -6,7 +6,7 @@ import { HttpError } from '../errors.js';
 import { securityMetrics } from '../observability/metrics.js';
 import type { KeyValueStore } from '../stores/key-value-store.js';
 import { assertAcceptableNewPassword, hashNewPassword, hashPassword, passwordHashNeedsUpgrade, spendPasswordVerificationTime, verifyPassword } from './passwords.js';
-import type { SecurityStateDurability } from './durability.js';
+import type { SecurityStateDurability } from './store-refill.js';
 import type { Revocation } from './revocation.js';
 import { endedState, parseSessionState as parseState, type Generation, type SessionState } from './session-state.js';
 import { LoginThrottle, countRefresh, type AttemptOrigin } from './throttle.js';

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { securityMetrics } from '../../src/observability/metrics.js';
 import { systemClock } from '../../src/clock.js';
 import { AuthStateRepository } from '../../src/db/repositories/auth-state.js';
-import { SecurityStateDurability } from '../../src/security/durability.js';
+import { SecurityStateDurability } from '../../src/security/store-refill.js';
 import { Revocation } from '../../src/security/revocation.js';
 import { REFRESH_GRACE_WINDOW_MS } from '../../src/security/sessions.js';
 import { CLOCK_LEEWAY_SECONDS, TokenCodec, newTokenId } from '../../src/security/tokens.js';

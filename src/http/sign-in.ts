@@ -2,16 +2,15 @@ import type {} from '@fastify/swagger';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
 import { EmailTakenError, publicUser } from '../db/repositories/users.js';
-import { accessTokenOf, authenticateToken, type Security } from '../security/index.js';
+import { accessTokenOf, authenticateToken } from '../security/index.js';
 import { clearSessionCookies, sessionCookieNames, setSessionCookies } from '../security/cookies.js';
 import { CSRF_HEADER } from '../security/csrf.js';
 import { hashNewPassword, PASSWORD_MAX_LENGTH } from '../security/passwords.js';
 import type { IssuedTokens } from '../security/sessions.js';
 import type { TokenClaims, TokenType } from '../security/tokens.js';
-import { accountRoutes } from './account.js';
-import { credentialRateLimit, Email, FullName, NO_CONTENT, noStore, UserSchema, userResponse } from './auth-shared.js';
+import { acceptOAuth2Forms, type AuthRouteOptions, credentialRateLimit, Email, FullName, NO_CONTENT, noStore, UserSchema, userResponse } from './auth-shared.js';
 import { HttpError } from '../errors.js';
-import { Nullable } from './public-routes.js';
+import { Nullable } from './schemas.js';
 
 /**
  * Tokens appear in a response body only for API clients that ask for them:
@@ -57,19 +56,12 @@ function tokenResponse(tokens: IssuedTokens, inBody: boolean): Static<typeof Tok
   return { access_token: tokens.accessToken, refresh_token: tokens.refreshToken, token_type: 'bearer', expires_in: tokens.expiresIn };
 }
 
-export interface AuthRouteOptions {
-  readonly security: Security;
-}
-
-/** `/api/v1/auth/*`: translates HTTP to the session service; policy lives in src/security. */
-export async function authRoutes(app: FastifyInstance, { security }: AuthRouteOptions): Promise<void> {
+/** Signing in and out under `/api/v1/auth`: CSRF token, session state, registration, sign-in, refresh, logout, password reset. Policy lives in src/security. */
+export async function signInRoutes(app: FastifyInstance, { security }: AuthRouteOptions): Promise<void> {
   const { sessions, users, codec, revocation, secureCookies, passwordReset, deviceCookies } = security;
   const cookieNames = sessionCookieNames(secureCookies);
 
-  // OAuth2 password-grant clients post forms; parsed here only, for these routes.
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(body as string)));
-  });
+  acceptOAuth2Forms(app);
 
   /** Claims of a token that verifies (revoked or not); undefined for anything else. Logout uses it. */
   const claimsIfGenuine = (token: string | undefined, type: TokenType): TokenClaims | undefined => {
@@ -244,7 +236,5 @@ export async function authRoutes(app: FastifyInstance, { security }: AuthRouteOp
       return noStore(reply).code(204).send();
     },
   );
-
-  await app.register(accountRoutes, { security });
 }
 
