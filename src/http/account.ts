@@ -1,12 +1,13 @@
 import type {} from '@fastify/swagger';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import Type, { type Static } from 'typebox';
+import type { FastifyRequest } from 'fastify';
+import Type from 'typebox';
 import { publicUser } from '../db/repositories/users.js';
 import { clearSessionCookies } from '../security/cookies.js';
 import { PASSWORD_MAX_LENGTH } from '../security/passwords.js';
 import type { AttemptOrigin } from '../security/throttle.js';
-import { acceptOAuth2Forms, authOf, type AuthRouteOptions, credentialRateLimit, Email, FullName, NO_CONTENT, noStore, SIGNED_IN_SECURITY, UserSchema, userResponse } from './auth-shared.js';
+import { acceptOAuth2Forms, authOf, type AuthRouteOptions, credentialRateLimit, Email, FullName,  SIGNED_IN_SECURITY, UserSchema, userResponse } from './auth-shared.js';
 import { HttpError } from '../errors.js';
+import { NO_CONTENT, type SchemaTypedApp } from './schemas.js';
 
 const Password = Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH * 4 });
 /** The address is not changed here: that takes the password and the new address's confirmation (POST /me/email). */
@@ -16,7 +17,7 @@ const ChangeEmailBody = Type.Object({ new_email: Email, password: Password }, { 
 const EmailLinkBody = Type.Object({ token: Type.String({ minLength: 1, maxLength: 128 }) }, { additionalProperties: false });
 
 /** The signed-in user's own account under `/api/v1/auth`: profile, address, password, export and erasure. */
-export async function accountRoutes(app: FastifyInstance, { security }: AuthRouteOptions): Promise<void> {
+export async function accountRoutes(app: SchemaTypedApp, { security }: AuthRouteOptions): Promise<void> {
   acceptOAuth2Forms(app);
   const { sessions, users, secureCookies, accountData, accountErasure, emailChange, deviceCookies } = security;
   const signedIn = { preHandler: app.requireAuth, schema: { security: SIGNED_IN_SECURITY } };
@@ -32,16 +33,16 @@ export async function accountRoutes(app: FastifyInstance, { security }: AuthRout
   };
 
   app.get('/me', { ...signedIn, schema: { ...signedIn.schema, tags: ['auth'], response: { 200: UserSchema } } }, async (request, reply) => {
-    return noStore(reply).send(userResponse(publicUser(await currentUser(request))));
+    return reply.send(userResponse(publicUser(await currentUser(request))));
   });
 
   app.put(
     '/me',
     { ...signedIn, schema: { ...signedIn.schema, tags: ['auth'], summary: 'Change the display name (the address changes through POST /me/email)', body: UpdateMeBody, response: { 200: UserSchema } } },
-    async (request: FastifyRequest<{ Body: Static<typeof UpdateMeBody> }>, reply) => {
+    async (request, reply) => {
       const user = await users.updateProfile(authOf(request).userId, { fullName: request.body.full_name });
       if (user === undefined) throw new HttpError('token_revoked');
-      return noStore(reply).send(userResponse(publicUser(user)));
+      return reply.send(userResponse(publicUser(user)));
     },
   );
 
@@ -57,7 +58,7 @@ export async function accountRoutes(app: FastifyInstance, { security }: AuthRout
         response: { 202: Type.Object({ message: Type.String() }) },
       },
     },
-    async (request: FastifyRequest<{ Body: Static<typeof ChangeEmailBody> }>, reply) => {
+    async (request, reply) => {
       const user = await currentUser(request);
       await emailChange.requestChange(user, {
         newEmail: request.body.new_email,
@@ -65,7 +66,7 @@ export async function accountRoutes(app: FastifyInstance, { security }: AuthRout
         family: authOf(request).sessionId,
         attempt: attemptOf(request, user.email),
       });
-      return noStore(reply).code(202).send({ message: 'A confirmation link is on its way to the new address; the address changes when it is followed.' });
+      return reply.code(202).send({ message: 'A confirmation link is on its way to the new address; the address changes when it is followed.' });
     },
   );
 
@@ -80,9 +81,9 @@ export async function accountRoutes(app: FastifyInstance, { security }: AuthRout
         response: NO_CONTENT,
       },
     },
-    async (request: FastifyRequest<{ Body: Static<typeof EmailLinkBody> }>, reply) => {
+    async (request, reply) => {
       await emailChange.confirm(request.body.token);
-      return noStore(reply).code(204).send();
+      return reply.code(204).send();
     },
   );
 
@@ -97,10 +98,10 @@ export async function accountRoutes(app: FastifyInstance, { security }: AuthRout
         response: NO_CONTENT,
       },
     },
-    async (request: FastifyRequest<{ Body: Static<typeof EmailLinkBody> }>, reply) => {
+    async (request, reply) => {
       await emailChange.undo(request.body.token);
       clearSessionCookies(reply, secureCookies);
-      return noStore(reply).code(204).send();
+      return reply.code(204).send();
     },
   );
 
@@ -110,7 +111,7 @@ export async function accountRoutes(app: FastifyInstance, { security }: AuthRout
     async (request, reply) => {
       const exported = await accountData.exportAccount(authOf(request).userId, app.clock.now());
       if (exported === undefined) throw new HttpError('token_revoked');
-      return noStore(reply).header('content-disposition', 'attachment; filename="autocognitix-export.json"').send(exported);
+      return reply.header('content-disposition', 'attachment; filename="autocognitix-export.json"').send(exported);
     },
   );
 
@@ -126,11 +127,11 @@ export async function accountRoutes(app: FastifyInstance, { security }: AuthRout
         response: NO_CONTENT,
       },
     },
-    async (request: FastifyRequest<{ Body: { password: string } }>, reply) => {
+    async (request, reply) => {
       const user = await currentUser(request);
       await accountErasure.erase(user, request.body.password, attemptOf(request, user.email));
       clearSessionCookies(reply, secureCookies);
-      return noStore(reply).code(204).send();
+      return reply.code(204).send();
     },
   );
 
@@ -146,11 +147,11 @@ export async function accountRoutes(app: FastifyInstance, { security }: AuthRout
         response: NO_CONTENT,
       },
     },
-    async (request: FastifyRequest<{ Body: Static<typeof ChangePasswordBody> }>, reply) => {
+    async (request, reply) => {
       const auth = authOf(request);
       const user = await currentUser(request);
       await sessions.changePassword(user, auth.sessionId, request.body.current_password, request.body.new_password, attemptOf(request, user.email));
-      return noStore(reply).code(204).send();
+      return reply.code(204).send();
     },
   );
 }

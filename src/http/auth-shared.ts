@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
 import type { User } from '../db/repositories/users.js';
 import type { Security } from '../security/index.js';
@@ -50,13 +50,6 @@ export function userResponse(user: User): Static<typeof UserSchema> {
 
 /** OpenAPI `security` of a route that needs a signed-in caller: the access token as bearer header or cookie. */
 export const SIGNED_IN_SECURITY: { [scheme: string]: string[] }[] = [{ bearerAuth: [] }, { cookieAuth: [] }];
-
-/** OpenAPI answer of a route that answers 204. */
-export const NO_CONTENT = { 204: Type.Null({ description: 'No content' }) };
-
-export function noStore(reply: FastifyReply): FastifyReply {
-  return reply.header('cache-control', 'no-store');
-}
 
 /** A per-address limit for one group of credential routes (429 `rate_limited` + Retry-After). */
 export function credentialRateLimit(security: Security, group: CredentialRouteGroup): ReturnType<typeof ipRateLimit> {

@@ -1,7 +1,16 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import Type, { type TSchema } from 'typebox';
 import { ERROR_CODES } from '../errors.js';
 
-/** Schema pieces several route files share. */
+/** Schema pieces several route files share, and the app type that reads them. */
+
+/**
+ * The app as a route plugin sees it: each handler's `request` (body, params,
+ * query) and `reply.send` take their types from the route's TypeBox schema,
+ * so no request type is written by hand.
+ */
+export type SchemaTypedApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
 
 /**
  * `T` or JSON null. Null comes first: with Fastify's type coercion a request
@@ -23,3 +32,6 @@ export const PageQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
   offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000, default: 0 })),
 });
+
+/** OpenAPI answer of a route that answers 204: documented as null, typed as no body at all (`reply.code(204).send()`). */
+export const NO_CONTENT = { 204: Type.Unsafe<undefined>(Type.Null({ description: 'No content' })) };

@@ -1,10 +1,10 @@
 import type {} from '@fastify/swagger';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import Type, { type Static } from 'typebox';
+
+import Type from 'typebox';
 import { clearSessionCookies } from '../security/cookies.js';
-import { acceptOAuth2Forms, authOf, type AuthRouteOptions, NO_CONTENT, noStore, SIGNED_IN_SECURITY } from './auth-shared.js';
+import { acceptOAuth2Forms, authOf, type AuthRouteOptions,  SIGNED_IN_SECURITY } from './auth-shared.js';
 import { HttpError } from '../errors.js';
-import { Nullable } from './schemas.js';
+import { Nullable, type SchemaTypedApp, NO_CONTENT } from './schemas.js';
 
 const SessionSchema = Type.Object({
   id: Type.String(),
@@ -18,7 +18,7 @@ const SessionSchema = Type.Object({
 const SessionParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
 /** The signed-in user's sessions under `/api/v1/auth`: list them, end one, end them all. */
-export async function sessionRoutes(app: FastifyInstance, { security }: AuthRouteOptions): Promise<void> {
+export async function sessionRoutes(app: SchemaTypedApp, { security }: AuthRouteOptions): Promise<void> {
   acceptOAuth2Forms(app);
   const { sessions, secureCookies } = security;
   const signedIn = { preHandler: app.requireAuth, schema: { security: SIGNED_IN_SECURITY } };
@@ -29,7 +29,7 @@ export async function sessionRoutes(app: FastifyInstance, { security }: AuthRout
     async (request, reply) => {
       await sessions.logoutEverywhere(authOf(request).userId);
       clearSessionCookies(reply, secureCookies);
-      return noStore(reply).code(204).send();
+      return reply.code(204).send();
     },
   );
 
@@ -47,16 +47,16 @@ export async function sessionRoutes(app: FastifyInstance, { security }: AuthRout
         user_agent: session.userAgent,
         ip_prefix: session.ipPrefix,
       }));
-      return noStore(reply).send({ items });
+      return reply.send({ items });
     },
   );
 
   app.delete(
     '/sessions/:id',
     { ...signedIn, schema: { ...signedIn.schema, tags: ['auth'], summary: 'End one of my sessions: its tokens die at once', params: SessionParams, response: NO_CONTENT } },
-    async (request: FastifyRequest<{ Params: Static<typeof SessionParams> }>, reply) => {
+    async (request, reply) => {
       if (!(await sessions.endSessionOf(authOf(request).userId, request.params.id))) throw new HttpError('not_found', { message: 'No such session' });
-      return noStore(reply).code(204).send();
+      return reply.code(204).send();
     },
   );
 }

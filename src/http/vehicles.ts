@@ -1,4 +1,3 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
 import {
   complaintTotalsForVehicle,
@@ -12,7 +11,7 @@ import {
 import { decodeVin } from '../diagnostics/index.js';
 import { ipRateLimit } from '../security/ip-rate-limit.js';
 import { HttpError } from '../errors.js';
-import { ErrorSchema, Nullable, PageQuery } from './schemas.js';
+import { ErrorSchema, Nullable, PageQuery, type SchemaTypedApp } from './schemas.js';
 import type { PublicRouteOptions } from './public-route-options.js';
 import { trimFields } from './trim-fields.js';
 
@@ -128,7 +127,7 @@ function vehicleOf(params: Static<typeof VehicleParams>): VehicleQuery {
 }
 
 /** `/api/v1/vehicles/*`: makes, models, recalls and complaints per vehicle, offline VIN decoding; public, rate-limited. */
-export async function vehicleRoutes(app: FastifyInstance, options: PublicRouteOptions): Promise<void> {
+export async function vehicleRoutes(app: SchemaTypedApp, options: PublicRouteOptions): Promise<void> {
   const db = options.database.db;
   app.addHook('preHandler', ipRateLimit({ store: options.store, group: 'vehicles', ...options.rateLimit }));
   // Trim, then validate: "   " is no make or model.
@@ -137,7 +136,7 @@ export async function vehicleRoutes(app: FastifyInstance, options: PublicRouteOp
   app.get(
     '/makes',
     { schema: { tags: ['vehicles'], summary: 'Makes with recalls or complaints, alphabetically', querystring: NamePageQuery, response: { 200: NamePage, 422: ErrorSchema } } },
-    async (request: FastifyRequest<{ Querystring: Static<typeof NamePageQuery> }>) => {
+    async (request) => {
       const { limit = 100, offset = 0 } = request.query;
       return { ...(await listVehicleMakes(db, { limit, offset })), limit, offset };
     },
@@ -146,7 +145,7 @@ export async function vehicleRoutes(app: FastifyInstance, options: PublicRouteOp
   app.get(
     '/models',
     { schema: { tags: ['vehicles'], summary: 'Models of a make, alphabetically', querystring: ModelsQuery, response: { 200: NamePage, 422: ErrorSchema } } },
-    async (request: FastifyRequest<{ Querystring: Static<typeof ModelsQuery> }>) => {
+    async (request) => {
       const { make, limit = 100, offset = 0 } = request.query;
       return { ...(await listVehicleModels(db, normalizeVehicleName(make), { limit, offset })), limit, offset };
     },
@@ -155,13 +154,14 @@ export async function vehicleRoutes(app: FastifyInstance, options: PublicRouteOp
   app.get(
     '/vin/:vin',
     { schema: { tags: ['vehicles'], summary: 'Decode a VIN offline: check digit, region, manufacturer, model year', params: VinParams, response: { 200: VinResponse, 422: ErrorSchema } } },
-    async (request: FastifyRequest<{ Params: Static<typeof VinParams> }>) => {
+    async (request) => {
       const result = decodeVin(request.params.vin, new Date(app.clock.now()).getUTCFullYear());
       if (!result.ok) {
         const code = result.problem.kind === 'check_digit' ? 'vin_check_digit_mismatch' : 'vin_invalid';
         throw new HttpError(code, { message: result.problem.message, details: [{ field: 'vin', message: result.problem.message }] });
       }
-      return result.vin;
+      // A fresh array: the decoder's is read-only.
+      return { ...result.vin, model_year_candidates: [...result.vin.model_year_candidates] };
     },
   );
 
@@ -176,7 +176,7 @@ export async function vehicleRoutes(app: FastifyInstance, options: PublicRouteOp
         response: { 200: RecallsResponse, 422: ErrorSchema },
       },
     },
-    async (request: FastifyRequest<{ Params: Static<typeof VehicleParams>; Querystring: Static<typeof PageQuery> }>) => {
+    async (request) => {
       const vehicle = vehicleOf(request.params);
       const { limit = 20, offset = 0 } = request.query;
       const page = await findRecallsForVehicle(db, vehicle, { limit, offset });
@@ -195,7 +195,7 @@ export async function vehicleRoutes(app: FastifyInstance, options: PublicRouteOp
         response: { 200: ComplaintsResponse, 422: ErrorSchema },
       },
     },
-    async (request: FastifyRequest<{ Params: Static<typeof VehicleParams>; Querystring: Static<typeof PageQuery> }>) => {
+    async (request) => {
       const vehicle = vehicleOf(request.params);
       const { limit = 20, offset = 0 } = request.query;
       const [page, totals] = await Promise.all([findComplaintsForVehicle(db, vehicle, { limit, offset }), complaintTotalsForVehicle(db, vehicle)]);
