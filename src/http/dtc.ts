@@ -1,5 +1,5 @@
 import Type from 'typebox';
-import { countDtcCodesBySystem, findDtcCode, findDtcCodes, searchDtcCodes, type DtcCode } from '../db/repositories/index.js';
+import { DtcCodesRepository, type DtcCode } from '../db/repositories/index.js';
 import { DTC_CODE_FORMAT_MESSAGE, DTC_SYSTEMS, decodeDtcCode, normalizeDtcCode, type DtcSystem } from '../diagnostics/index.js';
 import { ipRateLimit } from '../security/ip-rate-limit.js';
 import { ERROR_CATALOG, HttpError } from '../errors.js';
@@ -60,7 +60,7 @@ const LookupResponse = Type.Object({
 
 /** `/api/v1/dtc/*`: trouble-code search and lookup; public, rate-limited per address. */
 export async function dtcRoutes(app: SchemaTypedApp, options: PublicRouteOptions): Promise<void> {
-  const db = options.database.db;
+  const dtcCodes = new DtcCodesRepository(options.database.db);
   app.addHook('preHandler', ipRateLimit({ store: options.store, group: 'dtc', ...options.rateLimit }));
 
   app.get(
@@ -75,13 +75,13 @@ export async function dtcRoutes(app: SchemaTypedApp, options: PublicRouteOptions
     },
     async (request) => {
       const { q, system, limit = 20, offset = 0 } = request.query;
-      const result = await searchDtcCodes(db, { q, system, limit, offset });
+      const result = await dtcCodes.search({ q, system, limit, offset });
       return { ...result, limit, offset };
     },
   );
 
   app.get('/systems', { schema: { tags: ['dtc'], summary: 'The four DTC systems and how many codes each has', response: { 200: SystemsResponse } } }, async () => {
-    const counts = await countDtcCodesBySystem(db);
+    const counts = await dtcCodes.countBySystem();
     return { items: DTC_SYSTEMS.map((entry) => ({ ...entry, code_count: counts[entry.system] })) };
   });
 
@@ -99,11 +99,11 @@ export async function dtcRoutes(app: SchemaTypedApp, options: PublicRouteOptions
       const code = normalizeDtcCode(request.params.code);
       if (code === null) throw new HttpError('validation_failed', { message: DTC_CODE_FORMAT_MESSAGE, details: [{ field: 'code', message: DTC_CODE_FORMAT_MESSAGE }] });
       const decoded = decodeDtcCode(code);
-      const found = await findDtcCode(db, code);
+      const found = await dtcCodes.find(code);
       if (found === undefined) {
         return reply.code(404).send({ error: { code: 'dtc_not_found' as const, message: ERROR_CATALOG.dtc_not_found.message, decoded } });
       }
-      const related = await findDtcCodes(db, found.related_codes);
+      const related = await dtcCodes.findMany(found.related_codes);
       return {
         ...found,
         decoded,

@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import type { Database } from '../db/index.js';
 import { GarageRepository } from '../db/repositories/garage.js';
-import { findRecallsForVehicle } from '../db/repositories/index.js';
+import { RecallsRepository } from '../db/repositories/index.js';
 import { DTC_CODE_INPUT_PATTERN, decodeVin } from '../diagnostics/index.js';
 import { HttpError } from '../errors.js';
 import { ErrorSchema, NO_CONTENT, Nullable, PageQuery, type SchemaTypedApp } from './schemas.js';
@@ -144,7 +144,7 @@ export async function garageRoutes(app: SchemaTypedApp, options: GarageRouteOpti
       if (vehicle === undefined) throw notFound();
       const { limit = 20, offset = 0 } = request.query;
       const query = { make: vehicle.make, model: vehicle.model, year: vehicle.year };
-      const recalls = await findRecallsForVehicle(options.database.db, query, { limit, offset });
+      const recalls = await new RecallsRepository(options.database.db).findForVehicle(query, { limit, offset });
       return { vehicle: query, items: recalls.items, total: recalls.total, limit, offset };
     },
   );

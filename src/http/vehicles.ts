@@ -1,13 +1,5 @@
 import Type, { type Static } from 'typebox';
-import {
-  complaintTotalsForVehicle,
-  findComplaintsForVehicle,
-  findRecallsForVehicle,
-  listVehicleMakes,
-  listVehicleModels,
-  normalizeVehicleName,
-  type VehicleQuery,
-} from '../db/repositories/index.js';
+import { ComplaintsRepository, RecallsRepository, VehicleNamesRepository, normalizeVehicleName, type VehicleQuery } from '../db/repositories/index.js';
 import { decodeVin } from '../diagnostics/index.js';
 import { ipRateLimit } from '../security/ip-rate-limit.js';
 import { HttpError } from '../errors.js';
@@ -128,7 +120,9 @@ function vehicleOf(params: Static<typeof VehicleParams>): VehicleQuery {
 
 /** `/api/v1/vehicles/*`: makes, models, recalls and complaints per vehicle, offline VIN decoding; public, rate-limited. */
 export async function vehicleRoutes(app: SchemaTypedApp, options: PublicRouteOptions): Promise<void> {
-  const db = options.database.db;
+  const vehicleNames = new VehicleNamesRepository(options.database.db);
+  const recalls = new RecallsRepository(options.database.db);
+  const complaints = new ComplaintsRepository(options.database.db);
   app.addHook('preHandler', ipRateLimit({ store: options.store, group: 'vehicles', ...options.rateLimit }));
   // Trim, then validate: "   " is no make or model.
   app.addHook('preValidation', trimFields({ query: ['make'], params: ['make', 'model'] }));
@@ -138,7 +132,7 @@ export async function vehicleRoutes(app: SchemaTypedApp, options: PublicRouteOpt
     { schema: { tags: ['vehicles'], summary: 'Makes with recalls or complaints, alphabetically', querystring: NamePageQuery, response: { 200: NamePage, 422: ErrorSchema } } },
     async (request) => {
       const { limit = 100, offset = 0 } = request.query;
-      return { ...(await listVehicleMakes(db, { limit, offset })), limit, offset };
+      return { ...(await vehicleNames.listMakes({ limit, offset })), limit, offset };
     },
   );
 
@@ -147,7 +141,7 @@ export async function vehicleRoutes(app: SchemaTypedApp, options: PublicRouteOpt
     { schema: { tags: ['vehicles'], summary: 'Models of a make, alphabetically', querystring: ModelsQuery, response: { 200: NamePage, 422: ErrorSchema } } },
     async (request) => {
       const { make, limit = 100, offset = 0 } = request.query;
-      return { ...(await listVehicleModels(db, normalizeVehicleName(make), { limit, offset })), limit, offset };
+      return { ...(await vehicleNames.listModels(normalizeVehicleName(make), { limit, offset })), limit, offset };
     },
   );
 
@@ -179,7 +173,7 @@ export async function vehicleRoutes(app: SchemaTypedApp, options: PublicRouteOpt
     async (request) => {
       const vehicle = vehicleOf(request.params);
       const { limit = 20, offset = 0 } = request.query;
-      const page = await findRecallsForVehicle(db, vehicle, { limit, offset });
+      const page = await recalls.findForVehicle(vehicle, { limit, offset });
       return { vehicle, items: page.items, total: page.total, limit, offset };
     },
   );
@@ -198,7 +192,7 @@ export async function vehicleRoutes(app: SchemaTypedApp, options: PublicRouteOpt
     async (request) => {
       const vehicle = vehicleOf(request.params);
       const { limit = 20, offset = 0 } = request.query;
-      const [page, totals] = await Promise.all([findComplaintsForVehicle(db, vehicle, { limit, offset }), complaintTotalsForVehicle(db, vehicle)]);
+      const [page, totals] = await Promise.all([complaints.findForVehicle(vehicle, { limit, offset }), complaints.totalsForVehicle(vehicle)]);
       return { vehicle, items: page.items, total: page.total, limit, offset, totals };
     },
   );

@@ -1,5 +1,5 @@
 import type { Database } from '../db/index.js';
-import { normalizeVehicleName, upsertComplaints, type ComplaintInput } from '../db/repositories/index.js';
+import { ComplaintsRepository, normalizeVehicleName, type ComplaintInput } from '../db/repositories/index.js';
 import type { ImportReport, RecordWriter } from './import-run.js';
 import { FlatFileFields, importFlatFile, splitFlatFileLine, type FlatFileImportOptions } from './nhtsa-fields.js';
 
@@ -53,7 +53,7 @@ export function parseComplaintLine(line: string): ComplaintInput {
 const complaintWriter: RecordWriter<ComplaintInput> = {
   keyOf: (row) => row.cmplid,
   describeKey: (row) => `CMPLID ${row.cmplid}`,
-  write: upsertComplaints,
+  write: (db, rows, now) => new ComplaintsRepository(db).upsert(rows, now),
 };
 
 /** Imports NHTSA's FLAT_CMPL (`.txt` or `.zip`, Latin-1) into `complaints`. */

@@ -1,5 +1,5 @@
 import type { Database } from '../db/index.js';
-import { normalizeVehicleName, recallKeyOf, upsertRecalls, type RecallInput } from '../db/repositories/index.js';
+import { RecallsRepository, normalizeVehicleName, recallKeyOf, type RecallInput } from '../db/repositories/index.js';
 import type { ImportReport, RecordWriter } from './import-run.js';
 import { FlatFileFields, importFlatFile, splitFlatFileLine, type FlatFileImportOptions } from './nhtsa-fields.js';
 
@@ -43,7 +43,7 @@ export function parseRecallLine(line: string): RecallInput {
 const recallWriter: RecordWriter<RecallInput> = {
   keyOf: recallKeyOf,
   describeKey: (row) => `campaign ${row.campaign_number} for ${row.make} ${row.model} ${row.model_year ?? 'unknown year'} (${row.component})`,
-  write: upsertRecalls,
+  write: (db, rows, now) => new RecallsRepository(db).upsert(rows, now),
 };
 
 /** Imports NHTSA's FLAT_RCL (`.txt`, or the `.zip` NHTSA publishes) into `recalls`. */

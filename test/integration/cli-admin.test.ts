@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embeddedDatabasePath } from '../../src/config/index.js';
 import { createDatabase, migrateToLatest, type Database } from '../../src/db/index.js';
-import { upsertDtcCodes } from '../../src/db/repositories/index.js';
+import { DtcCodesRepository } from '../../src/db/repositories/index.js';
 import { UsersRepository } from '../../src/db/repositories/users.js';
 import { importRecalls, seedDtcCodes } from '../../src/importers/index.js';
 import { hashPassword, verifyPassword } from '../../src/security/passwords.js';
@@ -44,8 +44,7 @@ describe('autocognitix administration commands', { timeout: 60_000 }, () => {
     database = createDatabase({ sqliteFilePath });
     await migrateToLatest(database);
     await seedDtcCodes(database);
-    await upsertDtcCodes(
-      database.db,
+    await new DtcCodesRepository(database.db).upsert(
       [{ code: 'P1C00', description_en: trickyDescription, description_hu: null, severity: 'low', symptoms: ['one, two', 'three'], possible_causes: [], related_codes: [], sources: ['test'] }],
       new Date().toISOString(),
     );
