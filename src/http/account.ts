@@ -70,40 +70,26 @@ export async function accountRoutes(app: SchemaTypedApp, { security }: AuthRoute
     },
   );
 
+  /** Both e-mail links: a single-use token in the body, budgeted like the other credential routes. */
+  const emailLinkRoute = (summary: string) => ({
+    preHandler: credentialRateLimit(security, 'email_link'),
+    schema: { tags: ['auth'], summary, body: EmailLinkBody, response: NO_CONTENT },
+  });
+
   app.post(
     '/email/confirm',
-    {
-      preHandler: credentialRateLimit(security, 'email_link'),
-      schema: {
-        tags: ['auth'],
-        summary: 'Follow the link mailed to the new address: the account moves there, the old address is told (with an undo link), other sessions end',
-        body: EmailLinkBody,
-        response: NO_CONTENT,
-      },
-    },
+    emailLinkRoute('Follow the link mailed to the new address: the account moves there, the old address is told (with an undo link), other sessions end'),
     async (request, reply) => {
       await emailChange.confirm(request.body.token);
       return reply.code(204).send();
     },
   );
 
-  app.post(
-    '/email/undo',
-    {
-      preHandler: credentialRateLimit(security, 'email_link'),
-      schema: {
-        tags: ['auth'],
-        summary: 'Follow the undo link mailed to the old address: the account returns there and every session ends',
-        body: EmailLinkBody,
-        response: NO_CONTENT,
-      },
-    },
-    async (request, reply) => {
-      await emailChange.undo(request.body.token);
-      clearSessionCookies(reply, secureCookies);
-      return reply.code(204).send();
-    },
-  );
+  app.post('/email/undo', emailLinkRoute('Follow the undo link mailed to the old address: the account returns there and every session ends'), async (request, reply) => {
+    await emailChange.undo(request.body.token);
+    clearSessionCookies(reply, secureCookies);
+    return reply.code(204).send();
+  });
 
   app.get(
     '/me/export',

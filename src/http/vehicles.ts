@@ -1,4 +1,4 @@
-import Type, { type Static } from 'typebox';
+import Type, { type Static, type TSchema } from 'typebox';
 import { ComplaintsRepository, RecallsRepository, VehicleNamesRepository, normalizeVehicleName, type VehicleQuery } from '../db/repositories/index.js';
 import { decodeVin } from '../diagnostics/index.js';
 import { ipRateLimit } from '../security/ip-rate-limit.js';
@@ -159,36 +159,21 @@ export async function vehicleRoutes(app: SchemaTypedApp, options: PublicRouteOpt
     },
   );
 
-  app.get(
-    '/:make/:model/:year/recalls',
-    {
-      schema: {
-        tags: ['vehicles'],
-        summary: 'NHTSA recalls for one make, model and model year, newest first',
-        params: VehicleParams,
-        querystring: PageQuery,
-        response: { 200: RecallsResponse, 422: ErrorSchema },
-      },
-    },
-    async (request) => {
-      const vehicle = vehicleOf(request.params);
-      const { limit = 20, offset = 0 } = request.query;
-      const page = await recalls.findForVehicle(vehicle, { limit, offset });
-      return { vehicle, items: page.items, total: page.total, limit, offset };
-    },
-  );
+  /** The two per-vehicle lists share their parameters, paging and refusals. */
+  const vehicleListSchema = <Response extends TSchema>(summary: string, response: Response) => ({
+    schema: { tags: ['vehicles'], summary, params: VehicleParams, querystring: PageQuery, response: { 200: response, 422: ErrorSchema } },
+  });
+
+  app.get('/:make/:model/:year/recalls', vehicleListSchema('NHTSA recalls for one make, model and model year, newest first', RecallsResponse), async (request) => {
+    const vehicle = vehicleOf(request.params);
+    const { limit = 20, offset = 0 } = request.query;
+    const page = await recalls.findForVehicle(vehicle, { limit, offset });
+    return { vehicle, items: page.items, total: page.total, limit, offset };
+  });
 
   app.get(
     '/:make/:model/:year/complaints',
-    {
-      schema: {
-        tags: ['vehicles'],
-        summary: 'NHTSA owner complaints for one make, model and model year, with crash, fire, injury and death totals',
-        params: VehicleParams,
-        querystring: PageQuery,
-        response: { 200: ComplaintsResponse, 422: ErrorSchema },
-      },
-    },
+    vehicleListSchema('NHTSA owner complaints for one make, model and model year, with crash, fire, injury and death totals', ComplaintsResponse),
     async (request) => {
       const vehicle = vehicleOf(request.params);
       const { limit = 20, offset = 0 } = request.query;
