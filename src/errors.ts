@@ -61,10 +61,48 @@ export const CSRF_FAILURES: readonly CsrfFailure[] = ERROR_CODES.filter((code): 
 export const FAIL_CLOSED_OPERATIONS = ERROR_CATALOG.store_unavailable.failClosedOperations;
 export type FailClosedOperation = (typeof FAIL_CLOSED_OPERATIONS)[number];
 
-/** A field-level validation problem; names the field, never echoes its value. */
+/**
+ * What is wrong with a refused field, for clients that say it in their own
+ * words (the web app does, in its language); `message` says it in English.
+ */
+export const FIELD_PROBLEM_KINDS = [
+  'required',
+  'unknown_field',
+  'too_short',
+  'too_long',
+  'too_few',
+  'too_many',
+  'too_small',
+  'too_large',
+  'not_a_number',
+  'wrong_type',
+  'email_format',
+  'format',
+  'pattern',
+  'not_allowed',
+  'common_password',
+  'password_is_email',
+  'same_email',
+  'vin_length',
+  'vin_forbidden_letter',
+  'vin_invalid_character',
+  'vin_check_digit',
+  'vehicle_incomplete',
+  'dtc_code',
+  'invalid',
+] as const;
+export type FieldProblemKind = (typeof FIELD_PROBLEM_KINDS)[number];
+
+/**
+ * A field-level validation problem; names the field, never echoes its value.
+ * `params` carries the numbers and characters the message quotes (`limit`,
+ * `position`, …), so a client can word it without parsing English.
+ */
 export interface FieldProblem {
   readonly field: string;
   readonly message: string;
+  readonly problem: FieldProblemKind;
+  readonly params?: Readonly<Record<string, string | number>>;
 }
 
 export interface ErrorBody {

@@ -20,8 +20,8 @@ const POSITION_WEIGHTS: readonly number[] = [8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7
 
 /** Why a string is not a VIN: each has its own message so a user can fix the right character. */
 export type VinProblem =
-  | { readonly kind: 'length'; readonly message: string }
-  | { readonly kind: 'forbidden_letter'; readonly message: string; readonly position: number }
+  | { readonly kind: 'length'; readonly message: string; readonly count: number }
+  | { readonly kind: 'forbidden_letter'; readonly message: string; readonly position: number; readonly character: string }
   | { readonly kind: 'invalid_character'; readonly message: string; readonly position: number }
   | { readonly kind: 'check_digit'; readonly message: string; readonly expected: string; readonly found: string };
 
@@ -132,7 +132,7 @@ const VIN_CHARACTER = /^[A-Z0-9]$/;
 export function decodeVin(input: string, currentYear: number = new Date().getUTCFullYear()): VinDecodeResult {
   const vin = input.trim().toUpperCase();
   if (vin.length !== VIN_LENGTH) {
-    return { ok: false, problem: { kind: 'length', message: `A VIN has exactly ${VIN_LENGTH} characters; this one has ${vin.length}` } };
+    return { ok: false, problem: { kind: 'length', count: vin.length, message: `A VIN has exactly ${VIN_LENGTH} characters; this one has ${vin.length}` } };
   }
   for (let index = 0; index < VIN_LENGTH; index += 1) {
     const character = vin.charAt(index);
@@ -140,7 +140,7 @@ export function decodeVin(input: string, currentYear: number = new Date().getUTC
     if (FORBIDDEN_LETTERS.has(character)) {
       return {
         ok: false,
-        problem: { kind: 'forbidden_letter', position, message: `A VIN never contains the letters I, O or Q (found ${character} at position ${position}; did you mean 1 or 0?)` },
+        problem: { kind: 'forbidden_letter', position, character, message: `A VIN never contains the letters I, O or Q (found ${character} at position ${position}; did you mean 1 or 0?)` },
       };
     }
     if (!VIN_CHARACTER.test(character)) {

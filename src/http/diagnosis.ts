@@ -64,7 +64,7 @@ export async function diagnosisRoutes(app: SchemaTypedApp, options: PublicRouteO
       if (given.length > 0 && given.length < VEHICLE_FIELDS.length) {
         const message = 'make, model and year go together: give all three or none';
         throw new HttpError('validation_failed', {
-          details: VEHICLE_FIELDS.filter((field) => !given.includes(field)).map((field) => ({ field, message })),
+          details: VEHICLE_FIELDS.filter((field) => !given.includes(field)).map((field) => ({ field, message, problem: 'vehicle_incomplete' as const })),
         });
       }
       const vehicle =

@@ -97,7 +97,7 @@ export async function dtcRoutes(app: SchemaTypedApp, options: PublicRouteOptions
     },
     async (request, reply) => {
       const code = normalizeDtcCode(request.params.code);
-      if (code === null) throw new HttpError('validation_failed', { message: DTC_CODE_FORMAT_MESSAGE, details: [{ field: 'code', message: DTC_CODE_FORMAT_MESSAGE }] });
+      if (code === null) throw new HttpError('validation_failed', { message: DTC_CODE_FORMAT_MESSAGE, details: [{ field: 'code', message: DTC_CODE_FORMAT_MESSAGE, problem: 'dtc_code' }] });
       const decoded = decodeDtcCode(code);
       const found = await dtcCodes.find(code);
       if (found === undefined) {

@@ -3,6 +3,7 @@ import fastifyPlugin from 'fastify-plugin';
 import { isDatabaseUnavailable } from '../db/index.js';
 import { StoreUnavailableError } from '../stores/key-value-store.js';
 import { HttpError, errorBody, type ErrorCode, type FieldProblem } from '../errors.js';
+import { schemaFieldProblems } from './field-problems.js';
 
 const CODE_BY_STATUS: Readonly<Record<number, ErrorCode>> = {
   400: 'invalid_body',
@@ -18,25 +19,10 @@ const CODE_BY_STATUS: Readonly<Record<number, ErrorCode>> = {
   503: 'service_unavailable',
 };
 
-/**
- * Ajv reports every offending item (allErrors): 20 000 bad array items in a
- * 64 KiB body would make a megabyte of details. A client fixes the first few.
- */
-export const MAX_FIELD_PROBLEMS = 20;
 
 /** PostgreSQL's "character not in repertoire" and "untranslatable character" (e.g. U+0000 in text). */
 const UNSTORABLE_TEXT_CODES: ReadonlySet<unknown> = new Set(['22021', '22P05']);
 
-function fieldProblems(error: FastifyError): FieldProblem[] {
-  return (error.validation ?? []).slice(0, MAX_FIELD_PROBLEMS).map((problem) => {
-    const params = problem.params as { missingProperty?: unknown; additionalProperty?: unknown };
-    // Name the offending property itself, not just the object that holds it.
-    const missing = params.missingProperty ?? params.additionalProperty;
-    const path = problem.instancePath.replace(/^\//, '').replaceAll('/', '.');
-    const field = typeof missing === 'string' ? (path === '' ? missing : `${path}.${missing}`) : path;
-    return { field: field === '' ? error.validationContext ?? 'body' : field, message: problem.message ?? 'is invalid' };
-  });
-}
 
 /** Turns anything thrown into the `{ error: { code, message } }` shape; never a stack trace or internal detail. */
 function toResponse(error: FastifyError | Error): { status: number; code: ErrorCode; message?: string; details?: FieldProblem[]; headers?: Record<string, string> } {
@@ -48,7 +34,7 @@ function toResponse(error: FastifyError | Error): { status: number; code: ErrorC
   // PostgreSQL refuses text it cannot store (a NUL character: SQLSTATE 22021, or 22P05): the client sent it, so 422, not 500.
   if (UNSTORABLE_TEXT_CODES.has((error as { code?: unknown }).code)) return { status: 422, code: 'validation_failed', message: 'The request contains a character that cannot be stored (such as NUL)' };
   const fastifyError = error as FastifyError;
-  if (fastifyError.validation !== undefined) return { status: 422, code: 'validation_failed', details: fieldProblems(fastifyError) };
+  if (fastifyError.validation !== undefined) return { status: 422, code: 'validation_failed', details: schemaFieldProblems(fastifyError) };
   const status = fastifyError.statusCode;
   if (status !== undefined && status >= 400 && status < 500) {
     const code = CODE_BY_STATUS[status];

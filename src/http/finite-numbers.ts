@@ -27,7 +27,7 @@ async function finiteNumbersPlugin(app: FastifyInstance): Promise<void> {
     for (const [part, value] of [['params', request.params], ['query', request.query], ['body', request.body]] as const) {
       const field = nonFinitePath(value, '', 0);
       if (field !== undefined) {
-        const details: FieldProblem[] = [{ field: field === '' ? part : field, message: 'must be a finite number' }];
+        const details: FieldProblem[] = [{ field: field === '' ? part : field, message: 'must be a finite number', problem: 'not_a_number' }];
         done(new HttpError('validation_failed', { details }));
         return;
       }

@@ -7,6 +7,7 @@ import { DTC_CODE_INPUT_PATTERN, decodeVin } from '../diagnostics/index.js';
 import { HttpError } from '../errors.js';
 import { ErrorSchema, NO_CONTENT, Nullable, PageQuery, type SchemaTypedApp } from './schemas.js';
 import { trimFields } from './trim-fields.js';
+import { vinFieldProblem } from './field-problems.js';
 import { RecallSchema, VehicleSchema } from './vehicles.js';
 
 const MAX_MODEL_YEAR_AHEAD = 2;
@@ -79,11 +80,11 @@ export async function garageRoutes(app: SchemaTypedApp, options: GarageRouteOpti
   const checkedVehicle = <T extends { vin?: string | null | undefined; year?: number | undefined }>(body: T): T => {
     const currentYear = new Date(app.clock.now()).getUTCFullYear();
     if (body.year !== undefined && body.year > currentYear + MAX_MODEL_YEAR_AHEAD) {
-      throw new HttpError('validation_failed', { details: [{ field: 'year', message: `must be at most ${currentYear + MAX_MODEL_YEAR_AHEAD}` }] });
+      throw new HttpError('validation_failed', { details: [{ field: 'year', message: `must be at most ${currentYear + MAX_MODEL_YEAR_AHEAD}`, problem: 'too_large', params: { limit: currentYear + MAX_MODEL_YEAR_AHEAD } }] });
     }
     if (body.vin === undefined || body.vin === null || body.vin === '') return { ...body, vin: body.vin === '' ? null : body.vin };
     const decoded = decodeVin(body.vin, currentYear);
-    if (!decoded.ok) throw new HttpError('validation_failed', { details: [{ field: 'vin', message: decoded.problem.message }] });
+    if (!decoded.ok) throw new HttpError('validation_failed', { details: [vinFieldProblem('vin', decoded.problem)] });
     return { ...body, vin: decoded.vin.vin };
   };
   const tags = ['garage'];

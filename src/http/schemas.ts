@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import Type, { type TSchema } from 'typebox';
-import { ERROR_CODES } from '../errors.js';
+import { ERROR_CODES, FIELD_PROBLEM_KINDS } from '../errors.js';
 
 /** Schema pieces several route files share, and the app type that reads them. */
 
@@ -23,7 +23,16 @@ export const ErrorSchema = Type.Object({
   error: Type.Object({
     code: Type.Enum(ERROR_CODES, { type: 'string' }),
     message: Type.String(),
-    details: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
+    details: Type.Optional(
+      Type.Array(
+        Type.Object({
+          field: Type.String(),
+          message: Type.String(),
+          problem: Type.Enum(FIELD_PROBLEM_KINDS, { type: 'string' }),
+          params: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]))),
+        }),
+      ),
+    ),
   }),
 });
 

@@ -151,7 +151,7 @@ export async function signInRoutes(app: SchemaTypedApp, { security }: AuthRouteO
     },
     async (request, reply) => {
       const email = request.body.email ?? request.body.username;
-      if (email === undefined) throw new HttpError('validation_failed', { details: [{ field: 'email', message: 'is required' }] });
+      if (email === undefined) throw new HttpError('validation_failed', { details: [{ field: 'email', message: 'is required', problem: 'required' }] });
       const tokens = await sessions.login(email, request.body.password, {
         address: request.ip,
         userAgent: request.headers['user-agent'],

@@ -6,6 +6,7 @@ import { HttpError } from '../errors.js';
 import { ErrorSchema, Nullable, PageQuery, type SchemaTypedApp } from './schemas.js';
 import type { PublicRouteOptions } from './public-route-options.js';
 import { trimFields } from './trim-fields.js';
+import { vinFieldProblem } from './field-problems.js';
 
 const IsoDate = Nullable(Type.String({ format: 'date' }));
 
@@ -152,7 +153,7 @@ export async function vehicleRoutes(app: SchemaTypedApp, options: PublicRouteOpt
       const result = decodeVin(request.params.vin, new Date(app.clock.now()).getUTCFullYear());
       if (!result.ok) {
         const code = result.problem.kind === 'check_digit' ? 'vin_check_digit_mismatch' : 'vin_invalid';
-        throw new HttpError(code, { message: result.problem.message, details: [{ field: 'vin', message: result.problem.message }] });
+        throw new HttpError(code, { message: result.problem.message, details: [vinFieldProblem('vin', result.problem)] });
       }
       // A fresh array: the decoder's is read-only.
       return { ...result.vin, model_year_candidates: [...result.vin.model_year_candidates] };

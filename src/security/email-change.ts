@@ -69,7 +69,7 @@ export class EmailChangeService {
   async requestChange(user: UserWithPasswordHash, request: { newEmail: string; password: string; family: string; attempt: AttemptOrigin }): Promise<void> {
     await this.options.sessions.verifyStepUp(user, request.password, request.attempt);
     const to = normalizeEmail(request.newEmail);
-    if (to === user.email) throw new HttpError('validation_failed', { details: [{ field: 'new_email', message: 'is already your address' }] });
+    if (to === user.email) throw new HttpError('validation_failed', { details: [{ field: 'new_email', message: 'is already your address', problem: 'same_email' }] });
     if ((await this.options.users.findByEmail(to)) !== undefined) throw new HttpError('email_taken');
     const token = randomBytes(32).toString('base64url');
     const pending: PendingChange = { userId: user.id, from: user.email, to, family: request.family, expiresAtMs: this.options.clock.now() + EMAIL_CHANGE_TTL_MS };

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { hash, verify } from '@node-rs/argon2';
 import { dictionary } from '@zxcvbn-ts/language-common';
-import { HttpError } from '../errors.js';
+import { HttpError, type FieldProblem } from '../errors.js';
 
 /** @node-rs/argon2's `Algorithm.Argon2id` (a const enum, which isolated modules cannot import). */
 const ARGON2ID = 2;
@@ -17,11 +17,11 @@ const COMMON_PASSWORDS: ReadonlySet<string> = new Set((dictionary['passwords-com
 
 export type PasswordProblem = 'too_short' | 'too_long' | 'too_common' | 'same_as_email';
 
-const PROBLEM_MESSAGES: Readonly<Record<PasswordProblem, string>> = {
-  too_short: `must be at least ${PASSWORD_MIN_LENGTH} characters`,
-  too_long: `must be at most ${PASSWORD_MAX_LENGTH} characters`,
-  too_common: 'is one of the most commonly used passwords; choose another',
-  same_as_email: 'must not be your email address',
+const PROBLEMS: Readonly<Record<PasswordProblem, Omit<FieldProblem, 'field'>>> = {
+  too_short: { message: `must be at least ${PASSWORD_MIN_LENGTH} characters`, problem: 'too_short', params: { limit: PASSWORD_MIN_LENGTH } },
+  too_long: { message: `must be at most ${PASSWORD_MAX_LENGTH} characters`, problem: 'too_long', params: { limit: PASSWORD_MAX_LENGTH } },
+  too_common: { message: 'is one of the most commonly used passwords; choose another', problem: 'common_password' },
+  same_as_email: { message: 'must not be your email address', problem: 'password_is_email' },
 };
 
 /**
@@ -40,7 +40,7 @@ export function passwordProblem(password: string, email?: string): PasswordProbl
 }
 
 export function passwordProblemMessage(problem: PasswordProblem): string {
-  return PROBLEM_MESSAGES[problem];
+  return PROBLEMS[problem].message;
 }
 
 /**
@@ -50,7 +50,7 @@ export function passwordProblemMessage(problem: PasswordProblem): string {
  */
 export function assertAcceptableNewPassword(password: string, email: string, field: string): void {
   const problem = passwordProblem(password, email);
-  if (problem !== undefined) throw new HttpError('validation_failed', { details: [{ field, message: passwordProblemMessage(problem) }] });
+  if (problem !== undefined) throw new HttpError('validation_failed', { details: [{ field, ...PROBLEMS[problem] }] });
 }
 
 /**

@@ -145,7 +145,7 @@ describe('DTC routes: /api/v1/dtc', () => {
       expect(response.statusCode).toBe(422);
       const body = response.json<{ error: { code: string; details: { field: string }[] } }>();
       expect(body.error.code).toBe('validation_failed');
-      expect(body.error.details).toEqual([{ field: 'code', message: expect.stringMatching(/letter P, B, C or U/) as unknown }]);
+      expect(body.error.details).toEqual([{ field: 'code', message: expect.stringMatching(/letter P, B, C or U/) as unknown, problem: 'dtc_code' }]);
     });
   });
 

@@ -41,14 +41,20 @@ describe('HTTP basics: health and the JSON error shape', () => {
     expect(response.statusCode).toBe(422);
     const body = response.json<{ error: { code: string; details: { field: string }[] } }>();
     expect(body.error.code).toBe('validation_failed');
-    expect(body.error.details.map((detail) => detail.field).sort()).toEqual(['age', 'email']);
+    // Each with the kind of problem and the numbers it quotes, for clients that word it themselves.
+    expect(body.error.details.sort((a, b) => a.field.localeCompare(b.field))).toEqual([
+      { field: 'age', message: 'must be >= 0', problem: 'too_small', params: { limit: 0 } },
+      { field: 'email', message: 'must match format "email"', problem: 'email_format' },
+    ]);
     expect(response.body).not.toContain('CANARY');
   });
 
   it('names a missing required field', async () => {
     const response = await request(testApp.app, { method: 'POST', url: '/test/echo', payload: { age: 3 } });
     expect(response.statusCode).toBe(422);
-    expect(response.json<{ error: { details: { field: string }[] } }>().error.details).toEqual([expect.objectContaining({ field: 'email' })]);
+    expect(response.json<{ error: { details: { field: string }[] } }>().error.details).toEqual([
+      { field: 'email', message: "must have required property 'email'", problem: 'required' },
+    ]);
   });
 
   it('answers malformed JSON with 400 invalid_body', async () => {

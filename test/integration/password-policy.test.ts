@@ -12,19 +12,23 @@ import { bearer, register, registerAndLogin, request, strongPassword, uniqueEmai
 import { startSmtpServer, type LocalSmtpServer } from '../helpers/smtp.js';
 
 /** Each way a new password can break the policy, made from the account's own email where that is the point. */
-const BAD_PASSWORDS: readonly { name: string; password: (email: string) => string; message: RegExp }[] = [
-  { name: 'too short', password: () => 'eleven char', message: /at least 12 characters/ },
-  { name: 'too common', password: () => 'qwerty123456', message: /most commonly used/ },
-  { name: 'equal to the email', password: (email) => email.toUpperCase(), message: /must not be your email address/ },
+interface PolicyProblem {
+  readonly message: RegExp;
+  readonly problem: string;
+  readonly params?: Record<string, number>;
+}
+
+const BAD_PASSWORDS: readonly ({ name: string; password: (email: string) => string } & PolicyProblem)[] = [
+  { name: 'too short', password: () => 'eleven char', message: /at least 12 characters/, problem: 'too_short', params: { limit: 12 } },
+  { name: 'too common', password: () => 'qwerty123456', message: /most commonly used/, problem: 'common_password' },
+  { name: 'equal to the email', password: (email) => email.toUpperCase(), message: /must not be your email address/, problem: 'password_is_email' },
 ];
 
-function expectPolicyRefusal(response: LightMyRequestResponse, field: string, message: RegExp): void {
+function expectPolicyRefusal(response: LightMyRequestResponse, field: string, { message, problem, params }: PolicyProblem): void {
   expect(response.statusCode).toBe(422);
   const body = response.json<{ error: { code: string; details?: { field: string; message: string }[] } }>();
   expect(body.error.code).toBe('validation_failed');
-  expect(body.error.details).toHaveLength(1);
-  expect(body.error.details?.[0]?.field).toBe(field);
-  expect(body.error.details?.[0]?.message).toMatch(message);
+  expect(body.error.details).toEqual([{ field, message: expect.stringMatching(message) as unknown, problem, ...(params === undefined ? {} : { params }) }]);
 }
 
 describe('one password policy on every path that sets a password', () => {
@@ -42,11 +46,11 @@ describe('one password policy on every path that sets a password', () => {
 
   const storedHash = async (email: string): Promise<string | undefined> => (await new UsersRepository(testApp.runtime.database.db).findByEmail(email))?.passwordHash;
 
-  describe.each(BAD_PASSWORDS)('a password $name', ({ password, message }) => {
+  describe.each(BAD_PASSWORDS)('a password $name', ({ password, ...refusal }) => {
     it('is refused at registration, and no account is made', async () => {
       const email = uniqueEmail('policy');
       const response = await request(testApp.app, { method: 'POST', url: '/api/v1/auth/register', payload: { email, password: password(email) }, remoteAddress: '10.9.8.7' });
-      expectPolicyRefusal(response, 'password', message);
+      expectPolicyRefusal(response, 'password', refusal);
       expect(await storedHash(email)).toBeUndefined();
     });
 
@@ -58,7 +62,7 @@ describe('one password policy on every path that sets a password', () => {
         headers: bearer(account.tokens.access_token),
         payload: { current_password: account.password, new_password: password(account.email) },
       });
-      expectPolicyRefusal(response, 'new_password', message);
+      expectPolicyRefusal(response, 'new_password', refusal);
       expect(await verifyPassword((await storedHash(account.email)) ?? '', account.password)).toBe(true);
     });
 
@@ -67,7 +71,7 @@ describe('one password policy on every path that sets a password', () => {
       await request(testApp.app, { method: 'POST', url: '/api/v1/auth/forgot-password', payload: { email } });
       const token = /reset-password#token=([A-Za-z0-9_-]+)/.exec((await smtp.waitForMail(email)).body)?.[1] ?? '';
       const reset = (newPassword: string) => request(testApp.app, { method: 'POST', url: '/api/v1/auth/reset-password', payload: { token, new_password: newPassword } });
-      expectPolicyRefusal(await reset(password(email)), 'new_password', message);
+      expectPolicyRefusal(await reset(password(email)), 'new_password', refusal);
       expect((await reset(strongPassword())).statusCode).toBe(204);
     });
 
@@ -82,12 +86,13 @@ describe('one password policy on every path that sets a password', () => {
       });
       const user = await security.users.findByEmail(account.email);
       if (user === undefined) throw new Error('the account was not stored');
-      const refusal = await security.sessions
+      const thrown = await security.sessions
         .changePassword(user, 'no-session', account.password, password(account.email), { address: '203.0.113.9', trustedDevice: undefined })
         .then(() => undefined, (error: unknown) => error);
-      expect(refusal).toBeInstanceOf(HttpError);
-      expect((refusal as HttpError).status).toBe(422);
-      expect((refusal as HttpError).details?.[0]?.message).toMatch(message);
+      expect(thrown).toBeInstanceOf(HttpError);
+      expect((thrown as HttpError).status).toBe(422);
+      expect((thrown as HttpError).details?.[0]?.message).toMatch(refusal.message);
+      expect((thrown as HttpError).details?.[0]?.problem).toBe(refusal.problem);
       expect(await verifyPassword((await storedHash(account.email)) ?? '', account.password)).toBe(true);
     });
   });

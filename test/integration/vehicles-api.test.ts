@@ -122,16 +122,16 @@ describe('vehicle routes: /api/v1/vehicles', () => {
     });
 
     it.each([
-      ['1HGCM82O03A004352', /letters I, O or Q \(found O at position 8/],
-      ['1HGCM8260', /exactly 17 characters; this one has 9/],
-      ['1HGCM82603A0043521', /exactly 17 characters; this one has 18/],
-    ])('refuses %s with 422 vin_invalid and a specific message', async (vin, message) => {
+      ['1HGCM82O03A004352', /letters I, O or Q \(found O at position 8/, { problem: 'vin_forbidden_letter', params: { position: 8, character: 'O' } }],
+      ['1HGCM8260', /exactly 17 characters; this one has 9/, { problem: 'vin_length', params: { count: 9 } }],
+      ['1HGCM82603A0043521', /exactly 17 characters; this one has 18/, { problem: 'vin_length', params: { count: 18 } }],
+    ])('refuses %s with 422 vin_invalid, a specific message and the kind of problem', async (vin, message, problem) => {
       const response = await get(`/api/v1/vehicles/vin/${vin}`);
       expect(response.statusCode).toBe(422);
       const body = response.json<ErrorResponse>();
       expect(body.error.code).toBe('vin_invalid');
       expect(body.error.message).toMatch(message);
-      expect(body.error.details).toEqual([{ field: 'vin', message: body.error.message }]);
+      expect(body.error.details).toEqual([{ field: 'vin', message: body.error.message, ...problem }]);
     });
   });
 });

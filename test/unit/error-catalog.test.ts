@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CSRF_FAILURES, ERROR_CATALOG, ERROR_CODES, FAIL_CLOSED_OPERATIONS } from '../../src/errors.js';
+import { CSRF_FAILURES, ERROR_CATALOG, ERROR_CODES, FAIL_CLOSED_OPERATIONS, FIELD_PROBLEM_KINDS } from '../../src/errors.js';
 import { securityMetrics } from '../../src/observability/metrics.js';
 import { projectRoot } from '../helpers/process.js';
 
@@ -66,5 +66,13 @@ describe('lists derived from the catalog', () => {
       .split('\n')
       .find((line) => line.startsWith('| `store_unavailable` |'));
     for (const operation of FAIL_CLOSED_OPERATIONS) expect(storeUnavailableRow).toContain(`\`${operation}\``);
+  });
+});
+
+describe('field problem kinds', () => {
+  it("docs/API.md's table lists every kind, and no other", () => {
+    const table = readDoc('API.md').split('| `problem` | means | `params` |')[1]?.split('\n\n')[0] ?? '';
+    const documented = [...table.matchAll(/^\| ([^|]+) \|/gm)].flatMap((row) => [...(row[1] ?? '').matchAll(/`([a-z_]+)`/g)].map((match) => match[1] ?? ''));
+    expect([...documented].sort()).toEqual([...FIELD_PROBLEM_KINDS].sort());
   });
 });

@@ -4,7 +4,7 @@
  * The server's own list of error codes. Type-only (src/errors.ts imports nothing and
  * `import type` is erased), so none of the server's code reaches the bundle.
  */
-export type { ErrorCode, FieldProblem } from '../../../src/errors.js';
+export type { ErrorCode, FieldProblem, FieldProblemKind } from '../../../src/errors.js';
 
 export interface Page<T> {
   readonly items: readonly T[];
