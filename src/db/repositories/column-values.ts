@@ -47,6 +47,23 @@ export function fromExcluded<Column extends string>(columns: readonly Column[]):
   return Object.fromEntries(columns.map((column) => [column, sql.ref(`excluded.${column}`)])) as Record<Column, RawBuilder<never>>;
 }
 
+/** Which page of a list a caller asks for; missing or out-of-range bounds fall back (see {@link pageBounds}). */
+export interface PageRequest {
+  readonly limit?: number | undefined;
+  readonly offset?: number | undefined;
+}
+
+/** One page of a list and how many items the whole list has. */
+export interface Page<Item> {
+  readonly items: Item[];
+  readonly total: number;
+}
+
+/** The listed columns of a row, in that order: what a row mapper copies unchanged. */
+export function pickColumns<Row, Column extends keyof Row>(row: Row, columns: readonly Column[]): Pick<Row, Column> {
+  return Object.fromEntries(columns.map((column) => [column, row[column]])) as Pick<Row, Column>;
+}
+
 /** Page bounds every list shares: limit 1–`maximum` (default `fallback`), offset ≥ 0. */
 export function pageBounds(limit: number | undefined, offset: number | undefined, fallback = 20, maximum = 100): { limit: number; offset: number } {
   const safeLimit = limit === undefined || !Number.isInteger(limit) ? fallback : Math.min(Math.max(limit, 1), maximum);

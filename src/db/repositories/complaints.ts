@@ -1,8 +1,8 @@
-import { sql, type Insertable, type Kysely, type Selectable, type SqlBool } from 'kysely';
+import { sql, type Kysely, type Selectable, type SqlBool } from 'kysely';
 import { toBoolean, type ComplaintsTable, type DatabaseSchema } from '../schema.js';
-import { contentHash, fromExcluded, pageBounds, toCount, toNullableBoolean, type BatchOutcome } from './column-values.js';
-import { claimThenReplace } from './bound-parameters.js';
-import { containsPattern } from './text-search.js';
+import { pageBounds, pickColumns, toCount, toNullableBoolean, type BatchOutcome, type Page, type PageRequest } from './column-values.js';
+import { upsertByContentHash, type ContentHashedTable } from './content-hashed-upsert.js';
+import { componentMatchesAny, isVehicle } from './nhtsa-filters.js';
 import type { VehicleQuery } from './vehicles.js';
 
 /** One line of NHTSA's complaint file as the API returns it: no VIN, city or dealer fields. */
@@ -46,38 +46,8 @@ export interface ComplaintTotals {
   readonly deaths: number;
 }
 
-export interface ComplaintPage {
-  readonly items: Complaint[];
-  /** Lines (records) for the vehicle: what `limit`/`offset` page through. */
-  readonly total: number;
-}
-
-function toComplaint(row: Selectable<ComplaintsTable>): Complaint {
-  return {
-    cmplid: row.cmplid,
-    odi_number: row.odi_number,
-    manufacturer: row.manufacturer,
-    make: row.make,
-    model: row.model,
-    model_year: row.model_year,
-    component: row.component,
-    crash: toBoolean(row.crash),
-    fire: toBoolean(row.fire),
-    injured: row.injured,
-    deaths: row.deaths,
-    failure_date: row.failure_date,
-    received_date: row.received_date,
-    state: row.state,
-    miles: row.miles,
-    vehicle_speed: row.vehicle_speed,
-    description: row.description,
-    complaint_type: row.complaint_type,
-    product_type: row.product_type,
-    police_report: toNullableBoolean(row.police_report),
-    medical_attention: toNullableBoolean(row.medical_attention),
-    vehicles_towed: toNullableBoolean(row.vehicles_towed),
-  };
-}
+/** `total` counts lines (records) for the vehicle: what `limit`/`offset` page through. */
+export type ComplaintPage = Page<Complaint>;
 
 const COMPLAINT_CONTENT_COLUMNS = [
   'odi_number',
@@ -103,62 +73,41 @@ const COMPLAINT_CONTENT_COLUMNS = [
   'vehicles_towed',
 ] as const satisfies readonly (keyof ComplaintInput)[];
 
+const COMPLAINTS: ContentHashedTable<'complaints', ComplaintInput> = {
+  table: 'complaints',
+  keyColumn: 'cmplid',
+  contentColumns: COMPLAINT_CONTENT_COLUMNS,
+  rowOf: (input) => input,
+};
+
+function toComplaint(row: Selectable<ComplaintsTable>): Complaint {
+  return {
+    cmplid: row.cmplid,
+    ...pickColumns(row, COMPLAINT_CONTENT_COLUMNS),
+    crash: toBoolean(row.crash),
+    fire: toBoolean(row.fire),
+    police_report: toNullableBoolean(row.police_report),
+    medical_attention: toNullableBoolean(row.medical_attention),
+    vehicles_towed: toNullableBoolean(row.vehicles_towed),
+  };
+}
+
 /** NHTSA owner complaints: per-vehicle pages and totals, and the import's writes. */
 export class ComplaintsRepository {
   constructor(private readonly db: Kysely<DatabaseSchema>) {}
 
   /**
    * Inserts new complaint lines and replaces changed ones (NHTSA may revise a
-   * CMPLID between releases); identical ones are left alone. A CMPLID listed
-   * twice keeps its first occurrence. Run it inside a transaction.
-   *
-   * Atomic on both engines, so concurrent imports of the same lines report true
-   * counts (see {@link claimThenReplace}): the content hash is compared inside
-   * the upsert itself, never from an earlier read.
+   * CMPLID between releases); see {@link upsertByContentHash}.
    */
   async upsert(inputs: readonly ComplaintInput[], now: string): Promise<BatchOutcome> {
-    const rows = new Map<number, Insertable<ComplaintsTable> & { cmplid: number; content_hash: string }>();
-    for (const input of inputs) {
-      if (rows.has(input.cmplid)) continue;
-      const hash = contentHash(COMPLAINT_CONTENT_COLUMNS.map((column) => input[column]));
-      rows.set(input.cmplid, { ...input, content_hash: hash, updated_at: now });
-    }
-    const { inserted, updated } = await claimThenReplace(
-      [...rows.values()],
-      (row) => row.cmplid,
-      async (chunk) => {
-        const added = await this.db.insertInto('complaints').values(chunk).onConflict((conflict) => conflict.column('cmplid').doNothing()).returning('cmplid').execute();
-        return added.map((row) => row.cmplid);
-      },
-      async (chunk) => {
-        const replaced = await this.db
-          .insertInto('complaints')
-          .values(chunk)
-          .onConflict((conflict) =>
-            conflict
-              .column('cmplid')
-              .doUpdateSet(fromExcluded([...COMPLAINT_CONTENT_COLUMNS, 'content_hash', 'updated_at']))
-              .where(sql<SqlBool>`${sql.ref('complaints.content_hash')} <> ${sql.ref('excluded.content_hash')}`),
-          )
-          .returning('cmplid')
-          .execute();
-        return replaced.length;
-      },
-    );
-    return { inserted, updated, unchanged: rows.size - inserted - updated };
+    return upsertByContentHash(this.db, COMPLAINTS, inputs, now);
   }
 
   /** Complaint lines for one vehicle, most recently received first. */
-  async findForVehicle(
-    vehicle: VehicleQuery,
-    page: { limit?: number | undefined; offset?: number | undefined } = {},
-  ): Promise<ComplaintPage> {
+  async findForVehicle(vehicle: VehicleQuery, page: PageRequest = {}): Promise<ComplaintPage> {
     const { limit, offset } = pageBounds(page.limit, page.offset);
-    const forVehicle = this.db
-      .selectFrom('complaints')
-      .where('make', '=', vehicle.make)
-      .where('model', '=', vehicle.model)
-      .where('model_year', '=', vehicle.year);
+    const forVehicle = this.db.selectFrom('complaints').where(isVehicle(vehicle));
     const [rows, count] = await Promise.all([
       forVehicle
         .selectAll()
@@ -177,19 +126,8 @@ export class ComplaintsRepository {
    * Per-complaint (ODI number) totals for one vehicle. With `componentKeywords`,
    * only complaints with a line whose component contains one of them count.
    */
-  async totalsForVehicle(
-    vehicle: VehicleQuery,
-    componentKeywords?: readonly string[],
-  ): Promise<ComplaintTotals> {
-    const componentFilter =
-      componentKeywords === undefined
-        ? sql<SqlBool>`1 = 1`
-        : componentKeywords.length === 0
-          ? sql<SqlBool>`1 = 0`
-          : sql<SqlBool>`(${sql.join(
-              componentKeywords.map((keyword) => sql`component like ${containsPattern(keyword)} escape '\\'`),
-              sql` or `,
-            )})`;
+  async totalsForVehicle(vehicle: VehicleQuery, componentKeywords?: readonly string[]): Promise<ComplaintTotals> {
+    const componentFilter = componentKeywords === undefined ? sql<SqlBool>`1 = 1` : componentMatchesAny(componentKeywords);
     // CASE instead of max(boolean): PostgreSQL has no max() for booleans, SQLite no bool_or().
     const result = await sql<{ complaints: string | number; crashes: string | number | null; fires: string | number | null; injuries: string | number | null; deaths: string | number | null }>`
       select count(*) as complaints, sum(crash) as crashes, sum(fire) as fires, sum(injured) as injuries, sum(deaths) as deaths
@@ -200,7 +138,7 @@ export class ComplaintsRepository {
           max(injured) as injured,
           max(deaths) as deaths
         from complaints
-        where make = ${vehicle.make} and model = ${vehicle.model} and model_year = ${vehicle.year} and ${componentFilter}
+        where ${isVehicle(vehicle)} and ${componentFilter}
         group by odi_number
       ) as per_complaint`.execute(this.db);
     const row = result.rows[0];

@@ -74,15 +74,8 @@ function toDtcCode(row: DtcCodeRow): DtcCode {
   };
 }
 
-interface DtcContent {
-  readonly description_en: string;
-  readonly description_hu: string | null;
-  readonly severity: DtcSeverity | null;
-  readonly symptoms: readonly string[];
-  readonly possible_causes: readonly string[];
-  readonly related_codes: readonly string[];
-  readonly sources: readonly string[];
-}
+/** What a code stores besides the code itself: an input's fields, or a merge's result. */
+type DtcContent = Omit<DtcCodeInput, 'code'>;
 
 /** New values win; empty ones keep the stored value; sources accumulate in first-seen order. */
 function mergeDtcContent(stored: DtcContent | undefined, input: DtcCodeInput): DtcContent {

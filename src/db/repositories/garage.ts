@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable, Updateable } from 'kysely';
 import type { DatabaseSchema, DiagnosisNotesTable, GarageVehiclesTable } from '../schema.js';
 import { toIsoTimestamp } from '../schema.js';
-import { decodeStringArray, encodeStringArray, pageBounds, toCount } from './column-values.js';
+import { decodeStringArray, encodeStringArray, pageBounds, pickColumns, toCount, type Page, type PageRequest } from './column-values.js';
 import { normalizeVehicleName } from './vehicles.js';
 
 export interface GarageVehicle {
@@ -32,19 +32,9 @@ export interface DiagnosisNote {
   readonly created_at: string;
 }
 
-export interface Page<T> {
-  readonly items: T[];
-  readonly total: number;
-}
-
 function toVehicle(row: Selectable<GarageVehiclesTable>): GarageVehicle {
   return {
-    id: row.id,
-    make: row.make,
-    model: row.model,
-    year: row.year,
-    vin: row.vin,
-    nickname: row.nickname,
+    ...pickColumns(row, ['id', 'make', 'model', 'year', 'vin', 'nickname']),
     created_at: toIsoTimestamp(row.created_at),
     updated_at: toIsoTimestamp(row.updated_at),
   };
@@ -62,7 +52,7 @@ function toNote(row: Selectable<DiagnosisNotesTable>): DiagnosisNote {
 export class GarageRepository {
   constructor(private readonly db: Kysely<DatabaseSchema>) {}
 
-  async listVehicles(userId: string, page: { limit?: number | undefined; offset?: number | undefined }): Promise<Page<GarageVehicle>> {
+  async listVehicles(userId: string, page: PageRequest): Promise<Page<GarageVehicle>> {
     const { limit, offset } = pageBounds(page.limit, page.offset);
     const owned = this.db.selectFrom('garage_vehicles').where('user_id', '=', userId);
     const [rows, count] = await Promise.all([
@@ -117,7 +107,7 @@ export class GarageRepository {
   }
 
   /** Notes of one of the user's vehicles, newest first; undefined when the vehicle is not this user's. */
-  async listNotes(userId: string, vehicleId: string, page: { limit?: number | undefined; offset?: number | undefined }): Promise<Page<DiagnosisNote> | undefined> {
+  async listNotes(userId: string, vehicleId: string, page: PageRequest): Promise<Page<DiagnosisNote> | undefined> {
     if ((await this.findVehicle(userId, vehicleId)) === undefined) return undefined;
     const { limit, offset } = pageBounds(page.limit, page.offset);
     const owned = this.db.selectFrom('diagnosis_notes').where('user_id', '=', userId).where('vehicle_id', '=', vehicleId);

@@ -1,8 +1,8 @@
-import { sql, type Insertable, type Kysely, type Selectable, type SqlBool } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { toIsoTimestamp, type DatabaseSchema, type RecallsTable } from '../schema.js';
-import { contentHash, fromExcluded, pageBounds, toCount, toNullableBoolean, type BatchOutcome } from './column-values.js';
-import { claimThenReplace } from './bound-parameters.js';
-import { containsPattern } from './text-search.js';
+import { contentHash, pageBounds, pickColumns, toCount, toNullableBoolean, type BatchOutcome, type Page, type PageRequest } from './column-values.js';
+import { upsertByContentHash, type ContentHashedTable } from './content-hashed-upsert.js';
+import { componentMatchesAny, isVehicle } from './nhtsa-filters.js';
 import type { VehicleQuery } from './vehicles.js';
 
 /** A recall as the API returns it: one campaign for one make, model, year and component. */
@@ -34,36 +34,7 @@ export interface Recall {
 /** One recall line as an importer supplies it: make and model already normalised. */
 export type RecallInput = Omit<Recall, 'updated_at'>;
 
-export interface RecallPage {
-  readonly items: Recall[];
-  readonly total: number;
-}
-
-function toRecall(row: Selectable<RecallsTable>): Recall {
-  return {
-    campaign_number: row.campaign_number,
-    make: row.make,
-    model: row.model,
-    model_year: row.model_year,
-    component: row.component,
-    manufacturer: row.manufacturer,
-    manufacturer_campaign_number: row.manufacturer_campaign_number,
-    recall_type: row.recall_type,
-    potentially_affected: row.potentially_affected,
-    manufactured_from: row.manufactured_from,
-    manufactured_to: row.manufactured_to,
-    report_received_date: row.report_received_date,
-    owner_notification_date: row.owner_notification_date,
-    fmvss: row.fmvss,
-    defect_summary: row.defect_summary,
-    consequence_summary: row.consequence_summary,
-    corrective_action: row.corrective_action,
-    notes: row.notes,
-    do_not_drive: toNullableBoolean(row.do_not_drive),
-    park_outside: toNullableBoolean(row.park_outside),
-    updated_at: toIsoTimestamp(row.updated_at),
-  };
-}
+export type RecallPage = Page<Recall>;
 
 /** The row's identity: SHA-256 of (campaign, make, model, model year, component); a null year is its own value. */
 export function recallKeyOf(recall: Pick<RecallInput, 'campaign_number' | 'make' | 'model' | 'model_year' | 'component'>): string {
@@ -93,55 +64,32 @@ const RECALL_CONTENT_COLUMNS = [
   'park_outside',
 ] as const satisfies readonly (keyof RecallInput)[];
 
-/** Upper-case keywords matched against the component name (contains); constants, still escaped. */
-function componentMatchesAny(keywords: readonly string[]) {
-  return sql<SqlBool>`(${sql.join(
-    keywords.map((keyword) => sql`${sql.ref('component')} like ${containsPattern(keyword)} escape '\\'`),
-    sql` or `,
-  )})`;
+function toRecall(row: Selectable<RecallsTable>): Recall {
+  return {
+    ...pickColumns(row, RECALL_CONTENT_COLUMNS),
+    do_not_drive: toNullableBoolean(row.do_not_drive),
+    park_outside: toNullableBoolean(row.park_outside),
+    updated_at: toIsoTimestamp(row.updated_at),
+  };
 }
+
+const RECALLS: ContentHashedTable<'recalls', RecallInput> = {
+  table: 'recalls',
+  keyColumn: 'recall_key',
+  contentColumns: RECALL_CONTENT_COLUMNS,
+  rowOf: (input) => ({ ...input, recall_key: recallKeyOf(input) }),
+};
 
 /** NHTSA recalls: per-vehicle pages and the import's writes. */
 export class RecallsRepository {
   constructor(private readonly db: Kysely<DatabaseSchema>) {}
 
   /**
-   * Inserts new recalls and replaces changed ones; identical ones are left
-   * alone. A key listed twice keeps its first occurrence. Run it inside a
-   * transaction. Atomic on both engines (see {@link claimThenReplace}): new
-   * keys are claimed by the insert itself, changed content detected inside the upsert.
+   * Inserts new recalls and replaces changed ones, keyed by {@link recallKeyOf};
+   * see {@link upsertByContentHash}.
    */
   async upsert(inputs: readonly RecallInput[], now: string): Promise<BatchOutcome> {
-    const rows = new Map<string, Insertable<RecallsTable> & { recall_key: string; content_hash: string }>();
-    for (const input of inputs) {
-      const key = recallKeyOf(input);
-      if (rows.has(key)) continue;
-      const hash = contentHash(RECALL_CONTENT_COLUMNS.map((column) => input[column]));
-      rows.set(key, { ...input, recall_key: key, content_hash: hash, updated_at: now });
-    }
-    const { inserted, updated } = await claimThenReplace(
-      [...rows.values()],
-      (row) => row.recall_key,
-      async (chunk) => {
-        const added = await this.db.insertInto('recalls').values(chunk).onConflict((conflict) => conflict.column('recall_key').doNothing()).returning('recall_key').execute();
-        return added.map((row) => row.recall_key);
-      },
-      async (chunk) => {
-        const replaced = await this.db
-          .insertInto('recalls')
-          .values(chunk)
-          .onConflict((conflict) =>
-            conflict
-              .column('recall_key')
-              .doUpdateSet(fromExcluded([...RECALL_CONTENT_COLUMNS, 'content_hash', 'updated_at']))
-              .where(sql<SqlBool>`${sql.ref('recalls.content_hash')} <> ${sql.ref('excluded.content_hash')}`),
-          )
-          .returning('recall_key')
-          .execute();
-        return replaced.length;
-      },
-    );
-    return { inserted, updated, unchanged: rows.size - inserted - updated };
+    return upsertByContentHash(this.db, RECALLS, inputs, now);
   }
 
   /**
@@ -151,16 +99,12 @@ export class RecallsRepository {
    */
   async findForVehicle(
     vehicle: VehicleQuery,
-    page: { limit?: number | undefined; offset?: number | undefined } = {},
+    page: PageRequest = {},
     componentKeywords: readonly string[] = [],
   ): Promise<RecallPage & { relevant: number }> {
     const { limit, offset } = pageBounds(page.limit, page.offset);
-    const forVehicle = this.db
-      .selectFrom('recalls')
-      .where('make', '=', vehicle.make)
-      .where('model', '=', vehicle.model)
-      .where('model_year', '=', vehicle.year);
-    const relevance = componentKeywords.length > 0 ? componentMatchesAny(componentKeywords) : sql<SqlBool>`1 = 0`;
+    const forVehicle = this.db.selectFrom('recalls').where(isVehicle(vehicle));
+    const relevance = componentMatchesAny(componentKeywords);
     const [rows, count] = await Promise.all([
       forVehicle
         .selectAll()

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DatabaseSchema } from '../schema.js';
-import { pageBounds, toCount } from './column-values.js';
+import { pageBounds, toCount, type PageRequest } from './column-values.js';
 
 /** One vehicle as NHTSA names it: make and model upper-case (see {@link normalizeVehicleName}). */
 export interface VehicleQuery {
@@ -28,7 +28,7 @@ export class VehicleNamesRepository {
 
   /** Every make that has a recall or a complaint, alphabetically. */
   async listMakes(
-    page: { limit?: number | undefined; offset?: number | undefined } = {},
+    page: PageRequest = {},
   ): Promise<NamePage> {
     const { limit, offset } = pageBounds(page.limit, page.offset, DEFAULT_NAMES_PER_PAGE, MAX_NAMES_PER_PAGE);
     const makes = () => this.db.selectFrom('recalls').select('make').union(this.db.selectFrom('complaints').select('make'));
@@ -42,7 +42,7 @@ export class VehicleNamesRepository {
   /** Every model of `make` (normalised) that has a recall or a complaint, alphabetically. */
   async listModels(
     make: string,
-    page: { limit?: number | undefined; offset?: number | undefined } = {},
+    page: PageRequest = {},
   ): Promise<NamePage> {
     const { limit, offset } = pageBounds(page.limit, page.offset, DEFAULT_NAMES_PER_PAGE, MAX_NAMES_PER_PAGE);
     const models = () =>
