@@ -81,7 +81,7 @@ export async function buildApp(config: Config, dependencies: AppDependencies): P
   await app.register(finiteNumbers);
   await app.register(requestMetrics);
   await app.register(denylistSampler, { store: dependencies.store });
-  const stopLoggingSlowOperations = logSlowOperations(app.log);
+  const stopLoggingSlowOperations = logSlowOperations(app.log, { clock });
   app.addHook('onClose', async () => {
     stopLoggingSlowOperations();
   });

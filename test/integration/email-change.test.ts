@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { testConfig } from '../helpers/backends.js';
-import { bearer, errorCode, login, manualClock, me, registerAndLogin, request, strongPassword, uniqueEmail } from '../helpers/auth-client.js';
+import { bearer, errorCode, login, me, registerAndLogin, request, strongPassword, uniqueEmail } from '../helpers/auth-client.js';
+import { manualClock } from '../helpers/time.js';
 import { startSmtpServer, type LocalSmtpServer } from '../helpers/smtp.js';
 
 /**

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { testConfig } from '../helpers/backends.js';
-import { bearer, errorCode, login, manualClock, refresh, register, request, type TokenPair } from '../helpers/auth-client.js';
+import { bearer, errorCode, login, refresh, register, request, type TokenPair } from '../helpers/auth-client.js';
+import { manualClock } from '../helpers/time.js';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;

@@ -8,7 +8,8 @@ import { REFRESH_GRACE_WINDOW_MS } from '../../src/security/sessions.js';
 import { CLOCK_LEEWAY_SECONDS, TokenCodec, newTokenId } from '../../src/security/tokens.js';
 import { refreshCountKey } from '../../src/security/throttle.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { bearer, errorCode, login, logout, manualClock, me, refresh, register, registerAndLogin, request, strongPassword, type TokenPair } from '../helpers/auth-client.js';
+import { bearer, errorCode, login, logout, me, refresh, register, registerAndLogin, request, strongPassword, type TokenPair } from '../helpers/auth-client.js';
+import { manualClock } from '../helpers/time.js';
 
 const instances: TestApp[] = [];
 async function app(options: Parameters<typeof startTestApp>[0] = {}): Promise<TestApp> {
