@@ -1,3 +1,5 @@
+import type { KeyValueStore } from '../../src/stores/index.js';
+
 /**
  * A clock tests move by hand (a `Clock` of src/clock.ts): give it to the app
  * (`startTestApp({ clock })`) and expiry needs no sleeping. Function
@@ -65,4 +67,18 @@ export async function eventually<T>(probe: () => T | Promise<T>, options: Eventu
     if (Date.now() >= deadline) throw new Error(`${what} was not reached within ${timeoutMs} ms`, { cause: lastError });
     await sleep(intervalMs);
   }
+}
+
+/**
+ * Lets one store entry run out now, on either backend, value unchanged: its
+ * TTL becomes 1 ms and `clock` (the app's, which the embedded store follows)
+ * moves past it; Redis keeps its own time, so there it is a millisecond of
+ * real waiting.
+ */
+export async function expireStoreEntry(store: KeyValueStore, key: string, clock: ManualClock): Promise<void> {
+  const value = await store.get(key);
+  if (value === null) throw new Error(`${key} is not in the store`);
+  await store.set(key, value, 1);
+  clock.advance(1);
+  await eventually(async () => !(await store.exists(key)), { what: `${key} expiring` });
 }
