@@ -24,6 +24,22 @@ export function manualClock(start = Date.now()): ManualClock {
   };
 }
 
+/** The real clock pushed by hand: time still passes (sessions keep ordering themselves) and a test can jump ahead. */
+export interface ShiftedClock {
+  readonly now: () => number;
+  readonly shift: (ms: number) => void;
+}
+
+export function shiftedClock(): ShiftedClock {
+  let offsetMs = 0;
+  return {
+    now: () => Date.now() + offsetMs,
+    shift: (ms) => {
+      offsetMs += ms;
+    },
+  };
+}
+
 /**
  * Real waiting, for what no injected clock reaches: a child process, a
  * redis-server's own TTLs. Tests prefer {@link manualClock} or fake timers,
