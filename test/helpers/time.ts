@@ -87,14 +87,14 @@ export async function eventually<T>(probe: () => T | Promise<T>, options: Eventu
 
 /**
  * Lets one store entry run out now, on either backend, value unchanged: its
- * TTL becomes 1 ms and `clock` (the app's, which the embedded store follows)
- * moves past it; Redis keeps its own time, so there it is a millisecond of
- * real waiting.
+ * TTL becomes 1 ms and `clock` (the app's manual one, which the embedded store
+ * follows; none when the app runs on real time) moves past it; Redis keeps its
+ * own time, so there it is a millisecond of real waiting.
  */
-export async function expireStoreEntry(store: KeyValueStore, key: string, clock: ManualClock): Promise<void> {
+export async function expireStoreEntry(store: KeyValueStore, key: string, clock?: ManualClock): Promise<void> {
   const value = await store.get(key);
   if (value === null) throw new Error(`${key} is not in the store`);
   await store.set(key, value, 1);
-  clock.advance(1);
+  clock?.advance(1);
   await eventually(async () => !(await store.exists(key)), { what: `${key} expiring` });
 }

@@ -7,6 +7,7 @@ import { openRuntime } from '../../src/runtime.js';
 import { testEnvironment, uniqueId } from '../helpers/backends.js';
 import { freePort, startTypeScriptProcess, type RunningProcess } from '../helpers/process.js';
 import { startRedisServer, type RedisServerHandle } from '../helpers/redis-server.js';
+import { eventually } from '../helpers/time.js';
 
 const running: RunningProcess[] = [];
 const redisServers: RedisServerHandle[] = [];
@@ -29,8 +30,7 @@ async function outputOrExit(server: RunningProcess, pattern: RegExp, timeoutMs =
   void server.exited.then((code) => {
     exitCode = code;
   });
-  const deadline = Date.now() + timeoutMs;
-  while (!pattern.test(server.output()) && exitCode === undefined && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  await eventually(() => pattern.test(server.output()) || exitCode !== undefined, { timeoutMs, intervalMs: 50, what: `${String(pattern)} or an exit` });
   return exitCode ?? null;
 }
 
