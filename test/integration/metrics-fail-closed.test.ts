@@ -8,7 +8,7 @@ import type { SecurityOperation } from '../../src/observability/slow-operations.
 import { StoreUnavailableError, type KeyValueStore } from '../../src/stores/index.js';
 import { bearer, csrfTokenFor, errorCode, registerAndLogin, request, type TokenPair } from '../helpers/auth-client.js';
 import { openTestRuntime, testConfig, type TestRuntime } from '../helpers/backends.js';
-import { manualClock } from '../helpers/time.js';
+import { manualClock, sleep } from '../helpers/time.js';
 
 /**
  * A store that fails, or answers late, for keys with chosen prefixes: the
@@ -27,7 +27,7 @@ class FaultyStore implements KeyValueStore {
 
   private async gate(key: string): Promise<void> {
     for (const [prefix, delayMs] of this.slowPrefixes) {
-      if (key.startsWith(prefix)) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      if (key.startsWith(prefix)) await sleep(delayMs);
     }
     for (const prefix of this.failingPrefixes) {
       if (key.startsWith(prefix)) throw new StoreUnavailableError();
