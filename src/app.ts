@@ -7,9 +7,10 @@ import { readTlsCredentials, type Config } from './config/index.js';
 import type { Database } from './db/index.js';
 import { drain } from './http/drain.js';
 import { errorHandler } from './http/error-handler.js';
+import { answerClientError, answerFrameworkError } from './http/errors-before-hooks.js';
 import { finiteNumbers } from './http/finite-numbers.js';
 import { adminRoutes } from './http/admin.js';
-import { authRoutes } from './http/auth.js';
+import { accountRoutes } from './http/account.js';
 import { diagnosisRoutes } from './http/diagnosis.js';
 import { garageRoutes } from './http/garage.js';
 import { dtcRoutes } from './http/dtc.js';
@@ -18,24 +19,26 @@ import { healthRoutes } from './http/health.js';
 import { mainPortMetricsAccess, metricsRoutes } from './http/metrics.js';
 import { httpsRedirect } from './http/https-redirect.js';
 import { openApi } from './http/openapi.js';
+import { sessionRoutes } from './http/sessions.js';
+import { signInRoutes } from './http/sign-in.js';
 import { vehicleRoutes } from './http/vehicles.js';
 import { webApp } from './http/web-app.js';
 import { denylistSampler } from './observability/denylist-sampler.js';
 import { lazyChildLoggerFactory } from './observability/lazy-child-logger.js';
 import { requestMetrics } from './observability/request-metrics.js';
 import { logSlowOperations } from './observability/slow-operations.js';
-import { answerClientError, answerFrameworkError, buildSecurityHeaders, securityHeaders } from './security/headers.js';
-import { CsrfProtection, csrf } from './security/csrf.js';
-import { loggingMailer, smtpMailer } from './mail/mailer.js';
-import { durabilityMaintenance, loggedDurabilityEvents } from './security/durability.js';
-import { authentication, createSecurity } from './security/index.js';
+import { buildSecurityHeaders, securityHeaders } from './security/headers.js';
+import { csrf } from './security/csrf.js';
+import { durabilityMaintenance } from './security/store-refill.js';
+import { authentication } from './security/index.js';
+import { createServices } from './services.js';
 import type { IpRateLimitPolicy } from './security/ip-rate-limit.js';
-import type { KeyValueStore } from './stores/key-value-store.js';
+import type { KeyValueStoreWithAdmin } from './stores/key-value-store.js';
 
 /** What the app runs on; created by main.ts (or a test) and closed by its creator. */
 export interface AppDependencies {
   readonly database: Database;
-  readonly store: KeyValueStore;
+  readonly store: KeyValueStoreWithAdmin;
   readonly logger: FastifyBaseLogger;
   readonly clock?: Clock;
   /** Per-address limit of each public route group (dtc, vehicles, diagnosis); default 120 per minute. */
@@ -44,7 +47,7 @@ export interface AppDependencies {
 
 const BODY_LIMIT_BYTES = 64 * 1024;
 
-/** Builds the Fastify app: the plugin order and nothing else. Does not listen. */
+/** Builds the Fastify app: the request pipeline, grouped by hook phase; services are wired in services.ts. Does not listen. */
 export async function buildApp(config: Config, dependencies: AppDependencies): Promise<FastifyInstance> {
   // Computed once; every response gets these same frozen objects.
   const headers = buildSecurityHeaders({ xXssProtection: config.xXssProtection });
@@ -76,53 +79,52 @@ export async function buildApp(config: Config, dependencies: AppDependencies): P
   app.decorate('clock', clock);
   app.decorate('config', config);
 
-  await app.register(drain);
-  await app.register(errorHandler);
-  await app.register(finiteNumbers);
-  await app.register(requestMetrics);
-  await app.register(denylistSampler, { store: dependencies.store });
+  const services = createServices(config, { database: dependencies.database, store: dependencies.store, clock, log: app.log });
+  const { security } = services;
   const stopLoggingSlowOperations = logSlowOperations(app.log, { clock });
   app.addHook('onClose', async () => {
     stopLoggingSlowOperations();
+    services.close();
   });
-  // First onRequest hook: every later hook, handler and error reply already carries the headers.
+
+  // Errors: one shape for every error and 404; set first, so every context registered later inherits it.
+  await app.register(errorHandler);
+
+  // Start and stop (onReady / onClose): the store refill and its upkeep, the denylist-size sampler.
+  await app.register(denylistSampler, { store: dependencies.store });
+  await app.register(durabilityMaintenance, { durability: security.durability });
+
+  // onRequest, in this order: security headers first (every later hook, handler and error reply carries them),
+  // the HTTPS redirect, CORS, cookie parsing, then the CSRF check on every unsafe request.
   await app.register(securityHeaders, { headers });
   await app.register(httpsRedirect, { enabled: config.isProduction && config.trustProxy !== false, publicUrl: config.publicUrl });
   await app.register(cors, { origins: config.corsOrigins });
-  // Before any route, so the OpenAPI document sees them all.
-  await app.register(openApi, { secureCookies: config.cookieSecure });
   await app.register(fastifyCookie);
-  const mailer = config.smtpUrl === undefined ? loggingMailer((fields, message) => {
-          app.log.info(fields, message);
-        }) : smtpMailer(config.smtpUrl, config.mailFrom);
-  app.addHook('onClose', async () => {
-    mailer.close();
-  });
-  const security = createSecurity(config, {
-    database: dependencies.database,
-    store: dependencies.store,
-    clock,
-    mailer,
-    onMailError: (error) => {
-      app.log.error({ err: error }, 'a password-reset mail could not be sent');
-    },
-    durabilityEvents: loggedDurabilityEvents(app.log),
-  });
-  await app.register(durabilityMaintenance, { durability: security.durability });
-  await app.register(authentication, { codec: security.codec, revocation: security.revocation, secureCookies: security.secureCookies });
-  const csrfProtection = new CsrfProtection({ store: dependencies.store, codec: security.codec, secureCookies: security.secureCookies, allowedOrigins: config.corsOrigins, anonymousIssueLimit: config.csrfTokensPerAddress });
-  await app.register(csrf, { protection: csrfProtection });
+  await app.register(csrf, { protection: services.csrfProtection });
+
+  // preHandler: non-finite numbers refused in every body; the guards routes choose (requireAuth, requireRole).
+  await app.register(finiteNumbers);
+  await app.register(authentication, { codec: security.codec, revocation: security.revocation, secureCookies: security.secureCookies, users: security.users });
+
+  // onSend / onResponse: `Connection: close` while draining; request metrics.
+  await app.register(drain);
+  await app.register(requestMetrics);
+
+  // Routes: the OpenAPI document first (it sees every route after it), the web app last (its history-routing
+  // fallback must not shadow an API route).
+  await app.register(openApi, { secureCookies: config.cookieSecure });
   await app.register(healthRoutes, { database: dependencies.database, store: dependencies.store });
   const metricsAccess = mainPortMetricsAccess(config);
   if (metricsAccess !== undefined) await app.register(metricsRoutes, { access: metricsAccess });
-  await app.register(authRoutes, { prefix: '/api/v1/auth', security });
+  await app.register(signInRoutes, { prefix: '/api/v1/auth', security });
+  await app.register(accountRoutes, { prefix: '/api/v1/auth', security });
+  await app.register(sessionRoutes, { prefix: '/api/v1/auth', security });
   await app.register(adminRoutes, { prefix: '/api/v1/admin', security });
   const publicRoutes = { database: dependencies.database, store: dependencies.store, rateLimit: dependencies.publicRateLimit };
   await app.register(dtcRoutes, { prefix: '/api/v1/dtc', ...publicRoutes });
   await app.register(vehicleRoutes, { prefix: '/api/v1/vehicles', ...publicRoutes });
   await app.register(diagnosisRoutes, { prefix: '/api/v1/diagnosis', ...publicRoutes });
   await app.register(garageRoutes, { prefix: '/api/v1/garage', database: dependencies.database });
-  // Last: the front end's routes and its history-routing fallback must not shadow any API route.
   await app.register(webApp, {});
 
   return app;

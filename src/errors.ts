@@ -39,11 +39,27 @@ export const ERROR_CATALOG = {
   headers_too_large: { status: 431, message: 'The request headers are too large' },
   internal_error: { status: 500, message: 'Internal server error' },
   database_unavailable: { status: 503, message: 'The database is temporarily unavailable' },
-  store_unavailable: { status: 503, message: 'The security store is temporarily unavailable' },
+  store_unavailable: {
+    status: 503,
+    message: 'The security store is temporarily unavailable',
+    /** The security checks that answer this instead of passing when the store does not answer (fail closed). */
+    failClosedOperations: ['denylist_check', 'csrf_validate', 'refresh_rate_limit', 'login_throttle', 'ip_rate_limit'],
+  },
   service_unavailable: { status: 503, message: 'The service is shutting down or temporarily unavailable' },
-} as const satisfies Record<string, { status: number; message: string }>;
+} as const satisfies Record<string, { status: number; message: string; failClosedOperations?: readonly string[] }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;
+
+/** Every code, in catalog order: the OpenAPI enum of `error.code`. */
+export const ERROR_CODES = Object.keys(ERROR_CATALOG) as ErrorCode[];
+
+/** The CSRF check's refusals are the catalog's `csrf_*` codes; metrics start a counter at 0 for each. */
+export type CsrfFailure = Extract<ErrorCode, `csrf_${string}`>;
+export const CSRF_FAILURES: readonly CsrfFailure[] = ERROR_CODES.filter((code): code is CsrfFailure => code.startsWith('csrf_'));
+
+/** The `operation` label of `security_store_errors_total`; metrics start a counter at 0 for each. */
+export const FAIL_CLOSED_OPERATIONS = ERROR_CATALOG.store_unavailable.failClosedOperations;
+export type FailClosedOperation = (typeof FAIL_CLOSED_OPERATIONS)[number];
 
 /** A field-level validation problem; names the field, never echoes its value. */
 export interface FieldProblem {

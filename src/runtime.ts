@@ -3,12 +3,12 @@ import type { Config } from './config/index.js';
 import { embeddedDatabasePath } from './config/index.js';
 import { createDatabase, migrateToLatest, type Database } from './db/index.js';
 import { createKeyValueStore } from './stores/index.js';
-import type { KeyValueStore } from './stores/key-value-store.js';
+import type { KeyValueStoreWithAdmin } from './stores/key-value-store.js';
 
 /** The stateful dependencies of a process: one database and one key-value store. */
 export interface Runtime {
   readonly database: Database;
-  readonly store: KeyValueStore;
+  readonly store: KeyValueStoreWithAdmin;
   close(): Promise<void>;
 }
 

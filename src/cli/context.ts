@@ -1,37 +1,56 @@
-import { ConfigurationError, EXIT_CONFIGURATION_ERROR, loadConfig, loadDotEnvFile, type Config } from '../config/index.js';
+import path from 'node:path';
+import { ConfigurationError, EXIT_CONFIGURATION_ERROR, loadConfig, readDotEnvFile, type Config } from '../config/index.js';
 import { scrubSecrets } from '../observability/index.js';
+import { CommandFailure } from './exit-status.js';
+import type { CliIo } from './io.js';
+import { createTerminal, type Terminal } from './prompt.js';
 
-export const EXIT_SUCCESS = 0;
-export const EXIT_FAILURE = 1;
-export const EXIT_USAGE = 2;
-
-/** Raised by a command to end with a message and an exit status; main.ts prints and exits. */
-export class CommandFailure extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number = EXIT_FAILURE,
-  ) {
-    super(message);
-    this.name = 'CommandFailure';
-  }
+/**
+ * What a command uses of the world, all of it from the {@link CliIo} runCli
+ * was given: commands never read process.env or write to process.stdout.
+ */
+export interface CommandContext {
+  readonly io: CliIo;
+  /** The environment over `.env` in the working directory (set variables win), as the server reads it. */
+  env(): Readonly<Record<string, string | undefined>>;
+  /** The shared configuration; a bad variable ends the command with exit 78 naming it. */
+  config(): Config;
+  /** A line on stdout, through the secret scrubber: nothing a command prints may carry a credential. */
+  readonly print: (line: string) => void;
+  /** A line on stderr, through the secret scrubber. */
+  readonly printError: (line: string) => void;
+  /** A path from the command line, absolute against the working directory. */
+  resolvePath(file: string): string;
+  readonly terminal: Terminal;
 }
 
-/** The shared configuration, read the same way as the server reads it. */
-export function commandConfig(): Config {
-  loadDotEnvFile();
-  try {
-    return loadConfig(process.env).config;
-  } catch (error) {
-    if (error instanceof ConfigurationError) throw new CommandFailure(error.message, EXIT_CONFIGURATION_ERROR);
-    throw error;
-  }
-}
-
-/** Writes to stdout through the secret scrubber: nothing a command prints may carry a credential. */
-export function print(line: string): void {
-  process.stdout.write(`${scrubSecrets(line).line}\n`);
-}
-
-export function printError(line: string): void {
-  process.stderr.write(`${scrubSecrets(line).line}\n`);
+export function createCommandContext(io: CliIo): CommandContext {
+  let environment: Readonly<Record<string, string | undefined>> | undefined;
+  const env = (): Readonly<Record<string, string | undefined>> => {
+    if (environment === undefined) {
+      const set = Object.entries(io.env).filter(([, value]) => value !== undefined);
+      environment = Object.freeze({ ...readDotEnvFile(io.cwd), ...Object.fromEntries(set) });
+    }
+    return environment;
+  };
+  return {
+    io,
+    env,
+    config() {
+      try {
+        return loadConfig(env(), { cwd: io.cwd }).config;
+      } catch (error) {
+        if (error instanceof ConfigurationError) throw new CommandFailure(error.message, EXIT_CONFIGURATION_ERROR);
+        throw error;
+      }
+    },
+    print: (line) => {
+      io.stdout.write(`${scrubSecrets(line).line}\n`);
+    },
+    printError: (line) => {
+      io.stderr.write(`${scrubSecrets(line).line}\n`);
+    },
+    resolvePath: (file) => path.resolve(io.cwd, file),
+    terminal: createTerminal(io),
+  };
 }

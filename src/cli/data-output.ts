@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createWriteStream, lstatSync, rmSync, type Stats } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { CommandFailure } from './context.js';
+import { CommandFailure } from './exit-status.js';
 
 /**
  * Where a command streams its data (an export, a backup, the OpenAPI
@@ -39,13 +39,17 @@ function failIfBroken(error: Error | undefined, destination: string): void {
   throw new CommandFailure(code === 'EPIPE' ? `error: ${destination} was closed before all data was written` : `error: cannot write ${destination} (${reason})`);
 }
 
-/** Standard output; a reader that goes away (`| head`) ends the command instead of crashing it. */
-export function standardOutput(): DataOutput {
-  const stream = process.stdout;
+/** The command's standard output; a reader that goes away (`| head`) ends the command instead of crashing it. */
+export function standardOutput(stream: NodeJS.WritableStream): DataOutput {
   let broken: Error | undefined;
-  stream.on('error', (error: Error) => {
+  const onError = (error: Error): void => {
     broken = error;
-  });
+  };
+  stream.on('error', onError);
+  // The stream outlives the command (in-process, the caller's): leave no listener on it.
+  const release = (): void => {
+    stream.off('error', onError);
+  };
   return {
     async write(text) {
       failIfBroken(broken, 'the output');
@@ -53,10 +57,12 @@ export function standardOutput(): DataOutput {
       failIfBroken(broken, 'the output');
     },
     async finish() {
+      release();
       failIfBroken(broken, 'the output');
     },
     async abort() {
       // Nothing to undo on a stream someone else reads.
+      release();
     },
   };
 }

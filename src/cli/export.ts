@@ -1,11 +1,12 @@
-import { Option, type Command } from 'commander';
 import type { Config } from '../config/index.js';
 import { tableColumnNames, tableRows, withReadSnapshot, type BackupTableName } from '../db/backup.js';
 import type { Database } from '../db/index.js';
 import { encodeListCell, neutraliseFormula } from '../importers/index.js';
 import { openRuntime } from '../runtime.js';
-import { CommandFailure, EXIT_USAGE, commandConfig, printError } from './context.js';
+import { EXPORTABLE_TABLES, EXPORT_REFUSALS, type ExportableTable } from './constants.js';
+import type { CommandContext } from './context.js';
 import { fileOutput, standardOutput, writeOutput, type DataOutput } from './data-output.js';
+import { CommandFailure, EXIT_USAGE } from './exit-status.js';
 
 interface ExportShape {
   /** Internal columns (search index, change detection) that are not data. */
@@ -16,8 +17,8 @@ interface ExportShape {
   readonly booleans: readonly string[];
 }
 
-/** The public reference data, and only that: users and garages hold password hashes and personal data. */
-const EXPORTABLE: Readonly<Record<string, ExportShape>> = {
+/** How each exportable table's columns are written (users and garages are never exported: see EXPORT_REFUSALS). */
+const EXPORT_SHAPES: Readonly<Record<ExportableTable, ExportShape>> = {
   dtc_codes: {
     omit: ['search_text', 'content_hash'],
     lists: ['symptoms', 'possible_causes', 'related_codes', 'sources'],
@@ -27,14 +28,7 @@ const EXPORTABLE: Readonly<Record<string, ExportShape>> = {
   complaints: { omit: ['content_hash'], lists: [], booleans: ['crash', 'fire', 'police_report', 'medical_attention', 'vehicles_towed'] },
 };
 
-const REFUSED: Readonly<Record<string, string>> = {
-  users: 'it holds password hashes',
-  garage_vehicles: "it holds users' personal data (VINs)",
-  diagnosis_notes: "it holds users' personal data",
-  auth_sessions: 'it holds security state',
-  revoked_tokens: 'it holds security state',
-  user_token_cutoffs: 'it holds security state',
-};
+const isExportable = (table: string): table is ExportableTable => (EXPORTABLE_TABLES as readonly string[]).includes(table);
 
 export type ExportFormat = 'csv' | 'json';
 type ExportValue = string | number | boolean | null | string[];
@@ -79,19 +73,19 @@ function exportValue(shape: ExportShape, column: string, value: string | number 
   return value;
 }
 
-function exportTableName(table: string): BackupTableName {
-  const refusal = REFUSED[table];
+function exportTableName(table: string): ExportableTable {
+  const refusal = EXPORT_REFUSALS[table];
   if (refusal !== undefined) {
     throw new CommandFailure(`error: export refuses ${table}: ${refusal}. A full copy of the database is \`autocognitix backup <file>\` (written with mode 0600).`, EXIT_USAGE);
   }
-  if (EXPORTABLE[table] === undefined) throw new CommandFailure(`error: unknown table ${table}: export one of ${Object.keys(EXPORTABLE).join(', ')}`, EXIT_USAGE);
-  return table as BackupTableName;
+  if (!isExportable(table)) throw new CommandFailure(`error: unknown table ${table}: export one of ${EXPORTABLE_TABLES.join(', ')}`, EXIT_USAGE);
+  return table;
 }
 
 /** Streams the table (one read snapshot, keyset pages) as CSV or a JSON array; returns the row count. */
 export async function exportTableRows(database: Database, table: BackupTableName, format: ExportFormat, output: DataOutput, options: ExportOptions = {}): Promise<number> {
-  const shape = EXPORTABLE[table];
-  if (shape === undefined) throw new CommandFailure(`error: unknown table ${table}`, EXIT_USAGE);
+  if (!isExportable(table)) throw new CommandFailure(`error: unknown table ${table}`, EXIT_USAGE);
+  const shape = EXPORT_SHAPES[table];
   return withReadSnapshot(database, async (executor) => {
     const columns = (await tableColumnNames(executor, database.engine, table)).filter((column) => !shape.omit.includes(column));
     if (columns.length === 0) throw new CommandFailure(`error: the database has no ${table} table (run \`autocognitix migrate\`)`);
@@ -118,25 +112,12 @@ async function exportTable(table: BackupTableName, format: ExportFormat, output:
   }
 }
 
-export function registerExportCommand(program: Command): void {
-  program
-    .command('export')
-    .description(
-      `stream one table of reference data (${Object.keys(EXPORTABLE).join(', ')}) as CSV or JSON, from one consistent snapshot. ` +
-        `${Object.keys(REFUSED).join(', ')} are refused (password hashes, personal data, security state): use \`backup\` for a full copy. ` +
-        'A dtc_codes CSV can be loaded again with `import dtc`. In CSV, text a spreadsheet would run as a formula (starting with = + - @, tab or CR) ' +
-        "gets a leading ' unless --raw.",
-    )
-    .argument('<table>', Object.keys(EXPORTABLE).join(' | '))
-    .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
-    .option('--out <file>', "write to this file (replaced only when complete; created with the umask's permissions) instead of standard output")
-    .option('--raw', "CSV for programs: no leading ' before cells that start like a formula")
-    .action(async (table: string, options: { format: ExportFormat; out?: string; raw?: boolean }) => {
-      const name = exportTableName(table);
-      const config = commandConfig();
-      const output = options.out === undefined ? standardOutput() : fileOutput(options.out, EXPORT_FILE_MODE);
-      const count = await writeOutput(output, (destination) => exportTable(name, options.format, destination, config, { raw: options.raw === true }));
-      // The count goes to stderr so stdout stays pure data.
-      printError(`exported ${count} ${name} row${count === 1 ? '' : 's'}${options.out === undefined ? '' : ` to ${options.out}`}`);
-    });
+/** `export <table>`: streams one table of reference data as CSV or JSON to stdout or `--out`. */
+export async function exportCommand(cli: CommandContext, table: string, options: { format: ExportFormat; out?: string; raw?: boolean }): Promise<void> {
+  const name = exportTableName(table);
+  const config = cli.config();
+  const output = options.out === undefined ? standardOutput(cli.io.stdout) : fileOutput(cli.resolvePath(options.out), EXPORT_FILE_MODE);
+  const count = await writeOutput(output, (destination) => exportTable(name, options.format, destination, config, { raw: options.raw === true }));
+  // The count goes to stderr so stdout stays pure data.
+  cli.printError(`exported ${count} ${name} row${count === 1 ? '' : 's'}${options.out === undefined ? '' : ` to ${options.out}`}`);
 }

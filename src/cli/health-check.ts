@@ -1,11 +1,9 @@
 import { performance } from 'node:perf_hooks';
-import { InvalidArgumentError, type Command } from 'commander';
 import { appliedMigrations } from '../db/index.js';
 import { knownSchemaVersions } from '../db/backup.js';
 import { openRuntime, type Runtime } from '../runtime.js';
-import { CommandFailure, commandConfig, print } from './context.js';
-
-const DEFAULT_TIMEOUT_MS = 2000;
+import type { CommandContext } from './context.js';
+import { CommandFailure } from './exit-status.js';
 
 export interface CheckResult {
   readonly name: 'database' | 'store' | 'migrations';
@@ -108,38 +106,22 @@ export async function runHealthChecks(runtime: Runtime, timeoutMs: number): Prom
   return results;
 }
 
-function timeoutOption(value: string): number {
-  const milliseconds = Number(value);
-  if (!Number.isInteger(milliseconds) || milliseconds < 100 || milliseconds > 60_000) throw new InvalidArgumentError('a whole number of milliseconds from 100 to 60000');
-  return milliseconds;
-}
-
-export function registerHealthCheckCommand(program: Command): void {
-  program
-    .command('health-check')
-    .description(
-      'check each configured dependency: ping the database (PostgreSQL or the embedded SQLite file) and the key-value store (Redis or embedded), ' +
-        'and whether the schema is migrated; one line each with its timing; exit 1 if any fails. Never prints addresses or credentials.',
-    )
-    .option('--timeout-ms <ms>', 'how long each ping may take', timeoutOption, DEFAULT_TIMEOUT_MS)
-    .option('--json', 'print the results as JSON')
-    .action(async (options: { timeoutMs: number; json?: boolean }) => {
-      const config = commandConfig();
-      const runtime = await openRuntime(config, { migrate: false });
-      let results: CheckResult[];
-      try {
-        results = await runHealthChecks(runtime, options.timeoutMs);
-      } finally {
-        await runtime.close();
-      }
-      const healthy = results.every((result) => result.ok);
-      if (options.json === true) {
-        print(JSON.stringify({ status: healthy ? 'ok' : 'unavailable', checks: results.map((result) => ({ ...result, elapsedMs: Math.round(result.elapsedMs) })) }, null, 2));
-      } else {
-        for (const result of results) {
-          print(`${result.name.padEnd(10)}  ${result.backend.padEnd(8)}  ${(result.ok ? 'ok' : 'FAIL').padEnd(4)}  ${`${Math.round(result.elapsedMs)} ms`.padStart(7)}  ${result.detail}`);
-        }
-      }
-      if (!healthy) throw new CommandFailure(`error: ${results.filter((result) => !result.ok).map((result) => result.name).join(', ')} failed`);
-    });
+/** `health-check`: pings the database and the store and checks the schema, one timed line each; exit 1 if any fails. */
+export async function healthCheck(cli: CommandContext, options: { timeoutMs: number; json?: boolean }): Promise<void> {
+  const runtime = await openRuntime(cli.config(), { migrate: false });
+  let results: CheckResult[];
+  try {
+    results = await runHealthChecks(runtime, options.timeoutMs);
+  } finally {
+    await runtime.close();
+  }
+  const healthy = results.every((result) => result.ok);
+  if (options.json === true) {
+    cli.print(JSON.stringify({ status: healthy ? 'ok' : 'unavailable', checks: results.map((result) => ({ ...result, elapsedMs: Math.round(result.elapsedMs) })) }, null, 2));
+  } else {
+    for (const result of results) {
+      cli.print(`${result.name.padEnd(10)}  ${result.backend.padEnd(8)}  ${(result.ok ? 'ok' : 'FAIL').padEnd(4)}  ${`${Math.round(result.elapsedMs)} ms`.padStart(7)}  ${result.detail}`);
+    }
+  }
+  if (!healthy) throw new CommandFailure(`error: ${results.filter((result) => !result.ok).map((result) => result.name).join(', ')} failed`);
 }

@@ -1,7 +1,8 @@
 import cliProgress from 'cli-progress';
 import type { ImportOptions, ImportProblem, ImportProgress, ImportReport } from '../importers/index.js';
 import { scrubSecrets } from '../observability/index.js';
-import { CommandFailure, print, printError } from './context.js';
+import type { CommandContext } from './context.js';
+import { CommandFailure } from './exit-status.js';
 
 /** Problems printed one by one; past this only their number is reported (the totals count them all). */
 const MAX_PRINTED_PROBLEMS = 50;
@@ -30,14 +31,15 @@ function totalsLine(label: string, totals: Omit<ImportProgress, 'bytesRead' | 't
  * lines otherwise (logs, CI). Rejected lines are printed with their line
  * numbers as they are found; everything goes through the secret scrubber.
  */
-export function importReporter(label: string, options: { readonly json: boolean }): ImportReporter {
-  const interactive = process.stderr.isTTY && !options.json;
+export function importReporter(cli: CommandContext, label: string, options: { readonly json: boolean }): ImportReporter {
+  const { print, printError } = cli;
+  const interactive = cli.io.stderr.isTTY === true && !options.json;
   let printedProblems = 0;
   let lastPlainLine = Date.now();
   const multiBar = interactive
     ? new cliProgress.MultiBar(
         {
-          stream: process.stderr,
+          stream: cli.io.stderr,
           format: `${label} [{bar}] {percentage}% | {megabytesRead}/{megabytesTotal} MB | read {read} inserted {inserted} updated {updated} unchanged {unchanged} skipped {skipped}`,
           hideCursor: true,
           clearOnComplete: false,

@@ -1,7 +1,5 @@
 import path from 'node:path';
-import { InvalidArgumentError, Option, type Command } from 'commander';
 import {
-  DEFAULT_BATCH_SIZE,
   ImportInputError,
   importComplaints,
   importDtcCodes,
@@ -13,16 +11,9 @@ import {
 } from '../importers/index.js';
 import type { Database } from '../db/index.js';
 import { openRuntime } from '../runtime.js';
-import { CommandFailure, EXIT_USAGE, commandConfig } from './context.js';
+import type { CommandContext } from './context.js';
+import { CommandFailure, EXIT_USAGE } from './exit-status.js';
 import { importReporter } from './import-progress.js';
-
-const MAX_BATCH_SIZE = 5000;
-
-function batchSize(value: string): number {
-  const size = Number(value);
-  if (!Number.isInteger(size) || size < 1 || size > MAX_BATCH_SIZE) throw new InvalidArgumentError(`a whole number from 1 to ${MAX_BATCH_SIZE}`);
-  return size;
-}
 
 interface CommonOptions {
   readonly batchSize: number;
@@ -35,12 +26,13 @@ interface CommonOptions {
  * text entry) end with exit 1 and a message naming the file, never a URL.
  */
 export async function runImportCommand(
+  cli: CommandContext,
   label: string,
   options: CommonOptions,
   run: (database: Database, importOptions: ImportOptions) => Promise<ImportReport>,
 ): Promise<void> {
-  const config = commandConfig();
-  const reporter = importReporter(label, { json: options.json === true });
+  const config = cli.config();
+  const reporter = importReporter(cli, label, { json: options.json === true });
   const runtime = await openRuntime(config, { migrate: true });
   try {
     const report = await run(runtime.database, { batchSize: options.batchSize, onProgress: reporter.onProgress, onProblem: reporter.onProblem });
@@ -58,50 +50,24 @@ export async function runImportCommand(
   }
 }
 
-const batchSizeOption = (): Option =>
-  new Option('--batch-size <rows>', `rows per transaction (1-${MAX_BATCH_SIZE})`).argParser(batchSize).default(DEFAULT_BATCH_SIZE);
-const encodingOption = (): Option =>
-  new Option('--encoding <encoding>', 'text encoding of the file').choices(['latin1', 'utf8']).default('latin1');
+/** `import dtc <file>`: trouble codes from .json, .jsonl or .csv. */
+export async function importDtc(cli: CommandContext, file: string, options: CommonOptions & { source?: string }): Promise<void> {
+  const filePath = cli.resolvePath(file);
+  const extension = path.extname(filePath).toLowerCase();
+  if (!['.json', '.jsonl', '.csv'].includes(extension)) throw new CommandFailure(`error: import dtc expects a .json, .jsonl or .csv file, not ${filePath}`, EXIT_USAGE);
+  await runImportCommand(cli, 'dtc', options, (database, importOptions) =>
+    importDtcCodes(database, filePath, { ...importOptions, ...(options.source === undefined ? {} : { source: options.source }) }),
+  );
+}
 
-export function registerImportCommands(program: Command): void {
-  const importCommand = program
-    .command('import')
-    .description('load data files into the database (PostgreSQL or the embedded SQLite file); safe to run again: unchanged rows are left alone');
+/** `import recalls <file>`: NHTSA's FLAT_RCL, as text or zip. */
+export async function importRecallsFile(cli: CommandContext, file: string, options: CommonOptions & { encoding: TextEncoding }): Promise<void> {
+  const filePath = cli.resolvePath(file);
+  await runImportCommand(cli, 'recalls', options, (database, importOptions) => importRecalls(database, filePath, { ...importOptions, encoding: options.encoding }));
+}
 
-  importCommand
-    .command('dtc')
-    .description('trouble codes from .json (an array of objects as in seed/dtc-generic.json), .jsonl (one object per line) or .csv (header row; list cells separated by |)')
-    .argument('<file>', 'a .json, .jsonl or .csv file')
-    .addOption(batchSizeOption())
-    .option('--source <label>', "added to each code's sources (default: the file name)")
-    .option('--json', 'print the final report as JSON')
-    .action(async (file: string, options: CommonOptions & { source?: string }) => {
-      const extension = path.extname(file).toLowerCase();
-      if (!['.json', '.jsonl', '.csv'].includes(extension)) throw new CommandFailure(`error: import dtc expects a .json, .jsonl or .csv file, not ${path.resolve(file)}`, EXIT_USAGE);
-      await runImportCommand('dtc', options, (database, importOptions) =>
-        importDtcCodes(database, file, { ...importOptions, ...(options.source === undefined ? {} : { source: options.source }) }),
-      );
-    });
-
-  importCommand
-    .command('recalls')
-    .description('NHTSA recalls: FLAT_RCL.txt (tab-separated, 27 or 29 fields) or the .zip NHTSA publishes')
-    .argument('<file>', 'FLAT_RCL.txt or a .zip containing it')
-    .addOption(batchSizeOption())
-    .addOption(encodingOption())
-    .option('--json', 'print the final report as JSON')
-    .action(async (file: string, options: CommonOptions & { encoding: TextEncoding }) => {
-      await runImportCommand('recalls', options, (database, importOptions) => importRecalls(database, file, { ...importOptions, encoding: options.encoding }));
-    });
-
-  importCommand
-    .command('complaints')
-    .description('NHTSA complaints: FLAT_CMPL.txt (tab-separated, 49 or 51 fields, Latin-1) or the .zip NHTSA publishes; VINs and dealer fields are not stored')
-    .argument('<file>', 'FLAT_CMPL.txt or a .zip containing it')
-    .addOption(batchSizeOption())
-    .addOption(encodingOption())
-    .option('--json', 'print the final report as JSON')
-    .action(async (file: string, options: CommonOptions & { encoding: TextEncoding }) => {
-      await runImportCommand('complaints', options, (database, importOptions) => importComplaints(database, file, { ...importOptions, encoding: options.encoding }));
-    });
+/** `import complaints <file>`: NHTSA's FLAT_CMPL, as text or zip. */
+export async function importComplaintsFile(cli: CommandContext, file: string, options: CommonOptions & { encoding: TextEncoding }): Promise<void> {
+  const filePath = cli.resolvePath(file);
+  await runImportCommand(cli, 'complaints', options, (database, importOptions) => importComplaints(database, filePath, { ...importOptions, encoding: options.encoding }));
 }

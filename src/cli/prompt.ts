@@ -1,27 +1,22 @@
 import { createInterface } from 'node:readline/promises';
-import { CommandFailure, EXIT_FAILURE } from './context.js';
+import { CommandFailure, EXIT_FAILURE } from './exit-status.js';
+import type { CliIo } from './io.js';
 
-/** Whether a person can answer a question: stdin and stderr (where prompts go) are terminals. */
-export function canPrompt(): boolean {
-  return process.stdin.isTTY && process.stderr.isTTY;
-}
-
-/** Asks on the terminal and returns the answer; the prompt goes to stderr so stdout stays data only. */
-export async function ask(question: string): Promise<string> {
-  const lines = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-  try {
-    return await lines.question(question);
-  } finally {
-    lines.close();
-  }
+/** Questions to the person at the terminal; prompts go to stderr so stdout stays data only. */
+export interface Terminal {
+  /** Whether a person can answer: stdin and stderr are terminals. */
+  canPrompt(): boolean;
+  /** Asks and returns the answer, echoed as typed. */
+  ask(question: string): Promise<string>;
+  /** Reads one line without echoing it (a password). Only when {@link canPrompt}. */
+  askHidden(question: string): Promise<string>;
+  /** Asks the operator to type `yes` before a destructive step (without a terminal the caller refuses instead). */
+  confirm(warning: string): Promise<boolean>;
 }
 
 const CTRL_C = '\u0003';
 const CTRL_D = '\u0004';
 const BACKSPACE = ['\u0008', '\u007f'];
-
-/** Characters typed ahead of the current question (a pasted password and its confirmation arrive together). */
-let typedAhead = '';
 
 /**
  * Takes one line from `text`: the answer and what follows it, or undefined
@@ -44,50 +39,62 @@ function takeLine(text: string): { answer: string; rest: string } | undefined {
   return undefined;
 }
 
-/**
- * Reads one line from the terminal without echoing it (a password). Only call
- * when {@link canPrompt} is true.
- */
-export async function askHidden(question: string): Promise<string> {
-  const input = process.stdin;
-  // Echo off before the question shows: a reply typed the moment it appears must not be echoed.
-  input.setRawMode(true);
-  input.setEncoding('utf8');
-  process.stderr.write(question);
-  try {
-    return await new Promise<string>((resolve, reject) => {
-      const consume = (): boolean => {
-        try {
-          const line = takeLine(typedAhead);
-          if (line === undefined) return false;
-          typedAhead = line.rest;
-          resolve(line.answer);
-        } catch (error) {
-          typedAhead = '';
-          reject(error instanceof Error ? error : new Error('cancelled'));
-        }
-        return true;
-      };
-      if (consume()) return;
-      const onData = (chunk: string): void => {
-        typedAhead += chunk;
-        if (consume()) input.off('data', onData);
-      };
-      input.on('data', onData);
-      input.resume();
-    });
-  } finally {
-    input.setRawMode(false);
-    input.pause();
-    process.stderr.write('\n');
-  }
-}
+/** The terminal of one run: `io.stdin` for answers, `io.stderr` for questions. */
+export function createTerminal(io: Pick<CliIo, 'stdin' | 'stderr'>): Terminal {
+  const input = io.stdin;
+  /** Characters typed ahead of the current question (a pasted password and its confirmation arrive together). */
+  let typedAhead = '';
 
-/**
- * Asks the operator to type `yes` before a destructive step. Without a
- * terminal (and without the command's `--yes`) the caller refuses instead.
- */
-export async function confirm(warning: string): Promise<boolean> {
-  process.stderr.write(`${warning}\n`);
-  return (await ask('Type "yes" to continue: ')).trim().toLowerCase() === 'yes';
+  const ask = async (question: string): Promise<string> => {
+    const lines = createInterface({ input, output: io.stderr, terminal: true });
+    try {
+      return await lines.question(question);
+    } finally {
+      lines.close();
+    }
+  };
+
+  const askHidden = async (question: string): Promise<string> => {
+    // Echo off before the question shows: a reply typed the moment it appears must not be echoed.
+    input.setRawMode?.(true);
+    input.setEncoding('utf8');
+    io.stderr.write(question);
+    try {
+      return await new Promise<string>((resolve, reject) => {
+        const consume = (): boolean => {
+          try {
+            const line = takeLine(typedAhead);
+            if (line === undefined) return false;
+            typedAhead = line.rest;
+            resolve(line.answer);
+          } catch (error) {
+            typedAhead = '';
+            reject(error instanceof Error ? error : new Error('cancelled'));
+          }
+          return true;
+        };
+        if (consume()) return;
+        const onData = (chunk: string): void => {
+          typedAhead += chunk;
+          if (consume()) input.off('data', onData);
+        };
+        input.on('data', onData);
+        input.resume();
+      });
+    } finally {
+      input.setRawMode?.(false);
+      input.pause();
+      io.stderr.write('\n');
+    }
+  };
+
+  return {
+    canPrompt: () => io.stdin.isTTY === true && io.stderr.isTTY === true,
+    ask,
+    askHidden,
+    async confirm(warning) {
+      io.stderr.write(`${warning}\n`);
+      return (await ask('Type "yes" to continue: ')).trim().toLowerCase() === 'yes';
+    },
+  };
 }

@@ -1,26 +1,24 @@
-import type { Command } from 'commander';
 import { EmailTakenError, UsersRepository, normalizeEmail } from '../db/repositories/users.js';
-import { hashPassword, passwordProblem, passwordProblemMessage } from '../security/passwords.js';
+import { HttpError } from '../errors.js';
+import { hashNewPassword } from '../security/passwords.js';
 import { openRuntime } from '../runtime.js';
-import { CommandFailure, EXIT_USAGE, commandConfig, print } from './context.js';
-import { askHidden, canPrompt } from './prompt.js';
-
-/** Where the password comes from when no one is at a terminal; argv is never a source (it shows in `ps` and shell history). */
-export const ADMIN_PASSWORD_VARIABLE = 'ADMIN_PASSWORD';
+import { ADMIN_PASSWORD_VARIABLE } from './constants.js';
+import type { CommandContext } from './context.js';
+import { CommandFailure, EXIT_USAGE } from './exit-status.js';
 
 /** The same shape the API accepts, kept simple: one @, something on each side, no spaces. */
 const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+$/;
 const EMAIL_MAX_LENGTH = 320;
 
 /** From ADMIN_PASSWORD, else asked twice on the terminal without echo. */
-async function readAdminPassword(): Promise<string> {
-  const fromEnvironment = process.env[ADMIN_PASSWORD_VARIABLE];
+async function readAdminPassword(cli: CommandContext): Promise<string> {
+  const fromEnvironment = cli.env()[ADMIN_PASSWORD_VARIABLE];
   if (fromEnvironment !== undefined && fromEnvironment !== '') return fromEnvironment;
-  if (!canPrompt()) {
+  if (!cli.terminal.canPrompt()) {
     throw new CommandFailure(`error: no password: set ${ADMIN_PASSWORD_VARIABLE} or run on a terminal to be asked (passwords are never taken from the command line)`, EXIT_USAGE);
   }
-  const password = await askHidden('Password for the new admin: ');
-  const repeated = await askHidden('Repeat the password: ');
+  const password = await cli.terminal.askHidden('Password for the new admin: ');
+  const repeated = await cli.terminal.askHidden('Repeat the password: ');
   if (password !== repeated) throw new CommandFailure('error: the passwords do not match', EXIT_USAGE);
   return password;
 }
@@ -31,10 +29,11 @@ interface CreateAdminOptions {
   readonly promoteExisting?: boolean;
 }
 
-async function createAdmin(options: CreateAdminOptions): Promise<void> {
+/** `users create-admin`: an admin account, its password from ADMIN_PASSWORD or a hidden prompt, never the command line. */
+export async function createAdmin(cli: CommandContext, options: CreateAdminOptions): Promise<void> {
   const email = normalizeEmail(options.email);
   if (!EMAIL_SHAPE.test(email) || email.length > EMAIL_MAX_LENGTH) throw new CommandFailure('error: --email is not an email address', EXIT_USAGE);
-  const config = commandConfig();
+  const config = cli.config();
   const runtime = await openRuntime(config, { migrate: true });
   try {
     const users = new UsersRepository(runtime.database.db);
@@ -45,15 +44,17 @@ async function createAdmin(options: CreateAdminOptions): Promise<void> {
       }
       // The role only: the user keeps their password and sessions.
       await runtime.database.db.updateTable('users').set({ role: 'admin', updated_at: new Date().toISOString() }).where('id', '=', existing.id).execute();
-      print(existing.role === 'admin' ? `${email} is already an admin (id ${existing.id})` : `promoted ${email} to admin (id ${existing.id}); their password is unchanged`);
+      cli.print(existing.role === 'admin' ? `${email} is already an admin (id ${existing.id})` : `promoted ${email} to admin (id ${existing.id}); their password is unchanged`);
       return;
     }
-    const password = await readAdminPassword();
-    const problem = passwordProblem(password, email);
-    if (problem !== undefined) throw new CommandFailure(`error: the password ${passwordProblemMessage(problem)}`, EXIT_USAGE);
+    const password = await readAdminPassword(cli);
+    const passwordHash = await hashNewPassword(password, email, 'password').catch((error: unknown) => {
+      const problem = error instanceof HttpError ? error.details?.[0]?.message : undefined;
+      throw problem === undefined ? error : new CommandFailure(`error: the password ${problem}`, EXIT_USAGE);
+    });
     try {
-      const created = await users.create({ email, passwordHash: await hashPassword(password), fullName: options.fullName ?? null, role: 'admin' });
-      print(`created admin ${created.email} (id ${created.id})`);
+      const created = await users.create({ email, passwordHash, fullName: options.fullName ?? null, role: 'admin' });
+      cli.print(`created admin ${created.email} (id ${created.id})`);
     } catch (error) {
       // Someone registered the same email between the check and the insert.
       if (error instanceof EmailTakenError) throw new CommandFailure(`error: a user with the email ${email} already exists`);
@@ -62,21 +63,4 @@ async function createAdmin(options: CreateAdminOptions): Promise<void> {
   } finally {
     await runtime.close();
   }
-}
-
-export function registerUsersCommands(program: Command): void {
-  const users = program.command('users').description('manage user accounts');
-  users
-    .command('create-admin')
-    .description(
-      `create a user with the admin role. The password comes from the ${ADMIN_PASSWORD_VARIABLE} environment variable or, on a terminal, a hidden prompt; ` +
-        'never from the command line. The password policy of sign-up applies (12-128 characters, not a common password, not the email). ' +
-        'An existing email is an error (exit 1) unless --promote-existing is given.',
-    )
-    .requiredOption('--email <email>', 'the admin\'s email address')
-    .option('--full-name <name>', 'the admin\'s display name')
-    .option('--promote-existing', 'if the email already belongs to a user, give that user the admin role (their password is unchanged)')
-    .action(async (options: CreateAdminOptions) => {
-      await createAdmin(options);
-    });
 }

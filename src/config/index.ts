@@ -2,6 +2,6 @@ export { type Config, type LogLevel, type NodeEnvironment, type TlsFiles, type X
 export { ConfigurationError, EXIT_CONFIGURATION_ERROR, type ConfigurationProblem } from './errors.js';
 export { loadConfig, type LoadConfigOptions, type LoadedConfig } from './load.js';
 export { describeConfig, maskUrlCredentials } from './redact.js';
-export { loadDotEnvFile } from './dotenv.js';
+export { loadDotEnvFile, readDotEnvFile } from './dotenv.js';
 export { SECRET_VARIABLES, URL_VARIABLES, environmentSchema } from './schema.js';
 export { checkTlsFiles, readTlsCredentials } from './tls.js';

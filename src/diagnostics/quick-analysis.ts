@@ -2,9 +2,9 @@ import type { Kysely } from 'kysely';
 import type { DatabaseSchema } from '../db/index.js';
 import {
   DTC_SEVERITIES,
-  complaintTotalsForVehicle,
-  findDtcCodes,
-  findRecallsForVehicle,
+  ComplaintsRepository,
+  DtcCodesRepository,
+  RecallsRepository,
   type ComplaintTotals,
   type DtcCode,
   type DtcSeverity,
@@ -54,7 +54,7 @@ const SYSTEM_ORDER: readonly DtcSystem[] = DTC_SYSTEMS.map((entry) => entry.syst
  */
 export async function quickAnalyze(db: Kysely<DatabaseSchema>, codes: readonly string[], vehicle: VehicleQuery | undefined): Promise<QuickAnalysis> {
   const unique = [...new Set(codes)];
-  const known = await findDtcCodes(db, unique);
+  const known = await new DtcCodesRepository(db).findMany(unique);
   const analysed: AnalysedCode[] = unique.map((code) => {
     const details = known.get(code) ?? null;
     return { code, known: details !== null, decoded: decodeDtcCode(code), details };
@@ -90,9 +90,9 @@ export async function quickAnalyze(db: Kysely<DatabaseSchema>, codes: readonly s
 async function analyseVehicle(db: Kysely<DatabaseSchema>, vehicle: VehicleQuery, systems: readonly DtcSystem[]): Promise<VehicleAnalysis> {
   const keywords = componentKeywordsFor(systems);
   const [recalls, allComplaints, relevantComplaints] = await Promise.all([
-    findRecallsForVehicle(db, vehicle, { limit: QUICK_ANALYSIS_RECALL_LIMIT, offset: 0 }, keywords),
-    complaintTotalsForVehicle(db, vehicle),
-    complaintTotalsForVehicle(db, vehicle, keywords),
+    new RecallsRepository(db).findForVehicle(vehicle, { limit: QUICK_ANALYSIS_RECALL_LIMIT, offset: 0 }, keywords),
+    new ComplaintsRepository(db).totalsForVehicle(vehicle),
+    new ComplaintsRepository(db).totalsForVehicle(vehicle, keywords),
   ]);
   return {
     ...vehicle,

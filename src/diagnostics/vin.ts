@@ -4,6 +4,8 @@
  * No network lookups: what cannot be read from the 17 characters is null.
  */
 
+import wellKnownWmis from './well-known-wmis.json' with { type: 'json' };
+
 export const VIN_LENGTH = 17;
 
 /** Values of letters in the check-digit sum (49 CFR 565.15); digits count as themselves. I, O and Q never occur. */
@@ -87,45 +89,8 @@ export function vinRegionOf(firstCharacter: string): string {
   return 'Unassigned';
 }
 
-/** Well-known world manufacturer identifiers; anything else decodes with manufacturer null. */
-const WELL_KNOWN_WMIS: Readonly<Record<string, { manufacturer: string; country: string }>> = {
-  '1FA': { manufacturer: 'Ford', country: 'United States' },
-  '1FT': { manufacturer: 'Ford (trucks)', country: 'United States' },
-  '1G1': { manufacturer: 'Chevrolet', country: 'United States' },
-  '1GC': { manufacturer: 'Chevrolet (trucks)', country: 'United States' },
-  '1HG': { manufacturer: 'Honda', country: 'United States' },
-  '1J4': { manufacturer: 'Jeep', country: 'United States' },
-  '1N4': { manufacturer: 'Nissan', country: 'United States' },
-  '2HG': { manufacturer: 'Honda', country: 'Canada' },
-  '2T1': { manufacturer: 'Toyota', country: 'Canada' },
-  '3VW': { manufacturer: 'Volkswagen', country: 'Mexico' },
-  '4T1': { manufacturer: 'Toyota', country: 'United States' },
-  '5YJ': { manufacturer: 'Tesla', country: 'United States' },
-  JF1: { manufacturer: 'Subaru', country: 'Japan' },
-  JHM: { manufacturer: 'Honda', country: 'Japan' },
-  JM1: { manufacturer: 'Mazda', country: 'Japan' },
-  JN1: { manufacturer: 'Nissan', country: 'Japan' },
-  JTD: { manufacturer: 'Toyota', country: 'Japan' },
-  KMH: { manufacturer: 'Hyundai', country: 'South Korea' },
-  KNA: { manufacturer: 'Kia', country: 'South Korea' },
-  SAJ: { manufacturer: 'Jaguar', country: 'United Kingdom' },
-  SAL: { manufacturer: 'Land Rover', country: 'United Kingdom' },
-  TMB: { manufacturer: 'Škoda', country: 'Czech Republic' },
-  TRU: { manufacturer: 'Audi', country: 'Hungary' },
-  TSM: { manufacturer: 'Suzuki', country: 'Hungary' },
-  VF1: { manufacturer: 'Renault', country: 'France' },
-  VF3: { manufacturer: 'Peugeot', country: 'France' },
-  VF7: { manufacturer: 'Citroën', country: 'France' },
-  VSS: { manufacturer: 'SEAT', country: 'Spain' },
-  WAU: { manufacturer: 'Audi', country: 'Germany' },
-  WBA: { manufacturer: 'BMW', country: 'Germany' },
-  WDD: { manufacturer: 'Mercedes-Benz', country: 'Germany' },
-  WF0: { manufacturer: 'Ford', country: 'Germany' },
-  WP0: { manufacturer: 'Porsche', country: 'Germany' },
-  WVW: { manufacturer: 'Volkswagen', country: 'Germany' },
-  YV1: { manufacturer: 'Volvo', country: 'Sweden' },
-  ZFA: { manufacturer: 'Fiat', country: 'Italy' },
-};
+/** Well-known world manufacturer identifiers (data: well-known-wmis.json); anything else decodes with manufacturer null. */
+const WELL_KNOWN_WMIS: Readonly<Record<string, { manufacturer: string; country: string } | undefined>> = wellKnownWmis;
 
 /** Position-10 year codes in order from 1980 (A) to 2009 (9); the cycle repeats every 30 years. I, O, Q, U, Z and 0 are not used. */
 const MODEL_YEAR_CODES = 'ABCDEFGHJKLMNPRSTVWXY123456789';

@@ -1,14 +1,13 @@
 import type {} from '@fastify/swagger';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import Type, { type Static } from 'typebox';
+import type { FastifyRequest } from 'fastify';
+import Type from 'typebox';
 import { publicUser } from '../db/repositories/users.js';
-import type { Security } from '../security/index.js';
 import { clearSessionCookies } from '../security/cookies.js';
 import { PASSWORD_MAX_LENGTH } from '../security/passwords.js';
 import type { AttemptOrigin } from '../security/throttle.js';
-import { assertAcceptablePassword, authOf, credentialRateLimit, Email, FullName, NO_CONTENT, noStore, SIGNED_IN_SECURITY, UserSchema, userResponse } from './auth-shared.js';
+import { acceptOAuth2Forms, authOf, type AuthRouteOptions, credentialRateLimit, Email, FullName,  SIGNED_IN_SECURITY, UserSchema, userResponse } from './auth-shared.js';
 import { HttpError } from '../errors.js';
-import { Nullable } from './public-routes.js';
+import { NO_CONTENT, type SchemaTypedApp } from './schemas.js';
 
 const Password = Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH * 4 });
 /** The address is not changed here: that takes the password and the new address's confirmation (POST /me/email). */
@@ -17,20 +16,10 @@ const ChangePasswordBody = Type.Object({ current_password: Password, new_passwor
 const ChangeEmailBody = Type.Object({ new_email: Email, password: Password }, { additionalProperties: false });
 const EmailLinkBody = Type.Object({ token: Type.String({ minLength: 1, maxLength: 128 }) }, { additionalProperties: false });
 
-const SessionSchema = Type.Object({
-  id: Type.String(),
-  current: Type.Boolean({ description: 'the session this request was made with' }),
-  created_at: Type.String({ format: 'date-time' }),
-  last_used_at: Type.String({ format: 'date-time', description: 'sign-in or the last token refresh' }),
-  expires_at: Type.String({ format: 'date-time' }),
-  user_agent: Nullable(Type.String()),
-  ip_prefix: Nullable(Type.String({ description: 'the client network, coarsened to /24 (IPv4) or /48 (IPv6)' })),
-});
-const SessionParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
-
-/** The signed-in user's own account: profile, address, password, sessions, export and erasure. Registered by authRoutes. */
-export async function accountRoutes(app: FastifyInstance, { security }: { security: Security }): Promise<void> {
-  const { sessions, users, secureCookies, accountData, emailChange, deviceCookies } = security;
+/** The signed-in user's own account under `/api/v1/auth`: profile, address, password, export and erasure. */
+export async function accountRoutes(app: SchemaTypedApp, { security }: AuthRouteOptions): Promise<void> {
+  acceptOAuth2Forms(app);
+  const { sessions, users, secureCookies, accountData, accountErasure, emailChange, deviceCookies } = security;
   const signedIn = { preHandler: app.requireAuth, schema: { security: SIGNED_IN_SECURITY } };
   const stepUp = [app.requireAuth, credentialRateLimit(security, 'step_up')];
 
@@ -43,27 +32,17 @@ export async function accountRoutes(app: FastifyInstance, { security }: { securi
     return user;
   };
 
-  app.post(
-    '/logout-all',
-    { ...signedIn, schema: { ...signedIn.schema, tags: ['auth'], summary: 'End every session of this user', response: NO_CONTENT } },
-    async (request, reply) => {
-      await sessions.logoutEverywhere(authOf(request).userId);
-      clearSessionCookies(reply, secureCookies);
-      return noStore(reply).code(204).send();
-    },
-  );
-
   app.get('/me', { ...signedIn, schema: { ...signedIn.schema, tags: ['auth'], response: { 200: UserSchema } } }, async (request, reply) => {
-    return noStore(reply).send(userResponse(publicUser(await currentUser(request))));
+    return reply.send(userResponse(publicUser(await currentUser(request))));
   });
 
   app.put(
     '/me',
     { ...signedIn, schema: { ...signedIn.schema, tags: ['auth'], summary: 'Change the display name (the address changes through POST /me/email)', body: UpdateMeBody, response: { 200: UserSchema } } },
-    async (request: FastifyRequest<{ Body: Static<typeof UpdateMeBody> }>, reply) => {
+    async (request, reply) => {
       const user = await users.updateProfile(authOf(request).userId, { fullName: request.body.full_name });
       if (user === undefined) throw new HttpError('token_revoked');
-      return noStore(reply).send(userResponse(publicUser(user)));
+      return reply.send(userResponse(publicUser(user)));
     },
   );
 
@@ -79,7 +58,7 @@ export async function accountRoutes(app: FastifyInstance, { security }: { securi
         response: { 202: Type.Object({ message: Type.String() }) },
       },
     },
-    async (request: FastifyRequest<{ Body: Static<typeof ChangeEmailBody> }>, reply) => {
+    async (request, reply) => {
       const user = await currentUser(request);
       await emailChange.requestChange(user, {
         newEmail: request.body.new_email,
@@ -87,71 +66,30 @@ export async function accountRoutes(app: FastifyInstance, { security }: { securi
         family: authOf(request).sessionId,
         attempt: attemptOf(request, user.email),
       });
-      return noStore(reply).code(202).send({ message: 'A confirmation link is on its way to the new address; the address changes when it is followed.' });
+      return reply.code(202).send({ message: 'A confirmation link is on its way to the new address; the address changes when it is followed.' });
     },
   );
+
+  /** Both e-mail links: a single-use token in the body, budgeted like the other credential routes. */
+  const emailLinkRoute = (summary: string) => ({
+    preHandler: credentialRateLimit(security, 'email_link'),
+    schema: { tags: ['auth'], summary, body: EmailLinkBody, response: NO_CONTENT },
+  });
 
   app.post(
     '/email/confirm',
-    {
-      preHandler: credentialRateLimit(security, 'email_link'),
-      schema: {
-        tags: ['auth'],
-        summary: 'Follow the link mailed to the new address: the account moves there, the old address is told (with an undo link), other sessions end',
-        body: EmailLinkBody,
-        response: NO_CONTENT,
-      },
-    },
-    async (request: FastifyRequest<{ Body: Static<typeof EmailLinkBody> }>, reply) => {
-      await emailChange.confirm(request.body.token);
-      return noStore(reply).code(204).send();
-    },
-  );
-
-  app.post(
-    '/email/undo',
-    {
-      preHandler: credentialRateLimit(security, 'email_link'),
-      schema: {
-        tags: ['auth'],
-        summary: 'Follow the undo link mailed to the old address: the account returns there and every session ends',
-        body: EmailLinkBody,
-        response: NO_CONTENT,
-      },
-    },
-    async (request: FastifyRequest<{ Body: Static<typeof EmailLinkBody> }>, reply) => {
-      await emailChange.undo(request.body.token);
-      clearSessionCookies(reply, secureCookies);
-      return noStore(reply).code(204).send();
-    },
-  );
-
-  app.get(
-    '/sessions',
-    { ...signedIn, schema: { ...signedIn.schema, tags: ['auth'], summary: 'My signed-in sessions, newest first', response: { 200: Type.Object({ items: Type.Array(SessionSchema) }) } } },
+    emailLinkRoute('Follow the link mailed to the new address: the account moves there, the old address is told (with an undo link), other sessions end'),
     async (request, reply) => {
-      const auth = authOf(request);
-      const items = (await sessions.listSessions(auth.userId)).map((session) => ({
-        id: session.id,
-        current: session.id === auth.sessionId,
-        created_at: session.createdAt,
-        last_used_at: session.lastUsedAt,
-        expires_at: session.expiresAt,
-        user_agent: session.userAgent,
-        ip_prefix: session.ipPrefix,
-      }));
-      return noStore(reply).send({ items });
+      await emailChange.confirm(request.body.token);
+      return reply.code(204).send();
     },
   );
 
-  app.delete(
-    '/sessions/:id',
-    { ...signedIn, schema: { ...signedIn.schema, tags: ['auth'], summary: 'End one of my sessions: its tokens die at once', params: SessionParams, response: NO_CONTENT } },
-    async (request: FastifyRequest<{ Params: Static<typeof SessionParams> }>, reply) => {
-      if (!(await sessions.endSessionOf(authOf(request).userId, request.params.id))) throw new HttpError('not_found', { message: 'No such session' });
-      return noStore(reply).code(204).send();
-    },
-  );
+  app.post('/email/undo', emailLinkRoute('Follow the undo link mailed to the old address: the account returns there and every session ends'), async (request, reply) => {
+    await emailChange.undo(request.body.token);
+    clearSessionCookies(reply, secureCookies);
+    return reply.code(204).send();
+  });
 
   app.get(
     '/me/export',
@@ -159,7 +97,7 @@ export async function accountRoutes(app: FastifyInstance, { security }: { securi
     async (request, reply) => {
       const exported = await accountData.exportAccount(authOf(request).userId, app.clock.now());
       if (exported === undefined) throw new HttpError('token_revoked');
-      return noStore(reply).header('content-disposition', 'attachment; filename="autocognitix-export.json"').send(exported);
+      return reply.header('content-disposition', 'attachment; filename="autocognitix-export.json"').send(exported);
     },
   );
 
@@ -175,14 +113,11 @@ export async function accountRoutes(app: FastifyInstance, { security }: { securi
         response: NO_CONTENT,
       },
     },
-    async (request: FastifyRequest<{ Body: { password: string } }>, reply) => {
+    async (request, reply) => {
       const user = await currentUser(request);
-      await sessions.verifyStepUp(user, request.body.password, attemptOf(request, user.email));
-      // Tokens first (their denylist rows outlive the user), then the rows, in one transaction.
-      await sessions.endAllSessions(user.id);
-      await accountData.eraseAccount(user.id);
+      await accountErasure.erase(user, request.body.password, attemptOf(request, user.email));
       clearSessionCookies(reply, secureCookies);
-      return noStore(reply).code(204).send();
+      return reply.code(204).send();
     },
   );
 
@@ -198,12 +133,11 @@ export async function accountRoutes(app: FastifyInstance, { security }: { securi
         response: NO_CONTENT,
       },
     },
-    async (request: FastifyRequest<{ Body: Static<typeof ChangePasswordBody> }>, reply) => {
+    async (request, reply) => {
       const auth = authOf(request);
       const user = await currentUser(request);
-      assertAcceptablePassword(request.body.new_password, user.email, 'new_password');
       await sessions.changePassword(user, auth.sessionId, request.body.current_password, request.body.new_password, attemptOf(request, user.email));
-      return noStore(reply).code(204).send();
+      return reply.code(204).send();
     },
   );
 }

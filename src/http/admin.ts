@@ -1,31 +1,32 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import Type, { type Static } from 'typebox';
+import Type from 'typebox';
 import type { Security } from '../security/index.js';
-import { NO_CONTENT, SIGNED_IN_SECURITY } from './auth-shared.js';
+import { SIGNED_IN_SECURITY } from './auth-shared.js';
 import { HttpError } from '../errors.js';
+import { NO_CONTENT, type SchemaTypedApp } from './schemas.js';
 
 const UserParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
 /** `/api/v1/admin/*`: operator actions; admins only. */
-export async function adminRoutes(app: FastifyInstance, { security }: { security: Security }): Promise<void> {
-  app.addHook('preHandler', app.requireAuth);
-  app.addHook('preHandler', async (request) => {
-    const caller = request.auth === null ? undefined : await security.users.findById(request.auth.userId);
-    if (caller?.role !== 'admin' || !caller.isActive) throw new HttpError('forbidden');
-  });
+export async function adminRoutes(app: SchemaTypedApp, { security }: { security: Security }): Promise<void> {
+  app.addHook('preHandler', app.requireRole('admin'));
 
-  const setActive = (isActive: boolean) => async (request: FastifyRequest<{ Params: Static<typeof UserParams> }>, reply: FastifyReply) => {
-    const user = await security.users.findById(request.params.id);
+  const setActive = async (userId: string, isActive: boolean, callerId: string | undefined): Promise<void> => {
+    const user = await security.users.findById(userId);
     if (user === undefined) throw new HttpError('not_found', { message: 'No such user' });
     // An admin who locks themselves out may leave no admin at all; another admin (or the CLI) can do it.
-    if (!isActive && user.id === request.auth?.userId) throw new HttpError('forbidden', { message: 'You cannot deactivate your own account' });
+    if (!isActive && user.id === callerId) throw new HttpError('forbidden', { message: 'You cannot deactivate your own account' });
     await security.users.setActive(user.id, isActive);
     // A deactivated account keeps no session anywhere.
     if (!isActive) await security.sessions.endAllSessions(user.id);
-    return reply.code(204).send();
   };
 
   const schema = { tags: ['admin'], params: UserParams, security: SIGNED_IN_SECURITY, response: NO_CONTENT };
-  app.post('/users/:id/deactivate', { schema: { ...schema, summary: 'Deactivate a user (not yourself): sign-in refused, every session ends at once' } }, setActive(false));
-  app.post('/users/:id/activate', { schema: { ...schema, summary: 'Reactivate a user' } }, setActive(true));
+  app.post('/users/:id/deactivate', { schema: { ...schema, summary: 'Deactivate a user (not yourself): sign-in refused, every session ends at once' } }, async (request, reply) => {
+    await setActive(request.params.id, false, request.auth?.userId);
+    return reply.code(204).send();
+  });
+  app.post('/users/:id/activate', { schema: { ...schema, summary: 'Reactivate a user' } }, async (request, reply) => {
+    await setActive(request.params.id, true, request.auth?.userId);
+    return reply.code(204).send();
+  });
 }

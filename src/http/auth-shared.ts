@@ -1,13 +1,27 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
 import type { User } from '../db/repositories/users.js';
 import type { Security } from '../security/index.js';
 import { CREDENTIAL_RATE_LIMITS, ipRateLimit, type CredentialRouteGroup } from '../security/ip-rate-limit.js';
-import { passwordProblem, passwordProblemMessage } from '../security/passwords.js';
 import { HttpError } from '../errors.js';
-import { Nullable } from './public-routes.js';
+import { Nullable } from './schemas.js';
 
-/** What the sign-in and account routes share: schemas, the user's public shape, small reply helpers. */
+/** What the sign-in, account and session routes share: schemas, the user's public shape, small reply helpers. */
+
+/** What each `/api/v1/auth` route plugin is registered with. */
+export interface AuthRouteOptions {
+  readonly security: Security;
+}
+
+/**
+ * OAuth2 password-grant clients post forms. Every `/api/v1/auth` plugin
+ * accepts them (as the routes always have), and nothing outside it does.
+ */
+export function acceptOAuth2Forms(app: FastifyInstance): void {
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+}
 
 export const Email = Type.String({ format: 'email', maxLength: 320 });
 export const FullName = Nullable(Type.String({ maxLength: 200 }));
@@ -34,20 +48,8 @@ export function userResponse(user: User): Static<typeof UserSchema> {
   };
 }
 
-export function assertAcceptablePassword(password: string, email: string, field: string): void {
-  const problem = passwordProblem(password, email);
-  if (problem !== undefined) throw new HttpError('validation_failed', { details: [{ field, message: passwordProblemMessage(problem) }] });
-}
-
 /** OpenAPI `security` of a route that needs a signed-in caller: the access token as bearer header or cookie. */
 export const SIGNED_IN_SECURITY: { [scheme: string]: string[] }[] = [{ bearerAuth: [] }, { cookieAuth: [] }];
-
-/** OpenAPI answer of a route that answers 204. */
-export const NO_CONTENT = { 204: Type.Null({ description: 'No content' }) };
-
-export function noStore(reply: FastifyReply): FastifyReply {
-  return reply.header('cache-control', 'no-store');
-}
 
 /** A per-address limit for one group of credential routes (429 `rate_limited` + Retry-After). */
 export function credentialRateLimit(security: Security, group: CredentialRouteGroup): ReturnType<typeof ipRateLimit> {

@@ -1,11 +1,11 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import Type, { type Static } from 'typebox';
+import Type from 'typebox';
 import { normalizeVehicleName } from '../db/repositories/index.js';
 import { DTC_CODE_INPUT_PATTERN, quickAnalyze } from '../diagnostics/index.js';
 import { ipRateLimit } from '../security/ip-rate-limit.js';
 import { DecodedDtcCodeSchema, DtcCodeSchema, DtcSeveritySchema, DtcSystemSchema } from './dtc.js';
 import { HttpError } from '../errors.js';
-import { ErrorSchema, Nullable, type PublicRouteOptions } from './public-routes.js';
+import { ErrorSchema, Nullable, type SchemaTypedApp } from './schemas.js';
+import type { PublicRouteOptions } from './public-route-options.js';
 import { ComplaintTotalsSchema, RecallSchema } from './vehicles.js';
 
 export const QUICK_ANALYZE_MAX_CODES = 20;
@@ -44,7 +44,7 @@ const QuickAnalysisResponse = Type.Object({
 const VEHICLE_FIELDS = ['make', 'model', 'year'] as const;
 
 /** `/api/v1/diagnosis/*`: deterministic analysis of trouble codes, optionally for one vehicle; public, rate-limited. */
-export async function diagnosisRoutes(app: FastifyInstance, options: PublicRouteOptions): Promise<void> {
+export async function diagnosisRoutes(app: SchemaTypedApp, options: PublicRouteOptions): Promise<void> {
   const db = options.database.db;
   app.addHook('preHandler', ipRateLimit({ store: options.store, group: 'diagnosis', ...options.rateLimit }));
 
@@ -58,7 +58,7 @@ export async function diagnosisRoutes(app: FastifyInstance, options: PublicRoute
         response: { 200: QuickAnalysisResponse, 422: ErrorSchema },
       },
     },
-    async (request: FastifyRequest<{ Body: Static<typeof QuickAnalyzeBody> }>) => {
+    async (request) => {
       const { codes, make, model, year } = request.body;
       const given = VEHICLE_FIELDS.filter((field) => request.body[field] !== undefined);
       if (given.length > 0 && given.length < VEHICLE_FIELDS.length) {

@@ -1,12 +1,13 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import Type, { type Static } from 'typebox';
-import { countDtcCodesBySystem, findDtcCode, findDtcCodes, searchDtcCodes, type DtcCode } from '../db/repositories/index.js';
-import { DTC_CODE_FORMAT_MESSAGE, DTC_SYSTEMS, decodeDtcCode, normalizeDtcCode } from '../diagnostics/index.js';
+import Type from 'typebox';
+import { DtcCodesRepository, type DtcCode } from '../db/repositories/index.js';
+import { DTC_CODE_FORMAT_MESSAGE, DTC_SYSTEMS, decodeDtcCode, normalizeDtcCode, type DtcSystem } from '../diagnostics/index.js';
 import { ipRateLimit } from '../security/ip-rate-limit.js';
 import { ERROR_CATALOG, HttpError } from '../errors.js';
-import { ErrorSchema, Nullable, PageQuery, type PublicRouteOptions } from './public-routes.js';
+import { ErrorSchema, Nullable, PageQuery, type SchemaTypedApp } from './schemas.js';
+import type { PublicRouteOptions } from './public-route-options.js';
 
-export const DtcSystemSchema = Type.Union(DTC_SYSTEMS.map((entry) => Type.Literal(entry.system)));
+/** One of the four systems; built from the list, so typed by hand (a mapped union has no literal type). */
+export const DtcSystemSchema = Type.Unsafe<DtcSystem>(Type.Union(DTC_SYSTEMS.map((entry) => Type.Literal(entry.system))));
 export const DtcSeveritySchema = Type.Union([Type.Literal('low'), Type.Literal('medium'), Type.Literal('high'), Type.Literal('critical')]);
 
 export const DecodedDtcCodeSchema = Type.Object({
@@ -58,8 +59,8 @@ const LookupResponse = Type.Object({
 });
 
 /** `/api/v1/dtc/*`: trouble-code search and lookup; public, rate-limited per address. */
-export async function dtcRoutes(app: FastifyInstance, options: PublicRouteOptions): Promise<void> {
-  const db = options.database.db;
+export async function dtcRoutes(app: SchemaTypedApp, options: PublicRouteOptions): Promise<void> {
+  const dtcCodes = new DtcCodesRepository(options.database.db);
   app.addHook('preHandler', ipRateLimit({ store: options.store, group: 'dtc', ...options.rateLimit }));
 
   app.get(
@@ -72,15 +73,15 @@ export async function dtcRoutes(app: FastifyInstance, options: PublicRouteOption
         response: { 200: SearchResponse, 422: ErrorSchema },
       },
     },
-    async (request: FastifyRequest<{ Querystring: Static<typeof SearchQuery> }>) => {
+    async (request) => {
       const { q, system, limit = 20, offset = 0 } = request.query;
-      const result = await searchDtcCodes(db, { q, system, limit, offset });
+      const result = await dtcCodes.search({ q, system, limit, offset });
       return { ...result, limit, offset };
     },
   );
 
   app.get('/systems', { schema: { tags: ['dtc'], summary: 'The four DTC systems and how many codes each has', response: { 200: SystemsResponse } } }, async () => {
-    const counts = await countDtcCodesBySystem(db);
+    const counts = await dtcCodes.countBySystem();
     return { items: DTC_SYSTEMS.map((entry) => ({ ...entry, code_count: counts[entry.system] })) };
   });
 
@@ -94,15 +95,15 @@ export async function dtcRoutes(app: FastifyInstance, options: PublicRouteOption
         response: { 200: LookupResponse, 404: DtcNotFoundSchema, 422: ErrorSchema },
       },
     },
-    async (request: FastifyRequest<{ Params: Static<typeof CodeParams> }>, reply) => {
+    async (request, reply) => {
       const code = normalizeDtcCode(request.params.code);
       if (code === null) throw new HttpError('validation_failed', { message: DTC_CODE_FORMAT_MESSAGE, details: [{ field: 'code', message: DTC_CODE_FORMAT_MESSAGE }] });
       const decoded = decodeDtcCode(code);
-      const found = await findDtcCode(db, code);
+      const found = await dtcCodes.find(code);
       if (found === undefined) {
         return reply.code(404).send({ error: { code: 'dtc_not_found' as const, message: ERROR_CATALOG.dtc_not_found.message, decoded } });
       }
-      const related = await findDtcCodes(db, found.related_codes);
+      const related = await dtcCodes.findMany(found.related_codes);
       return {
         ...found,
         decoded,

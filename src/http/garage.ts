@@ -1,11 +1,11 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import Type, { type Static } from 'typebox';
+import type { FastifyRequest } from 'fastify';
+import Type from 'typebox';
 import type { Database } from '../db/index.js';
 import { GarageRepository } from '../db/repositories/garage.js';
-import { findRecallsForVehicle } from '../db/repositories/index.js';
+import { RecallsRepository } from '../db/repositories/index.js';
 import { DTC_CODE_INPUT_PATTERN, decodeVin } from '../diagnostics/index.js';
 import { HttpError } from '../errors.js';
-import { ErrorSchema, Nullable, PageQuery } from './public-routes.js';
+import { ErrorSchema, NO_CONTENT, Nullable, PageQuery, type SchemaTypedApp } from './schemas.js';
 import { trimFields } from './trim-fields.js';
 import { RecallSchema, VehicleSchema } from './vehicles.js';
 
@@ -66,7 +66,7 @@ export interface GarageRouteOptions {
  * route requires authentication (and CSRF on writes, globally); another
  * user's ids answer 404, exactly like ids that do not exist.
  */
-export async function garageRoutes(app: FastifyInstance, options: GarageRouteOptions): Promise<void> {
+export async function garageRoutes(app: SchemaTypedApp, options: GarageRouteOptions): Promise<void> {
   const garage = new GarageRepository(options.database.db);
   app.addHook('preHandler', app.requireAuth);
   // Trim, then validate: "   " is no make.
@@ -92,7 +92,7 @@ export async function garageRoutes(app: FastifyInstance, options: GarageRouteOpt
   app.get(
     '/vehicles',
     { schema: { tags, security, summary: 'My vehicles, oldest first', querystring: PageQuery, response: { 200: page(VehicleResponse) } } },
-    async (request: FastifyRequest<{ Querystring: Static<typeof PageQuery> }>) => {
+    async (request) => {
       const { limit = 20, offset = 0 } = request.query;
       return { ...(await garage.listVehicles(owner(request), { limit, offset })), limit, offset };
     },
@@ -101,28 +101,29 @@ export async function garageRoutes(app: FastifyInstance, options: GarageRouteOpt
   app.post(
     '/vehicles',
     { schema: { tags, security, summary: 'Add a vehicle', body: NewVehicleBody, response: { 201: VehicleResponse, 422: ErrorSchema } } },
-    async (request: FastifyRequest<{ Body: Static<typeof NewVehicleBody> }>, reply) => reply.code(201).send(await garage.addVehicle(owner(request), checkedVehicle(request.body))),
+    async (request, reply) => reply.code(201).send(await garage.addVehicle(owner(request), checkedVehicle(request.body))),
   );
 
   app.get(
     '/vehicles/:id',
     { schema: { tags, security, params: VehicleParams, response: { 200: VehicleResponse, 404: ErrorSchema } } },
-    async (request: FastifyRequest<{ Params: Static<typeof VehicleParams> }>) => (await garage.findVehicle(owner(request), request.params.id)) ?? Promise.reject(notFound()),
+    async (request) => (await garage.findVehicle(owner(request), request.params.id)) ?? Promise.reject(notFound()),
   );
 
   app.put(
     '/vehicles/:id',
     { schema: { tags, security, summary: 'Change a vehicle', params: VehicleParams, body: VehicleChangesBody, response: { 200: VehicleResponse, 404: ErrorSchema, 422: ErrorSchema } } },
-    async (request: FastifyRequest<{ Params: Static<typeof VehicleParams>; Body: Static<typeof VehicleChangesBody> }>) =>
+    async (request) =>
       (await garage.updateVehicle(owner(request), request.params.id, checkedVehicle(request.body))) ?? Promise.reject(notFound()),
   );
 
   app.delete(
     '/vehicles/:id',
-    { schema: { tags, security, summary: 'Remove a vehicle and its notes', params: VehicleParams, response: { 204: Type.Null({ description: 'No content' }), 404: ErrorSchema } } },
-    async (request: FastifyRequest<{ Params: Static<typeof VehicleParams> }>, reply) => {
+    { schema: { tags, security, summary: 'Remove a vehicle and its notes', params: VehicleParams, response: { ...NO_CONTENT, 404: ErrorSchema } } },
+    async (request, reply) => {
       if (!(await garage.removeVehicle(owner(request), request.params.id))) throw notFound();
-      return reply.code(204).send();
+      // Explicitly no body: the schema's other answer (404) has one.
+      return reply.code(204).send(undefined);
     },
   );
 
@@ -138,12 +139,12 @@ export async function garageRoutes(app: FastifyInstance, options: GarageRouteOpt
         response: { 200: Type.Object({ vehicle: VehicleSchema, ...page(RecallSchema).properties }), 404: ErrorSchema },
       },
     },
-    async (request: FastifyRequest<{ Params: Static<typeof VehicleParams>; Querystring: Static<typeof PageQuery> }>) => {
+    async (request) => {
       const vehicle = await garage.findVehicle(owner(request), request.params.id);
       if (vehicle === undefined) throw notFound();
       const { limit = 20, offset = 0 } = request.query;
       const query = { make: vehicle.make, model: vehicle.model, year: vehicle.year };
-      const recalls = await findRecallsForVehicle(options.database.db, query, { limit, offset });
+      const recalls = await new RecallsRepository(options.database.db).findForVehicle(query, { limit, offset });
       return { vehicle: query, items: recalls.items, total: recalls.total, limit, offset };
     },
   );
@@ -151,7 +152,7 @@ export async function garageRoutes(app: FastifyInstance, options: GarageRouteOpt
   app.get(
     '/vehicles/:id/notes',
     { schema: { tags, security, summary: 'Diagnosis notes of a vehicle, newest first', params: VehicleParams, querystring: PageQuery, response: { 200: page(NoteResponse), 404: ErrorSchema } } },
-    async (request: FastifyRequest<{ Params: Static<typeof VehicleParams>; Querystring: Static<typeof PageQuery> }>) => {
+    async (request) => {
       const { limit = 20, offset = 0 } = request.query;
       const notes = await garage.listNotes(owner(request), request.params.id, { limit, offset });
       if (notes === undefined) throw notFound();
@@ -162,7 +163,7 @@ export async function garageRoutes(app: FastifyInstance, options: GarageRouteOpt
   app.post(
     '/vehicles/:id/notes',
     { schema: { tags, security, summary: 'Add a diagnosis note (codes and symptoms)', params: VehicleParams, body: NewNoteBody, response: { 201: NoteResponse, 404: ErrorSchema, 422: ErrorSchema } } },
-    async (request: FastifyRequest<{ Params: Static<typeof VehicleParams>; Body: Static<typeof NewNoteBody> }>, reply) => {
+    async (request, reply) => {
       const codes = [...new Set(request.body.codes.map((code) => code.toUpperCase()))];
       const note = await garage.addNote(owner(request), request.params.id, { codes, symptoms: request.body.symptoms });
       if (note === undefined) throw notFound();
@@ -172,10 +173,10 @@ export async function garageRoutes(app: FastifyInstance, options: GarageRouteOpt
 
   app.delete(
     '/vehicles/:id/notes/:noteId',
-    { schema: { tags, security, summary: 'Remove a diagnosis note', params: NoteParams, response: { 204: Type.Null({ description: 'No content' }), 404: ErrorSchema } } },
-    async (request: FastifyRequest<{ Params: Static<typeof NoteParams> }>, reply) => {
+    { schema: { tags, security, summary: 'Remove a diagnosis note', params: NoteParams, response: { ...NO_CONTENT, 404: ErrorSchema } } },
+    async (request, reply) => {
       if (!(await garage.removeNote(owner(request), request.params.id, request.params.noteId))) throw new HttpError('not_found', { message: 'No such note' });
-      return reply.code(204).send();
+      return reply.code(204).send(undefined);
     },
   );
 }

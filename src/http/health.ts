@@ -1,7 +1,7 @@
-import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import type { Database } from '../db/index.js';
 import type { KeyValueStore } from '../stores/key-value-store.js';
+import type { SchemaTypedApp } from './schemas.js';
 
 const CHECK_TIMEOUT_MS = 2000;
 
@@ -33,7 +33,7 @@ export interface HealthRouteOptions {
 }
 
 /** `GET /health` and `GET /api/v1/health`: 200 when every dependency answers, 503 naming the failing one. */
-export async function healthRoutes(app: FastifyInstance, options: HealthRouteOptions): Promise<void> {
+export async function healthRoutes(app: SchemaTypedApp, options: HealthRouteOptions): Promise<void> {
   const handler = async () => {
     const [database, store] = await Promise.all([check(() => options.database.ping()), check(() => options.store.ping())]);
     const healthy = database === 'ok' && store === 'ok';
@@ -42,7 +42,8 @@ export async function healthRoutes(app: FastifyInstance, options: HealthRouteOpt
   for (const url of ['/health', '/api/v1/health']) {
     app.get(url, { schema: { tags: ['health'], response: { 200: HealthSchema, 503: HealthSchema } } }, async (_request, reply) => {
       const { healthy, body } = await handler();
-      return reply.code(healthy ? 200 : 503).header('cache-control', 'no-store').send(body);
+      // Cache-Control: no-store comes from the security-headers hook, as for every /health and /api/ answer.
+      return reply.code(healthy ? 200 : 503).send(body);
     });
   }
 }

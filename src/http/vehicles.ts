@@ -1,18 +1,10 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import Type, { type Static } from 'typebox';
-import {
-  complaintTotalsForVehicle,
-  findComplaintsForVehicle,
-  findRecallsForVehicle,
-  listVehicleMakes,
-  listVehicleModels,
-  normalizeVehicleName,
-  type VehicleQuery,
-} from '../db/repositories/index.js';
+import Type, { type Static, type TSchema } from 'typebox';
+import { ComplaintsRepository, RecallsRepository, VehicleNamesRepository, normalizeVehicleName, type VehicleQuery } from '../db/repositories/index.js';
 import { decodeVin } from '../diagnostics/index.js';
 import { ipRateLimit } from '../security/ip-rate-limit.js';
 import { HttpError } from '../errors.js';
-import { ErrorSchema, Nullable, PageQuery, type PublicRouteOptions } from './public-routes.js';
+import { ErrorSchema, Nullable, PageQuery, type SchemaTypedApp } from './schemas.js';
+import type { PublicRouteOptions } from './public-route-options.js';
 import { trimFields } from './trim-fields.js';
 
 const IsoDate = Nullable(Type.String({ format: 'date' }));
@@ -127,8 +119,10 @@ function vehicleOf(params: Static<typeof VehicleParams>): VehicleQuery {
 }
 
 /** `/api/v1/vehicles/*`: makes, models, recalls and complaints per vehicle, offline VIN decoding; public, rate-limited. */
-export async function vehicleRoutes(app: FastifyInstance, options: PublicRouteOptions): Promise<void> {
-  const db = options.database.db;
+export async function vehicleRoutes(app: SchemaTypedApp, options: PublicRouteOptions): Promise<void> {
+  const vehicleNames = new VehicleNamesRepository(options.database.db);
+  const recalls = new RecallsRepository(options.database.db);
+  const complaints = new ComplaintsRepository(options.database.db);
   app.addHook('preHandler', ipRateLimit({ store: options.store, group: 'vehicles', ...options.rateLimit }));
   // Trim, then validate: "   " is no make or model.
   app.addHook('preValidation', trimFields({ query: ['make'], params: ['make', 'model'] }));
@@ -136,68 +130,54 @@ export async function vehicleRoutes(app: FastifyInstance, options: PublicRouteOp
   app.get(
     '/makes',
     { schema: { tags: ['vehicles'], summary: 'Makes with recalls or complaints, alphabetically', querystring: NamePageQuery, response: { 200: NamePage, 422: ErrorSchema } } },
-    async (request: FastifyRequest<{ Querystring: Static<typeof NamePageQuery> }>) => {
+    async (request) => {
       const { limit = 100, offset = 0 } = request.query;
-      return { ...(await listVehicleMakes(db, { limit, offset })), limit, offset };
+      return { ...(await vehicleNames.listMakes({ limit, offset })), limit, offset };
     },
   );
 
   app.get(
     '/models',
     { schema: { tags: ['vehicles'], summary: 'Models of a make, alphabetically', querystring: ModelsQuery, response: { 200: NamePage, 422: ErrorSchema } } },
-    async (request: FastifyRequest<{ Querystring: Static<typeof ModelsQuery> }>) => {
+    async (request) => {
       const { make, limit = 100, offset = 0 } = request.query;
-      return { ...(await listVehicleModels(db, normalizeVehicleName(make), { limit, offset })), limit, offset };
+      return { ...(await vehicleNames.listModels(normalizeVehicleName(make), { limit, offset })), limit, offset };
     },
   );
 
   app.get(
     '/vin/:vin',
     { schema: { tags: ['vehicles'], summary: 'Decode a VIN offline: check digit, region, manufacturer, model year', params: VinParams, response: { 200: VinResponse, 422: ErrorSchema } } },
-    async (request: FastifyRequest<{ Params: Static<typeof VinParams> }>) => {
+    async (request) => {
       const result = decodeVin(request.params.vin, new Date(app.clock.now()).getUTCFullYear());
       if (!result.ok) {
         const code = result.problem.kind === 'check_digit' ? 'vin_check_digit_mismatch' : 'vin_invalid';
         throw new HttpError(code, { message: result.problem.message, details: [{ field: 'vin', message: result.problem.message }] });
       }
-      return result.vin;
+      // A fresh array: the decoder's is read-only.
+      return { ...result.vin, model_year_candidates: [...result.vin.model_year_candidates] };
     },
   );
 
-  app.get(
-    '/:make/:model/:year/recalls',
-    {
-      schema: {
-        tags: ['vehicles'],
-        summary: 'NHTSA recalls for one make, model and model year, newest first',
-        params: VehicleParams,
-        querystring: PageQuery,
-        response: { 200: RecallsResponse, 422: ErrorSchema },
-      },
-    },
-    async (request: FastifyRequest<{ Params: Static<typeof VehicleParams>; Querystring: Static<typeof PageQuery> }>) => {
-      const vehicle = vehicleOf(request.params);
-      const { limit = 20, offset = 0 } = request.query;
-      const page = await findRecallsForVehicle(db, vehicle, { limit, offset });
-      return { vehicle, items: page.items, total: page.total, limit, offset };
-    },
-  );
+  /** The two per-vehicle lists share their parameters, paging and refusals. */
+  const vehicleListSchema = <Response extends TSchema>(summary: string, response: Response) => ({
+    schema: { tags: ['vehicles'], summary, params: VehicleParams, querystring: PageQuery, response: { 200: response, 422: ErrorSchema } },
+  });
+
+  app.get('/:make/:model/:year/recalls', vehicleListSchema('NHTSA recalls for one make, model and model year, newest first', RecallsResponse), async (request) => {
+    const vehicle = vehicleOf(request.params);
+    const { limit = 20, offset = 0 } = request.query;
+    const page = await recalls.findForVehicle(vehicle, { limit, offset });
+    return { vehicle, items: page.items, total: page.total, limit, offset };
+  });
 
   app.get(
     '/:make/:model/:year/complaints',
-    {
-      schema: {
-        tags: ['vehicles'],
-        summary: 'NHTSA owner complaints for one make, model and model year, with crash, fire, injury and death totals',
-        params: VehicleParams,
-        querystring: PageQuery,
-        response: { 200: ComplaintsResponse, 422: ErrorSchema },
-      },
-    },
-    async (request: FastifyRequest<{ Params: Static<typeof VehicleParams>; Querystring: Static<typeof PageQuery> }>) => {
+    vehicleListSchema('NHTSA owner complaints for one make, model and model year, with crash, fire, injury and death totals', ComplaintsResponse),
+    async (request) => {
       const vehicle = vehicleOf(request.params);
       const { limit = 20, offset = 0 } = request.query;
-      const [page, totals] = await Promise.all([findComplaintsForVehicle(db, vehicle, { limit, offset }), complaintTotalsForVehicle(db, vehicle)]);
+      const [page, totals] = await Promise.all([complaints.findForVehicle(vehicle, { limit, offset }), complaints.totalsForVehicle(vehicle)]);
       return { vehicle, items: page.items, total: page.total, limit, offset, totals };
     },
   );

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Database } from '../db/index.js';
-import { DTC_SEVERITIES, upsertDtcCodes, type DtcCodeInput, type DtcSeverity } from '../db/repositories/index.js';
+import { DTC_SEVERITIES, DtcCodesRepository, type DtcCodeInput, type DtcSeverity } from '../db/repositories/index.js';
 import { DTC_CODE_FORMAT_MESSAGE, normalizeDtcCode } from '../diagnostics/dtc-code.js';
 import type { BoundedLine } from '../io/bounded-lines.js';
 import { decodeListCell, restoreFormula } from './csv-cells.js';
@@ -128,7 +128,7 @@ async function* csvDtcRecords(lines: AsyncIterable<BoundedLine>, source: string)
 const dtcWriter: RecordWriter<DtcCodeInput> = {
   keyOf: (row) => row.code,
   describeKey: (row) => `code ${row.code}`,
-  write: upsertDtcCodes,
+  write: (db, rows, now, engine) => new DtcCodesRepository(db).upsert(rows, now, engine),
 };
 
 export interface DtcImportOptions extends ImportOptions {

@@ -1,8 +1,7 @@
 import type { Database } from '../db/index.js';
-import { normalizeVehicleName, upsertComplaints, type ComplaintInput } from '../db/repositories/index.js';
-import { runImport, type ImportReport, type RecordWriter } from './import-run.js';
-import { FlatFileFields, flatFileRecords, splitFlatFileLine, type FlatFileImportOptions } from './nhtsa-fields.js';
-import { openTextLines } from './text-lines.js';
+import { ComplaintsRepository, normalizeVehicleName, type ComplaintInput } from '../db/repositories/index.js';
+import type { ImportReport, RecordWriter } from './import-run.js';
+import { FlatFileFields, importFlatFile, splitFlatFileLine, type FlatFileImportOptions } from './nhtsa-fields.js';
 
 /**
  * NHTSA FLAT_CMPL columns in file order (49 fields; newer files add two
@@ -54,15 +53,10 @@ export function parseComplaintLine(line: string): ComplaintInput {
 const complaintWriter: RecordWriter<ComplaintInput> = {
   keyOf: (row) => row.cmplid,
   describeKey: (row) => `CMPLID ${row.cmplid}`,
-  write: upsertComplaints,
+  write: (db, rows, now) => new ComplaintsRepository(db).upsert(rows, now),
 };
 
 /** Imports NHTSA's FLAT_CMPL (`.txt` or `.zip`, Latin-1) into `complaints`. */
 export async function importComplaints(database: Database, filePath: string, options: FlatFileImportOptions = {}): Promise<ImportReport> {
-  const source = await openTextLines(filePath, options.encoding ?? 'latin1');
-  try {
-    return await runImport(database, { ...source, name: source.name, records: flatFileRecords(source.lines, parseComplaintLine) }, complaintWriter, options);
-  } finally {
-    await source.close();
-  }
+  return importFlatFile(database, filePath, parseComplaintLine, complaintWriter, options);
 }

@@ -1,7 +1,8 @@
 import type { BoundedLine } from '../io/bounded-lines.js';
 import { overlongLineProblem } from './csv-records.js';
-import type { ImportOptions, ParsedRecord } from './import-run.js';
-import type { TextEncoding } from './text-lines.js';
+import type { Database } from '../db/index.js';
+import { runImport, type ImportOptions, type ImportReport, type ParsedRecord, type RecordWriter } from './import-run.js';
+import { openTextLines, type TextEncoding } from './text-lines.js';
 
 /**
  * Field readers for NHTSA's flat files (tab-separated, no header, no quoting).
@@ -17,6 +18,11 @@ export class FieldError extends Error {
 }
 
 /** The fields of one line, by position, with the names NHTSA's layout documents. */
+function required<Value>(name: string, value: Value | null): Value {
+  if (value === null) throw new FieldError(`${name} is empty`);
+  return value;
+}
+
 export class FlatFileFields {
   private readonly fields: readonly string[];
 
@@ -37,9 +43,7 @@ export class FlatFileFields {
   }
 
   requiredText(name: string): string {
-    const value = this.text(name);
-    if (value === null) throw new FieldError(`${name} is empty`);
-    return value;
+    return required(name, this.text(name));
   }
 
   /** A non-negative integer that fits a 32-bit column, or null when empty. */
@@ -51,9 +55,7 @@ export class FlatFileFields {
   }
 
   requiredInteger(name: string): number {
-    const value = this.integer(name);
-    if (value === null) throw new FieldError(`${name} is empty`);
-    return value;
+    return required(name, this.integer(name));
   }
 
   /** A model year; NHTSA writes 9999 for "unknown", stored as null. */
@@ -118,4 +120,20 @@ export async function* flatFileRecords<Row>(lines: AsyncIterable<BoundedLine>, p
 export interface FlatFileImportOptions extends ImportOptions {
   /** NHTSA's files are Latin-1 (the default); `utf8` for re-encoded copies. */
   readonly encoding?: TextEncoding;
+}
+
+/** Imports one of NHTSA's flat files (`.txt` or `.zip`, Latin-1 unless `encoding` says otherwise) with `parse` and `writer`. */
+export async function importFlatFile<Row>(
+  database: Database,
+  filePath: string,
+  parse: (line: string) => Row,
+  writer: RecordWriter<Row>,
+  options: FlatFileImportOptions,
+): Promise<ImportReport> {
+  const source = await openTextLines(filePath, options.encoding ?? 'latin1');
+  try {
+    return await runImport(database, { ...source, name: source.name, records: flatFileRecords(source.lines, parse) }, writer, options);
+  } finally {
+    await source.close();
+  }
 }

@@ -1,8 +1,7 @@
 import type { Database } from '../db/index.js';
-import { normalizeVehicleName, recallKeyOf, upsertRecalls, type RecallInput } from '../db/repositories/index.js';
-import { runImport, type ImportReport, type RecordWriter } from './import-run.js';
-import { FlatFileFields, flatFileRecords, splitFlatFileLine, type FlatFileImportOptions } from './nhtsa-fields.js';
-import { openTextLines } from './text-lines.js';
+import { RecallsRepository, normalizeVehicleName, recallKeyOf, type RecallInput } from '../db/repositories/index.js';
+import type { ImportReport, RecordWriter } from './import-run.js';
+import { FlatFileFields, importFlatFile, splitFlatFileLine, type FlatFileImportOptions } from './nhtsa-fields.js';
 
 /** NHTSA FLAT_RCL columns in file order. Files before 2023 end after MFR_COMP_PTNO (27 fields). */
 export const FLAT_RCL_COLUMNS = [
@@ -44,15 +43,10 @@ export function parseRecallLine(line: string): RecallInput {
 const recallWriter: RecordWriter<RecallInput> = {
   keyOf: recallKeyOf,
   describeKey: (row) => `campaign ${row.campaign_number} for ${row.make} ${row.model} ${row.model_year ?? 'unknown year'} (${row.component})`,
-  write: upsertRecalls,
+  write: (db, rows, now) => new RecallsRepository(db).upsert(rows, now),
 };
 
 /** Imports NHTSA's FLAT_RCL (`.txt`, or the `.zip` NHTSA publishes) into `recalls`. */
 export async function importRecalls(database: Database, filePath: string, options: FlatFileImportOptions = {}): Promise<ImportReport> {
-  const source = await openTextLines(filePath, options.encoding ?? 'latin1');
-  try {
-    return await runImport(database, { ...source, name: source.name, records: flatFileRecords(source.lines, parseRecallLine) }, recallWriter, options);
-  } finally {
-    await source.close();
-  }
+  return importFlatFile(database, filePath, parseRecallLine, recallWriter, options);
 }

@@ -1,17 +1,17 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
-import type { KeyValueStore } from '../stores/key-value-store.js';
+import { DENYLIST_KEY_PREFIX } from '../security/store-keys.js';
+import type { KeyValueStoreAdmin } from '../stores/key-value-store.js';
 import { securityMetrics } from './metrics.js';
 
 /** The seed's TokenBlacklistGrowth alert reads a trend; once a minute is plenty. */
 export const DENYLIST_SAMPLE_INTERVAL_MS = 60_000;
-/** The denylist's key prefix (see src/security/revocation.ts: `jti:<jti>`). */
-const DENYLIST_PREFIX = 'jti:';
 
 /**
  * Keeps the `security_denylist_entries` gauge current by counting `jti:` keys
  * on a timer, never on a scrape: counting walks the key space (SCAN on Redis),
- * which must stay off both the request path and the scrape path. The timer is
+ * which must stay off both the request path and the scrape path. The count
+ * keeps one page of keys at a time, never the whole denylist. The timer is
  * unref'd, so it never keeps the process alive, and samples never overlap.
  */
 export class DenylistSampler {
@@ -19,7 +19,7 @@ export class DenylistSampler {
   private sampling: Promise<number | undefined> | undefined;
 
   constructor(
-    private readonly store: KeyValueStore,
+    private readonly store: Pick<KeyValueStoreAdmin, 'countWithPrefix'>,
     private readonly logger: FastifyBaseLogger,
     private readonly intervalMs = DENYLIST_SAMPLE_INTERVAL_MS,
   ) {}
@@ -53,7 +53,7 @@ export class DenylistSampler {
 
   private async count(): Promise<number | undefined> {
     try {
-      const entries = (await this.store.keysWithPrefix(DENYLIST_PREFIX)).length;
+      const entries = await this.store.countWithPrefix(DENYLIST_KEY_PREFIX);
       securityMetrics.denylistEntries.set(entries);
       return entries;
     } catch (error) {
@@ -64,7 +64,7 @@ export class DenylistSampler {
 }
 
 export interface DenylistSamplerPluginOptions {
-  readonly store: KeyValueStore;
+  readonly store: Pick<KeyValueStoreAdmin, 'countWithPrefix'>;
   readonly intervalMs?: number;
 }
 

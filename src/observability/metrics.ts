@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { CsrfFailure } from '../security/csrf.js';
+import { CSRF_FAILURES, FAIL_CLOSED_OPERATIONS, type FailClosedOperation } from '../errors.js';
 import { StoreUnavailableError } from '../stores/key-value-store.js';
 import { SECRET_KINDS } from './log-scrubber.js';
 
@@ -15,9 +15,6 @@ collectDefaultMetrics({ register: metricsRegistry });
 const SUB_MILLISECOND_BUCKETS_MS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 20, 50];
 /** Whole requests, in seconds (Prometheus' base unit): 1 ms to 10 s. */
 const REQUEST_DURATION_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-
-/** The security checks that fail closed on a store error, as the `operation` label of `security_store_errors_total`. */
-export type FailClosedOperation = 'denylist_check' | 'csrf_validate' | 'refresh_rate_limit' | 'login_throttle' | 'ip_rate_limit';
 
 export const securityMetrics = {
   tokensBlacklisted: new Counter({
@@ -122,10 +119,9 @@ export const httpMetrics = {
  * `rate()` then sees the first event too (a series born at 1 shows no increase).
  */
 for (const kind of SECRET_KINDS) securityMetrics.logSecretLeaks.inc({ kind }, 0);
-for (const reason of ['csrf_missing', 'csrf_mismatch', 'csrf_expired', 'csrf_origin'] as const satisfies readonly CsrfFailure[]) securityMetrics.csrfValidationsFailed.inc({ reason }, 0);
-for (const operation of ['denylist_check', 'csrf_validate', 'refresh_rate_limit', 'login_throttle', 'ip_rate_limit'] as const satisfies readonly FailClosedOperation[]) {
-  securityMetrics.storeErrors.inc({ operation }, 0);
-}
+// Both lists come from the error catalog (src/errors.ts): a new reason there gets its series here.
+for (const reason of CSRF_FAILURES) securityMetrics.csrfValidationsFailed.inc({ reason }, 0);
+for (const operation of FAIL_CLOSED_OPERATIONS) securityMetrics.storeErrors.inc({ operation }, 0);
 
 /**
  * Counts a security check that failed closed because the store did not

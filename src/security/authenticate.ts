@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { User, UsersRepository } from '../db/repositories/users.js';
 import fastifyPlugin from 'fastify-plugin';
 import { HttpError } from '../errors.js';
 import { securityMetrics } from '../observability/metrics.js';
@@ -15,12 +16,23 @@ export interface Authentication {
   readonly claims: TokenClaims;
 }
 
-const BEARER = /^Bearer[ \t]+([^ \t]+)[ \t]*$/i;
+/** RFC 6750 credentials: the scheme in any case, spaces or tabs around one token (surrounding whitespace is not part of it). */
+const BEARER = /^[ \t]*Bearer[ \t]+([^ \t]+)[ \t]*$/i;
 
-/** The access token from `Authorization: Bearer` (preferred) or the access cookie. */
+/** The token of an `Authorization: Bearer …` header; undefined for no header, another scheme or a malformed value. */
+export function parseBearerToken(authorization: string | undefined): string | undefined {
+  return authorization === undefined ? undefined : BEARER.exec(authorization)?.[1];
+}
+
+/**
+ * The access token of a request: from `Authorization: Bearer` (preferred) or
+ * the access cookie. A present but unusable Authorization header is `''` (a
+ * token that fails), never a fall-back to the cookie. Authentication and the
+ * CSRF binding both read the token here, so they never disagree.
+ */
 export function accessTokenOf(request: FastifyRequest, secureCookies: boolean): string | undefined {
   const header = request.headers.authorization;
-  if (header !== undefined) return BEARER.exec(header)?.[1] ?? '';
+  if (header !== undefined) return parseBearerToken(header) ?? '';
   return request.cookies[sessionCookieNames(secureCookies).access];
 }
 
@@ -28,6 +40,11 @@ export interface AuthenticationOptions {
   readonly codec: TokenCodec;
   readonly revocation: Revocation;
   readonly secureCookies: boolean;
+}
+
+export interface AuthenticationPluginOptions extends AuthenticationOptions {
+  /** Where {@link requireRole} reads the caller's current role and state (a token carries neither). */
+  readonly users: Pick<UsersRepository, 'findById'>;
 }
 
 /**
@@ -48,12 +65,18 @@ export async function authenticateToken(token: string | undefined, options: Auth
   }
 }
 
-async function authenticationPlugin(app: FastifyInstance, options: AuthenticationOptions): Promise<void> {
+async function authenticationPlugin(app: FastifyInstance, options: AuthenticationPluginOptions): Promise<void> {
   app.decorateRequest('auth', null);
   const requireAuth: preHandlerAsyncHookHandler = async (request) => {
     request.auth = await authenticateToken(accessTokenOf(request, options.secureCookies), options);
   };
   app.decorate('requireAuth', requireAuth);
+  app.decorate('requireRole', (role: User['role']): preHandlerAsyncHookHandler => async (request) => {
+    request.auth ??= await authenticateToken(accessTokenOf(request, options.secureCookies), options);
+    // Read now, not from the token: a demoted or deactivated admin loses the right at once.
+    const caller = await options.users.findById(request.auth.userId);
+    if (caller?.role !== role || !caller.isActive) throw new HttpError('forbidden');
+  });
 }
 
 export const authentication = fastifyPlugin(authenticationPlugin, { name: 'autocognitix-authentication', fastify: '5.x' });
@@ -66,5 +89,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** preHandler: 401 unless the request carries a valid, unrevoked access token. */
     requireAuth: preHandlerAsyncHookHandler;
+    /** preHandler: like `requireAuth`, then 403 unless the caller's account is active and has this role. */
+    requireRole: (role: User['role']) => preHandlerAsyncHookHandler;
   }
 }

@@ -1,11 +1,13 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
-import { HttpError } from '../errors.js';
+import { HttpError, type CsrfFailure } from '../errors.js';
 import { countStoreFailure, securityMetrics } from '../observability/metrics.js';
 import { recordOperationDuration } from '../observability/slow-operations.js';
 import type { KeyValueStore } from '../stores/key-value-store.js';
+import { accessTokenOf } from './authenticate.js';
 import { REFRESH_COOKIE_PATH, sessionCookieNames, type SessionCookieNames } from './cookies.js';
+import { csrfIssueCounterKey, csrfTokenKey, storedDigest } from './store-keys.js';
 import type { TokenCodec, TokenType } from './tokens.js';
 
 /** Seed SEC-003: a CSRF token lives one hour. */
@@ -18,17 +20,6 @@ export const DEFAULT_EXCLUDE_PATHS: readonly string[] = ['/health', '/api/v1/hea
 /** The window of the per-address limit on new anonymous tokens. */
 export const CSRF_ISSUE_WINDOW_MS = 600_000;
 const DEFAULT_ANONYMOUS_ISSUE_LIMIT = 100;
-/** Counts the anonymous tokens issued to one address; the `{…}` tag keeps a client's counters in one Cluster slot. */
-export const csrfIssueCounterKey = (address: string): string => `csrf_issue:{${address}}`;
-
-/** The seed's key: only the token's hash is stored, so a store dump reveals no usable token. */
-export const csrfTokenKey = (token: string): string => `csrf_token:${sha256(token)}`;
-
-export type CsrfFailure = 'csrf_missing' | 'csrf_mismatch' | 'csrf_expired' | 'csrf_origin';
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('base64url');
-}
 
 /** Equal in constant time, whatever the lengths (both sides are hashed first). */
 function constantTimeEqual(a: string, b: string): boolean {
@@ -186,10 +177,8 @@ export class CsrfProtection {
    * session cookie. Identification only; authorisation happens elsewhere.
    */
   private bindingOf(request: FastifyRequest, options: { createAnonymous?: boolean } = {}): { binding: string; newAnonymousSession: string | undefined } {
-    const authorization = request.headers.authorization;
-    const bearer = authorization?.match(/^Bearer[ \t]+(\S+)$/i)?.[1];
     const family =
-      this.familyOf(bearer ?? request.cookies[this.sessionCookies.access], 'access') ??
+      this.familyOf(accessTokenOf(request, this.options.secureCookies), 'access') ??
       (request.url.startsWith(REFRESH_COOKIE_PATH) ? this.familyOf(request.cookies[this.sessionCookies.refresh], 'refresh') : undefined);
     if (family !== undefined) return { binding: sessionBinding(family), newAnonymousSession: undefined };
     const anonymous = request.cookies[this.cookieNames.anonymousSession];
@@ -211,7 +200,7 @@ export class CsrfProtection {
 
 const sessionBinding = (family: string): string => `session:${family}`;
 const ANONYMOUS_BINDING_PREFIX = 'anon:';
-const anonymousBinding = (anonymousSession: string): string => `${ANONYMOUS_BINDING_PREFIX}${sha256(anonymousSession)}`;
+const anonymousBinding = (anonymousSession: string): string => `${ANONYMOUS_BINDING_PREFIX}${storedDigest(anonymousSession)}`;
 
 function ownOrigin(request: FastifyRequest): string {
   return `${request.protocol}://${request.host}`;

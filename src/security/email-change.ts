@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { EmailTakenError, normalizeEmail, type UserWithPasswordHash, type UsersRepository } from '../db/repositories/users.js';
 import { HttpError } from '../errors.js';
@@ -6,18 +6,13 @@ import type { Mailer, MailMessage } from '../mail/mailer.js';
 import type { KeyValueStore } from '../stores/key-value-store.js';
 import type { PasswordResetService } from './password-reset.js';
 import type { SessionService } from './sessions.js';
+import { emailChangeKey, emailChangeKeyOfDigest, emailChangeUndoKey, emailChangeUserKey, storedDigest } from './store-keys.js';
 import type { AttemptOrigin } from './throttle.js';
 
 /** A confirmation link (to the new address) works for one hour, once. */
 export const EMAIL_CHANGE_TTL_MS = 3_600_000;
 /** The undo link (to the old address) works for seven days, once: long enough to notice a mail. */
 export const EMAIL_CHANGE_UNDO_TTL_MS = 7 * 86_400_000;
-
-const sha256 = (text: string): string => createHash('sha256').update(text).digest('base64url');
-/** Only hashes of the link tokens are stored: a store dump holds no usable link. */
-export const emailChangeKey = (token: string): string => `email_change:${sha256(token)}`;
-export const emailChangeUndoKey = (token: string): string => `email_change_undo:${sha256(token)}`;
-const latestChangeKey = (userId: string): string => `email_change_user:${userId}`;
 
 interface PendingChange {
   readonly userId: string;
@@ -79,10 +74,10 @@ export class EmailChangeService {
     const token = randomBytes(32).toString('base64url');
     const pending: PendingChange = { userId: user.id, from: user.email, to, family: request.family, expiresAtMs: this.options.clock.now() + EMAIL_CHANGE_TTL_MS };
     // One pending change per account: a new request voids the previous link.
-    const previous = await this.options.store.getAndDelete(latestChangeKey(user.id));
-    if (previous !== null) await this.options.store.delete(`email_change:${previous}`);
+    const previous = await this.options.store.getAndDelete(emailChangeUserKey(user.id));
+    if (previous !== null) await this.options.store.delete(emailChangeKeyOfDigest(previous));
     await this.options.store.set(emailChangeKey(token), JSON.stringify(pending), EMAIL_CHANGE_TTL_MS);
-    await this.options.store.set(latestChangeKey(user.id), sha256(token), EMAIL_CHANGE_TTL_MS);
+    await this.options.store.set(emailChangeUserKey(user.id), storedDigest(token), EMAIL_CHANGE_TTL_MS);
     this.mail(confirmMail(to, `${this.options.publicUrl}/confirm-email#token=${token}`));
   }
 
@@ -91,7 +86,7 @@ export class EmailChangeService {
     // Atomic: of two racing confirmations with one link, only one gets the change.
     const pending = parseRecord(await this.options.store.getAndDelete(emailChangeKey(token)));
     if (pending === undefined || this.options.clock.now() >= pending.expiresAtMs) throw new HttpError('email_token_invalid');
-    await this.options.store.delete(latestChangeKey(pending.userId));
+    await this.options.store.delete(emailChangeUserKey(pending.userId));
     const user = await this.options.users.findById(pending.userId);
     if (user?.isActive !== true || !(await this.moveAddress(pending.userId, pending.from, pending.to))) throw new HttpError('email_token_invalid');
     await this.options.passwordReset.voidPendingReset(pending.userId);
@@ -108,8 +103,8 @@ export class EmailChangeService {
     const grant = parseRecord(await this.options.store.getAndDelete(emailChangeUndoKey(token)));
     if (grant === undefined || this.options.clock.now() >= grant.expiresAtMs) throw new HttpError('email_token_invalid');
     if (!(await this.moveAddress(grant.userId, grant.to, grant.from))) throw new HttpError('email_token_invalid');
-    const pendingChange = await this.options.store.getAndDelete(latestChangeKey(grant.userId));
-    if (pendingChange !== null) await this.options.store.delete(`email_change:${pendingChange}`);
+    const pendingChange = await this.options.store.getAndDelete(emailChangeUserKey(grant.userId));
+    if (pendingChange !== null) await this.options.store.delete(emailChangeKeyOfDigest(pendingChange));
     await this.options.passwordReset.voidPendingReset(grant.userId);
     // Whoever changed the address may hold a session (and may have changed the password): all of them end.
     await this.options.sessions.endAllSessions(grant.userId);

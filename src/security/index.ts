@@ -6,10 +6,11 @@ import type { KeyValueStore } from '../stores/key-value-store.js';
 import { AccountDataRepository } from '../db/repositories/account-data.js';
 import { AuthStateRepository } from '../db/repositories/auth-state.js';
 import type { Mailer } from '../mail/mailer.js';
+import { AccountErasure } from './account-erasure.js';
 import { DeviceCookies } from './device-cookie.js';
 import { EmailChangeService } from './email-change.js';
 import { PasswordResetService } from './password-reset.js';
-import { SecurityStateDurability, type DurabilityEvents } from './durability.js';
+import { SecurityStateDurability, type DurabilityEvents } from './store-refill.js';
 import { Revocation } from './revocation.js';
 import { SessionService } from './sessions.js';
 import { TokenCodec } from './tokens.js';
@@ -25,6 +26,7 @@ export interface Security {
   readonly emailChange: EmailChangeService;
   readonly deviceCookies: DeviceCookies;
   readonly accountData: AccountDataRepository;
+  readonly accountErasure: AccountErasure;
   readonly secureCookies: boolean;
   /** The shared store, for the per-address limits of the credential routes. */
   readonly store: KeyValueStore;
@@ -80,7 +82,8 @@ export function createSecurity(config: Config, dependencies: SecurityDependencie
   });
   const deviceCookies = new DeviceCookies(config.jwtSecretKey, config.cookieSecure);
   const accountData = new AccountDataRepository(dependencies.database.db);
-  return { codec, revocation, sessions, users, durability, passwordReset, emailChange, deviceCookies, accountData, secureCookies: config.cookieSecure, store: dependencies.store };
+  const accountErasure = new AccountErasure(sessions, accountData);
+  return { codec, revocation, sessions, users, durability, passwordReset, emailChange, deviceCookies, accountData, accountErasure, secureCookies: config.cookieSecure, store: dependencies.store };
 }
 
 export { authentication, authenticateToken, accessTokenOf, type Authentication } from './authenticate.js';

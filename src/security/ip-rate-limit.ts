@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'f
 import { HttpError } from '../errors.js';
 import { countStoreFailure } from '../observability/metrics.js';
 import type { KeyValueStore } from '../stores/key-value-store.js';
+import { ipRateLimitKey } from './store-keys.js';
 
 /** How many requests one client address may make to one route group per window. */
 export interface IpRateLimitPolicy {
@@ -39,9 +40,6 @@ export interface IpRateLimitOptions extends Partial<IpRateLimitPolicy> {
   /** Names the counter: routes in one group share a budget (`dtc`, `vehicles`, ...). Letters, digits, `_` and `-`. */
   readonly group: string;
 }
-
-/** One fixed window per address and group; the `{…}` tag keeps a client's counters in one Redis Cluster slot. */
-export const ipRateLimitKey = (group: string, address: string): string => `ip_rate:{${address}}:${group}`;
 
 const GROUP_NAME = /^[a-z0-9_-]{1,32}$/i;
 

@@ -1,12 +1,21 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { UsersRepository } from '../db/repositories/users.js';
 import { HttpError } from '../errors.js';
 import type { Mailer } from '../mail/mailer.js';
 import { securityMetrics } from '../observability/metrics.js';
 import type { KeyValueStore } from '../stores/key-value-store.js';
-import { hashPassword, passwordProblem, passwordProblemMessage } from './passwords.js';
+import { assertAcceptableNewPassword, hashNewPassword } from './passwords.js';
 import type { SessionService } from './sessions.js';
+import {
+  passwordResetDecoyKey,
+  passwordResetKey,
+  passwordResetKeyOfDigest,
+  passwordResetUserKey,
+  resetRequestsByAccountKey,
+  resetRequestsByAddressKey,
+  storedDigest,
+} from './store-keys.js';
 
 /** A reset link works for one hour, once. */
 export const PASSWORD_RESET_TTL_MS = 3_600_000;
@@ -14,13 +23,6 @@ export const PASSWORD_RESET_TTL_MS = 3_600_000;
 export const RESET_REQUESTS_PER_ACCOUNT = 3;
 export const RESET_REQUESTS_PER_ADDRESS = 10;
 const REQUEST_WINDOW_MS = 3_600_000;
-
-const sha256 = (text: string): string => createHash('sha256').update(text).digest('base64url');
-/** Only the token's hash is stored, so a store dump holds no usable link. */
-export const passwordResetKey = (token: string): string => `password_reset:${sha256(token)}`;
-const latestResetKey = (userId: string): string => `password_reset_user:${userId}`;
-const requestsByAccountKey = (email: string): string => `reset_request:account:${sha256(email.toLowerCase())}`;
-const requestsByAddressKey = (address: string): string => `reset_request:ip:${address}`;
 
 export interface PasswordResetOptions {
   readonly store: KeyValueStore;
@@ -49,13 +51,13 @@ export class PasswordResetService {
     const token = randomBytes(32).toString('base64url');
     if (user?.isActive !== true) {
       // The same store round trips as for a real account.
-      await this.options.store.set(`password_reset_decoy:${sha256(token)}`, '0', 1000);
+      await this.options.store.set(passwordResetDecoyKey(token), '0', 1000);
       return;
     }
     const expiresAtMs = this.options.clock.now() + PASSWORD_RESET_TTL_MS;
     await this.voidPendingReset(user.id);
     await this.options.store.set(passwordResetKey(token), `${user.id}:${expiresAtMs}`, PASSWORD_RESET_TTL_MS);
-    await this.options.store.set(latestResetKey(user.id), sha256(token), PASSWORD_RESET_TTL_MS);
+    await this.options.store.set(passwordResetUserKey(user.id), storedDigest(token), PASSWORD_RESET_TTL_MS);
     securityMetrics.passwordResetTokensIssued.inc();
     const link = `${this.options.publicUrl}/reset-password#token=${token}`;
     this.options.mailer.send(resetMail(user.email, link)).catch(this.options.onMailError);
@@ -73,12 +75,12 @@ export class PasswordResetService {
     if (stored === null || this.options.clock.now() >= Number(expiresAt)) throw new HttpError('reset_token_invalid');
     const user = await this.options.users.findById(userId);
     if (user?.isActive !== true) throw new HttpError('reset_token_invalid');
-    const problem = passwordProblem(newPassword, user.email);
-    if (problem !== undefined) throw new HttpError('validation_failed', { details: [{ field: 'new_password', message: passwordProblemMessage(problem) }] });
+    // Before the token is used up: a refused password leaves the link working.
+    assertAcceptableNewPassword(newPassword, user.email, 'new_password');
     // Atomic: of two racing resets with one token, only one gets past here.
     if ((await this.options.store.getAndDelete(key)) === null) throw new HttpError('reset_token_invalid');
-    await this.options.store.delete(latestResetKey(user.id));
-    await this.options.users.updatePasswordHash(user.id, await hashPassword(newPassword));
+    await this.options.store.delete(passwordResetUserKey(user.id));
+    await this.options.users.updatePasswordHash(user.id, await hashNewPassword(newPassword, user.email, 'new_password'));
     await this.options.sessions.endAllSessions(user.id);
     // The owner proved themselves: a lock strangers put on the account ends here.
     await this.options.sessions.clearSignInLock(user.email);
@@ -86,14 +88,14 @@ export class PasswordResetService {
 
   /** Voids the user's unused reset link, if any (the account's address changed). */
   async voidPendingReset(userId: string): Promise<void> {
-    const previous = await this.options.store.getAndDelete(latestResetKey(userId));
-    if (previous !== null) await this.options.store.delete(`password_reset:${previous}`);
+    const previous = await this.options.store.getAndDelete(passwordResetUserKey(userId));
+    if (previous !== null) await this.options.store.delete(passwordResetKeyOfDigest(previous));
   }
 
   private async throttle(email: string, address: string): Promise<void> {
     const [account, byAddress] = await Promise.all([
-      this.options.store.increment(requestsByAccountKey(email), REQUEST_WINDOW_MS),
-      this.options.store.increment(requestsByAddressKey(address), REQUEST_WINDOW_MS),
+      this.options.store.increment(resetRequestsByAccountKey(email), REQUEST_WINDOW_MS),
+      this.options.store.increment(resetRequestsByAddressKey(address), REQUEST_WINDOW_MS),
     ]);
     const waits = [account.count > RESET_REQUESTS_PER_ACCOUNT ? account.ttlMs : 0, byAddress.count > RESET_REQUESTS_PER_ADDRESS ? byAddress.ttlMs : 0];
     const waitMs = Math.max(...waits);

@@ -43,6 +43,25 @@ export function passwordProblemMessage(problem: PasswordProblem): string {
   return PROBLEM_MESSAGES[problem];
 }
 
+/**
+ * Refuses a new password that breaks the policy: `422 validation_failed`
+ * naming `field`. Cheap (no hashing), so callers check it before any
+ * throttled or costly step.
+ */
+export function assertAcceptableNewPassword(password: string, email: string, field: string): void {
+  const problem = passwordProblem(password, email);
+  if (problem !== undefined) throw new HttpError('validation_failed', { details: [{ field, message: passwordProblemMessage(problem) }] });
+}
+
+/**
+ * The one way a password is set (registration, password change, reset,
+ * `users create-admin`): the policy, then the hash to store.
+ */
+export async function hashNewPassword(password: string, email: string, field: string): Promise<string> {
+  assertAcceptableNewPassword(password, email, field);
+  return hashPassword(password);
+}
+
 /** NFKC, as NIST 800-63B advises, so the same password typed on another keyboard or OS still matches. */
 function normalizePassword(password: string): string {
   return password.normalize('NFKC');

@@ -3,13 +3,11 @@ import { countStoreFailure, securityMetrics } from '../observability/metrics.js'
 import { recordOperationDuration } from '../observability/slow-operations.js';
 import type { KeyValueStore } from '../stores/key-value-store.js';
 import type { AuthStateRepository } from '../db/repositories/auth-state.js';
-import { storeLaterCutoff, type SecurityStateDurability } from './durability.js';
+import { storeLaterCutoff, type SecurityStateDurability } from './store-refill.js';
 import { cutoffReplaces, parseCutoffMark } from './cutoff-mark.js';
 import { parseSessionState } from './session-state.js';
 import { HYDRATION_MARKER_KEY, denylistKey, sessionStateKey, userNotBeforeKey } from './store-keys.js';
 import { CLOCK_LEEWAY_SECONDS, type TokenClaims } from './tokens.js';
-
-export { denylistKey, userNotBeforeKey } from './store-keys.js';
 
 /** The one token a revocation is about. */
 export interface RevocableToken {

@@ -5,8 +5,8 @@ import type { UserWithPasswordHash, UsersRepository } from '../db/repositories/u
 import { HttpError } from '../errors.js';
 import { securityMetrics } from '../observability/metrics.js';
 import type { KeyValueStore } from '../stores/key-value-store.js';
-import { passwordHashNeedsUpgrade, hashPassword, spendPasswordVerificationTime, verifyPassword } from './passwords.js';
-import type { SecurityStateDurability } from './durability.js';
+import { assertAcceptableNewPassword, hashNewPassword, hashPassword, passwordHashNeedsUpgrade, spendPasswordVerificationTime, verifyPassword } from './passwords.js';
+import type { SecurityStateDurability } from './store-refill.js';
 import type { Revocation } from './revocation.js';
 import { endedState, parseSessionState as parseState, type Generation, type SessionState } from './session-state.js';
 import { LoginThrottle, countRefresh, type AttemptOrigin } from './throttle.js';
@@ -24,8 +24,6 @@ const ROTATION_LOCK_TTL_MS = 5_000;
 /** How long a concurrent refresh waits for the rotation in progress. */
 const ROTATION_WAIT_MS = 3_000;
 const ROTATION_POLL_MS = 10;
-
-export { sessionLockKey, sessionStateKey } from './store-keys.js';
 
 export interface IssuedTokens {
   readonly accessToken: string;
@@ -252,10 +250,14 @@ export class SessionService {
     }
   }
 
-  /** Changes the password (the current one checked like a sign-in, throttled); every other session of the user dies, the caller's stays. */
+  /**
+   * Changes the password (the current one checked like a sign-in, throttled); every other session of the user dies, the caller's stays.
+   * A new password that breaks the policy is refused (422 on `new_password`) before the current one is checked, so it costs no attempt.
+   */
   async changePassword(user: UserWithPasswordHash, callerFamily: string, currentPassword: string, newPassword: string, attempt: AttemptOrigin): Promise<void> {
+    assertAcceptableNewPassword(newPassword, user.email, 'new_password');
     await this.verifyStepUp(user, currentPassword, attempt, 'The current password is incorrect');
-    await this.options.users.updatePasswordHash(user.id, await hashPassword(newPassword));
+    await this.options.users.updatePasswordHash(user.id, await hashNewPassword(newPassword, user.email, 'new_password'));
     await this.endSessionsExcept(user.id, callerFamily);
   }
 

@@ -1,11 +1,26 @@
+import { createHash } from 'node:crypto';
+
 /**
- * Names of the security keys in the key-value store, in one place (the seed's
- * names where it gives them, so its rollback steps work). docs/SECURITY.md
- * lists them with their TTLs. `{…}` is a Redis Cluster hash tag.
+ * Every key the security code writes to the key-value store, in one place
+ * (the seed's names where it gives them, so its rollback steps work).
+ * docs/SECURITY.md ("Keys in the store") lists them with their values and
+ * TTLs, and test/unit/store-keys.test.ts checks every export here against
+ * that table. `{…}` is a Redis Cluster hash tag: keys with the same tag share
+ * one slot.
  */
 
-/** Denylist entry of one token id. */
-export const denylistKey = (jti: string): string => `jti:${jti}`;
+/**
+ * The digest a secret or an e-mail address is stored under (SHA-256,
+ * base64url): a store dump then holds no usable token and no personal data.
+ */
+export const storedDigest = (text: string): string => createHash('sha256').update(text).digest('base64url');
+const emailDigest = (email: string): string => storedDigest(email.toLowerCase());
+
+// Tokens and sessions (src/security/revocation.ts, sessions.ts).
+
+/** The denylist: one key per revoked token id. The seed's rollback purges this prefix. */
+export const DENYLIST_KEY_PREFIX = 'jti:';
+export const denylistKey = (jti: string): string => `${DENYLIST_KEY_PREFIX}${jti}`;
 /** Per-user "tokens issued before this are dead" mark: logout-all and password change. */
 export const userNotBeforeKey = (userId: string): string => `user_nbf:${userId}`;
 /** A session's state; the tag keeps it and its lock in one Cluster slot. */
@@ -13,3 +28,43 @@ export const sessionStateKey = (family: string): string => `refresh_family:{${fa
 export const sessionLockKey = (family: string): string => `refresh_lock:{${family}}`;
 /** Present while the store holds the security state; its absence means the store forgot. */
 export const HYDRATION_MARKER_KEY = 'security:hydrated';
+
+// CSRF (src/security/csrf.ts).
+
+/** A CSRF token, by its digest; the value is the session it is bound to. The seed's rollback purges this prefix. */
+export const CSRF_TOKEN_KEY_PREFIX = 'csrf_token:';
+export const csrfTokenKey = (token: string): string => `${CSRF_TOKEN_KEY_PREFIX}${storedDigest(token)}`;
+/** Counts the anonymous CSRF tokens issued to one address; the tag keeps a client's counters in one Cluster slot. */
+export const csrfIssueCounterKey = (address: string): string => `csrf_issue:{${address}}`;
+
+// Throttles (src/security/throttle.ts, ip-rate-limit.ts).
+
+/** The seed's key: one fixed window per user and clock hour. The `{user}` tag keeps a user's counters in one Cluster slot. */
+export const refreshCountKey = (userId: string, hour: number): string => `refresh_count:{${userId}}:${hour}`;
+export const loginFailuresByAccountKey = (email: string): string => `login_fail:account:${emailDigest(email)}`;
+export const loginFailuresByAddressKey = (address: string): string => `login_fail:ip:${address}`;
+export const loginFailuresByDeviceKey = (deviceNonce: string): string => `login_fail:device:${deviceNonce}`;
+/** One fixed window per address and route group; the tag keeps a client's counters in one Cluster slot. */
+export const ipRateLimitKey = (group: string, address: string): string => `ip_rate:{${address}}:${group}`;
+
+// Password reset (src/security/password-reset.ts).
+
+/** A reset link's token, by digest: what the link's token is checked against. */
+export const passwordResetKeyOfDigest = (tokenDigest: string): string => `password_reset:${tokenDigest}`;
+export const passwordResetKey = (token: string): string => passwordResetKeyOfDigest(storedDigest(token));
+/** The digest of the user's newest reset token: a new request voids the previous link. */
+export const passwordResetUserKey = (userId: string): string => `password_reset_user:${userId}`;
+/** Written for an unknown address, so its request costs the same store round trips as a real one. */
+export const passwordResetDecoyKey = (token: string): string => `password_reset_decoy:${storedDigest(token)}`;
+export const resetRequestsByAccountKey = (email: string): string => `reset_request:account:${emailDigest(email)}`;
+export const resetRequestsByAddressKey = (address: string): string => `reset_request:ip:${address}`;
+
+// E-mail change (src/security/email-change.ts).
+
+/** A confirmation link's token, by digest. */
+export const emailChangeKeyOfDigest = (tokenDigest: string): string => `email_change:${tokenDigest}`;
+export const emailChangeKey = (token: string): string => emailChangeKeyOfDigest(storedDigest(token));
+/** The digest of the user's pending confirmation token: a new request or an undo voids it. */
+export const emailChangeUserKey = (userId: string): string => `email_change_user:${userId}`;
+/** An undo link's token (sent to the old address), by digest. */
+export const emailChangeUndoKey = (token: string): string => `email_change_undo:${storedDigest(token)}`;

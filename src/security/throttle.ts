@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.js';
-import { HttpError } from '../errors.js';
-import { countStoreFailure, securityMetrics, type FailClosedOperation } from '../observability/metrics.js';
+import { HttpError, type FailClosedOperation } from '../errors.js';
+import { countStoreFailure, securityMetrics } from '../observability/metrics.js';
 import type { KeyValueStore } from '../stores/key-value-store.js';
+import { loginFailuresByAccountKey, loginFailuresByAddressKey, loginFailuresByDeviceKey, refreshCountKey } from './store-keys.js';
 
 /** Seed SEC-005: at most this many refresh rotations per user per clock hour (the default of REFRESH_RATE_LIMIT_PER_HOUR). */
 export const REFRESH_LIMIT_PER_HOUR = 5;
@@ -14,13 +14,6 @@ export const LOGIN_FAILURES_PER_ADDRESS = 100;
 /** Attempts allowed per known browser (device cookie) in one window; it is exempt from the account's count. */
 export const LOGIN_FAILURES_PER_DEVICE = 10;
 export const LOGIN_FAILURE_WINDOW_MS = 15 * 60_000;
-
-/** The seed's key: one fixed window per user and clock hour. The `{user}` tag keeps a user's counters in one Cluster slot. */
-export const refreshCountKey = (userId: string, hour: number): string => `refresh_count:{${userId}}:${hour}`;
-/** Emails are hashed in keys: no personal data in the store's key space. */
-export const loginFailuresByAccountKey = (email: string): string => `login_fail:account:${createHash('sha256').update(email.toLowerCase()).digest('base64url')}`;
-export const loginFailuresByAddressKey = (address: string): string => `login_fail:ip:${address}`;
-export const loginFailuresByDeviceKey = (deviceNonce: string): string => `login_fail:device:${deviceNonce}`;
 
 /** Who is trying a password: the client address, and the browser's device nonce when its device cookie is signed for this account. */
 export interface AttemptOrigin {

@@ -1,9 +1,9 @@
 import type { Clock } from '../clock.js';
-import type { KeyValueStore } from './key-value-store.js';
+import type { KeyValueStoreWithAdmin } from './key-value-store.js';
 import { RedisKeyValueStore } from './redis-store.js';
 import { SqliteKeyValueStore } from './sqlite-store.js';
 
-export { StoreUnavailableError, type KeyValueStore } from './key-value-store.js';
+export { StoreUnavailableError, type KeyValueStore, type KeyValueStoreAdmin, type KeyValueStoreWithAdmin } from './key-value-store.js';
 export {
   RedisKeyValueStore,
   escapeRedisGlob,
@@ -29,7 +29,7 @@ export interface CreateKeyValueStoreOptions {
  * Picks the backend for shared, expiring state: Redis when `redisUrl` is set
  * (needed as soon as more than one API node runs), else the SQLite file.
  */
-export function createKeyValueStore(options: CreateKeyValueStoreOptions): KeyValueStore {
+export function createKeyValueStore(options: CreateKeyValueStoreOptions): KeyValueStoreWithAdmin {
   const { redisUrl, sqliteFilePath, keyPrefix, clock } = options;
   if (redisUrl !== undefined && redisUrl !== '') {
     return new RedisKeyValueStore({ url: redisUrl, keyPrefix, cluster: options.redisCluster === true });

@@ -3,8 +3,14 @@
  * (denylist, CSRF tokens, rate-limit counters). Implemented by Redis and by an
  * embedded SQLite file; one contract suite (test/integration/stores) checks both.
  *
+ * Two interfaces: {@link KeyValueStore} is what the request path may do (one
+ * key, or a known list of keys, per call); {@link KeyValueStoreAdmin} walks the
+ * key space, which only operators' commands, the background sampler and tests
+ * may do. Code handed a `KeyValueStore` cannot scan or purge by accident.
+ *
  * Units: every TTL is in milliseconds and must be a positive integer.
- * Keys: callers pass logical keys (`jti:<jti>`); the store adds its own prefix.
+ * Keys: callers pass logical keys (`jti:<jti>`, built in src/security/store-keys.ts);
+ * the store adds its own prefix.
  * Keys that must live in one Redis Cluster hash slot use a `{tag}`.
  * Errors: every method rejects with {@link StoreUnavailableError} when the
  * backend cannot answer, so callers can fail closed.
@@ -56,12 +62,6 @@ export interface KeyValueStore {
   /** Milliseconds until `key` expires, or null when it is absent. */
   ttlMs(key: string): Promise<number | null>;
 
-  /** Every live key starting with `prefix` (logical keys, without the store's prefix). */
-  keysWithPrefix(prefix: string): Promise<string[]>;
-
-  /** Removes every key starting with `prefix`; returns how many. Never a whole-database flush. */
-  deleteWithPrefix(prefix: string): Promise<number>;
-
   /** Resolves when the backend answers; rejects with StoreUnavailableError otherwise. */
   ping(): Promise<void>;
 
@@ -76,6 +76,30 @@ export interface KeyValueStore {
   /** Releases connections and timers. */
   close(): Promise<void>;
 }
+
+/**
+ * Walks of the key space under a prefix: SCAN on Redis (every master of a
+ * Cluster), an index range on SQLite. Their cost grows with the key space, so
+ * they stay off the request path. Prefixes are literal (no glob, no LIKE).
+ */
+export interface KeyValueStoreAdmin {
+  /** Every live key starting with `prefix` (logical keys, without the store's prefix). Holds them all in memory: for tests and small families. */
+  keysWithPrefix(prefix: string): Promise<string[]>;
+
+  /**
+   * How many live keys start with `prefix`, counted a page at a time, so memory
+   * stays bounded however many there are. On Redis a key written or resized
+   * away during the walk may be counted twice or missed (SCAN's guarantee):
+   * right for a gauge, not for a decision.
+   */
+  countWithPrefix(prefix: string): Promise<number>;
+
+  /** Removes every key starting with `prefix`; returns how many. Never a whole-database flush. */
+  deleteWithPrefix(prefix: string): Promise<number>;
+}
+
+/** Both contracts: what the backends implement and the runtime holds. */
+export interface KeyValueStoreWithAdmin extends KeyValueStore, KeyValueStoreAdmin {}
 
 /** The backend did not answer. Security checks treat this as "deny" (fail closed). */
 export class StoreUnavailableError extends Error {

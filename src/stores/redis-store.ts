@@ -1,5 +1,5 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import { StoreUnavailableError, type KeyValueStore } from './key-value-store.js';
+import { StoreUnavailableError, type KeyValueStoreWithAdmin } from './key-value-store.js';
 import { ReadBatcher } from './read-batch.js';
 
 /** Options for {@link RedisKeyValueStore}. */
@@ -123,10 +123,10 @@ export function escapeRedisGlob(text: string): string {
  *
  * Cluster-ready by construction: every command and script touches one key and
  * the key prefix is applied by this class (ioredis's own `keyPrefix` is not
- * applied to SCAN patterns). Under Redis Cluster, SCAN would have to run on
- * every master; this class only drives a single node.
+ * applied to SCAN patterns). Under Redis Cluster the prefix walks SCAN every
+ * master in turn.
  */
-export class RedisKeyValueStore implements KeyValueStore {
+export class RedisKeyValueStore implements KeyValueStoreWithAdmin {
   readonly kind = 'redis' as const;
 
   private readonly client: ScriptedRedis;
@@ -287,6 +287,16 @@ export class RedisKeyValueStore implements KeyValueStore {
       return Promise.resolve();
     });
     return [...keys];
+  }
+
+  async countWithPrefix(prefix: string): Promise<number> {
+    let count = 0;
+    // Only each page's length is kept: the keys themselves are dropped page by page.
+    await this.scan(prefix, (batch) => {
+      count += batch.length;
+      return Promise.resolve();
+    });
+    return count;
   }
 
   async deleteWithPrefix(prefix: string): Promise<number> {

@@ -3,7 +3,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { retryWhileBusy } from '../db/sqlite-busy.js';
 import { openSqliteFile } from '../db/sqlite-driver.js';
 import { ReadBatcher } from './read-batch.js';
-import { StoreUnavailableError, type KeyValueStore } from './key-value-store.js';
+import { StoreUnavailableError, type KeyValueStoreWithAdmin } from './key-value-store.js';
 
 /** Options for {@link SqliteKeyValueStore}. */
 export interface SqliteKeyValueStoreOptions {
@@ -39,6 +39,9 @@ interface ExpiryRow {
 }
 interface KeyRow {
   key: string;
+}
+interface CountRow {
+  count: number;
 }
 
 /** TTLs are whole, positive milliseconds; anything else is a caller bug, not an outage. */
@@ -92,6 +95,8 @@ function prepareStatements(db: Database.Database) {
       'SELECT key FROM kv_entries WHERE key >= ? AND key < ? AND expires_at > ? ORDER BY key',
     ),
     keysFrom: db.prepare<[string, number], KeyRow>('SELECT key FROM kv_entries WHERE key >= ? AND expires_at > ? ORDER BY key'),
+    countInRange: db.prepare<[string, string, number], CountRow>('SELECT count(*) AS count FROM kv_entries WHERE key >= ? AND key < ? AND expires_at > ?'),
+    countFrom: db.prepare<[string, number], CountRow>('SELECT count(*) AS count FROM kv_entries WHERE key >= ? AND expires_at > ?'),
     deleteRange: db.prepare<[string, string], ExpiryRow>('DELETE FROM kv_entries WHERE key >= ? AND key < ? RETURNING expires_at'),
     deleteFrom: db.prepare<[string], ExpiryRow>('DELETE FROM kv_entries WHERE key >= ? RETURNING expires_at'),
     sweep: db.prepare<[number, number]>(
@@ -112,7 +117,7 @@ function prepareStatements(db: Database.Database) {
  * failure (locked past the busy timeout, closed, corrupt) surfaces as
  * {@link StoreUnavailableError}.
  */
-export class SqliteKeyValueStore implements KeyValueStore {
+export class SqliteKeyValueStore implements KeyValueStoreWithAdmin {
   readonly kind = 'sqlite' as const;
 
   private readonly db: Database.Database;
@@ -291,6 +296,16 @@ export class SqliteKeyValueStore implements KeyValueStore {
       const now = this.now();
       const rows = to === null ? this.statements.keysFrom.all(from, now) : this.statements.keysInRange.all(from, to, now);
       return rows.map((row) => row.key.slice(this.keyPrefix.length));
+    });
+  }
+
+  countWithPrefix(prefix: string): Promise<number> {
+    return this.run('countWithPrefix', () => {
+      const from = this.fullKey(prefix);
+      const to = prefixUpperBound(from);
+      const now = this.now();
+      const row = to === null ? this.statements.countFrom.get(from, now) : this.statements.countInRange.get(from, to, now);
+      return row?.count ?? 0;
     });
   }
 

@@ -74,6 +74,8 @@ describe('account recovery in Chromium', { timeout: 60_000 }, () => {
     await page.getByLabel('Jelszó még egyszer').fill('short');
     await page.getByRole('button', { name: 'Új jelszó beállítása' }).click();
     await page.locator('#reset-password-error').waitFor();
+    // In the page's language, not the server's "must be at least 12 characters".
+    expect(await page.locator('#reset-password-error').textContent()).toBe('Legalább 12 karaktert adjon meg.');
     expect(await page.getByLabel('Jelszó', { exact: true }).getAttribute('aria-invalid')).toBe('true');
 
     await page.getByLabel('Jelszó', { exact: true }).fill(newPassword);
@@ -123,7 +125,7 @@ describe('account recovery in Chromium', { timeout: 60_000 }, () => {
     expect(confirmLink).not.toBe('');
     await page.goto(confirmLink);
     await page.getByRole('button', { name: 'Az új cím megerősítése' }).click();
-    await page.getByRole('status').getByText('Az e-mail-címed megváltozott').waitFor();
+    await page.getByRole('status').getByText('Az e-mail-címe megváltozott. A többi munkamenetét kijelentkeztettük.').waitFor();
     // The token left the address bar.
     expect(page.url()).toBe(`${server.origin}/confirm-email`);
     expect(await loginStatus(target, account.password)).toBe(200);
@@ -135,7 +137,7 @@ describe('account recovery in Chromium', { timeout: 60_000 }, () => {
     const owner = await (await newContext()).newPage();
     await owner.goto(undoLink);
     await owner.getByRole('button', { name: 'A régi címem visszaállítása' }).click();
-    await owner.getByRole('status').getByText('Visszaállt az előző e-mail-címed').waitFor();
+    await owner.getByRole('status').getByText('Visszaállt az előző e-mail-címe, és minden munkamenet véget ért.').waitFor();
     expect(await loginStatus(account.email, account.password)).toBe(200);
     expect(await loginStatus(target, account.password)).toBe(401);
     expect(pageErrors(consoleRecords)).toEqual([]);

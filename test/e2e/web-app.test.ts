@@ -169,7 +169,7 @@ describe('the web app in Chromium', { timeout: 60_000 }, () => {
       expect(page.url()).toBe(`${server.origin}/garage/${vehicleId}`);
     }
 
-    // One refresh for both tabs (a Web Lock and a shared counter; a single flight within each tab): the
+    // One refresh for both tabs (a Web Lock, under it a session probe; a single flight within each tab): the
     // refresh budget (5 per user and hour) is spent once, and the answer carries no token (cookie mode).
     expect(refreshedFrom).toHaveLength(1);
     expect(answers.map((answer) => answer.status)).toEqual([200]);
@@ -204,6 +204,55 @@ describe('the web app in Chromium', { timeout: 60_000 }, () => {
     await page.getByRole('link', { name: 'Bejelentkezés' }).first().waitFor();
     expect(failed).toEqual([]);
     expect(consoleRecords.filter((record) => record.type === 'error' || record.type === 'pageerror')).toEqual([]);
+    await context.close();
+  });
+
+  it('issue 16: a form the server answers 422 says what is wrong in the UI language, never in the server’s English', async () => {
+    const context = await newContext();
+    const page = await context.newPage();
+    const consoleRecords = recordConsole(page);
+    /** The server's own words in every 422 the page received, to prove none of them reaches the screen. */
+    const serverWords: string[] = [];
+    const refused = async (): Promise<void> => {
+      const answer = page.waitForResponse((response) => response.url().endsWith('/api/v1/auth/register'));
+      await page.getByRole('button', { name: 'Fiók létrehozása' }).click();
+      const response = await answer;
+      expect(response.status()).toBe(422);
+      const body = (await response.json()) as { error: { message: string; details?: { message: string }[] } };
+      serverWords.push(body.error.message, ...(body.error.details ?? []).map((detail) => detail.message));
+    };
+    const password = strongPassword();
+
+    await page.goto(`${server.origin}/register`);
+    await page.getByLabel('E-mail-cím').fill('nem-egy-cim');
+    await page.getByLabel('Jelszó', { exact: true }).fill(password);
+    await page.getByLabel('Jelszó még egyszer').fill(password);
+    await refused();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toBe('Néhány adat nem megfelelő. Javítsa a megjelölt mezőket.');
+    expect(await page.locator('#register-email-error').textContent()).toBe('Adjon meg egy érvényes e-mail-címet, például nev@example.com.');
+    expect(await page.getByLabel('E-mail-cím').getAttribute('aria-invalid')).toBe('true');
+
+    // The route's own check (not the schema's) says it in English too: the page does not.
+    await page.getByLabel('E-mail-cím').fill(uniqueEmail('e2e-422'));
+    await page.getByLabel('Jelszó', { exact: true }).fill('rövid');
+    await page.getByLabel('Jelszó még egyszer').fill('rövid');
+    await refused();
+    await page.locator('#register-password-error').waitFor();
+    expect(await page.locator('#register-password-error').textContent()).toBe('Legalább 12 karaktert adjon meg.');
+    expect(await page.locator('#register-email-error').count()).toBe(0);
+
+    expect(serverWords).toEqual(['The request is invalid', 'must match format "email"', 'The request is invalid', 'must be at least 12 characters']);
+    const shown = await page.locator('body').innerText();
+    for (const words of serverWords) expect(shown).not.toContain(words);
+
+    // The same answer in the English UI is English: the text follows the language, not the server.
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.getByRole('heading', { name: 'Create an account' }).waitFor();
+    expect(await page.locator('#register-password-error').textContent()).toBe('Enter at least 12 characters.');
+    expect(await page.getByRole('alert').textContent()).toBe('Some of the data is not valid. Please correct the highlighted fields.');
+    expect(pageErrors(consoleRecords)).toEqual([]);
     await context.close();
   });
 

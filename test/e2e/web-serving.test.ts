@@ -35,6 +35,19 @@ describe('serving the web front end', () => {
     expect(index).not.toMatch(/javascript:/i);
   });
 
+  // The web app takes the error codes from src/errors.ts as a type only: none of the server's code is bundled.
+  it('bundles the error codes as texts of its own, not the server catalog', () => {
+    const assets = path.join(WEB_DIST_DIRECTORY, 'assets');
+    const bundle = readdirSync(assets)
+      .filter((name) => name.endsWith('.js'))
+      .map((name) => readFileSync(path.join(assets, name), 'utf8'))
+      .join('\n');
+    expect(bundle).toContain('Néhány adat nem megfelelő. Javítsa a megjelölt mezőket.');
+    for (const serverOnly of ['The request body could not be parsed', 'The X-CSRF-Token header or the CSRF cookie is missing', 'HttpError']) {
+      expect(bundle).not.toContain(serverOnly);
+    }
+  });
+
   it('serves index.html at / and, for history routing, at any page path that asks for HTML', async () => {
     const index = readFileSync(path.join(WEB_DIST_DIRECTORY, 'index.html'), 'utf8');
     for (const url of ['/', '/garage', '/garage/3f2a', '/dtc/P0301?x=1', '/signin?next=%2Fgarage']) {

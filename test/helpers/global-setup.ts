@@ -1,9 +1,13 @@
+import type { TestProject } from 'vitest/node';
+
 /**
- * Runs once before the suite: says which backends this run covers, so a log
- * shows whether the embedded default or Redis + PostgreSQL was under test.
+ * Runs once per project before its files: says which backends the project
+ * covers, so a log shows whether the embedded default or Redis + PostgreSQL
+ * was under test.
  */
-export default function setup(): void {
-  const database = process.env.DATABASE_URL ? 'postgres (DATABASE_URL)' : 'embedded sqlite';
-  const store = process.env.REDIS_URL ? 'redis (REDIS_URL)' : 'embedded sqlite';
-  process.stdout.write(`\nbackends under test: database=${database}, store=${store}\n`);
+export default function setup(project: TestProject): void {
+  const embedded = project.config.env.TEST_BACKEND === 'embedded';
+  const database = embedded ? 'embedded sqlite' : 'postgres (DATABASE_URL)';
+  const store = embedded ? 'embedded sqlite' : 'redis (REDIS_URL)';
+  process.stdout.write(`\n[${project.name}] backends under test: database=${database}, store=${store}\n`);
 }

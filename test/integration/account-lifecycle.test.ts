@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { securityMetrics } from '../../src/observability/metrics.js';
-import { passwordResetKey } from '../../src/security/password-reset.js';
+import { passwordResetKey } from '../../src/security/store-keys.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { testConfig } from '../helpers/backends.js';
 import { bearer, errorCode, login, me, refresh, register, registerAndLogin, request, strongPassword, uniqueEmail } from '../helpers/auth-client.js';

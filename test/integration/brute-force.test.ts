@@ -1,7 +1,8 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CATALOG } from '../../src/errors.js';
-import { LOGIN_FAILURES_PER_ACCOUNT, LOGIN_FAILURE_WINDOW_MS, loginFailuresByAccountKey } from '../../src/security/throttle.js';
+import { loginFailuresByAccountKey } from '../../src/security/store-keys.js';
+import { LOGIN_FAILURES_PER_ACCOUNT, LOGIN_FAILURE_WINDOW_MS } from '../../src/security/throttle.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { csrfTokenFor, register, request, strongPassword, uniqueEmail } from '../helpers/auth-client.js';
 import { expireStoreEntry } from '../helpers/time.js';

@@ -4,17 +4,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CSRF_TOKEN_KEY_PREFIX, DENYLIST_KEY_PREFIX } from '../../src/cli/security.js';
 import { embeddedDatabasePath } from '../../src/config/index.js';
 import { createDatabase, migrateToLatest, type Database } from '../../src/db/index.js';
-import { upsertDtcCodes } from '../../src/db/repositories/index.js';
+import { DtcCodesRepository } from '../../src/db/repositories/index.js';
 import { UsersRepository } from '../../src/db/repositories/users.js';
 import { importRecalls, seedDtcCodes } from '../../src/importers/index.js';
-import { csrfTokenKey } from '../../src/security/csrf.js';
 import { hashPassword, verifyPassword } from '../../src/security/passwords.js';
-import { denylistKey } from '../../src/security/revocation.js';
-import { createKeyValueStore, type KeyValueStore } from '../../src/stores/index.js';
-import { runCli, runCliInTerminal } from '../helpers/cli.js';
+import { CSRF_TOKEN_KEY_PREFIX, DENYLIST_KEY_PREFIX, csrfTokenKey, denylistKey } from '../../src/security/store-keys.js';
+import { createKeyValueStore, type KeyValueStoreWithAdmin } from '../../src/stores/index.js';
+import { runCli, runCliInTerminal, runCliProcessInTerminal } from '../helpers/cli.js';
 import { fixtureDirectory, recallLine, writeLines } from '../helpers/nhtsa-fixtures.js';
 
 /** A password that passes the policy, made for this run. */
@@ -22,16 +20,18 @@ const strongPassword = (): string => `Adm1n-${randomBytes(12).toString('base64ur
 
 /**
  * `export`, `health-check`, `openapi`, `users create-admin` and `security …`
- * as an operator runs them: child processes on the embedded SQLite file in a
- * temporary DATA_DIR. (Secrets-never-printed and config errors for every
- * command: cli-no-secrets.test.ts; backup and restore: cli-backup.test.ts.)
+ * as an operator runs them, on the embedded SQLite file in a temporary
+ * DATA_DIR: in-process (test/helpers/cli.ts), and the hidden password prompt
+ * also in a real process on a pseudo-terminal. (Secrets-never-printed and
+ * config errors for every command: cli-no-secrets.test.ts; backup and
+ * restore: cli-backup.test.ts.)
  */
-// Each test starts one to three child processes (about 1-3 s each on a busy machine).
-describe('autocognitix administration commands (child processes)', { timeout: 60_000 }, () => {
+// The real-terminal test starts a child process (about 1-3 s on a busy machine).
+describe('autocognitix administration commands', { timeout: 60_000 }, () => {
   let dataDir: string;
   let scratch: string;
   let database: Database;
-  let store: KeyValueStore;
+  let store: KeyValueStoreWithAdmin;
   const trickyDescription = 'Sensor "A", circuit\nintermittent; 50% duty';
 
   const cli = (args: readonly string[], extraEnv: Record<string, string> = {}, directory = dataDir) =>
@@ -44,8 +44,7 @@ describe('autocognitix administration commands (child processes)', { timeout: 60
     database = createDatabase({ sqliteFilePath });
     await migrateToLatest(database);
     await seedDtcCodes(database);
-    await upsertDtcCodes(
-      database.db,
+    await new DtcCodesRepository(database.db).upsert(
       [{ code: 'P1C00', description_en: trickyDescription, description_hu: null, severity: 'low', symptoms: ['one, two', 'three'], possible_causes: [], related_codes: [], sources: ['test'] }],
       new Date().toISOString(),
     );
@@ -230,9 +229,9 @@ describe('autocognitix administration commands (child processes)', { timeout: 60
       expect(await new UsersRepository(database.db).findByEmail('argv@example.com')).toBeUndefined();
     });
 
-    it('on a terminal, asks twice without echoing the password', async () => {
+    it('on a real terminal, asks twice without echoing the password', async () => {
       const password = strongPassword();
-      const result = await runCliInTerminal(['users', 'create-admin', '--email', 'tty@example.com'], { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dataDir }, [
+      const result = await runCliProcessInTerminal(['users', 'create-admin', '--email', 'tty@example.com'], { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dataDir }, [
         { waitFor: 'Password for the new admin: ', type: `${password}\r` },
         { waitFor: 'Repeat the password: ', type: `${password}\r` },
       ]);

@@ -20,7 +20,7 @@ import {
   type WriteBackupOptions,
 } from '../../src/db/backup.js';
 import { createDatabase, migrateToLatest, type Database } from '../../src/db/index.js';
-import { upsertDtcCodes } from '../../src/db/repositories/index.js';
+import { DtcCodesRepository } from '../../src/db/repositories/index.js';
 import { UsersRepository } from '../../src/db/repositories/users.js';
 import { importComplaints, importRecalls } from '../../src/importers/index.js';
 import { openTestRuntime, testConfig, type TestRuntime } from '../helpers/backends.js';
@@ -65,8 +65,7 @@ async function fill(database: Database, scratch: string): Promise<{ userId: stri
   const email = `owner-${randomBytes(4).toString('hex')}@example.com`;
   const owner = await users.create({ email, passwordHash: `$argon2id$v=19$m=19456,t=2,p=1$${randomBytes(16).toString('base64')}`, fullName: 'Owner Ödön', role: 'admin' });
   await users.create({ email: `member-${randomBytes(4).toString('hex')}@example.com`, passwordHash: '$argon2id$placeholder', fullName: null });
-  await upsertDtcCodes(
-    database.db,
+  await new DtcCodesRepository(database.db).upsert(
     ['P0300', 'P0171', 'U0100'].map((code) => ({ code, description_en: `Code ${code}, "quoted"`, description_hu: 'Kód', severity: 'medium' as const, symptoms: ['a'], possible_causes: [], related_codes: [], sources: ['test'] })),
     isoNow(),
   );
@@ -174,7 +173,7 @@ describe('backup and restore (in-process, this run\'s database engine)', () => {
         onTableWritten: async (table) => {
           if (table !== 'users') return;
           // Rows of tables the backup has not read yet, committed by someone else mid-backup.
-          await upsertDtcCodes(writer.database.db, [{ code: 'B1234', description_en: 'late', description_hu: null, severity: null, symptoms: [], possible_causes: [], related_codes: [], sources: [] }], isoNow());
+          await new DtcCodesRepository(writer.database.db).upsert([{ code: 'B1234', description_en: 'late', description_hu: null, severity: null, symptoms: [], possible_causes: [], related_codes: [], sources: [] }], isoNow());
           await writer.database.db.deleteFrom('complaints').execute();
         },
       });
@@ -282,8 +281,7 @@ describe('backup and restore (in-process, this run\'s database engine)', () => {
   });
 });
 
-// Each test starts up to three child processes (about 1-3 s each on a busy machine).
-describe('autocognitix backup / restore (child processes, embedded SQLite)', { timeout: 60_000 }, () => {
+describe('autocognitix backup / restore (the command, embedded SQLite)', () => {
   let dataDir: string;
   let scratch: string;
   let database: Database;

@@ -7,10 +7,11 @@ import { runCli } from '../helpers/cli.js';
 import { projectRoot, startTypeScriptProcess } from '../helpers/process.js';
 
 /**
- * Issue 22 item 11: where `backup` and `export --out` write. Child processes
- * on the embedded SQLite file in a temporary DATA_DIR.
+ * Issue 22 item 11: where `backup` and `export --out` write, on the embedded
+ * SQLite file in a temporary DATA_DIR: in-process, except Ctrl-C and the
+ * umask, which only a real process has.
  */
-describe('backup and export targets (child processes)', { timeout: 60_000 }, () => {
+describe('backup and export targets', { timeout: 60_000 }, () => {
   let dataDir: string;
   let scratch: string;
   const cli = (args: readonly string[]) => runCli(args, { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dataDir });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embeddedDatabasePath } from '../../src/config/index.js';
 import { writeBackup } from '../../src/db/backup.js';
 import { createDatabase, migrateToLatest } from '../../src/db/index.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCliProcess } from '../helpers/cli.js';
 import { freePort } from '../helpers/process.js';
 
 interface CommandCase {
@@ -22,7 +22,7 @@ interface CommandCase {
  * naming it (exit 78), and no connection string, password or token ever
  * appears in its output, whatever fails.
  */
-describe('administration commands never print a secret (child processes)', { timeout: 60_000 }, () => {
+describe('administration commands never print a secret', { timeout: 60_000 }, () => {
   let dataDir: string;
   let scratch: string;
   let backupFile: string;
@@ -44,8 +44,8 @@ describe('administration commands never print a secret (child processes)', { tim
     { name: 'security flush-csrf', args: () => ['security', 'flush-csrf', '--yes'], exitWhenUnreachable: 1 },
   ];
 
-  const cli = (args: readonly string[], env: Record<string, string>) =>
-    runCli(args, { NODE_ENV: 'test', LOG_LEVEL: 'trace', DATA_DIR: dataDir, ADMIN_PASSWORD: passwordCanary, ...env });
+  const cliEnvironment = (env: Record<string, string>): Record<string, string> => ({ NODE_ENV: 'test', LOG_LEVEL: 'trace', DATA_DIR: dataDir, ADMIN_PASSWORD: passwordCanary, ...env });
+  const cli = (args: readonly string[], env: Record<string, string>) => runCli(args, cliEnvironment(env));
 
   const expectNoSecret = (output: string): void => {
     for (const canary of [databaseCanary, redisCanary, passwordCanary]) expect(output).not.toContain(canary);
@@ -114,5 +114,35 @@ describe('administration commands never print a secret (child processes)', { tim
     expect(result.code, result.output).toBe(78);
     expect(result.stderr).toMatch(/^ {2}- JWT_SECRET_KEY: required in production/m);
     expectNoSecret(result.output);
+  });
+
+  // In a real process too: its exit status, and whatever a library might print to the process's own streams.
+  describe('as a child process', () => {
+    const unreachable = (): Record<string, string> => ({
+      DATABASE_URL: `postgres://autocognitix:${databaseCanary}@127.0.0.1:${closedPort}/autocognitix`,
+      REDIS_URL: `redis://default:${redisCanary}@127.0.0.1:${closedPort}/0`,
+    });
+
+    it('exits 78 on an invalid DATABASE_URL, naming it and never its value', async () => {
+      const result = await runCliProcess(['health-check'], cliEnvironment({ DATABASE_URL: `mysql://root:${databaseCanary}@db.internal/autocognitix` }));
+      expect(result.code, result.output).toBe(78);
+      expect(result.stderr).toMatch(/^ {2}- DATABASE_URL: expected a PostgreSQL URL/m);
+      expectNoSecret(result.output);
+    });
+
+    it('exits 1 when the database and store do not answer, with no secret anywhere', async () => {
+      const result = await runCliProcess(['security', 'purge-denylist', '--yes'], cliEnvironment(unreachable()));
+      expect(result.code, result.output).toBe(1);
+      expect(result.stderr).toMatch(/^error: the (database|key-value store) is unavailable/m);
+      expectNoSecret(result.output);
+      expect(result.output).not.toContain(`127.0.0.1:${closedPort}`);
+    });
+
+    it('exits 2 on a usage mistake, without echoing the password it was given', async () => {
+      const result = await runCliProcess(['users', 'create-admin', '--email', 'ops@example.com', '--password', passwordCanary], cliEnvironment({}));
+      expect(result.code, result.output).toBe(2);
+      expect(result.stderr).toMatch(/unknown option '--password'/);
+      expectNoSecret(result.output);
+    });
   });
 });

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { embeddedDatabasePath } from '../../src/config/index.js';
 import { BackupFormatError, restoreBackup, verifyBackupFile, writeBackup } from '../../src/db/backup.js';
 import { createDatabase, migrateToLatest, type Database } from '../../src/db/index.js';
-import { upsertDtcCodes } from '../../src/db/repositories/index.js';
+import { DtcCodesRepository } from '../../src/db/repositories/index.js';
 import { UsersRepository } from '../../src/db/repositories/users.js';
 import { HEARTBEAT_STALE_MS, liveServerHeartbeats, startServerHeartbeat } from '../../src/db/server-heartbeat.js';
 import { openTestRuntime, testConfig, type TestRuntime } from '../helpers/backends.js';
@@ -61,10 +61,10 @@ describe('restore guards (in-process, this run\'s engine; issue 22 items 1 and 4
 
   it('refuses a backup that lists fewer tables than its schema has, and with tables named replaces only those', async () => {
     await addUser(runtime.database);
-    await upsertDtcCodes(runtime.database.db, [code('P0300')], new Date().toISOString());
+    await new DtcCodesRepository(runtime.database.db).upsert([code('P0300')], new Date().toISOString());
     const file = path.join(scratch, 'dtc-only.jsonl');
     writeFileSync(file, keepOnly(await backupText(runtime.database), ['dtc_codes']));
-    await upsertDtcCodes(runtime.database.db, [code('P0301')], new Date().toISOString());
+    await new DtcCodesRepository(runtime.database.db).upsert([code('P0301')], new Date().toISOString());
 
     await expect(restoreBackup(runtime.database, file)).rejects.toThrow(BackupFormatError);
     await expect(restoreBackup(runtime.database, file)).rejects.toThrow(/the backup holds only dtc_codes, while its schema \S+ also has users, recalls, .*Name the tables to replace with --tables/);
@@ -96,7 +96,7 @@ describe('restore guards (in-process, this run\'s engine; issue 22 items 1 and 4
   });
 });
 
-describe('autocognitix restore guards (child processes, embedded SQLite; issue 22 item 1, issue 15 item 6)', { timeout: 90_000 }, () => {
+describe('autocognitix restore guards (the command, embedded SQLite; issue 22 item 1, issue 15 item 6)', { timeout: 90_000 }, () => {
   let dataDir: string;
   let scratch: string;
   let database: Database;
@@ -110,10 +110,10 @@ describe('autocognitix restore guards (child processes, embedded SQLite; issue 2
     database = createDatabase({ sqliteFilePath: embeddedDatabasePath({ dataDir }) });
     await migrateToLatest(database);
     await addUser(database);
-    await upsertDtcCodes(database.db, [code('P0300')], new Date().toISOString());
+    await new DtcCodesRepository(database.db).upsert([code('P0300')], new Date().toISOString());
     fullBackup = path.join(scratch, 'full.jsonl');
     writeFileSync(fullBackup, await backupText(database));
-    await upsertDtcCodes(database.db, [code('P0301'), code('P0302')], new Date().toISOString());
+    await new DtcCodesRepository(database.db).upsert([code('P0301'), code('P0302')], new Date().toISOString());
   });
   afterEach(() => {
     for (const process of running.splice(0)) process.child.kill('SIGKILL');

@@ -5,20 +5,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embeddedDatabasePath } from '../../src/config/index.js';
 import { createDatabase, type Database } from '../../src/db/index.js';
 import { complaintLine, fixtureDirectory, recallLine, writeLines, writeZip } from '../helpers/nhtsa-fixtures.js';
-import { projectRoot, runTypeScript } from '../helpers/process.js';
+import { runCli } from '../helpers/cli.js';
+import { projectRoot, startTypeScriptProcess } from '../helpers/process.js';
 
 /**
- * The `autocognitix seed` and `import` commands as a user runs them: child
- * processes on the embedded SQLite file in a temporary DATA_DIR (the
- * importers themselves are tested in-process on both engines).
+ * The `autocognitix seed` and `import` commands as a user runs them (run
+ * in-process by test/helpers/cli.ts) on the embedded SQLite file in a
+ * temporary DATA_DIR (the importers themselves are tested on both engines).
  */
-describe('autocognitix seed / import (child processes)', () => {
+describe('autocognitix seed / import', () => {
   let dataDir: string;
   let fixtures: string;
   let database: Database;
 
   const cli = (args: readonly string[], extraEnv: Record<string, string> = {}) =>
-    runTypeScript('src/cli/main.ts', args, { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dataDir, ...extraEnv });
+    runCli(args, { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dataDir, ...extraEnv });
 
   beforeAll(() => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'autocognitix-cli-'));
@@ -114,5 +115,32 @@ describe('autocognitix seed / import (child processes)', () => {
     expect(result.code).toBe(1);
     expect(result.output).toMatch(/the database is unavailable/);
     expect(result.output).not.toContain(canary);
+  });
+
+  it('ends by Ctrl-C in the middle of an import (a real process), leaving whole batches that a second run completes', { timeout: 120_000 }, async () => {
+    const total = 5000;
+    const batchSize = 100;
+    const lines = Array.from({ length: total }, (_, index) =>
+      recallLine({ RECORD_ID: String(index + 1), CAMPNO: `24V${index + 1}`, MAKETXT: 'TOYOTA', MODELTXT: 'COROLLA', YEARTXT: '2015', COMPNAME: 'BRAKES' }),
+    );
+    const file = writeLines(path.join(fixtures, 'FLAT_RCL-interrupted.txt'), lines);
+    expect((await cli(['migrate'])).code).toBe(0);
+    const countRecalls = async (): Promise<number> =>
+      Number((await database.db.selectFrom('recalls').select((eb) => eb.fn.countAll<number | string>().as('count')).where('make', '=', 'TOYOTA').executeTakeFirstOrThrow()).count);
+    const importer = startTypeScriptProcess('src/cli/main.ts', ['import', 'recalls', file, '--batch-size', String(batchSize)], { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dataDir });
+    const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => importer.child.on('exit', (code, signal) => { resolve({ code, signal }); }));
+    // Interrupted as soon as its first transaction is committed.
+    while ((await countRecalls()) === 0 && importer.child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 10));
+    importer.child.kill('SIGINT');
+    expect(await ended, importer.output()).toEqual({ code: null, signal: 'SIGINT' });
+    const kept = await countRecalls();
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThan(total);
+    // Only committed transactions: the one under way when the signal came was rolled back.
+    expect(kept % batchSize).toBe(0);
+
+    const second = await cli(['import', 'recalls', file, '--batch-size', '1000']);
+    expect(second.code, second.output).toBe(0);
+    expect(second.output).toMatch(new RegExp(`^recalls: read ${total}, inserted ${total - kept}, updated 0, unchanged ${kept}, skipped 0$`, 'm'));
   });
 });

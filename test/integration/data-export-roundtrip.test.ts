@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvField, exportTableRows } from '../../src/cli/export.js';
 import type { DataOutput } from '../../src/cli/data-output.js';
 import type { Database } from '../../src/db/index.js';
-import { findDtcCodes, upsertDtcCodes, type DtcCodeInput } from '../../src/db/repositories/index.js';
+import { DtcCodesRepository, type DtcCodeInput } from '../../src/db/repositories/index.js';
 import { importDtcCodes } from '../../src/importers/index.js';
 import { openTestRuntime, testConfig, type TestRuntime } from '../helpers/backends.js';
 import { fixtureDirectory } from '../helpers/nhtsa-fixtures.js';
@@ -93,7 +93,7 @@ describe('dtc_codes CSV export → import', () => {
   });
 
   it('guards formula cells in the export unless --raw', async () => {
-    await upsertDtcCodes(source.database.db, [{ code: 'P0300', description_en: '=HYPERLINK("http://example.invalid")', description_hu: '@SUM(A1)', severity: null, symptoms: ['-x'], possible_causes: [], related_codes: [], sources: ['s'] }], new Date().toISOString());
+    await new DtcCodesRepository(source.database.db).upsert([{ code: 'P0300', description_en: '=HYPERLINK("http://example.invalid")', description_hu: '@SUM(A1)', severity: null, symptoms: ['-x'], possible_causes: [], related_codes: [], sources: ['s'] }], new Date().toISOString());
     const guarded = await exportCsv(source.database);
     expect(guarded).toContain(`"'=HYPERLINK(""http://example.invalid"")",'@SUM(A1)`);
     expect(guarded).toContain(",'-x,");
@@ -122,7 +122,7 @@ describe('dtc_codes CSV export → import', () => {
             sources: input.sources,
           };
         });
-        await upsertDtcCodes(source.database.db, inputs, new Date().toISOString());
+        await new DtcCodesRepository(source.database.db).upsert(inputs, new Date().toISOString());
         const file = path.join(directory, `export-${run}.csv`);
         writeFileSync(file, await exportCsv(source.database));
         // The file's own name would be added to sources: name the import after a source every row already has.
@@ -130,8 +130,8 @@ describe('dtc_codes CSV export → import', () => {
         expect(report.skipped, JSON.stringify(report.problems)).toBe(0);
         const codes = inputs.map((input) => input.code);
         const strip = (rows: Map<string, object>) => codes.map((code) => ({ ...rows.get(code), updated_at: undefined, sources: undefined }));
-        const exported = await findDtcCodes(source.database.db, codes);
-        const imported = await findDtcCodes(target.database.db, codes);
+        const exported = await new DtcCodesRepository(source.database.db).findMany(codes);
+        const imported = await new DtcCodesRepository(target.database.db).findMany(codes);
         expect(strip(imported)).toEqual(strip(exported));
         for (const code of codes) {
           const expectedSources = [...new Set([...(exported.get(code)?.sources ?? []), inputs[0]?.sources[0] ?? ''])];

@@ -3,7 +3,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/index.js';
-import { findDtcCode } from '../../src/db/repositories/index.js';
+import { DtcCodesRepository } from '../../src/db/repositories/index.js';
 import {
   ImportInputError,
   MAX_ZIP_EXPANSION_RATIO,
@@ -144,7 +144,7 @@ describe('imports of hostile files (issue 22)', () => {
       expect(a.inserted + b.inserted).toBe(codes.length);
       expect(a.inserted + a.updated + b.inserted + b.updated).toBe(2 * codes.length);
       for (const code of [codes[0], codes[1500], codes[2999]]) {
-        const stored = await findDtcCode(runtime.database.db, code ?? '');
+        const stored = await new DtcCodesRepository(runtime.database.db).find(code ?? '');
         expect(stored?.sources.sort()).toEqual(['workshop-a', 'workshop-b']);
         expect(stored?.symptoms).toEqual(['from a']);
         expect(stored?.description_hu).toBe(`${code ?? ''} leírás`);

@@ -2,7 +2,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toBoolean } from '../../src/db/index.js';
-import { findDtcCode } from '../../src/db/repositories/index.js';
+import { DtcCodesRepository } from '../../src/db/repositories/index.js';
 import {
   BUNDLED_DTC_SEED_SOURCE,
   ImportInputError,
@@ -190,7 +190,7 @@ describe('data importers (in-process, on this run’s database)', () => {
     it('seeds the bundled generic codes once; the second run changes nothing', async () => {
       expect(await seedDtcCodes(runtime.database)).toMatchObject({ read: seedCodes.length, inserted: seedCodes.length, updated: 0, skipped: 0 });
       expect(await seedDtcCodes(runtime.database)).toMatchObject({ read: seedCodes.length, inserted: 0, updated: 0, unchanged: seedCodes.length });
-      const misfire = await findDtcCode(runtime.database.db, 'P0301');
+      const misfire = await new DtcCodesRepository(runtime.database.db).find('P0301');
       expect(misfire).toMatchObject({ system: 'powertrain', is_generic: true, sources: [BUNDLED_DTC_SEED_SOURCE] });
     });
 
@@ -215,7 +215,7 @@ describe('data importers (in-process, on this run’s database)', () => {
       expect(problems[1]?.message).toMatch(/severity must be one of/);
       expect(problems[2]?.message).toBe('expected 7 fields as in the header, found 3');
 
-      const misfire = await findDtcCode(runtime.database.db, 'P0301');
+      const misfire = await new DtcCodesRepository(runtime.database.db).find('P0301');
       const seeded = seedCodes.find((code) => code.code === 'P0301');
       expect(misfire).toMatchObject({
         description_en: 'Cylinder 1 misfire, detected',
@@ -226,7 +226,7 @@ describe('data importers (in-process, on this run’s database)', () => {
         sources: [BUNDLED_DTC_SEED_SOURCE, 'workshop-codes'],
       });
       expect((misfire?.possible_causes.length ?? 0) > 0).toBe(true);
-      const manufacturer = await findDtcCode(runtime.database.db, 'P1ABC');
+      const manufacturer = await new DtcCodesRepository(runtime.database.db).find('P1ABC');
       expect(manufacturer).toMatchObject({ description_en: 'Manufacturer code with a\nline break in its description', description_hu: 'Gyártói kód', is_generic: false, severity: 'low' });
       expect(await importDtcCodes(runtime.database, file)).toMatchObject({ inserted: 0, updated: 0, unchanged: 3, skipped: 3 });
     });

@@ -1,6 +1,6 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { upsertRecalls } from '../../src/db/repositories/index.js';
+import { RecallsRepository } from '../../src/db/repositories/index.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { bearer, errorCode, registerAndLogin, request } from '../helpers/auth-client.js';
 import { withCheckDigit, withWrongCheckDigit } from '../helpers/vin.js';
@@ -117,8 +117,7 @@ describe('garage: a user\'s own vehicles and notes', () => {
 
   it('lists the recalls of a garage vehicle by its make, model and year', async () => {
     const vehicle = await addVehicle(owner, { make: 'Garagemake', model: 'Model X1', year: 2018 });
-    await upsertRecalls(
-      testApp.runtime.database.db,
+    await new RecallsRepository(testApp.runtime.database.db).upsert(
       [
         {
           campaign_number: '18V999000',

@@ -2,10 +2,11 @@ import { PassThrough } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
+import type { FailClosedOperation } from '../../src/errors.js';
 import { createLogger } from '../../src/observability/index.js';
-import { securityMetrics, type FailClosedOperation } from '../../src/observability/metrics.js';
+import { securityMetrics } from '../../src/observability/metrics.js';
 import type { SecurityOperation } from '../../src/observability/slow-operations.js';
-import { StoreUnavailableError, type KeyValueStore } from '../../src/stores/index.js';
+import { StoreUnavailableError, type KeyValueStoreWithAdmin } from '../../src/stores/index.js';
 import { bearer, csrfTokenFor, errorCode, registerAndLogin, request, type TokenPair } from '../helpers/auth-client.js';
 import { openTestRuntime, testConfig, type TestRuntime } from '../helpers/backends.js';
 import { manualClock, sleep } from '../helpers/time.js';
@@ -15,13 +16,13 @@ import { manualClock, sleep } from '../helpers/time.js';
  * seed's key names tell which security check a key belongs to, so one check
  * at a time can be broken or slowed while every other one works.
  */
-class FaultyStore implements KeyValueStore {
+class FaultyStore implements KeyValueStoreWithAdmin {
   readonly failingPrefixes = new Set<string>();
   readonly slowPrefixes = new Map<string, number>();
 
-  constructor(private readonly inner: KeyValueStore) {}
+  constructor(private readonly inner: KeyValueStoreWithAdmin) {}
 
-  get kind(): KeyValueStore['kind'] {
+  get kind(): KeyValueStoreWithAdmin['kind'] {
     return this.inner.kind;
   }
 
@@ -76,6 +77,9 @@ class FaultyStore implements KeyValueStore {
   }
   keysWithPrefix(prefix: string): Promise<string[]> {
     return this.inner.keysWithPrefix(prefix);
+  }
+  countWithPrefix(prefix: string): Promise<number> {
+    return this.inner.countWithPrefix(prefix);
   }
   deleteWithPrefix(prefix: string): Promise<number> {
     return this.inner.deleteWithPrefix(prefix);

@@ -1,11 +1,22 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ERROR_CATALOG } from '../../src/errors.js';
 import { sessionCookieNames } from '../../src/security/cookies.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { testConfig } from '../helpers/backends.js';
 import { csrfTokenFor, errorCode } from '../helpers/auth-client.js';
 import { projectRoot } from '../helpers/process.js';
+
+/** The `error.code` schemas of every documented JSON response (`{ error: { code } }`). */
+function errorCodeSchemas(document: OpenApiDocument): { enum?: unknown[]; const?: unknown; type?: string }[] {
+  const responses = Object.values(document.paths).flatMap((operations) => Object.values(operations).flatMap((operation) => Object.values(operation.responses ?? {})));
+  return responses.flatMap((response) => {
+    const schema = (response as { content?: Record<string, { schema?: { properties?: { error?: { properties?: { code?: object } } } } }> }).content?.['application/json']?.schema;
+    const code = schema?.properties?.error?.properties?.code;
+    return code === undefined ? [] : [code];
+  });
+}
 
 interface OpenApiDocument {
   openapi: string;
@@ -114,6 +125,15 @@ describe('the OpenAPI document and the docs', () => {
     const apiDocs = readFileSync(path.join(projectRoot, 'docs/API.md'), 'utf8');
     expect(apiDocs).toContain('A method a route does not have is `404 not_found`');
     expect(apiDocs).toContain('longer than 100 characters is `404 not_found`');
+  });
+
+  it('issue 16: error.code is documented as the enum of the error catalog, never a bare string', () => {
+    const catalogCodes = Object.keys(ERROR_CATALOG);
+    const schemas = errorCodeSchemas(document);
+    expect(schemas.length).toBeGreaterThan(0);
+    expect(schemas.filter((schema) => schema.type === 'string' && schema.enum === undefined)).toEqual([]);
+    for (const schema of schemas) for (const code of schema.enum ?? [schema.const]) expect(catalogCodes).toContain(code);
+    expect(schemas.some((schema) => JSON.stringify(schema.enum) === JSON.stringify(catalogCodes))).toBe(true);
   });
 
   it('serves the same document to Swagger UI', async () => {

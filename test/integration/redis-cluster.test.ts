@@ -21,10 +21,11 @@ describe('issue 8: everything works on a Redis Cluster of three masters', () => 
     await cluster.stop();
   });
 
-  it('spreads keys over the masters and still scans and deletes by prefix on all of them', async () => {
+  it('spreads keys over the masters and still scans, counts and deletes by prefix on all of them', async () => {
     const keys = Array.from({ length: 60 }, (_, index) => `spread:${index}`);
     await Promise.all(keys.map((key) => store.set(key, 'v', 60_000)));
     expect((await store.keysWithPrefix('spread:')).sort()).toEqual([...keys].sort());
+    expect(await store.countWithPrefix('spread:')).toBe(60);
     expect(await store.deleteWithPrefix('spread:')).toBe(60);
     expect(await store.keysWithPrefix('spread:')).toEqual([]);
   });

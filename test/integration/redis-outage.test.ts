@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisKeyValueStore, StoreUnavailableError, type KeyValueStore } from '../../src/stores/index.js';
+import { RedisKeyValueStore, StoreUnavailableError, type KeyValueStore, type KeyValueStoreWithAdmin } from '../../src/stores/index.js';
 import { startRedisServer, type RedisServerHandle } from '../helpers/redis-server.js';
 import { generatedSecret } from '../helpers/backends.js';
 import { eventually } from '../helpers/time.js';
@@ -19,7 +19,7 @@ const FAST_FAIL_MS = 250;
 const PASSWORD = generatedSecret();
 
 /** Every contract method once, so none is forgotten when checking failure behaviour. */
-const everyOperation: [string, (store: KeyValueStore) => Promise<unknown>][] = [
+const everyOperation: [string, (store: KeyValueStoreWithAdmin) => Promise<unknown>][] = [
   ['set', (s) => s.set('k', 'v', 10_000)],
   ['setIfAbsent', (s) => s.setIfAbsent('k', 'v', 10_000)],
   ['get', (s) => s.get('k')],
@@ -29,6 +29,7 @@ const everyOperation: [string, (store: KeyValueStore) => Promise<unknown>][] = [
   ['increment', (s) => s.increment('counter', 10_000)],
   ['ttlMs', (s) => s.ttlMs('k')],
   ['keysWithPrefix', (s) => s.keysWithPrefix('')],
+  ['countWithPrefix', (s) => s.countWithPrefix('')],
   ['deleteWithPrefix', (s) => s.deleteWithPrefix('')],
   ['ping', (s) => s.ping()],
 ];

@@ -3,7 +3,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthStateRepository } from '../../src/db/repositories/auth-state.js';
 import { systemClock } from '../../src/clock.js';
-import { SecurityStateDurability } from '../../src/security/durability.js';
+import { SecurityStateDurability } from '../../src/security/store-refill.js';
 import { HYDRATION_MARKER_KEY, denylistKey, sessionStateKey, userNotBeforeKey } from '../../src/security/store-keys.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { testConfig } from '../helpers/backends.js';

@@ -4,7 +4,7 @@ import Type from 'typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpError } from '../../src/errors.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { csrfTokenFor, request as requestWithCsrf } from '../helpers/auth-client.js';
+import { bearer, csrfTokenFor, register, registerAndLogin, request as requestWithCsrf, strongPassword, TOKENS_IN_BODY, uniqueEmail } from '../helpers/auth-client.js';
 import { testConfig } from '../helpers/backends.js';
 
 /** Header name → expected value (a string, a pattern), or null: must be absent. */
@@ -111,6 +111,36 @@ describe('security headers on every response (SEC-004)', () => {
     });
     expect(response.statusCode).toBe(request.status);
     check(response, API_RESPONSE);
+  });
+
+  it('every auth, account and session answer is no-store: the header hook sets it, no handler has to', async () => {
+    const account = await registerAndLogin(testApp.app);
+    const signedIn = bearer(account.tokens.access_token);
+    const other = await register(testApp.app);
+    const answers: [string, number, LightMyRequestResponse][] = [];
+    const call = async (label: string, status: number, options: Parameters<typeof requestWithCsrf>[1]): Promise<LightMyRequestResponse> => {
+      const response = await requestWithCsrf(testApp.app, options);
+      answers.push([label, status, response]);
+      return response;
+    };
+    await call('csrf-token', 200, { method: 'GET', url: '/api/v1/auth/csrf-token' });
+    await call('session', 200, { method: 'GET', url: '/api/v1/auth/session', headers: signedIn });
+    await call('register', 201, { method: 'POST', url: '/api/v1/auth/register', payload: { email: uniqueEmail('nostore'), password: strongPassword() }, remoteAddress: '10.200.0.1' });
+    await call('login', 200, { method: 'POST', url: '/api/v1/auth/login', headers: TOKENS_IN_BODY, payload: { email: other.email, password: other.password } });
+    await call('me', 200, { method: 'GET', url: '/api/v1/auth/me', headers: signedIn });
+    await call('update me', 200, { method: 'PUT', url: '/api/v1/auth/me', headers: signedIn, payload: { full_name: 'No Store' } });
+    await call('export', 200, { method: 'GET', url: '/api/v1/auth/me/export', headers: signedIn });
+    await call('sessions', 200, { method: 'GET', url: '/api/v1/auth/sessions', headers: signedIn });
+    await call('end an unknown session', 404, { method: 'DELETE', url: '/api/v1/auth/sessions/no-such-session', headers: signedIn });
+    await call('forgot-password', 202, { method: 'POST', url: '/api/v1/auth/forgot-password', payload: { email: other.email } });
+    await call('reset-password with a bad link', 400, { method: 'POST', url: '/api/v1/auth/reset-password', payload: { token: 'not-a-link', new_password: strongPassword() } });
+    await call('refresh', 200, { method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token: account.tokens.refresh_token } });
+    await call('logout', 204, { method: 'POST', url: '/api/v1/auth/logout', payload: {} });
+    await call('health', 200, { method: 'GET', url: '/health' });
+    for (const [label, status, response] of answers) {
+      expect(response.statusCode, label).toBe(status);
+      expect(response.headers['cache-control'], label).toBe('no-store');
+    }
   });
 
   it('answers outside /api/ with the same set, minus Cache-Control (static assets may be cached later)', async () => {

@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { testEnvironment } from '../helpers/backends.js';
 import { complaintLine, fixtureDirectory, writeLines } from '../helpers/nhtsa-fixtures.js';
-import { runCli } from '../helpers/cli.js';
+import { runCliProcess } from '../helpers/cli.js';
 import { sleep } from '../helpers/time.js';
 
 const COMPLAINTS_PER_FILE = 15_000;
@@ -23,6 +23,7 @@ function percentile(values: readonly number[], fraction: number): number {
 }
 
 // Always on the embedded default: the lock is a property of one SQLite file shared by processes.
+// So the imports are real child processes (runCliProcess): in-process they would share the server's event loop instead.
 describe('issue 22.2: imports beside a serving server, and two imports at once (embedded SQLite)', () => {
   const environment = testEnvironment({ REDIS_URL: undefined, DATABASE_URL: undefined });
   let fixtures: string;
@@ -59,8 +60,8 @@ describe('issue 22.2: imports beside a serving server, and two imports at once (
       }
     })();
     const results = await Promise.all([
-      runCli(['import', 'complaints', first, '--json'], cliEnvironment),
-      runCli(['import', 'complaints', second, '--json'], cliEnvironment),
+      runCliProcess(['import', 'complaints', first, '--json'], cliEnvironment),
+      runCliProcess(['import', 'complaints', second, '--json'], cliEnvironment),
     ]).finally(() => {
       load.running = false;
     });

@@ -12,7 +12,7 @@ import {
   StoreUnavailableError,
   createKeyValueStore,
   prefixUpperBound,
-  type KeyValueStore,
+  type KeyValueStoreWithAdmin,
 } from '../../src/stores/index.js';
 import { manualClock, sleep } from '../helpers/time.js';
 
@@ -28,7 +28,7 @@ const sqliteFile = path.join(tempDir, 'app.db');
 
 interface Backend {
   name: 'sqlite' | 'redis';
-  create: (keyPrefix: string) => KeyValueStore;
+  create: (keyPrefix: string) => KeyValueStoreWithAdmin;
   /** Lets `ms` pass for the store's TTLs: the SQLite store's injected clock moves; Redis keeps its own time, so that is a real wait. */
   passTime: (ms: number) => Promise<void>;
 }
@@ -52,8 +52,8 @@ afterAll(() => {
 
 describe.each(backends)('KeyValueStore contract: $name', ({ name, create, passTime }) => {
   const basePrefix = `test:${RUN_ID}:${name}:`;
-  let store: KeyValueStore;
-  let other: KeyValueStore;
+  let store: KeyValueStoreWithAdmin;
+  let other: KeyValueStoreWithAdmin;
   let keyCounter = 0;
   /** A key no other test uses, so tests cannot see each other's leftovers. */
   const freshKey = (label: string): string => `${label}:${String(++keyCounter)}`;
@@ -292,6 +292,7 @@ describe.each(backends)('KeyValueStore contract: $name', ({ name, create, passTi
     expect(await store.getAndDelete(plain)).toBeNull();
     expect(await store.delete(plain)).toBe(false);
     expect(await store.keysWithPrefix(prefix)).toEqual([]);
+    expect(await store.countWithPrefix(prefix)).toBe(0);
     expect(await store.deleteWithPrefix(prefix)).toBe(0);
     // An expired window restarts instead of continuing.
     expect((await store.increment(counter, 10_000)).count).toBe(1);
@@ -308,6 +309,21 @@ describe.each(backends)('KeyValueStore contract: $name', ({ name, create, passTi
     expect((await store.keysWithPrefix(prefix)).sort()).toEqual([`${prefix}a`, `${prefix}b`, `${prefix}sub:c`]);
     expect(await store.keysWithPrefix(`${prefix}sub:`)).toEqual([`${prefix}sub:c`]);
     expect(await store.keysWithPrefix(`${prefix}zzz`)).toEqual([]);
+  });
+
+  it('countWithPrefix counts the live keys under exactly that prefix, past one SCAN page', async () => {
+    const prefix = `${freshKey('count')}:`;
+    const many = 2_500;
+    await Promise.all(Array.from({ length: many }, (_, index) => store.set(`${prefix}${String(index)}`, 'x', 10_000)));
+    await store.set(`${prefix}sub:a`, 'x', 10_000);
+    await store.set(`${prefix}sub:b`, 'x', 10_000);
+    await store.set(`${prefix.slice(0, -1)}-sibling`, 'no', 10_000);
+    await other.set(`${prefix}theirs`, 'no', 10_000);
+    expect(await store.countWithPrefix(prefix)).toBe(many + 2);
+    expect(await store.countWithPrefix(`${prefix}sub:`)).toBe(2);
+    expect(await store.countWithPrefix(`${prefix}zzz`)).toBe(0);
+    expect(await store.deleteWithPrefix(prefix)).toBe(many + 2);
+    expect(await store.countWithPrefix(prefix)).toBe(0);
   });
 
   it('deleteWithPrefix removes exactly that prefix and counts the keys', async () => {
@@ -337,12 +353,15 @@ describe.each(backends)('KeyValueStore contract: $name', ({ name, create, passTi
     }
     for (const { prefix, lookalike } of cases) {
       expect(await store.keysWithPrefix(`${base}${prefix}`)).toEqual([`${base}${prefix}1`]);
+      expect(await store.countWithPrefix(`${base}${prefix}`)).toBe(1);
       expect(await store.deleteWithPrefix(`${base}${prefix}`)).toBe(1);
       expect(await store.get(`${base}${lookalike}`)).toBe('lookalike');
     }
     // A bare wildcard prefix matches nothing here instead of everything.
     expect(await store.keysWithPrefix(`${base}*`)).toEqual([]);
     expect(await store.keysWithPrefix(`${base}%`)).toEqual([]);
+    expect(await store.countWithPrefix(`${base}*`)).toBe(0);
+    expect(await store.countWithPrefix(`${base}%`)).toBe(0);
     expect(await store.deleteWithPrefix(`${base}*`)).toBe(0);
     expect((await store.keysWithPrefix(base)).sort()).toEqual(cases.map((c) => `${base}${c.lookalike}`).sort());
   });
@@ -354,6 +373,7 @@ describe.each(backends)('KeyValueStore contract: $name', ({ name, create, passTi
     expect(await store.get(key)).toBe('mine');
     expect(await other.get(key)).toBe('theirs');
     expect(await other.keysWithPrefix(key)).toEqual([key]);
+    expect(await other.countWithPrefix(key)).toBe(1);
 
     expect(await other.deleteWithPrefix('')).toBeGreaterThanOrEqual(1);
     expect(await other.get(key)).toBeNull();

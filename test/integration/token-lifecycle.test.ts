@@ -1,11 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { securityMetrics } from '../../src/observability/metrics.js';
 import { AuthStateRepository } from '../../src/db/repositories/auth-state.js';
-import { SecurityStateDurability } from '../../src/security/durability.js';
-import { Revocation, denylistKey } from '../../src/security/revocation.js';
+import { SecurityStateDurability } from '../../src/security/store-refill.js';
+import { Revocation } from '../../src/security/revocation.js';
 import { REFRESH_GRACE_WINDOW_MS } from '../../src/security/sessions.js';
 import { CLOCK_LEEWAY_SECONDS, TokenCodec, newTokenId } from '../../src/security/tokens.js';
-import { LOGIN_FAILURE_WINDOW_MS, refreshCountKey } from '../../src/security/throttle.js';
+import { denylistKey, refreshCountKey } from '../../src/security/store-keys.js';
+import { LOGIN_FAILURE_WINDOW_MS } from '../../src/security/throttle.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { bearer, errorCode, login, logout, me, refresh, register, registerAndLogin, request, strongPassword, type TokenPair } from '../helpers/auth-client.js';
 import { eventually, manualClock } from '../helpers/time.js';

@@ -1,19 +1,5 @@
 import { useCallback, useEffect, useState, type DependencyList } from 'react';
 
-/** `value`, once it has stopped changing for `delayMs`: typing a make does not send a request per keystroke. */
-export function useDebounced<T>(value: T, delayMs: number): T {
-  const [settled, setSettled] = useState(value);
-  useEffect(() => {
-    const timer = setTimeout(() => {
-      setSettled(value);
-    }, delayMs);
-    return () => {
-      clearTimeout(timer);
-    };
-  }, [value, delayMs]);
-  return settled;
-}
-
 export type AsyncState<T> = { readonly status: 'loading' } | { readonly status: 'done'; readonly value: T } | { readonly status: 'failed'; readonly error: unknown };
 
 /**

@@ -103,110 +103,113 @@ const COMPLAINT_CONTENT_COLUMNS = [
   'vehicles_towed',
 ] as const satisfies readonly (keyof ComplaintInput)[];
 
-/**
- * Inserts new complaint lines and replaces changed ones (NHTSA may revise a
- * CMPLID between releases); identical ones are left alone. A CMPLID listed
- * twice keeps its first occurrence. Run it inside a transaction.
- *
- * Atomic on both engines, so concurrent imports of the same lines report true
- * counts (see {@link claimThenReplace}): the content hash is compared inside
- * the upsert itself, never from an earlier read.
- */
-export async function upsertComplaints(db: Kysely<DatabaseSchema>, inputs: readonly ComplaintInput[], now: string): Promise<BatchOutcome> {
-  const rows = new Map<number, Insertable<ComplaintsTable> & { cmplid: number; content_hash: string }>();
-  for (const input of inputs) {
-    if (rows.has(input.cmplid)) continue;
-    const hash = contentHash(COMPLAINT_CONTENT_COLUMNS.map((column) => input[column]));
-    rows.set(input.cmplid, { ...input, content_hash: hash, updated_at: now });
+/** NHTSA owner complaints: per-vehicle pages and totals, and the import's writes. */
+export class ComplaintsRepository {
+  constructor(private readonly db: Kysely<DatabaseSchema>) {}
+
+  /**
+   * Inserts new complaint lines and replaces changed ones (NHTSA may revise a
+   * CMPLID between releases); identical ones are left alone. A CMPLID listed
+   * twice keeps its first occurrence. Run it inside a transaction.
+   *
+   * Atomic on both engines, so concurrent imports of the same lines report true
+   * counts (see {@link claimThenReplace}): the content hash is compared inside
+   * the upsert itself, never from an earlier read.
+   */
+  async upsert(inputs: readonly ComplaintInput[], now: string): Promise<BatchOutcome> {
+    const rows = new Map<number, Insertable<ComplaintsTable> & { cmplid: number; content_hash: string }>();
+    for (const input of inputs) {
+      if (rows.has(input.cmplid)) continue;
+      const hash = contentHash(COMPLAINT_CONTENT_COLUMNS.map((column) => input[column]));
+      rows.set(input.cmplid, { ...input, content_hash: hash, updated_at: now });
+    }
+    const { inserted, updated } = await claimThenReplace(
+      [...rows.values()],
+      (row) => row.cmplid,
+      async (chunk) => {
+        const added = await this.db.insertInto('complaints').values(chunk).onConflict((conflict) => conflict.column('cmplid').doNothing()).returning('cmplid').execute();
+        return added.map((row) => row.cmplid);
+      },
+      async (chunk) => {
+        const replaced = await this.db
+          .insertInto('complaints')
+          .values(chunk)
+          .onConflict((conflict) =>
+            conflict
+              .column('cmplid')
+              .doUpdateSet(fromExcluded([...COMPLAINT_CONTENT_COLUMNS, 'content_hash', 'updated_at']))
+              .where(sql<SqlBool>`${sql.ref('complaints.content_hash')} <> ${sql.ref('excluded.content_hash')}`),
+          )
+          .returning('cmplid')
+          .execute();
+        return replaced.length;
+      },
+    );
+    return { inserted, updated, unchanged: rows.size - inserted - updated };
   }
-  const { inserted, updated } = await claimThenReplace(
-    [...rows.values()],
-    (row) => row.cmplid,
-    async (chunk) => {
-      const added = await db.insertInto('complaints').values(chunk).onConflict((conflict) => conflict.column('cmplid').doNothing()).returning('cmplid').execute();
-      return added.map((row) => row.cmplid);
-    },
-    async (chunk) => {
-      const replaced = await db
-        .insertInto('complaints')
-        .values(chunk)
-        .onConflict((conflict) =>
-          conflict
-            .column('cmplid')
-            .doUpdateSet(fromExcluded([...COMPLAINT_CONTENT_COLUMNS, 'content_hash', 'updated_at']))
-            .where(sql<SqlBool>`${sql.ref('complaints.content_hash')} <> ${sql.ref('excluded.content_hash')}`),
-        )
-        .returning('cmplid')
-        .execute();
-      return replaced.length;
-    },
-  );
-  return { inserted, updated, unchanged: rows.size - inserted - updated };
-}
 
-/** Complaint lines for one vehicle, most recently received first. */
-export async function findComplaintsForVehicle(
-  db: Kysely<DatabaseSchema>,
-  vehicle: VehicleQuery,
-  page: { limit?: number | undefined; offset?: number | undefined } = {},
-): Promise<ComplaintPage> {
-  const { limit, offset } = pageBounds(page.limit, page.offset);
-  const forVehicle = db
-    .selectFrom('complaints')
-    .where('make', '=', vehicle.make)
-    .where('model', '=', vehicle.model)
-    .where('model_year', '=', vehicle.year);
-  const [rows, count] = await Promise.all([
-    forVehicle
-      .selectAll()
-      .orderBy(sql`case when received_date is null then 1 else 0 end`)
-      .orderBy('received_date', 'desc')
-      .orderBy('cmplid', 'desc')
-      .limit(limit)
-      .offset(offset)
-      .execute(),
-    forVehicle.select((eb) => eb.fn.countAll<string | number>().as('total')).executeTakeFirst(),
-  ]);
-  return { items: rows.map(toComplaint), total: toCount(count?.total) };
-}
+  /** Complaint lines for one vehicle, most recently received first. */
+  async findForVehicle(
+    vehicle: VehicleQuery,
+    page: { limit?: number | undefined; offset?: number | undefined } = {},
+  ): Promise<ComplaintPage> {
+    const { limit, offset } = pageBounds(page.limit, page.offset);
+    const forVehicle = this.db
+      .selectFrom('complaints')
+      .where('make', '=', vehicle.make)
+      .where('model', '=', vehicle.model)
+      .where('model_year', '=', vehicle.year);
+    const [rows, count] = await Promise.all([
+      forVehicle
+        .selectAll()
+        .orderBy(sql`case when received_date is null then 1 else 0 end`)
+        .orderBy('received_date', 'desc')
+        .orderBy('cmplid', 'desc')
+        .limit(limit)
+        .offset(offset)
+        .execute(),
+      forVehicle.select((eb) => eb.fn.countAll<string | number>().as('total')).executeTakeFirst(),
+    ]);
+    return { items: rows.map(toComplaint), total: toCount(count?.total) };
+  }
 
-/**
- * Per-complaint (ODI number) totals for one vehicle. With `componentKeywords`,
- * only complaints with a line whose component contains one of them count.
- */
-export async function complaintTotalsForVehicle(
-  db: Kysely<DatabaseSchema>,
-  vehicle: VehicleQuery,
-  componentKeywords?: readonly string[],
-): Promise<ComplaintTotals> {
-  const componentFilter =
-    componentKeywords === undefined
-      ? sql<SqlBool>`1 = 1`
-      : componentKeywords.length === 0
-        ? sql<SqlBool>`1 = 0`
-        : sql<SqlBool>`(${sql.join(
-            componentKeywords.map((keyword) => sql`component like ${containsPattern(keyword)} escape '\\'`),
-            sql` or `,
-          )})`;
-  // CASE instead of max(boolean): PostgreSQL has no max() for booleans, SQLite no bool_or().
-  const result = await sql<{ complaints: string | number; crashes: string | number | null; fires: string | number | null; injuries: string | number | null; deaths: string | number | null }>`
-    select count(*) as complaints, sum(crash) as crashes, sum(fire) as fires, sum(injured) as injuries, sum(deaths) as deaths
-    from (
-      select odi_number,
-        max(case when crash then 1 else 0 end) as crash,
-        max(case when fire then 1 else 0 end) as fire,
-        max(injured) as injured,
-        max(deaths) as deaths
-      from complaints
-      where make = ${vehicle.make} and model = ${vehicle.model} and model_year = ${vehicle.year} and ${componentFilter}
-      group by odi_number
-    ) as per_complaint`.execute(db);
-  const row = result.rows[0];
-  return {
-    complaints: toCount(row?.complaints),
-    crashes: toCount(row?.crashes),
-    fires: toCount(row?.fires),
-    injuries: toCount(row?.injuries),
-    deaths: toCount(row?.deaths),
-  };
+  /**
+   * Per-complaint (ODI number) totals for one vehicle. With `componentKeywords`,
+   * only complaints with a line whose component contains one of them count.
+   */
+  async totalsForVehicle(
+    vehicle: VehicleQuery,
+    componentKeywords?: readonly string[],
+  ): Promise<ComplaintTotals> {
+    const componentFilter =
+      componentKeywords === undefined
+        ? sql<SqlBool>`1 = 1`
+        : componentKeywords.length === 0
+          ? sql<SqlBool>`1 = 0`
+          : sql<SqlBool>`(${sql.join(
+              componentKeywords.map((keyword) => sql`component like ${containsPattern(keyword)} escape '\\'`),
+              sql` or `,
+            )})`;
+    // CASE instead of max(boolean): PostgreSQL has no max() for booleans, SQLite no bool_or().
+    const result = await sql<{ complaints: string | number; crashes: string | number | null; fires: string | number | null; injuries: string | number | null; deaths: string | number | null }>`
+      select count(*) as complaints, sum(crash) as crashes, sum(fire) as fires, sum(injured) as injuries, sum(deaths) as deaths
+      from (
+        select odi_number,
+          max(case when crash then 1 else 0 end) as crash,
+          max(case when fire then 1 else 0 end) as fire,
+          max(injured) as injured,
+          max(deaths) as deaths
+        from complaints
+        where make = ${vehicle.make} and model = ${vehicle.model} and model_year = ${vehicle.year} and ${componentFilter}
+        group by odi_number
+      ) as per_complaint`.execute(this.db);
+    const row = result.rows[0];
+    return {
+      complaints: toCount(row?.complaints),
+      crashes: toCount(row?.crashes),
+      fires: toCount(row?.fires),
+      injuries: toCount(row?.injuries),
+      deaths: toCount(row?.deaths),
+    };
+  }
 }

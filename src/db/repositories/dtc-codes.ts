@@ -74,72 +74,6 @@ function toDtcCode(row: DtcCodeRow): DtcCode {
   };
 }
 
-/**
- * Searches codes: code-prefix matches first (`P03` → P0300…P03FF), then
- * codes whose English or Hungarian description contains every word of `q`
- * (case- and accent-insensitive). `%` and `_` in `q` are literal characters.
- */
-export async function searchDtcCodes(db: Kysely<DatabaseSchema>, query: DtcSearchQuery): Promise<DtcSearchResult> {
-  const { limit, offset } = pageBounds(query.limit, query.offset);
-  const text = query.q?.trim() ?? '';
-  const terms = searchTerms(text);
-  const codePrefix = prefixPattern(text.toUpperCase());
-  const codeMatches = sql<SqlBool>`${sql.ref('code')} like ${codePrefix} escape '\\'`;
-
-  const matches = (eb: ExpressionBuilder<DatabaseSchema, 'dtc_codes'>) => {
-    const conditions = [];
-    if (terms.length > 0) {
-      const textMatches = eb.and(terms.map((term) => sql<SqlBool>`${sql.ref('search_text')} like ${containsPattern(term)} escape '\\'`));
-      conditions.push(eb.or([codeMatches, textMatches]));
-    }
-    if (query.system !== undefined) conditions.push(eb('system', '=', query.system));
-    return eb.and(conditions);
-  };
-
-  const [rows, count] = await Promise.all([
-    db
-      .selectFrom('dtc_codes')
-      .selectAll()
-      .where(matches)
-      .orderBy(sql`case when ${codeMatches} then 0 else 1 end`)
-      .orderBy('code')
-      .limit(limit)
-      .offset(offset)
-      .execute(),
-    db
-      .selectFrom('dtc_codes')
-      .select((eb) => eb.fn.countAll<string | number>().as('total'))
-      .where(matches)
-      .executeTakeFirst(),
-  ]);
-  return { items: rows.map(toDtcCode), total: toCount(count?.total) };
-}
-
-/** One code, or undefined when the database does not know it. */
-export async function findDtcCode(db: Kysely<DatabaseSchema>, code: string): Promise<DtcCode | undefined> {
-  const row = await db.selectFrom('dtc_codes').selectAll().where('code', '=', code).executeTakeFirst();
-  return row === undefined ? undefined : toDtcCode(row);
-}
-
-/** The known codes among `codes`, keyed by code. */
-export async function findDtcCodes(db: Kysely<DatabaseSchema>, codes: readonly string[]): Promise<Map<string, DtcCode>> {
-  if (codes.length === 0) return new Map();
-  const rows = await db.selectFrom('dtc_codes').selectAll().where('code', 'in', [...codes]).execute();
-  return new Map(rows.map((row) => [row.code, toDtcCode(row)]));
-}
-
-/** How many codes each system has (zero for systems without codes). */
-export async function countDtcCodesBySystem(db: Kysely<DatabaseSchema>): Promise<Record<DtcSystem, number>> {
-  const rows = await db
-    .selectFrom('dtc_codes')
-    .select(['system', (eb) => eb.fn.countAll<string | number>().as('total')])
-    .groupBy('system')
-    .execute();
-  const counts: Record<DtcSystem, number> = { powertrain: 0, body: 0, chassis: 0, network: 0 };
-  for (const row of rows) counts[row.system] = toCount(row.total);
-  return counts;
-}
-
 interface DtcContent {
   readonly description_en: string;
   readonly description_hu: string | null;
@@ -210,53 +144,124 @@ const DTC_WRITTEN_COLUMNS = [
   'updated_at',
 ] as const;
 
-/**
- * Inserts new codes and merges into stored ones (see {@link mergeDtcContent});
- * a code whose merged content equals what is stored is left alone (its
- * `updated_at` too). A code listed twice keeps its first occurrence. Run it
- * inside a transaction.
- *
- * Concurrent imports lose no merge and report true counts: new codes are
- * claimed by the insert itself (ON CONFLICT DO NOTHING RETURNING: exactly one
- * import inserts a code), and stored codes are read for the merge under a row
- * lock on PostgreSQL (`engine: 'postgres'`, SELECT ... FOR UPDATE, in code
- * order), so a second import merges into the first one's committed result.
- * SQLite runs one write transaction at a time, and this one holds the write
- * lock from its first insert, so its read is current there too.
- */
-export async function upsertDtcCodes(db: Kysely<DatabaseSchema>, inputs: readonly DtcCodeInput[], now: string, engine?: DatabaseEngine): Promise<BatchOutcome> {
-  const unique = new Map<string, DtcCodeInput>();
-  for (const input of inputs) if (!unique.has(input.code)) unique.set(input.code, input);
-  const ordered = [...unique.values()].sort((left, right) => (left.code < right.code ? -1 : left.code > right.code ? 1 : 0));
-  let inserted = 0;
-  let updated = 0;
-  for (const chunk of chunksWithinParameterLimit(ordered, DTC_WRITTEN_COLUMNS.length + 1)) {
-    const added = await db
-      .insertInto('dtc_codes')
-      .values(chunk.map((input) => dtcRow(input.code, mergeDtcContent(undefined, input), now)))
-      .onConflict((conflict) => conflict.column('code').doNothing())
-      .returning('code')
-      .execute();
-    inserted += added.length;
-    const addedCodes = new Set(added.map((row) => row.code));
-    const existing = chunk.filter((input) => !addedCodes.has(input.code));
-    if (existing.length === 0) continue;
-    const read = db.selectFrom('dtc_codes').selectAll().where('code', 'in', existing.map((input) => input.code)).orderBy('code');
-    const stored = await (engine === 'postgres' ? read.forUpdate() : read).execute();
-    const storedByCode = new Map(stored.map((row) => [row.code, row]));
-    const changed: ReturnType<typeof dtcRow>[] = [];
-    for (const input of existing) {
-      const current = storedByCode.get(input.code);
-      const row = dtcRow(input.code, mergeDtcContent(current === undefined ? undefined : toDtcCode(current), input), now);
-      if (current?.content_hash !== row.content_hash) changed.push(row);
-    }
-    if (changed.length === 0) continue;
-    await db
-      .insertInto('dtc_codes')
-      .values(changed)
-      .onConflict((conflict) => conflict.column('code').doUpdateSet(fromExcluded(DTC_WRITTEN_COLUMNS)))
-      .execute();
-    updated += changed.length;
+/** Trouble codes: search, look-up, per-system counts and the import's merge. */
+export class DtcCodesRepository {
+  constructor(private readonly db: Kysely<DatabaseSchema>) {}
+
+  /**
+   * Searches codes: code-prefix matches first (`P03` → P0300…P03FF), then
+   * codes whose English or Hungarian description contains every word of `q`
+   * (case- and accent-insensitive). `%` and `_` in `q` are literal characters.
+   */
+  async search(query: DtcSearchQuery): Promise<DtcSearchResult> {
+    const { limit, offset } = pageBounds(query.limit, query.offset);
+    const text = query.q?.trim() ?? '';
+    const terms = searchTerms(text);
+    const codePrefix = prefixPattern(text.toUpperCase());
+    const codeMatches = sql<SqlBool>`${sql.ref('code')} like ${codePrefix} escape '\\'`;
+
+    const matches = (eb: ExpressionBuilder<DatabaseSchema, 'dtc_codes'>) => {
+      const conditions = [];
+      if (terms.length > 0) {
+        const textMatches = eb.and(terms.map((term) => sql<SqlBool>`${sql.ref('search_text')} like ${containsPattern(term)} escape '\\'`));
+        conditions.push(eb.or([codeMatches, textMatches]));
+      }
+      if (query.system !== undefined) conditions.push(eb('system', '=', query.system));
+      return eb.and(conditions);
+    };
+
+    const [rows, count] = await Promise.all([
+      this.db
+        .selectFrom('dtc_codes')
+        .selectAll()
+        .where(matches)
+        .orderBy(sql`case when ${codeMatches} then 0 else 1 end`)
+        .orderBy('code')
+        .limit(limit)
+        .offset(offset)
+        .execute(),
+      this.db
+        .selectFrom('dtc_codes')
+        .select((eb) => eb.fn.countAll<string | number>().as('total'))
+        .where(matches)
+        .executeTakeFirst(),
+    ]);
+    return { items: rows.map(toDtcCode), total: toCount(count?.total) };
   }
-  return { inserted, updated, unchanged: unique.size - inserted - updated };
+
+  /** One code, or undefined when the database does not know it. */
+  async find(code: string): Promise<DtcCode | undefined> {
+    const row = await this.db.selectFrom('dtc_codes').selectAll().where('code', '=', code).executeTakeFirst();
+    return row === undefined ? undefined : toDtcCode(row);
+  }
+
+  /** The known codes among `codes`, keyed by code. */
+  async findMany(codes: readonly string[]): Promise<Map<string, DtcCode>> {
+    if (codes.length === 0) return new Map();
+    const rows = await this.db.selectFrom('dtc_codes').selectAll().where('code', 'in', [...codes]).execute();
+    return new Map(rows.map((row) => [row.code, toDtcCode(row)]));
+  }
+
+  /** How many codes each system has (zero for systems without codes). */
+  async countBySystem(): Promise<Record<DtcSystem, number>> {
+    const rows = await this.db
+      .selectFrom('dtc_codes')
+      .select(['system', (eb) => eb.fn.countAll<string | number>().as('total')])
+      .groupBy('system')
+      .execute();
+    const counts: Record<DtcSystem, number> = { powertrain: 0, body: 0, chassis: 0, network: 0 };
+    for (const row of rows) counts[row.system] = toCount(row.total);
+    return counts;
+  }
+
+  /**
+   * Inserts new codes and merges into stored ones (see {@link mergeDtcContent});
+   * a code whose merged content equals what is stored is left alone (its
+   * `updated_at` too). A code listed twice keeps its first occurrence. Run it
+   * inside a transaction.
+   *
+   * Concurrent imports lose no merge and report true counts: new codes are
+   * claimed by the insert itself (ON CONFLICT DO NOTHING RETURNING: exactly one
+   * import inserts a code), and stored codes are read for the merge under a row
+   * lock on PostgreSQL (`engine: 'postgres'`, SELECT ... FOR UPDATE, in code
+   * order), so a second import merges into the first one's committed result.
+   * SQLite runs one write transaction at a time, and this one holds the write
+   * lock from its first insert, so its read is current there too.
+   */
+  async upsert(inputs: readonly DtcCodeInput[], now: string, engine?: DatabaseEngine): Promise<BatchOutcome> {
+    const unique = new Map<string, DtcCodeInput>();
+    for (const input of inputs) if (!unique.has(input.code)) unique.set(input.code, input);
+    const ordered = [...unique.values()].sort((left, right) => (left.code < right.code ? -1 : left.code > right.code ? 1 : 0));
+    let inserted = 0;
+    let updated = 0;
+    for (const chunk of chunksWithinParameterLimit(ordered, DTC_WRITTEN_COLUMNS.length + 1)) {
+      const added = await this.db
+        .insertInto('dtc_codes')
+        .values(chunk.map((input) => dtcRow(input.code, mergeDtcContent(undefined, input), now)))
+        .onConflict((conflict) => conflict.column('code').doNothing())
+        .returning('code')
+        .execute();
+      inserted += added.length;
+      const addedCodes = new Set(added.map((row) => row.code));
+      const existing = chunk.filter((input) => !addedCodes.has(input.code));
+      if (existing.length === 0) continue;
+      const read = this.db.selectFrom('dtc_codes').selectAll().where('code', 'in', existing.map((input) => input.code)).orderBy('code');
+      const stored = await (engine === 'postgres' ? read.forUpdate() : read).execute();
+      const storedByCode = new Map(stored.map((row) => [row.code, row]));
+      const changed: ReturnType<typeof dtcRow>[] = [];
+      for (const input of existing) {
+        const current = storedByCode.get(input.code);
+        const row = dtcRow(input.code, mergeDtcContent(current === undefined ? undefined : toDtcCode(current), input), now);
+        if (current?.content_hash !== row.content_hash) changed.push(row);
+      }
+      if (changed.length === 0) continue;
+      await this.db
+        .insertInto('dtc_codes')
+        .values(changed)
+        .onConflict((conflict) => conflict.column('code').doUpdateSet(fromExcluded(DTC_WRITTEN_COLUMNS)))
+        .execute();
+      updated += changed.length;
+    }
+    return { inserted, updated, unchanged: unique.size - inserted - updated };
+  }
 }

@@ -93,45 +93,6 @@ const RECALL_CONTENT_COLUMNS = [
   'park_outside',
 ] as const satisfies readonly (keyof RecallInput)[];
 
-/**
- * Inserts new recalls and replaces changed ones; identical ones are left
- * alone. A key listed twice keeps its first occurrence. Run it inside a
- * transaction. Atomic on both engines (see {@link claimThenReplace}): new
- * keys are claimed by the insert itself, changed content detected inside the upsert.
- */
-export async function upsertRecalls(db: Kysely<DatabaseSchema>, inputs: readonly RecallInput[], now: string): Promise<BatchOutcome> {
-  const rows = new Map<string, Insertable<RecallsTable> & { recall_key: string; content_hash: string }>();
-  for (const input of inputs) {
-    const key = recallKeyOf(input);
-    if (rows.has(key)) continue;
-    const hash = contentHash(RECALL_CONTENT_COLUMNS.map((column) => input[column]));
-    rows.set(key, { ...input, recall_key: key, content_hash: hash, updated_at: now });
-  }
-  const { inserted, updated } = await claimThenReplace(
-    [...rows.values()],
-    (row) => row.recall_key,
-    async (chunk) => {
-      const added = await db.insertInto('recalls').values(chunk).onConflict((conflict) => conflict.column('recall_key').doNothing()).returning('recall_key').execute();
-      return added.map((row) => row.recall_key);
-    },
-    async (chunk) => {
-      const replaced = await db
-        .insertInto('recalls')
-        .values(chunk)
-        .onConflict((conflict) =>
-          conflict
-            .column('recall_key')
-            .doUpdateSet(fromExcluded([...RECALL_CONTENT_COLUMNS, 'content_hash', 'updated_at']))
-            .where(sql<SqlBool>`${sql.ref('recalls.content_hash')} <> ${sql.ref('excluded.content_hash')}`),
-        )
-        .returning('recall_key')
-        .execute();
-      return replaced.length;
-    },
-  );
-  return { inserted, updated, unchanged: rows.size - inserted - updated };
-}
-
 /** Upper-case keywords matched against the component name (contains); constants, still escaped. */
 function componentMatchesAny(keywords: readonly string[]) {
   return sql<SqlBool>`(${sql.join(
@@ -140,41 +101,84 @@ function componentMatchesAny(keywords: readonly string[]) {
   )})`;
 }
 
-/**
- * Recalls for one vehicle, newest report first. With `componentKeywords`,
- * recalls whose component matches one of them come first and are counted in
- * `relevant`.
- */
-export async function findRecallsForVehicle(
-  db: Kysely<DatabaseSchema>,
-  vehicle: VehicleQuery,
-  page: { limit?: number | undefined; offset?: number | undefined } = {},
-  componentKeywords: readonly string[] = [],
-): Promise<RecallPage & { relevant: number }> {
-  const { limit, offset } = pageBounds(page.limit, page.offset);
-  const forVehicle = db
-    .selectFrom('recalls')
-    .where('make', '=', vehicle.make)
-    .where('model', '=', vehicle.model)
-    .where('model_year', '=', vehicle.year);
-  const relevance = componentKeywords.length > 0 ? componentMatchesAny(componentKeywords) : sql<SqlBool>`1 = 0`;
-  const [rows, count] = await Promise.all([
-    forVehicle
-      .selectAll()
-      .orderBy(sql`case when ${relevance} then 0 else 1 end`)
-      .orderBy(sql`case when report_received_date is null then 1 else 0 end`)
-      .orderBy('report_received_date', 'desc')
-      .orderBy('campaign_number')
-      .orderBy('component')
-      .limit(limit)
-      .offset(offset)
-      .execute(),
-    forVehicle
-      .select((eb) => [
-        eb.fn.countAll<string | number>().as('total'),
-        eb.fn.sum<string | number | null>(sql`case when ${relevance} then 1 else 0 end`).as('relevant'),
-      ])
-      .executeTakeFirst(),
-  ]);
-  return { items: rows.map(toRecall), total: toCount(count?.total), relevant: toCount(count?.relevant) };
+/** NHTSA recalls: per-vehicle pages and the import's writes. */
+export class RecallsRepository {
+  constructor(private readonly db: Kysely<DatabaseSchema>) {}
+
+  /**
+   * Inserts new recalls and replaces changed ones; identical ones are left
+   * alone. A key listed twice keeps its first occurrence. Run it inside a
+   * transaction. Atomic on both engines (see {@link claimThenReplace}): new
+   * keys are claimed by the insert itself, changed content detected inside the upsert.
+   */
+  async upsert(inputs: readonly RecallInput[], now: string): Promise<BatchOutcome> {
+    const rows = new Map<string, Insertable<RecallsTable> & { recall_key: string; content_hash: string }>();
+    for (const input of inputs) {
+      const key = recallKeyOf(input);
+      if (rows.has(key)) continue;
+      const hash = contentHash(RECALL_CONTENT_COLUMNS.map((column) => input[column]));
+      rows.set(key, { ...input, recall_key: key, content_hash: hash, updated_at: now });
+    }
+    const { inserted, updated } = await claimThenReplace(
+      [...rows.values()],
+      (row) => row.recall_key,
+      async (chunk) => {
+        const added = await this.db.insertInto('recalls').values(chunk).onConflict((conflict) => conflict.column('recall_key').doNothing()).returning('recall_key').execute();
+        return added.map((row) => row.recall_key);
+      },
+      async (chunk) => {
+        const replaced = await this.db
+          .insertInto('recalls')
+          .values(chunk)
+          .onConflict((conflict) =>
+            conflict
+              .column('recall_key')
+              .doUpdateSet(fromExcluded([...RECALL_CONTENT_COLUMNS, 'content_hash', 'updated_at']))
+              .where(sql<SqlBool>`${sql.ref('recalls.content_hash')} <> ${sql.ref('excluded.content_hash')}`),
+          )
+          .returning('recall_key')
+          .execute();
+        return replaced.length;
+      },
+    );
+    return { inserted, updated, unchanged: rows.size - inserted - updated };
+  }
+
+  /**
+   * Recalls for one vehicle, newest report first. With `componentKeywords`,
+   * recalls whose component matches one of them come first and are counted in
+   * `relevant`.
+   */
+  async findForVehicle(
+    vehicle: VehicleQuery,
+    page: { limit?: number | undefined; offset?: number | undefined } = {},
+    componentKeywords: readonly string[] = [],
+  ): Promise<RecallPage & { relevant: number }> {
+    const { limit, offset } = pageBounds(page.limit, page.offset);
+    const forVehicle = this.db
+      .selectFrom('recalls')
+      .where('make', '=', vehicle.make)
+      .where('model', '=', vehicle.model)
+      .where('model_year', '=', vehicle.year);
+    const relevance = componentKeywords.length > 0 ? componentMatchesAny(componentKeywords) : sql<SqlBool>`1 = 0`;
+    const [rows, count] = await Promise.all([
+      forVehicle
+        .selectAll()
+        .orderBy(sql`case when ${relevance} then 0 else 1 end`)
+        .orderBy(sql`case when report_received_date is null then 1 else 0 end`)
+        .orderBy('report_received_date', 'desc')
+        .orderBy('campaign_number')
+        .orderBy('component')
+        .limit(limit)
+        .offset(offset)
+        .execute(),
+      forVehicle
+        .select((eb) => [
+          eb.fn.countAll<string | number>().as('total'),
+          eb.fn.sum<string | number | null>(sql`case when ${relevance} then 1 else 0 end`).as('relevant'),
+        ])
+        .executeTakeFirst(),
+    ]);
+    return { items: rows.map(toRecall), total: toCount(count?.total), relevant: toCount(count?.relevant) };
+  }
 }

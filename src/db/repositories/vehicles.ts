@@ -22,36 +22,39 @@ export function normalizeVehicleName(name: string): string {
 const MAX_NAMES_PER_PAGE = 1000;
 const DEFAULT_NAMES_PER_PAGE = 100;
 
-/** Every make that has a recall or a complaint, alphabetically. */
-export async function listVehicleMakes(
-  db: Kysely<DatabaseSchema>,
-  page: { limit?: number | undefined; offset?: number | undefined } = {},
-): Promise<NamePage> {
-  const { limit, offset } = pageBounds(page.limit, page.offset, DEFAULT_NAMES_PER_PAGE, MAX_NAMES_PER_PAGE);
-  const makes = () => db.selectFrom('recalls').select('make').union(db.selectFrom('complaints').select('make'));
-  const [rows, count] = await Promise.all([
-    db.selectFrom(makes().as('makes')).select('make').orderBy('make').limit(limit).offset(offset).execute(),
-    db.selectFrom(makes().as('makes')).select((eb) => eb.fn.countAll<string | number>().as('total')).executeTakeFirst(),
-  ]);
-  return { items: rows.map((row) => row.make), total: toCount(count?.total) };
-}
+/** The makes and models recalls and complaints name. */
+export class VehicleNamesRepository {
+  constructor(private readonly db: Kysely<DatabaseSchema>) {}
 
-/** Every model of `make` (normalised) that has a recall or a complaint, alphabetically. */
-export async function listVehicleModels(
-  db: Kysely<DatabaseSchema>,
-  make: string,
-  page: { limit?: number | undefined; offset?: number | undefined } = {},
-): Promise<NamePage> {
-  const { limit, offset } = pageBounds(page.limit, page.offset, DEFAULT_NAMES_PER_PAGE, MAX_NAMES_PER_PAGE);
-  const models = () =>
-    db
-      .selectFrom('recalls')
-      .select('model')
-      .where('make', '=', make)
-      .union(db.selectFrom('complaints').select('model').where('make', '=', make));
-  const [rows, count] = await Promise.all([
-    db.selectFrom(models().as('models')).select('model').orderBy('model').limit(limit).offset(offset).execute(),
-    db.selectFrom(models().as('models')).select((eb) => eb.fn.countAll<string | number>().as('total')).executeTakeFirst(),
-  ]);
-  return { items: rows.map((row) => row.model), total: toCount(count?.total) };
+  /** Every make that has a recall or a complaint, alphabetically. */
+  async listMakes(
+    page: { limit?: number | undefined; offset?: number | undefined } = {},
+  ): Promise<NamePage> {
+    const { limit, offset } = pageBounds(page.limit, page.offset, DEFAULT_NAMES_PER_PAGE, MAX_NAMES_PER_PAGE);
+    const makes = () => this.db.selectFrom('recalls').select('make').union(this.db.selectFrom('complaints').select('make'));
+    const [rows, count] = await Promise.all([
+      this.db.selectFrom(makes().as('makes')).select('make').orderBy('make').limit(limit).offset(offset).execute(),
+      this.db.selectFrom(makes().as('makes')).select((eb) => eb.fn.countAll<string | number>().as('total')).executeTakeFirst(),
+    ]);
+    return { items: rows.map((row) => row.make), total: toCount(count?.total) };
+  }
+
+  /** Every model of `make` (normalised) that has a recall or a complaint, alphabetically. */
+  async listModels(
+    make: string,
+    page: { limit?: number | undefined; offset?: number | undefined } = {},
+  ): Promise<NamePage> {
+    const { limit, offset } = pageBounds(page.limit, page.offset, DEFAULT_NAMES_PER_PAGE, MAX_NAMES_PER_PAGE);
+    const models = () =>
+      this.db
+        .selectFrom('recalls')
+        .select('model')
+        .where('make', '=', make)
+        .union(this.db.selectFrom('complaints').select('model').where('make', '=', make));
+    const [rows, count] = await Promise.all([
+      this.db.selectFrom(models().as('models')).select('model').orderBy('model').limit(limit).offset(offset).execute(),
+      this.db.selectFrom(models().as('models')).select((eb) => eb.fn.countAll<string | number>().as('total')).executeTakeFirst(),
+    ]);
+    return { items: rows.map((row) => row.model), total: toCount(count?.total) };
+  }
 }

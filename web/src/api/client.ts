@@ -7,6 +7,8 @@
  * for all the requests and all the tabs waiting on it.
  */
 
+import type { FieldProblem } from './types';
+
 export const CSRF_HEADER = 'X-CSRF-Token';
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** A token the server no longer accepts for this browser: fetch a fresh one and retry once. `csrf_origin` is never retried. */
@@ -22,14 +24,15 @@ const REFRESHABLE_CODE = 'token_expired';
 const SESSION_OVER_CODES = new Set([REFRESHABLE_CODE, 'authentication_required', 'token_revoked', 'token_invalid', 'refresh_token_reused']);
 /** One refresh at a time across every tab of this origin (Web Locks). */
 const REFRESH_LOCK = 'autocognitix-refresh';
-/** Counts refreshes done by any tab: a tab that waited for the lock sees another tab already refreshed, and does not. */
-const SHARED_GENERATION_KEY = 'autocognitix-refresh-generation';
 const REFRESH_PATH = '/api/v1/auth/refresh';
+/**
+ * Asked under the lock before refreshing: the cookies are shared by every tab,
+ * so if another tab refreshed meanwhile it says so and no refresh is spent.
+ * (A counter in localStorage cannot tell: it reaches other tabs' processes late.)
+ */
+const SESSION_PROBE_PATH = '/api/v1/auth/session';
 
-export interface FieldProblem {
-  readonly field: string;
-  readonly message: string;
-}
+export type { FieldProblem } from './types';
 
 /** An answer other than 2xx, or no answer at all (`status` 0, `code` `network_error`). */
 export class ApiError extends Error {
@@ -126,42 +129,34 @@ async function renewCsrfToken(failedToken: string): Promise<void> {
   await fetchCsrfToken();
 }
 
-function sharedGeneration(): string {
-  try {
-    return window.localStorage.getItem(SHARED_GENERATION_KEY) ?? '0';
-  } catch {
-    return '0';
-  }
-}
-
-function countSharedRefresh(): void {
-  try {
-    window.localStorage.setItem(SHARED_GENERATION_KEY, String(Number(sharedGeneration()) + 1));
-  } catch {
-    // Storage refused (private mode): other tabs may then refresh once more themselves.
-  }
-}
-
 /** Runs `task` holding the cross-tab refresh lock (or directly where Web Locks are missing). */
 async function withRefreshLock(task: () => Promise<boolean>): Promise<boolean> {
   const locks = typeof navigator === 'undefined' ? undefined : (navigator as Navigator & { locks?: LockManager }).locks;
   return locks === undefined ? await task() : await locks.request(REFRESH_LOCK, task);
 }
 
+/** True when the cookies already carry a valid access token (another tab refreshed them); throws when nothing can be refreshed. */
+async function sessionAlreadyRefreshed(): Promise<boolean> {
+  const response = await fetchOrNetworkError(SESSION_PROBE_PATH, { method: 'GET', headers: { Accept: 'application/json' }, credentials: 'same-origin' });
+  if (!response.ok) throw await errorOf(response);
+  const state = (await response.json()) as { authenticated: boolean; refresh: boolean };
+  if (state.authenticated) return true;
+  if (state.refresh) return false;
+  throw new ApiError(401, 'authentication_required', 'The session has ended');
+}
+
 /**
  * One refresh for every request and every tab that found the access token
- * expired: in this tab a single flight, across tabs a Web Lock; whoever gets
- * the lock after another tab refreshed (the shared counter moved since
- * `seenGeneration`) just retries with the new cookies.
+ * expired: in this tab a single flight, across tabs a Web Lock, and under the
+ * lock a probe, so a tab that waited while another refreshed just retries.
  */
-export function refreshSession(seenGeneration: string = sharedGeneration()): Promise<boolean> {
+export function refreshSession(): Promise<boolean> {
   refreshRequest ??= (async () => {
     try {
       await withRefreshLock(async () => {
-        if (sharedGeneration() !== seenGeneration) return true;
+        if (await sessionAlreadyRefreshed()) return true;
         // The refresh cookie (Path=/api/v1/auth) rides along; the answer carries no token.
         await send(REFRESH_PATH, { method: 'POST', body: {} }, { csrfRenewed: false, refreshed: true });
-        countSharedRefresh();
         return true;
       });
       sessionGeneration += 1;
@@ -215,7 +210,6 @@ async function send(path: string, options: RequestOptions, attempt: { csrfRenewe
   const tokenSent = UNSAFE_METHODS.has(method) ? await currentCsrfToken() : undefined;
   if (tokenSent !== undefined) headers[CSRF_HEADER] = tokenSent;
   const generationAtSend = sessionGeneration;
-  const sharedAtSend = sharedGeneration();
 
   const response = await fetchOrNetworkError(urlOf(path, options.query), {
     method,
@@ -233,8 +227,8 @@ async function send(path: string, options: RequestOptions, attempt: { csrfRenewe
   }
   if (response.status === 401 && path !== REFRESH_PATH) {
     if (error.code === REFRESHABLE_CODE && !attempt.refreshed) {
-      // Another request or tab refreshed the session while this one was on its way: just try again.
-      if (sessionGeneration !== generationAtSend || sharedGeneration() !== sharedAtSend || (await refreshSession(sharedAtSend))) {
+      // Another request of this tab refreshed the session while this one was on its way: just try again.
+      if (sessionGeneration !== generationAtSend || (await refreshSession())) {
         return send(path, options, { ...attempt, refreshed: true });
       }
     }

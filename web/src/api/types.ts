@@ -1,5 +1,11 @@
 /** Shapes of the API's answers (docs/API.md), as far as the front end uses them. */
 
+/**
+ * The server's own list of error codes. Type-only (src/errors.ts imports nothing and
+ * `import type` is erased), so none of the server's code reaches the bundle.
+ */
+export type { ErrorCode, FieldProblem } from '../../../src/errors.js';
+
 export interface Page<T> {
   readonly items: readonly T[];
   readonly total: number;

@@ -1,6 +1,8 @@
+import type { ReactNode } from 'react';
 import type { DtcCode, Severity } from '../api/types';
 import type { Language } from '../i18n/messages';
 import { useI18n } from '../i18n/i18n';
+import { Link } from '../router';
 
 /** "p0301, P0300;p0171" → ["P0301", "P0300", "P0171"]. */
 export function parseCodes(text: string): string[] {
@@ -23,6 +25,19 @@ export function SeverityBadge({ severity }: { readonly severity: Severity | null
       <span className="visually-hidden">{t('severity')}: </span>
       {t(`severity_${level}`)}
     </span>
+  );
+}
+
+/** One code in a list of codes: a link to its page, a line of text, and whatever follows (its severity). */
+export function CodeResult({ code, text, children }: { readonly code: string; readonly text: string; readonly children?: ReactNode }) {
+  return (
+    <li className="result">
+      <Link to={`/dtc/${code}`} className="code-link">
+        {code}
+      </Link>
+      <span className="result-text">{text}</span>
+      {children}
+    </li>
   );
 }
 

@@ -1,50 +1,38 @@
 import type { ReactNode } from 'react';
+import type { AsyncState } from '../useAsync';
 import { ApiError } from '../api/client';
-import type { Translate } from '../i18n/i18n';
+import { ERROR_TEXTS, isErrorCode } from '../i18n/errorTexts';
+import { fieldProblemText } from '../i18n/fieldProblems';
+import type { I18n, Translate } from '../i18n/i18n';
 import { useI18n } from '../i18n/i18n';
 
-/** What a person should read for an API failure: the cause and, for 429, when to try again. */
-export function errorMessage(error: unknown, t: Translate): string {
-  if (!(error instanceof ApiError)) return t('errorUnexpected');
-  switch (error.code) {
-    case 'network_error':
-      return t('errorNetwork');
-    case 'invalid_credentials':
-      return t('errorInvalidCredentials');
-    case 'authentication_required':
-      return t('errorSignIn');
-    case 'token_expired':
-    case 'token_revoked':
-    case 'token_invalid':
-    case 'refresh_token_reused':
-      return t('errorSessionEnded');
-    case 'account_disabled':
-      return t('errorAccountDisabled');
-    case 'csrf_missing':
-    case 'csrf_mismatch':
-    case 'csrf_expired':
-    case 'csrf_origin':
-      return t('errorCsrf');
-    case 'email_taken':
-      return t('errorEmailTaken');
-    case 'not_found':
-    case 'dtc_not_found':
-      return t('errorNotFound');
-    default:
-      break;
-  }
-  if (error.status === 429) return error.retryAfterSeconds === undefined ? t('errorTooManyNoTime') : t('errorTooMany', { seconds: error.retryAfterSeconds });
-  if (error.status === 422) return error.details.length > 0 ? t('errorValidation') : error.message;
-  if (error.status === 401) return t('errorSignIn');
-  if (error.status === 403) return t('errorForbidden');
-  if (error.status === 503) return t('errorUnavailable');
+/** For an answer whose code is not in the catalog (a proxy's error page): what its status says. */
+function statusText(status: number, t: Translate): string {
+  if (status === 401) return t('errorSignIn');
+  if (status === 403) return t('errorForbidden');
+  if (status === 429) return t('errorTooMany');
+  if (status === 503) return t('errorUnavailable');
   return t('errorUnexpected');
 }
 
-/** The server's words about one field of a 422 (or an item of it: `codes.0`), if it named that field. */
-export function fieldError(error: unknown, field: string): string | undefined {
+/**
+ * What a person should read for an API failure, in the UI's language: the
+ * text of its code (never the server's English message) and, for 429, when to
+ * try again.
+ */
+export function errorMessage(error: unknown, { t, language }: Pick<I18n, 't' | 'language'>): string {
+  if (!(error instanceof ApiError)) return t('errorUnexpected');
+  if (error.code === 'network_error') return t('errorNetwork');
+  const text = isErrorCode(error.code) ? ERROR_TEXTS[language][error.code] : statusText(error.status, t);
+  if (error.status !== 429) return text;
+  return `${text} ${error.retryAfterSeconds === undefined ? t('retryLater') : t('retryInSeconds', { seconds: error.retryAfterSeconds })}`;
+}
+
+/** What a 422 says about one field (or an item of it: `codes.0`), in the UI's language; undefined when it names another. */
+export function fieldError(error: unknown, field: string, t: Translate): string | undefined {
   if (!(error instanceof ApiError) || error.status !== 422) return undefined;
-  return error.details.find((detail) => detail.field === field || detail.field.startsWith(`${field}.`))?.message;
+  const problem = error.details.find((detail) => detail.field === field || detail.field.startsWith(`${field}.`));
+  return problem === undefined ? undefined : fieldProblemText(problem, t);
 }
 
 /**
@@ -52,12 +40,12 @@ export function fieldError(error: unknown, field: string): string | undefined {
  * the layout while empty so assistive technology tracks the region.
  */
 export function ErrorNotice({ error, id }: { readonly error: unknown; readonly id?: string }) {
-  const { t } = useI18n();
+  const i18n = useI18n();
   return (
     <div className="notice-region" aria-live="assertive" {...(id === undefined ? {} : { id })}>
       {error === undefined || error === null ? null : (
         <p className="notice notice-error" role="alert">
-          {errorMessage(error, t)}
+          {errorMessage(error, i18n)}
         </p>
       )}
     </div>
@@ -88,4 +76,19 @@ export function Loading() {
 
 export function EmptyState({ children }: { readonly children: ReactNode }) {
   return <p className="empty">{children}</p>;
+}
+
+/** A list loaded with useAsync: the spinner, the failure, the empty text, or the items as `children` renders them. */
+export function AsyncItems<T>({
+  state,
+  emptyText,
+  children,
+}: {
+  readonly state: AsyncState<{ readonly items: readonly T[] }>;
+  readonly emptyText: string;
+  readonly children: (items: readonly T[]) => ReactNode;
+}) {
+  if (state.status === 'loading') return <Loading />;
+  if (state.status === 'failed') return <ErrorNotice error={state.error} />;
+  return state.value.items.length === 0 ? <EmptyState>{emptyText}</EmptyState> : children(state.value.items);
 }

@@ -1,4 +1,4 @@
-import type { InputHTMLAttributes, ReactNode, SelectHTMLAttributes, TextareaHTMLAttributes } from 'react';
+import { useState, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes, type TextareaHTMLAttributes } from 'react';
 import { useI18n } from '../i18n/i18n';
 
 interface FieldFrame {
@@ -14,11 +14,35 @@ function describedBy(frame: FieldFrame): string | undefined {
   return ids.length === 0 ? undefined : ids.join(' ');
 }
 
-function Frame({ frame, children }: { readonly frame: FieldFrame; readonly children: ReactNode }) {
+/** Called with the new text on every change. */
+interface ValueProp {
+  readonly onValue: (value: string) => void;
+}
+
+/** The attributes that tie a control to its label, hint and error, and report its value as text. */
+interface ControlAttributes {
+  readonly id: string;
+  readonly name: string;
+  readonly 'aria-invalid': true | undefined;
+  readonly 'aria-describedby': string | undefined;
+  readonly onChange: (event: { target: { value: string } }) => void;
+}
+
+/** Label, hint and error around one control; `control` renders it with the attributes that tie it to them. */
+function Frame({ frame, onValue, control }: { readonly frame: FieldFrame; readonly onValue: (value: string) => void; readonly control: (attributes: ControlAttributes) => ReactNode }) {
+  const attributes: ControlAttributes = {
+    id: frame.id,
+    name: frame.id,
+    'aria-invalid': frame.error === undefined ? undefined : true,
+    'aria-describedby': describedBy(frame),
+    onChange: (event) => {
+      onValue(event.target.value);
+    },
+  };
   return (
     <div className={frame.error === undefined ? 'field' : 'field field-invalid'}>
       <label htmlFor={frame.id}>{frame.label}</label>
-      {children}
+      {control(attributes)}
       {frame.hint === undefined ? null : (
         <p className="field-hint" id={`${frame.id}-hint`}>
           {frame.hint}
@@ -33,86 +57,95 @@ function Frame({ frame, children }: { readonly frame: FieldFrame; readonly child
   );
 }
 
-type InputProps = FieldFrame & Omit<InputHTMLAttributes<HTMLInputElement>, 'id'>;
+type InputProps = FieldFrame & ValueProp & Omit<InputHTMLAttributes<HTMLInputElement>, 'id' | 'onChange'>;
 
-export function TextField({ id, label, hint, error, ...input }: InputProps) {
-  const frame = { id, label, hint, error };
+export function TextField({ id, label, hint, error, onValue, ...input }: InputProps) {
+  return <Frame frame={{ id, label, hint, error }} onValue={onValue} control={(attributes) => <input {...attributes} {...input} />} />;
+}
+
+type TextAreaProps = FieldFrame & ValueProp & Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, 'id' | 'onChange'>;
+
+export function TextAreaField({ id, label, hint, error, onValue, ...textarea }: TextAreaProps) {
+  return <Frame frame={{ id, label, hint, error }} onValue={onValue} control={(attributes) => <textarea {...attributes} {...textarea} />} />;
+}
+
+type SelectProps = FieldFrame & ValueProp & Omit<SelectHTMLAttributes<HTMLSelectElement>, 'id' | 'onChange'> & { readonly children: ReactNode };
+
+export function SelectField({ id, label, hint, error, onValue, children, ...select }: SelectProps) {
   return (
-    <Frame frame={frame}>
-      <input id={id} name={id} aria-invalid={error === undefined ? undefined : true} aria-describedby={describedBy(frame)} {...input} />
-    </Frame>
+    <Frame
+      frame={{ id, label, hint, error }}
+      onValue={onValue}
+      control={(attributes) => (
+        <select {...attributes} {...select}>
+          {children}
+        </select>
+      )}
+    />
   );
 }
 
-type TextAreaProps = FieldFrame & Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, 'id'>;
-
-export function TextAreaField({ id, label, hint, error, ...textarea }: TextAreaProps) {
-  const frame = { id, label, hint, error };
-  return (
-    <Frame frame={frame}>
-      <textarea id={id} name={id} aria-invalid={error === undefined ? undefined : true} aria-describedby={describedBy(frame)} {...textarea} />
-    </Frame>
-  );
+/** The optional full name: registration and the profile. */
+export function FullNameField(props: Omit<FieldFrame, 'label'> & ValueProp & { readonly value: string }) {
+  const { t } = useI18n();
+  return <TextField label={`${t('fullName')} ${t('optional')}`} autoComplete="name" maxLength={200} {...props} />;
 }
 
-type SelectProps = FieldFrame & Omit<SelectHTMLAttributes<HTMLSelectElement>, 'id'> & { readonly children: ReactNode };
-
-export function SelectField({ id, label, hint, error, children, ...select }: SelectProps) {
-  const frame = { id, label, hint, error };
-  return (
-    <Frame frame={frame}>
-      <select id={id} name={id} aria-invalid={error === undefined ? undefined : true} aria-describedby={describedBy(frame)} {...select}>
-        {children}
-      </select>
-    </Frame>
-  );
+/** The password a person already has: sign-in, and confirming a change to the account. */
+export function PasswordField(props: FieldFrame & ValueProp & { readonly value: string }) {
+  return <TextField type="password" autoComplete="current-password" required {...props} />;
 }
 
-interface NewPasswordFieldsProps {
-  /** Id of the new-password input. */
-  readonly newId: string;
-  /** Id of its confirmation. */
-  readonly confirmId: string;
+/** A new password and its confirmation as typed, for {@link NewPasswordFields}. */
+export interface NewPasswordEntry {
   readonly password: string;
   readonly confirmation: string;
-  /** The server's complaint about the new password, if any. */
-  readonly passwordError: string | undefined;
-  /** The two entries differ (checked before submitting). */
+  /** The two entries differed at the last check. */
   readonly mismatch: boolean;
-  readonly onPasswordChange: (value: string) => void;
-  readonly onConfirmationChange: (value: string) => void;
+  readonly setPassword: (value: string) => void;
+  readonly setConfirmation: (value: string) => void;
+  /** The check before submitting: true when the two agree, else the confirmation field is marked. */
+  readonly confirmed: () => boolean;
+  readonly clear: () => void;
 }
 
+export function useNewPassword(): NewPasswordEntry {
+  const [password, setPassword] = useState('');
+  const [confirmation, setConfirmation] = useState('');
+  const [mismatch, setMismatch] = useState(false);
+  return {
+    password,
+    confirmation,
+    mismatch,
+    setPassword,
+    setConfirmation,
+    confirmed: () => {
+      setMismatch(password !== confirmation);
+      return password === confirmation;
+    },
+    clear: () => {
+      setPassword('');
+      setConfirmation('');
+    },
+  };
+}
+
+/** What both inputs of a new password share. */
+const NEW_PASSWORD = { type: 'password', autoComplete: 'new-password', required: true } as const;
+
 /** A new password and its confirmation: registration, password change and reset. */
-export function NewPasswordFields(props: NewPasswordFieldsProps) {
+export function NewPasswordFields({ idPrefix, entry, passwordError }: { readonly idPrefix: string; readonly entry: NewPasswordEntry; readonly passwordError: string | undefined }) {
   const { t } = useI18n();
   return (
     <>
+      <TextField {...NEW_PASSWORD} id={`${idPrefix}-password`} label={t('newPassword')} minLength={12} hint={t('passwordHint')} value={entry.password} error={passwordError} onValue={entry.setPassword} />
       <TextField
-        id={props.newId}
-        label={t('newPassword')}
-        type="password"
-        autoComplete="new-password"
-        required
-        minLength={12}
-        hint={t('passwordHint')}
-        value={props.password}
-        error={props.passwordError}
-        onChange={(event) => {
-          props.onPasswordChange(event.target.value);
-        }}
-      />
-      <TextField
-        id={props.confirmId}
+        {...NEW_PASSWORD}
+        id={`${idPrefix}-confirm`}
         label={t('confirmPassword')}
-        type="password"
-        autoComplete="new-password"
-        required
-        value={props.confirmation}
-        error={props.mismatch ? t('errorPasswordsDiffer') : undefined}
-        onChange={(event) => {
-          props.onConfirmationChange(event.target.value);
-        }}
+        value={entry.confirmation}
+        error={entry.mismatch ? t('errorPasswordsDiffer') : undefined}
+        onValue={entry.setConfirmation}
       />
     </>
   );

@@ -1,6 +1,7 @@
+import type { ReactNode } from 'react';
 import { vehicles } from '../api/endpoints';
 import type { ComplaintTotals, Recall } from '../api/types';
-import { useI18n } from '../i18n/i18n';
+import { useI18n, type Translate } from '../i18n/i18n';
 import { useAsync } from '../useAsync';
 import { ErrorNotice } from './feedback';
 import { TextField } from './fields';
@@ -31,12 +32,15 @@ export function VehiclePicker({
   onChange,
   required = false,
   errors = {},
+  children,
 }: {
   readonly idPrefix: string;
   readonly value: VehicleChoice;
   readonly onChange: (value: VehicleChoice) => void;
   readonly required?: boolean;
-  readonly errors?: Partial<Record<keyof VehicleChoice, string>>;
+  readonly errors?: Partial<Record<keyof VehicleChoice, string | undefined>>;
+  /** More fields in the same grid (the garage's VIN and nickname). */
+  readonly children?: ReactNode;
 }) {
   const { t } = useI18n();
   const [makes] = useAsync(() => vehicles.makes(), []);
@@ -45,62 +49,37 @@ export function VehiclePicker({
   const [models] = useAsync(async () => (suggestedMake === undefined ? { items: [] as readonly string[] } : vehicles.models(suggestedMake)), [suggestedMake]);
   const modelItems = models.status === 'done' ? models.value.items : [];
   const noData = makes.status === 'done' && makeItems.length === 0;
+  const field = (name: keyof VehicleChoice) => ({
+    id: `${idPrefix}-${name}`,
+    label: t(name),
+    required,
+    value: value[name],
+    error: errors[name],
+    onValue: (text: string) => {
+      onChange({ ...value, [name]: text });
+    },
+  });
 
   return (
     <div className="vehicle-picker">
-      <TextField
-        id={`${idPrefix}-make`}
-        label={t('make')}
-        required={required}
-        maxLength={64}
-        list={`${idPrefix}-makes`}
-        autoComplete="off"
-        value={value.make}
-        error={errors.make}
-        hint={noData ? t('noMakesFreeText') : t('makeHint')}
-        onChange={(event) => {
-          onChange({ ...value, make: event.target.value });
-        }}
-      />
-      <TextField
-        id={`${idPrefix}-model`}
-        label={t('model')}
-        required={required}
-        maxLength={128}
-        list={`${idPrefix}-models`}
-        autoComplete="off"
-        value={value.model}
-        error={errors.model}
-        onChange={(event) => {
-          onChange({ ...value, model: event.target.value });
-        }}
-      />
-      <TextField
-        id={`${idPrefix}-year`}
-        label={t('year')}
-        type="number"
-        inputMode="numeric"
-        min={1900}
-        max={2100}
-        required={required}
-        value={value.year}
-        error={errors.year}
-        onChange={(event) => {
-          onChange({ ...value, year: event.target.value });
-        }}
-      />
-      <datalist id={`${idPrefix}-makes`}>
-        {makeItems.map((make) => (
-          <option key={make} value={make} />
-        ))}
-      </datalist>
-      <datalist id={`${idPrefix}-models`}>
-        {modelItems.map((model) => (
-          <option key={model} value={model} />
-        ))}
-      </datalist>
+      <TextField {...field('make')} maxLength={64} list={`${idPrefix}-makes`} autoComplete="off" hint={noData ? t('noMakesFreeText') : t('makeHint')} />
+      <TextField {...field('model')} maxLength={128} list={`${idPrefix}-models`} autoComplete="off" />
+      <TextField {...field('year')} type="number" inputMode="numeric" min={1900} max={2100} />
+      {children}
+      <Suggestions id={`${idPrefix}-makes`} items={makeItems} />
+      <Suggestions id={`${idPrefix}-models`} items={modelItems} />
       {makes.status === 'failed' ? <ErrorNotice error={makes.error} /> : null}
     </div>
+  );
+}
+
+function Suggestions({ id, items }: { readonly id: string; readonly items: readonly string[] }) {
+  return (
+    <datalist id={id}>
+      {items.map((item) => (
+        <option key={item} value={item} />
+      ))}
+    </datalist>
   );
 }
 
@@ -112,6 +91,15 @@ export function VehicleDataSource() {
       {t('vehicleDataSource')} <code>npx autocognitix import recalls FLAT_RCL.zip</code>, <code>npx autocognitix import complaints FLAT_CMPL.zip</code>
     </p>
   );
+}
+
+/** What is missing or wrong in a make, model and year, checked before anything is sent. */
+export function vehicleChoiceProblems(choice: VehicleChoice, t: Translate): Partial<Record<keyof VehicleChoice, string>> {
+  return {
+    ...(choice.make.trim() === '' ? { make: t('errorRequired') } : {}),
+    ...(choice.model.trim() === '' ? { model: t('errorRequired') } : {}),
+    ...(parseYear(choice.year) === undefined ? { year: t('errorYear') } : {}),
+  };
 }
 
 /** A year from 1900 to 2100, or undefined. */

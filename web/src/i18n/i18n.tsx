@@ -6,7 +6,7 @@ const LANGUAGE_STORAGE_KEY = 'autocognitix.language';
 
 export type Translate = (key: MessageKey, values?: Readonly<Record<string, string | number>>) => string;
 
-interface I18n {
+export interface I18n {
   readonly language: Language;
   readonly setLanguage: (language: Language) => void;
   readonly t: Translate;

@@ -1,67 +1,42 @@
-import { useState, type SyntheticEvent } from 'react';
+import { useState } from 'react';
 import { signOut, signOutEverywhere } from '../api/client';
 import { auth } from '../api/endpoints';
 import type { User } from '../api/types';
-import { ErrorNotice, Loading, StatusNotice, fieldError } from '../components/feedback';
-import { NewPasswordFields, TextField } from '../components/fields';
+import { AsyncItems, ErrorNotice, StatusNotice } from '../components/feedback';
+import { FullNameField, NewPasswordFields, PasswordField, TextField, useNewPassword } from '../components/fields';
+import { Card, SubmitForm } from '../components/forms';
 import { useI18n } from '../i18n/i18n';
 import { navigate } from '../router';
 import { useSession } from '../session';
 import { useAsync } from '../useAsync';
 import { usePageTitle } from '../usePageTitle';
+import { useSubmission } from '../useSubmission';
 
 function ProfileForm({ user }: { readonly user: User }) {
   const { t, formatDate } = useI18n();
   const { setUser } = useSession();
   const [fullName, setFullName] = useState(user.full_name ?? '');
-  const [error, setError] = useState<unknown>();
-  const [status, setStatus] = useState<string>();
-  const [busy, setBusy] = useState(false);
-
-  const submit = async (event: SyntheticEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    setStatus(undefined);
-    try {
-      setUser(await auth.updateProfile({ full_name: fullName.trim() === '' ? null : fullName.trim() }));
-      setStatus(t('profileSaved'));
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const submission = useSubmission();
 
   return (
-    <section className="card" aria-labelledby="profile-title">
-      <h2 id="profile-title">{t('profile')}</h2>
-      <p className="secondary-text">{t('memberSince', { date: formatDate(user.created_at) })}</p>
-      <StatusNotice message={status} />
-      <ErrorNotice error={error} />
-      <form
-        noValidate
-        onSubmit={(event) => {
-          void submit(event);
+    <Card id="profile" title={t('profile')} intro={t('memberSince', { date: formatDate(user.created_at) })}>
+      <SubmitForm
+        submission={submission}
+        action={async () => {
+          setUser(await auth.updateProfile({ full_name: fullName.trim() === '' ? null : fullName.trim() }));
+          return 'profileSaved';
         }}
+        submitLabel={t('save')}
       >
-        <TextField
-          id="profile-name"
-          label={`${t('fullName')} ${t('optional')}`}
-          autoComplete="name"
-          maxLength={200}
-          value={fullName}
-          error={fieldError(error, 'full_name')}
-          onChange={(event) => {
-            setFullName(event.target.value);
-          }}
-        />
-        <button type="submit" className="button primary" disabled={busy}>
-          {busy ? t('saving') : t('save')}
-        </button>
-      </form>
-    </section>
+        <FullNameField id="profile-name" value={fullName} error={submission.fieldError('full_name')} onValue={setFullName} />
+      </SubmitForm>
+    </Card>
   );
+}
+
+/** Lets password managers file a changed password or address under the right account. */
+function AccountName({ email }: { readonly email: string }) {
+  return <input type="text" name="username" autoComplete="username" value={email} readOnly hidden />;
 }
 
 /** The address changes only through a link mailed to the new one, after the password is given here. */
@@ -69,143 +44,52 @@ function EmailForm({ email }: { readonly email: string }) {
   const { t } = useI18n();
   const [newEmail, setNewEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<unknown>();
-  const [status, setStatus] = useState<string>();
-  const [busy, setBusy] = useState(false);
-
-  const submit = async (event: SyntheticEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    setStatus(undefined);
-    try {
-      await auth.requestEmailChange({ new_email: newEmail.trim(), password });
-      setStatus(t('changeEmailSent', { email: newEmail.trim() }));
-      setNewEmail('');
-      setPassword('');
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const submission = useSubmission();
 
   return (
-    <section className="card" aria-labelledby="email-title">
-      <h2 id="email-title">{t('changeEmail')}</h2>
-      <p className="secondary-text">{t('changeEmailIntro')}</p>
-      <StatusNotice message={status} />
-      <ErrorNotice error={error} />
-      <form
-        noValidate
-        onSubmit={(event) => {
-          void submit(event);
+    <Card id="email" title={t('changeEmail')} intro={t('changeEmailIntro')}>
+      <SubmitForm
+        submission={submission}
+        action={async () => {
+          await auth.requestEmailChange({ new_email: newEmail.trim(), password });
+          setNewEmail('');
+          setPassword('');
+          return { key: 'changeEmailSent', values: { email: newEmail.trim() } };
         }}
+        submitLabel={t('changeEmailButton')}
       >
-        <input type="text" name="username" autoComplete="username" value={email} readOnly hidden />
-        <TextField
-          id="email-new"
-          label={t('newEmail')}
-          type="email"
-          autoComplete="email"
-          required
-          value={newEmail}
-          error={fieldError(error, 'new_email')}
-          onChange={(event) => {
-            setNewEmail(event.target.value);
-          }}
-        />
-        <TextField
-          id="email-password"
-          label={t('currentPassword')}
-          type="password"
-          autoComplete="current-password"
-          required
-          value={password}
-          error={fieldError(error, 'password')}
-          onChange={(event) => {
-            setPassword(event.target.value);
-          }}
-        />
-        <button type="submit" className="button primary" disabled={busy}>
-          {busy ? t('saving') : t('changeEmailButton')}
-        </button>
-      </form>
-    </section>
+        <AccountName email={email} />
+        <TextField id="email-new" label={t('newEmail')} type="email" autoComplete="email" required value={newEmail} error={submission.fieldError('new_email')} onValue={setNewEmail} />
+        <PasswordField id="email-password" label={t('currentPassword')} value={password} error={submission.fieldError('password')} onValue={setPassword} />
+      </SubmitForm>
+    </Card>
   );
 }
 
 function PasswordForm({ email }: { readonly email: string }) {
   const { t } = useI18n();
   const [current, setCurrent] = useState('');
-  const [next, setNext] = useState('');
-  const [confirmation, setConfirmation] = useState('');
-  const [mismatch, setMismatch] = useState(false);
-  const [error, setError] = useState<unknown>();
-  const [status, setStatus] = useState<string>();
-  const [busy, setBusy] = useState(false);
-
-  const submit = async (event: SyntheticEvent) => {
-    event.preventDefault();
-    setError(undefined);
-    setStatus(undefined);
-    const differ = next !== confirmation;
-    setMismatch(differ);
-    if (differ) return;
-    setBusy(true);
-    try {
-      await auth.changePassword({ current_password: current, new_password: next });
-      setCurrent('');
-      setNext('');
-      setConfirmation('');
-      setStatus(t('passwordChanged'));
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const newPassword = useNewPassword();
+  const submission = useSubmission();
 
   return (
-    <section className="card" aria-labelledby="password-title">
-      <h2 id="password-title">{t('changePassword')}</h2>
-      <StatusNotice message={status} />
-      <ErrorNotice error={error} />
-      <form
-        noValidate
-        onSubmit={(event) => {
-          void submit(event);
+    <Card id="password" title={t('changePassword')}>
+      <SubmitForm
+        submission={submission}
+        check={newPassword.confirmed}
+        action={async () => {
+          await auth.changePassword({ current_password: current, new_password: newPassword.password });
+          setCurrent('');
+          newPassword.clear();
+          return 'passwordChanged';
         }}
+        submitLabel={t('changePasswordButton')}
       >
-        {/* Lets password managers file the new password under the right account. */}
-        <input type="text" name="username" autoComplete="username" value={email} readOnly hidden />
-        <TextField
-          id="password-current"
-          label={t('currentPassword')}
-          type="password"
-          autoComplete="current-password"
-          required
-          value={current}
-          error={fieldError(error, 'current_password')}
-          onChange={(event) => {
-            setCurrent(event.target.value);
-          }}
-        />
-        <NewPasswordFields
-          newId="password-new"
-          confirmId="password-confirm"
-          password={next}
-          confirmation={confirmation}
-          passwordError={fieldError(error, 'new_password')}
-          mismatch={mismatch}
-          onPasswordChange={setNext}
-          onConfirmationChange={setConfirmation}
-        />
-        <button type="submit" className="button primary" disabled={busy}>
-          {busy ? t('saving') : t('changePasswordButton')}
-        </button>
-      </form>
-    </section>
+        <AccountName email={email} />
+        <PasswordField id="password-current" label={t('currentPassword')} value={current} error={submission.fieldError('current_password')} onValue={setCurrent} />
+        <NewPasswordFields idPrefix="change" entry={newPassword} passwordError={submission.fieldError('new_password')} />
+      </SubmitForm>
+    </Card>
   );
 }
 
@@ -214,99 +98,86 @@ function SessionList() {
   const { t, formatDate } = useI18n();
   const [list, reload] = useAsync(() => auth.sessions(), []);
   const [ending, setEnding] = useState<string>();
-  const [error, setError] = useState<unknown>();
-  const [status, setStatus] = useState<string>();
+  const submission = useSubmission();
 
-  const end = async (id: string) => {
+  const end = (id: string) => {
     setEnding(id);
-    setError(undefined);
-    setStatus(undefined);
-    try {
+    void submission.run(async () => {
       await auth.endSession(id);
-      setStatus(t('sessionEnded'));
       reload();
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setEnding(undefined);
-    }
+      return 'sessionEnded';
+    });
   };
 
   return (
     <>
       <p className="secondary-text">{t('sessionsIntro')}</p>
-      <StatusNotice message={status} />
-      <ErrorNotice error={list.status === 'failed' ? list.error : error} />
-      {list.status === 'loading' ? <Loading /> : null}
-      {list.status === 'done' && list.value.items.length === 0 ? <p className="empty">{t('sessionsEmpty')}</p> : null}
-      {list.status === 'done' && list.value.items.length > 0 ? (
-        <ul className="session-list">
-          {list.value.items.map((session) => {
-            const agent = session.user_agent ?? t('sessionUnknownAgent');
-            return (
-              <li key={session.id} className="session" data-session-id={session.id} aria-current={session.current ? 'true' : undefined}>
-                <p>
-                  <strong>{agent}</strong>
-                  {session.current ? <> <span className="badge">{t('sessionCurrent')}</span></> : null}
-                </p>
-                <dl className="session-details">
-                  <dt>{t('sessionAddress')}</dt>
-                  <dd>{session.ip_prefix ?? '—'}</dd>
-                  <dt>{t('sessionCreated')}</dt>
-                  <dd>{formatDate(session.created_at)}</dd>
-                  <dt>{t('sessionLastUsed')}</dt>
-                  <dd>{formatDate(session.last_used_at)}</dd>
-                </dl>
-                {session.current ? null : (
-                  <button
-                    type="button"
-                    className="button danger"
-                    disabled={ending !== undefined}
-                    onClick={() => {
-                      void end(session.id);
-                    }}
-                  >
-                    {ending === session.id ? t('sessionEnding') : t('sessionEnd')}
-                  </button>
-                )}
-              </li>
-            );
-          })}
-        </ul>
-      ) : null}
+      <StatusNotice message={submission.status} />
+      <ErrorNotice error={submission.error} />
+      <AsyncItems state={list} emptyText={t('sessionsEmpty')}>
+        {(items) => (
+          <ul className="session-list">
+            {items.map((session) => {
+              const agent = session.user_agent ?? t('sessionUnknownAgent');
+              return (
+                <li key={session.id} className="session" data-session-id={session.id} aria-current={session.current ? 'true' : undefined}>
+                  <p>
+                    <strong>{agent}</strong>
+                    {session.current ? <> <span className="badge">{t('sessionCurrent')}</span></> : null}
+                  </p>
+                  <dl className="session-details">
+                    <dt>{t('sessionAddress')}</dt>
+                    <dd>{session.ip_prefix ?? '—'}</dd>
+                    <dt>{t('sessionCreated')}</dt>
+                    <dd>{formatDate(session.created_at)}</dd>
+                    <dt>{t('sessionLastUsed')}</dt>
+                    <dd>{formatDate(session.last_used_at)}</dd>
+                  </dl>
+                  {session.current ? null : (
+                    <button
+                      type="button"
+                      className="button danger"
+                      disabled={submission.busy}
+                      onClick={() => {
+                        end(session.id);
+                      }}
+                    >
+                      {submission.busy && ending === session.id ? t('sessionEnding') : t('sessionEnd')}
+                    </button>
+                  )}
+                </li>
+              );
+            })}
+          </ul>
+        )}
+      </AsyncItems>
     </>
   );
 }
 
 function Sessions() {
   const { t } = useI18n();
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const submission = useSubmission();
 
-  const end = async (everywhere: boolean) => {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const end = (everywhere: boolean) => {
+    void submission.run(async () => {
       await (everywhere ? signOutEverywhere() : signOut());
       navigate('/signin?signedout=1', { replace: true });
-    } catch (failure) {
-      setError(failure);
-      setBusy(false);
-    }
+      return undefined;
+    });
   };
 
   return (
-    <section className="card" aria-labelledby="sessions-title">
-      <h2 id="sessions-title">{t('sessions')}</h2>
+    <Card id="sessions" title={t('sessions')}>
       <SessionList />
-      <ErrorNotice error={error} />
+      <ErrorNotice error={submission.error} />
       <div className="button-row">
         <button
           type="button"
           className="button primary"
-          disabled={busy}
+          disabled={submission.busy}
           onClick={() => {
-            void end(false);
+            end(false);
           }}
         >
           {t('signOut')}
@@ -314,10 +185,10 @@ function Sessions() {
         <button
           type="button"
           className="button danger"
-          disabled={busy}
+          disabled={submission.busy}
           aria-describedby="sign-out-everywhere-hint"
           onClick={() => {
-            void end(true);
+            end(true);
           }}
         >
           {t('signOutEverywhere')}
@@ -326,7 +197,7 @@ function Sessions() {
       <p className="field-hint" id="sign-out-everywhere-hint">
         {t('signOutEverywhereHint')}
       </p>
-    </section>
+    </Card>
   );
 }
 

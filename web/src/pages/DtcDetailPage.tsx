@@ -1,7 +1,7 @@
 import { ApiError } from '../api/client';
 import { dtc } from '../api/endpoints';
 import type { DecodedDtcCode, DtcLookup } from '../api/types';
-import { describe, SeverityBadge } from '../components/dtc';
+import { CodeResult, describe, SeverityBadge } from '../components/dtc';
 import { ErrorNotice, Loading } from '../components/feedback';
 import { useI18n } from '../i18n/i18n';
 import { Link, pathWithQuery } from '../router';
@@ -73,12 +73,7 @@ function CodeDetails({ code }: { readonly code: DtcLookup }) {
         ) : (
           <ul className="result-list">
             {code.related.map((related) => (
-              <li key={related.code} className="result">
-                <Link to={`/dtc/${related.code}`} className="code-link">
-                  {related.code}
-                </Link>
-                <span className="result-text">{related.description_en}</span>
-              </li>
+              <CodeResult key={related.code} code={related.code} text={related.description_en} />
             ))}
           </ul>
         )}

@@ -1,11 +1,11 @@
 import { useEffect, useState, type SyntheticEvent } from 'react';
 import { dtc } from '../api/endpoints';
 import type { DtcSystem } from '../api/types';
-import { describe, Pager, SeverityBadge } from '../components/dtc';
+import { CodeResult, describe, Pager, SeverityBadge } from '../components/dtc';
 import { EmptyState, ErrorNotice, Loading } from '../components/feedback';
 import { SelectField, TextField } from '../components/fields';
 import { useI18n } from '../i18n/i18n';
-import { Link, navigate, pathWithQuery, useLocation } from '../router';
+import { navigate, pathWithQuery, useLocation } from '../router';
 import { useAsync } from '../useAsync';
 import { usePageTitle } from '../usePageTitle';
 
@@ -52,17 +52,15 @@ export function DtcSearchPage() {
             maxLength={100}
             autoComplete="off"
             value={draft}
-            onChange={(event) => {
-              setDraft(event.target.value);
-            }}
+            onValue={setDraft}
           />
           <SelectField
             id="dtc-system"
             label={t('systemLabel')}
             value={draftSystem}
-            onChange={(event) => {
-              setDraftSystem(systemOf(event.target.value));
-            }}
+            onValue={(text) => {
+            setDraftSystem(systemOf(text));
+          }}
           >
             <option value="">{t('systemAll')}</option>
             {SYSTEMS.map((option) => (
@@ -87,13 +85,9 @@ export function DtcSearchPage() {
             <>
               <ul className="result-list">
                 {results.value.items.map((code) => (
-                  <li key={code.code} className="result">
-                    <Link to={`/dtc/${code.code}`} className="code-link">
-                      {code.code}
-                    </Link>
-                    <span className="result-text">{describe(code, language)}</span>
+                  <CodeResult key={code.code} code={code.code} text={describe(code, language)}>
                     <SeverityBadge severity={code.severity} />
-                  </li>
+                  </CodeResult>
                 ))}
               </ul>
               <Pager

@@ -1,4 +1,3 @@
-import { useState } from 'react';
 import { ApiError } from '../api/client';
 import { auth } from '../api/endpoints';
 import { ErrorNotice, StatusNotice } from '../components/feedback';
@@ -8,6 +7,7 @@ import { Link } from '../router';
 import { useSession } from '../session';
 import { useFragmentToken } from '../useFragmentToken';
 import { usePageTitle } from '../usePageTitle';
+import { useSubmission } from '../useSubmission';
 
 const KINDS = {
   confirm: { title: 'confirmEmailTitle', intro: undefined, button: 'confirmEmailButton', done: 'emailChanged', send: auth.confirmEmailChange },
@@ -24,27 +24,21 @@ export function EmailLinkPage({ kind }: { readonly kind: keyof typeof KINDS }) {
   const { t } = useI18n();
   const { reload } = useSession();
   const token = useFragmentToken();
-  const [error, setError] = useState<unknown>();
-  const [done, setDone] = useState(false);
-  const [busy, setBusy] = useState(false);
+  const submission = useSubmission();
   const text = KINDS[kind];
+  const done = submission.status !== undefined;
   usePageTitle(t(text.title));
 
-  const follow = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const follow = () => {
+    void submission.run(async () => {
       await text.send(token);
-      setDone(true);
-      await reload();
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
+      // The change is made: a session check that fails now only leaves the header stale until the next page.
+      await reload().catch(() => undefined);
+      return text.done;
+    });
   };
 
-  const invalid = token === '' || (error instanceof ApiError && error.code === 'email_token_invalid');
+  const invalid = token === '' || (submission.error instanceof ApiError && submission.error.code === 'email_token_invalid');
   return (
     <section className="card narrow" aria-labelledby="email-link-title">
       <h1 id="email-link-title">{t(text.title)}</h1>
@@ -54,19 +48,17 @@ export function EmailLinkPage({ kind }: { readonly kind: keyof typeof KINDS }) {
           <p>{t('emailTokenInvalid')}</p>
         </div>
       ) : (
-        <ErrorNotice error={error} />
+        <ErrorNotice error={submission.error} />
       )}
-      <StatusNotice message={done ? t(text.done) : undefined} />
+      <StatusNotice message={submission.status} />
       {done || invalid ? null : (
         <button
           type="button"
           className="button primary"
-          disabled={busy}
-          onClick={() => {
-            void follow();
-          }}
+          disabled={submission.busy}
+          onClick={follow}
         >
-          {busy ? t('saving') : t(text.button)}
+          {submission.busy ? t('saving') : t(text.button)}
         </button>
       )}
       <p className="aside">{kind === 'undo' && done ? <Link to="/forgot-password">{t('forgotPasswordLink')}</Link> : <Link to="/signin">{t('backToSignIn')}</Link>}</p>

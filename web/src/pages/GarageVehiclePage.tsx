@@ -1,15 +1,17 @@
-import { useState, type SyntheticEvent } from 'react';
+import { useState } from 'react';
 import { garage } from '../api/endpoints';
 import type { GarageVehicle } from '../api/types';
 import { parseCodes } from '../components/dtc';
-import { EmptyState, ErrorNotice, Loading, StatusNotice, fieldError } from '../components/feedback';
+import { AsyncItems, ErrorNotice, Loading, StatusNotice } from '../components/feedback';
 import { TextAreaField, TextField } from '../components/fields';
+import { Card, SubmitForm } from '../components/forms';
 import { VehicleForm, vehicleName } from '../components/garage';
 import { RecallList } from '../components/vehicles';
 import { useI18n } from '../i18n/i18n';
 import { Link, navigate } from '../router';
 import { useAsync } from '../useAsync';
 import { usePageTitle } from '../usePageTitle';
+import { useSubmission } from '../useSubmission';
 
 function Recalls({ vehicleId }: { readonly vehicleId: string }) {
   const { t } = useI18n();
@@ -32,78 +34,57 @@ function Notes({ vehicleId }: { readonly vehicleId: string }) {
   const [notes, reload] = useAsync(() => garage.notes(vehicleId), [vehicleId]);
   const [codes, setCodes] = useState('');
   const [symptoms, setSymptoms] = useState('');
-  const [error, setError] = useState<unknown>();
-  const [status, setStatus] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const submission = useSubmission();
 
-  const submit = async (event: SyntheticEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    setStatus(undefined);
-    try {
-      await garage.addNote(vehicleId, { codes: parseCodes(codes), symptoms: symptoms.trim() });
-      setCodes('');
-      setSymptoms('');
-      setStatus(t('noteAdded'));
-      reload();
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  const remove = async (noteId: string) => {
-    setError(undefined);
-    try {
+  const remove = (noteId: string) => {
+    void submission.run(async () => {
       await garage.removeNote(vehicleId, noteId);
       reload();
-    } catch (failure) {
-      setError(failure);
-    }
+      return undefined;
+    });
   };
 
   return (
-    <section className="card" aria-labelledby="notes-title">
-      <h2 id="notes-title">{t('notes')}</h2>
-      <StatusNotice message={status} />
-      <ErrorNotice error={error} />
-      {notes.status === 'loading' ? <Loading /> : null}
-      {notes.status === 'failed' ? <ErrorNotice error={notes.error} /> : null}
-      {notes.status === 'done' && notes.value.items.length === 0 ? <EmptyState>{t('notesEmpty')}</EmptyState> : null}
-      {notes.status === 'done' && notes.value.items.length > 0 ? (
-        <ul className="note-list">
-          {notes.value.items.map((note) => (
-            <li key={note.id} className="note">
-              <p className="note-meta">
-                <time dateTime={note.created_at}>{formatDate(note.created_at)}</time>
-                {note.codes.map((code) => (
-                  <Link key={code} to={`/dtc/${code}`} className="code-chip">
-                    {code}
-                  </Link>
-                ))}
-              </p>
-              {note.symptoms === '' ? null : <p className="note-text">{note.symptoms}</p>}
-              <button
-                type="button"
-                className="button small"
-                onClick={() => {
-                  void remove(note.id);
-                }}
-              >
-                {t('removeNote')}
-              </button>
-            </li>
-          ))}
-        </ul>
-      ) : null}
+    <Card id="notes" title={t('notes')}>
+      <AsyncItems state={notes} emptyText={t('notesEmpty')}>
+        {(items) => (
+          <ul className="note-list">
+            {items.map((note) => (
+              <li key={note.id} className="note">
+                <p className="note-meta">
+                  <time dateTime={note.created_at}>{formatDate(note.created_at)}</time>
+                  {note.codes.map((code) => (
+                    <Link key={code} to={`/dtc/${code}`} className="code-chip">
+                      {code}
+                    </Link>
+                  ))}
+                </p>
+                {note.symptoms === '' ? null : <p className="note-text">{note.symptoms}</p>}
+                <button
+                  type="button"
+                  className="button small"
+                  onClick={() => {
+                    remove(note.id);
+                  }}
+                >
+                  {t('removeNote')}
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+      </AsyncItems>
       <h3>{t('addNote')}</h3>
-      <form
-        noValidate
-        onSubmit={(event) => {
-          void submit(event);
+      <SubmitForm
+        submission={submission}
+        action={async () => {
+          await garage.addNote(vehicleId, { codes: parseCodes(codes), symptoms: symptoms.trim() });
+          setCodes('');
+          setSymptoms('');
+          reload();
+          return 'noteAdded';
         }}
+        submitLabel={t('addNoteButton')}
       >
         <TextField
           id="note-codes"
@@ -111,27 +92,12 @@ function Notes({ vehicleId }: { readonly vehicleId: string }) {
           hint={t('codesHint')}
           autoComplete="off"
           value={codes}
-          error={fieldError(error, 'codes')}
-          onChange={(event) => {
-            setCodes(event.target.value);
-          }}
+          error={submission.fieldError('codes')}
+          onValue={setCodes}
         />
-        <TextAreaField
-          id="note-symptoms"
-          label={t('noteSymptoms')}
-          rows={3}
-          maxLength={4000}
-          value={symptoms}
-          error={fieldError(error, 'symptoms')}
-          onChange={(event) => {
-            setSymptoms(event.target.value);
-          }}
-        />
-        <button type="submit" className="button primary" disabled={busy}>
-          {busy ? t('saving') : t('addNoteButton')}
-        </button>
-      </form>
-    </section>
+        <TextAreaField id="note-symptoms" label={t('noteSymptoms')} rows={3} maxLength={4000} value={symptoms} error={submission.fieldError('symptoms')} onValue={setSymptoms} />
+      </SubmitForm>
+    </Card>
   );
 }
 
@@ -139,17 +105,19 @@ function VehicleHeader({ vehicle, onChanged }: { readonly vehicle: GarageVehicle
   const { t } = useI18n();
   const [editing, setEditing] = useState(false);
   const [confirming, setConfirming] = useState(false);
-  const [status, setStatus] = useState<string>();
-  const [error, setError] = useState<unknown>();
+  const [saved, setSaved] = useState(false);
+  const removal = useSubmission();
 
-  const remove = async () => {
-    setError(undefined);
-    try {
+  const confirm = (asking: boolean) => () => {
+    setConfirming(asking);
+  };
+
+  const remove = () => {
+    void removal.run(async () => {
       await garage.remove(vehicle.id);
       navigate('/garage');
-    } catch (failure) {
-      setError(failure);
-    }
+      return undefined;
+    });
   };
 
   return (
@@ -162,8 +130,8 @@ function VehicleHeader({ vehicle, onChanged }: { readonly vehicle: GarageVehicle
         {vehicle.make} {vehicle.model} {vehicle.year}
         {vehicle.vin === null ? '' : ` · ${t('vin')}: ${vehicle.vin}`}
       </p>
-      <StatusNotice message={status} />
-      <ErrorNotice error={error} />
+      <StatusNotice message={saved ? t('vehicleSaved') : undefined} />
+      <ErrorNotice error={removal.error} />
       {editing ? (
         <VehicleForm
           idPrefix="edit-vehicle"
@@ -175,7 +143,7 @@ function VehicleHeader({ vehicle, onChanged }: { readonly vehicle: GarageVehicle
           onSubmit={async (fields) => {
             onChanged(await garage.update(vehicle.id, fields));
             setEditing(false);
-            setStatus(t('vehicleSaved'));
+            setSaved(true);
           }}
         />
       ) : (
@@ -185,7 +153,7 @@ function VehicleHeader({ vehicle, onChanged }: { readonly vehicle: GarageVehicle
             className="button"
             onClick={() => {
               setEditing(true);
-              setStatus(undefined);
+              setSaved(false);
             }}
           >
             {t('editVehicle')}
@@ -193,33 +161,15 @@ function VehicleHeader({ vehicle, onChanged }: { readonly vehicle: GarageVehicle
           {confirming ? (
             <>
               <span role="alert">{t('removeVehicleConfirm')}</span>
-              <button
-                type="button"
-                className="button danger"
-                onClick={() => {
-                  void remove();
-                }}
-              >
+              <button type="button" className="button danger" disabled={removal.busy} onClick={remove}>
                 {t('confirmRemove')}
               </button>
-              <button
-                type="button"
-                className="button"
-                onClick={() => {
-                  setConfirming(false);
-                }}
-              >
+              <button type="button" className="button" onClick={confirm(false)}>
                 {t('cancel')}
               </button>
             </>
           ) : (
-            <button
-              type="button"
-              className="button danger"
-              onClick={() => {
-                setConfirming(true);
-              }}
-            >
+            <button type="button" className="button danger" onClick={confirm(true)}>
               {t('removeVehicle')}
             </button>
           )}

@@ -1,13 +1,14 @@
-import { useState, type SyntheticEvent } from 'react';
+import { useState } from 'react';
 import { diagnosis } from '../api/endpoints';
 import type { QuickAnalysis } from '../api/types';
-import { describe, parseCodes, SeverityBadge } from '../components/dtc';
-import { ErrorNotice, fieldError } from '../components/feedback';
+import { CodeResult, describe, parseCodes, SeverityBadge } from '../components/dtc';
 import { TextField } from '../components/fields';
+import { SubmitForm } from '../components/forms';
 import { ComplaintTotalsLine, NO_VEHICLE, RecallList, VehicleDataSource, VehiclePicker, parseYear, type VehicleChoice } from '../components/vehicles';
 import { useI18n } from '../i18n/i18n';
-import { Link, useLocation } from '../router';
+import { useLocation } from '../router';
 import { usePageTitle } from '../usePageTitle';
+import { useSubmission } from '../useSubmission';
 
 function Results({ analysis }: { readonly analysis: QuickAnalysis }) {
   const { t, language } = useI18n();
@@ -19,13 +20,9 @@ function Results({ analysis }: { readonly analysis: QuickAnalysis }) {
       </p>
       <ul className="result-list">
         {analysis.codes.map((entry) => (
-          <li key={entry.code} className="result">
-            <Link to={`/dtc/${entry.code}`} className="code-link">
-              {entry.code}
-            </Link>
-            <span className="result-text">{entry.details === null ? t('unknownCode') : describe(entry.details, language)}</span>
+          <CodeResult key={entry.code} code={entry.code} text={entry.details === null ? t('unknownCode') : describe(entry.details, language)}>
             <SeverityBadge severity={entry.details?.severity ?? null} />
-          </li>
+          </CodeResult>
         ))}
       </ul>
       <dl className="facts">
@@ -60,45 +57,32 @@ export function QuickAnalysisPage() {
   const [codesText, setCodesText] = useState(query.get('codes') ?? '');
   const [vehicle, setVehicle] = useState<VehicleChoice>(NO_VEHICLE);
   const [analysis, setAnalysis] = useState<QuickAnalysis>();
-  const [error, setError] = useState<unknown>();
   const [codesProblem, setCodesProblem] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const submission = useSubmission();
   usePageTitle(t('analysisTitle'));
 
-  const submit = async (event: SyntheticEvent) => {
-    event.preventDefault();
-    const codes = parseCodes(codesText);
-    setCodesProblem(codes.length === 0 ? t('errorRequired') : undefined);
-    if (codes.length === 0) return;
+  const checked = (): boolean => {
+    const given = parseCodes(codesText).length > 0;
+    setCodesProblem(given ? undefined : t('errorRequired'));
+    return given;
+  };
+
+  const analyze = async (): Promise<undefined> => {
     const year = parseYear(vehicle.year);
     const make = vehicle.make.trim();
     const model = vehicle.model.trim();
     const withVehicle = make !== '' && model !== '' && year !== undefined;
-    setBusy(true);
-    setError(undefined);
-    try {
-      setAnalysis(await diagnosis.quickAnalyze({ codes, ...(withVehicle ? { make, model, year } : {}) }));
-    } catch (failure) {
-      setError(failure);
-      setAnalysis(undefined);
-    } finally {
-      setBusy(false);
-    }
+    setAnalysis(undefined);
+    setAnalysis(await diagnosis.quickAnalyze({ codes: parseCodes(codesText), ...(withVehicle ? { make, model, year } : {}) }));
+    return undefined;
   };
 
-  const codesError = codesProblem ?? fieldError(error, 'codes');
   return (
     <>
       <section className="card" aria-labelledby="analysis-title">
         <h1 id="analysis-title">{t('analysisTitle')}</h1>
         <p className="intro">{t('analysisIntro')}</p>
-        <ErrorNotice error={error} />
-        <form
-          onSubmit={(event) => {
-            void submit(event);
-          }}
-          noValidate
-        >
+        <SubmitForm submission={submission} check={checked} action={analyze} submitLabel={t('analyzeButton')} busyLabel={t('analyzing')}>
           <TextField
             id="analysis-codes"
             label={t('codesLabel')}
@@ -106,20 +90,15 @@ export function QuickAnalysisPage() {
             autoComplete="off"
             required
             value={codesText}
-            error={codesError}
-            onChange={(event) => {
-              setCodesText(event.target.value);
-            }}
+            error={codesProblem ?? submission.fieldError('codes')}
+            onValue={setCodesText}
           />
           <fieldset className="fieldset">
             <legend>{t('vehicleOptional')}</legend>
-            <VehiclePicker idPrefix="analysis" value={vehicle} onChange={setVehicle} />
+            <VehiclePicker idPrefix="analysis" value={vehicle} onChange={setVehicle} errors={{ make: submission.fieldError('make'), model: submission.fieldError('model'), year: submission.fieldError('year') }} />
             <VehicleDataSource />
           </fieldset>
-          <button type="submit" className="button primary" disabled={busy}>
-            {busy ? t('analyzing') : t('analyzeButton')}
-          </button>
-        </form>
+        </SubmitForm>
       </section>
       <div aria-live="polite">{analysis === undefined ? null : <Results analysis={analysis} />}</div>
     </>

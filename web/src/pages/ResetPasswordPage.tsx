@@ -1,12 +1,12 @@
-import { useState, type SyntheticEvent } from 'react';
 import { ApiError } from '../api/client';
 import { auth } from '../api/endpoints';
-import { ErrorNotice, fieldError } from '../components/feedback';
-import { NewPasswordFields } from '../components/fields';
+import { NewPasswordFields, useNewPassword } from '../components/fields';
+import { Card, SubmitForm } from '../components/forms';
 import { useI18n } from '../i18n/i18n';
 import { Link, navigate } from '../router';
 import { useFragmentToken } from '../useFragmentToken';
 import { usePageTitle } from '../usePageTitle';
+import { useSubmission } from '../useSubmission';
 
 function InvalidLink() {
   const { t } = useI18n();
@@ -23,59 +23,33 @@ function InvalidLink() {
 export function ResetPasswordPage() {
   const { t } = useI18n();
   const token = useFragmentToken();
-  const [password, setPassword] = useState('');
-  const [confirmation, setConfirmation] = useState('');
-  const [mismatch, setMismatch] = useState(false);
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const newPassword = useNewPassword();
+  const submission = useSubmission();
   usePageTitle(t('resetPasswordTitle'));
 
-  const submit = async (event: SyntheticEvent) => {
-    event.preventDefault();
-    setError(undefined);
-    const differ = password !== confirmation;
-    setMismatch(differ);
-    if (differ) return;
-    setBusy(true);
-    try {
-      await auth.resetPassword({ token, new_password: password });
-      navigate('/signin?reset=1', { replace: true });
-    } catch (failure) {
-      setError(failure);
-      setBusy(false);
-    }
-  };
-
-  const invalid = token === '' || (error instanceof ApiError && error.code === 'reset_token_invalid');
+  const invalid = submission.error instanceof ApiError && submission.error.code === 'reset_token_invalid';
   return (
-    <section className="card narrow" aria-labelledby="reset-title">
-      <h1 id="reset-title">{t('resetPasswordTitle')}</h1>
-      {invalid ? <InvalidLink /> : <ErrorNotice error={error} />}
-      {token === '' ? null : (
-        <form
-          onSubmit={(event) => {
-            void submit(event);
+    <Card id="reset" title={t('resetPasswordTitle')} page>
+      {token === '' ? (
+        <InvalidLink />
+      ) : (
+        <SubmitForm
+          submission={submission}
+          check={newPassword.confirmed}
+          action={async () => {
+            await auth.resetPassword({ token, new_password: newPassword.password });
+            navigate('/signin?reset=1', { replace: true });
+            return undefined;
           }}
-          noValidate
+          submitLabel={t('resetPasswordButton')}
+          errorNotice={invalid ? <InvalidLink /> : undefined}
         >
-          <NewPasswordFields
-            newId="reset-password"
-            confirmId="reset-password-confirm"
-            password={password}
-            confirmation={confirmation}
-            passwordError={fieldError(error, 'new_password')}
-            mismatch={mismatch}
-            onPasswordChange={setPassword}
-            onConfirmationChange={setConfirmation}
-          />
-          <button type="submit" className="button primary" disabled={busy}>
-            {busy ? t('saving') : t('resetPasswordButton')}
-          </button>
-        </form>
+          <NewPasswordFields idPrefix="reset" entry={newPassword} passwordError={submission.fieldError('new_password')} />
+        </SubmitForm>
       )}
       <p className="aside">
         <Link to="/signin">{t('backToSignIn')}</Link>
       </p>
-    </section>
+    </Card>
   );
 }

@@ -2,7 +2,7 @@ import { useEffect, useState, type SyntheticEvent } from 'react';
 import { vehicles } from '../api/endpoints';
 import type { VehicleKey } from '../api/types';
 import { EmptyState, ErrorNotice, Loading } from '../components/feedback';
-import { ComplaintTotalsLine, NO_VEHICLE, RecallList, VehicleDataSource, VehiclePicker, parseYear, type VehicleChoice } from '../components/vehicles';
+import { ComplaintTotalsLine, NO_VEHICLE, RecallList, VehicleDataSource, VehiclePicker, parseYear, vehicleChoiceProblems, type VehicleChoice } from '../components/vehicles';
 import { useI18n } from '../i18n/i18n';
 import { navigate, pathWithQuery, useLocation } from '../router';
 import { useAsync } from '../useAsync';
@@ -79,10 +79,7 @@ export function VehicleInfoPage() {
 
   const submit = (event: SyntheticEvent) => {
     event.preventDefault();
-    const problems: Partial<Record<keyof VehicleChoice, string>> = {};
-    if (choice.make.trim() === '') problems.make = t('errorRequired');
-    if (choice.model.trim() === '') problems.model = t('errorRequired');
-    if (parseYear(choice.year) === undefined) problems.year = t('errorYear');
+    const problems = vehicleChoiceProblems(choice, t);
     setErrors(problems);
     if (Object.keys(problems).length === 0) navigate(pathWithQuery('/vehicles', { ...choice, make: choice.make.trim(), model: choice.model.trim() }));
   };

@@ -1,17 +1,16 @@
 import type {} from '@fastify/swagger';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
 import { EmailTakenError, publicUser } from '../db/repositories/users.js';
-import { accessTokenOf, authenticateToken, type Security } from '../security/index.js';
+import { accessTokenOf, authenticateToken } from '../security/index.js';
 import { clearSessionCookies, sessionCookieNames, setSessionCookies } from '../security/cookies.js';
 import { CSRF_HEADER } from '../security/csrf.js';
-import { hashPassword, PASSWORD_MAX_LENGTH } from '../security/passwords.js';
+import { hashNewPassword, PASSWORD_MAX_LENGTH } from '../security/passwords.js';
 import type { IssuedTokens } from '../security/sessions.js';
 import type { TokenClaims, TokenType } from '../security/tokens.js';
-import { accountRoutes } from './account.js';
-import { assertAcceptablePassword, credentialRateLimit, Email, FullName, NO_CONTENT, noStore, UserSchema, userResponse } from './auth-shared.js';
+import { acceptOAuth2Forms, type AuthRouteOptions, credentialRateLimit, Email, FullName,  UserSchema, userResponse } from './auth-shared.js';
 import { HttpError } from '../errors.js';
-import { Nullable } from './public-routes.js';
+import { Nullable, type SchemaTypedApp, NO_CONTENT } from './schemas.js';
 
 /**
  * Tokens appear in a response body only for API clients that ask for them:
@@ -57,19 +56,12 @@ function tokenResponse(tokens: IssuedTokens, inBody: boolean): Static<typeof Tok
   return { access_token: tokens.accessToken, refresh_token: tokens.refreshToken, token_type: 'bearer', expires_in: tokens.expiresIn };
 }
 
-export interface AuthRouteOptions {
-  readonly security: Security;
-}
-
-/** `/api/v1/auth/*`: translates HTTP to the session service; policy lives in src/security. */
-export async function authRoutes(app: FastifyInstance, { security }: AuthRouteOptions): Promise<void> {
+/** Signing in and out under `/api/v1/auth`: CSRF token, session state, registration, sign-in, refresh, logout, password reset. Policy lives in src/security. */
+export async function signInRoutes(app: SchemaTypedApp, { security }: AuthRouteOptions): Promise<void> {
   const { sessions, users, codec, revocation, secureCookies, passwordReset, deviceCookies } = security;
   const cookieNames = sessionCookieNames(secureCookies);
 
-  // OAuth2 password-grant clients post forms; parsed here only, for these routes.
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(body as string)));
-  });
+  acceptOAuth2Forms(app);
 
   /** Claims of a token that verifies (revoked or not); undefined for anything else. Logout uses it. */
   const claimsIfGenuine = (token: string | undefined, type: TokenType): TokenClaims | undefined => {
@@ -81,8 +73,8 @@ export async function authRoutes(app: FastifyInstance, { security }: AuthRouteOp
     }
   };
 
-  const refreshTokenOf = (request: FastifyRequest<{ Body: Static<typeof RefreshBody> }>): string | undefined =>
-    request.body?.refresh_token ?? request.cookies[cookieNames.refresh];
+  /** From the body (API clients), else the refresh cookie (browsers). */
+  const refreshTokenOf = (body: Static<typeof RefreshBody>, cookies: FastifyRequest['cookies']): string | undefined => body?.refresh_token ?? cookies[cookieNames.refresh];
 
   app.get(
     '/csrf-token',
@@ -95,7 +87,7 @@ export async function authRoutes(app: FastifyInstance, { security }: AuthRouteOp
     },
     async (request, reply) => {
       const token = await app.csrf.issue(request, reply);
-      return noStore(reply).send({ csrf_token: token });
+      return reply.send({ csrf_token: token });
     },
   );
 
@@ -113,7 +105,7 @@ export async function authRoutes(app: FastifyInstance, { security }: AuthRouteOp
       const canRefresh = refreshCookie !== undefined && refreshCookie !== '';
       const anonymous = { authenticated: false, user: null, refresh: false };
       const token = accessTokenOf(request, secureCookies);
-      if (token === undefined || token === '') return noStore(reply).send({ ...anonymous, refresh: canRefresh });
+      if (token === undefined || token === '') return reply.send({ ...anonymous, refresh: canRefresh });
       let state: Static<typeof SessionStateSchema>;
       try {
         const auth = await authenticateToken(token, { codec, revocation, secureCookies });
@@ -124,7 +116,7 @@ export async function authRoutes(app: FastifyInstance, { security }: AuthRouteOp
         if (!(error instanceof HttpError) || error.status !== 401) throw error;
         state = { ...anonymous, refresh: error.code === 'token_expired' && canRefresh };
       }
-      return noStore(reply).send(state);
+      return reply.send(state);
     },
   );
 
@@ -134,12 +126,12 @@ export async function authRoutes(app: FastifyInstance, { security }: AuthRouteOp
       preHandler: credentialRateLimit(security, 'register'),
       schema: { tags: ['auth'], summary: 'Create an account (10 per address and hour)', body: RegisterBody, response: { 201: UserSchema } },
     },
-    async (request: FastifyRequest<{ Body: Static<typeof RegisterBody> }>, reply) => {
+    async (request, reply) => {
       const { email, password, full_name: fullName } = request.body;
-      assertAcceptablePassword(password, email, 'password');
+      const passwordHash = await hashNewPassword(password, email, 'password');
       try {
-        const user = await users.create({ email, passwordHash: await hashPassword(password), fullName: fullName ?? null });
-        return await noStore(reply).code(201).send(userResponse(publicUser(user)));
+        const user = await users.create({ email, passwordHash, fullName: fullName ?? null });
+        return await reply.code(201).send(userResponse(publicUser(user)));
       } catch (error) {
         if (error instanceof EmailTakenError) throw new HttpError('email_taken');
         throw error;
@@ -157,7 +149,7 @@ export async function authRoutes(app: FastifyInstance, { security }: AuthRouteOp
         response: { 200: LoginResponseSchema },
       },
     },
-    async (request: FastifyRequest<{ Body: Static<typeof LoginBody> }>, reply) => {
+    async (request, reply) => {
       const email = request.body.email ?? request.body.username;
       if (email === undefined) throw new HttpError('validation_failed', { details: [{ field: 'email', message: 'is required' }] });
       const tokens = await sessions.login(email, request.body.password, {
@@ -172,7 +164,7 @@ export async function authRoutes(app: FastifyInstance, { security }: AuthRouteOp
       await app.csrf.revokePresented(request);
       const csrfToken = await app.csrf.issue(request, reply, tokens.family);
       const inBody = request.headers[TOKEN_DELIVERY_HEADER] === 'body' || request.body.grant_type === 'password';
-      return noStore(reply).send({ ...tokenResponse(tokens, inBody), csrf_token: csrfToken });
+      return reply.send({ ...tokenResponse(tokens, inBody), csrf_token: csrfToken });
     },
   );
 
@@ -187,28 +179,28 @@ export async function authRoutes(app: FastifyInstance, { security }: AuthRouteOp
         response: { 200: TokenPairSchema },
       },
     },
-    async (request: FastifyRequest<{ Body: Static<typeof RefreshBody> }>, reply) => {
-      const refreshToken = refreshTokenOf(request);
+    async (request, reply) => {
+      const refreshToken = refreshTokenOf(request.body, request.cookies);
       if (refreshToken === undefined || refreshToken === '') throw new HttpError('authentication_required', { message: 'A refresh token is required' });
       const tokens = await sessions.refresh(refreshToken);
       setSessionCookies(reply, secureCookies, tokens);
       // A token that lived in an httpOnly cookie is never echoed into a body a script could read.
       const inBody = request.body?.refresh_token !== undefined;
-      return noStore(reply).send(tokenResponse(tokens, inBody));
+      return reply.send(tokenResponse(tokens, inBody));
     },
   );
 
   app.post(
     '/logout',
     { schema: { tags: ['auth'], summary: 'End this session: both tokens die everywhere; always 204', body: RefreshBody, response: NO_CONTENT } },
-    async (request: FastifyRequest<{ Body: Static<typeof RefreshBody> }>, reply) => {
+    async (request, reply) => {
       await sessions.logout({
         accessClaims: claimsIfGenuine(accessTokenOf(request, secureCookies), 'access'),
-        refreshClaims: claimsIfGenuine(refreshTokenOf(request), 'refresh'),
+        refreshClaims: claimsIfGenuine(refreshTokenOf(request.body, request.cookies), 'refresh'),
       });
       clearSessionCookies(reply, secureCookies);
       const csrfToken = await app.csrf.rotateAfterLogout(request, reply);
-      return noStore(reply).code(204).header(CSRF_HEADER, csrfToken).send();
+      return reply.code(204).header(CSRF_HEADER, csrfToken).send();
     },
   );
 
@@ -222,9 +214,9 @@ export async function authRoutes(app: FastifyInstance, { security }: AuthRouteOp
         response: { 202: Type.Object({ message: Type.String() }) },
       },
     },
-    async (request: FastifyRequest<{ Body: { email: string } }>, reply) => {
+    async (request, reply) => {
       await passwordReset.requestReset(request.body.email, request.ip);
-      return noStore(reply).code(202).send({ message: 'If an account exists for this address, a reset link is on its way.' });
+      return reply.code(202).send({ message: 'If an account exists for this address, a reset link is on its way.' });
     },
   );
 
@@ -239,12 +231,10 @@ export async function authRoutes(app: FastifyInstance, { security }: AuthRouteOp
         response: NO_CONTENT,
       },
     },
-    async (request: FastifyRequest<{ Body: { token: string; new_password: string } }>, reply) => {
+    async (request, reply) => {
       await passwordReset.resetPassword(request.body.token, request.body.new_password);
-      return noStore(reply).code(204).send();
+      return reply.code(204).send();
     },
   );
-
-  await app.register(accountRoutes, { security });
 }
 
