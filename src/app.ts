@@ -81,7 +81,7 @@ export async function buildApp(config: Config, dependencies: AppDependencies): P
 
   const services = createServices(config, { database: dependencies.database, store: dependencies.store, clock, log: app.log });
   const { security } = services;
-  const stopLoggingSlowOperations = logSlowOperations(app.log);
+  const stopLoggingSlowOperations = logSlowOperations(app.log, { clock });
   app.addHook('onClose', async () => {
     stopLoggingSlowOperations();
     services.close();

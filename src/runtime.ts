@@ -1,3 +1,4 @@
+import type { Clock } from './clock.js';
 import type { Config } from './config/index.js';
 import { embeddedDatabasePath } from './config/index.js';
 import { createDatabase, migrateToLatest, type Database } from './db/index.js';
@@ -18,6 +19,8 @@ export interface RuntimeOptions {
   readonly storeKeyPrefix?: string;
   /** Apply pending migrations before returning (the server does; most CLI commands too). */
   readonly migrate?: boolean;
+  /** The app's clock: the embedded store expires entries by it (give the app the same one). */
+  readonly clock?: Clock;
 }
 
 /** Opens the database and store the configuration names; with `migrate`, brings the schema up to date. */
@@ -29,6 +32,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
     redisCluster: config.redisCluster,
     sqliteFilePath,
     keyPrefix: `${config.redisUrl === undefined ? '' : config.redisKeyPrefix}${options.storeKeyPrefix ?? ''}`,
+    clock: options.clock,
   });
   const close = async (): Promise<void> => {
     await Promise.allSettled([store.close(), database.close()]);

@@ -1,5 +1,6 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { FastifyBaseLogger } from 'fastify';
+import { systemClock, type Clock } from '../clock.js';
 import { securityMetrics } from './metrics.js';
 
 /**
@@ -45,8 +46,8 @@ export function recordOperationDuration(operation: SecurityOperation, durationMs
 export interface SlowOperationLogOptions {
   /** At most one warning per operation in this many milliseconds; the rest are counted in the next line's `suppressed`. Default 1000. */
   readonly minIntervalMs?: number;
-  /** Milliseconds clock (tests). */
-  readonly now?: () => number;
+  /** The app's clock: the one-line-per-interval limit follows it. Default the system clock. */
+  readonly clock?: Clock;
 }
 
 /**
@@ -58,12 +59,12 @@ export interface SlowOperationLogOptions {
  */
 export function logSlowOperations(logger: FastifyBaseLogger, options: SlowOperationLogOptions = {}): () => void {
   const minIntervalMs = options.minIntervalMs ?? 1000;
-  const now = options.now ?? Date.now;
+  const clock = options.clock ?? systemClock;
   const lastLoggedAt = new Map<SecurityOperation, number>();
   const suppressedSince = new Map<SecurityOperation, number>();
   const onSlowOperation = (message: unknown): void => {
     const { operation, durationMs, thresholdMs } = message as SlowOperation;
-    const at = now();
+    const at = clock.now();
     const last = lastLoggedAt.get(operation);
     if (last !== undefined && at - last < minIntervalMs) {
       suppressedSince.set(operation, (suppressedSince.get(operation) ?? 0) + 1);

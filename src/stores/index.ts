@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.js';
 import type { KeyValueStoreWithAdmin } from './key-value-store.js';
 import { RedisKeyValueStore } from './redis-store.js';
 import { SqliteKeyValueStore } from './sqlite-store.js';
@@ -20,8 +21,8 @@ export interface CreateKeyValueStoreOptions {
   /** The app's SQLite database file; the store keeps its rows in `kv_entries`. */
   sqliteFilePath: string;
   keyPrefix?: string;
-  /** Millisecond clock for the SQLite store (Redis keeps its own time). */
-  now?: () => number;
+  /** The app's clock, for the SQLite store (Redis keeps its own time). */
+  clock?: Clock;
 }
 
 /**
@@ -29,9 +30,9 @@ export interface CreateKeyValueStoreOptions {
  * (needed as soon as more than one API node runs), else the SQLite file.
  */
 export function createKeyValueStore(options: CreateKeyValueStoreOptions): KeyValueStoreWithAdmin {
-  const { redisUrl, sqliteFilePath, keyPrefix, now } = options;
+  const { redisUrl, sqliteFilePath, keyPrefix, clock } = options;
   if (redisUrl !== undefined && redisUrl !== '') {
     return new RedisKeyValueStore({ url: redisUrl, keyPrefix, cluster: options.redisCluster === true });
   }
-  return new SqliteKeyValueStore({ filePath: sqliteFilePath, keyPrefix, now });
+  return new SqliteKeyValueStore({ filePath: sqliteFilePath, keyPrefix, clock });
 }

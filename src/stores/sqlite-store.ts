@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { systemClock, type Clock } from '../clock.js';
 import { retryWhileBusy } from '../db/sqlite-busy.js';
 import { openSqliteFile } from '../db/sqlite-driver.js';
 import { ReadBatcher } from './read-batch.js';
@@ -10,8 +11,8 @@ export interface SqliteKeyValueStoreOptions {
   filePath: string;
   /** Prepended to every logical key. */
   keyPrefix?: string;
-  /** Millisecond clock; injectable so tests can expire entries without sleeping. Default `Date.now`. */
-  now?: () => number;
+  /** The app's clock: entries expire by it, so tests expire them without sleeping. Default the system clock. */
+  clock?: Clock;
   /** How often expired rows are deleted. Default 60 000 ms. */
   sweepIntervalMs?: number;
 }
@@ -135,7 +136,8 @@ export class SqliteKeyValueStore implements KeyValueStoreWithAdmin {
   /** @throws StoreUnavailableError when the file cannot be opened or the table cannot be created. */
   constructor(options: SqliteKeyValueStoreOptions) {
     this.keyPrefix = options.keyPrefix ?? '';
-    this.now = options.now ?? Date.now;
+    const clock = options.clock ?? systemClock;
+    this.now = () => clock.now();
     let db: Database.Database | undefined;
     try {
       // The app's settings (WAL, mode 0600); the schema may wait for a lock at open, later calls never do (see run()).

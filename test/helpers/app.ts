@@ -19,6 +19,7 @@ export interface TestAppOptions {
   readonly config?: Config;
   /** Share stores with another instance (a second app on the same Redis/database). */
   readonly shareWith?: TestApp;
+  /** The app's clock (and the embedded store's): a manual clock (test/helpers/time.ts) makes expiry testable without sleeping. */
   readonly clock?: Clock;
   /** Capture logs at this level (default: no logs). */
   readonly captureLogs?: 'trace' | 'debug' | 'info';
@@ -29,7 +30,8 @@ export interface TestAppOptions {
 /** Builds the app in-process on this run's backends; use `app.inject` or `listen({ port: 0 })`. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const config = options.config ?? options.shareWith?.config ?? testConfig();
-  const runtime = await openTestRuntime(config, options.shareWith ? { shareWith: options.shareWith.runtime } : {});
+  // The store gets the app's clock, so a test that moves the clock expires embedded-store entries too.
+  const runtime = await openTestRuntime(config, { shareWith: options.shareWith?.runtime, clock: options.clock });
   const captured: string[] = [];
   const destination = new PassThrough();
   destination.on('data', (chunk: Buffer) => captured.push(chunk.toString('utf8')));

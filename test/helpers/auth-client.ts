@@ -101,17 +101,3 @@ export function errorCode(response: LightMyRequestResponse): string | undefined 
     return undefined;
   }
 }
-
-/** A clock tests move by hand. */
-export function manualClock(start = Date.now()): { now: () => number; advance: (ms: number) => void; set: (ms: number) => void } {
-  let current = start;
-  return {
-    now: () => current,
-    advance: (ms) => {
-      current += ms;
-    },
-    set: (ms) => {
-      current = ms;
-    },
-  };
-}

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
+import type { Clock } from '../../src/clock.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { openRuntime, type Runtime } from '../../src/runtime.js';
 
@@ -52,13 +53,15 @@ export interface TestRuntime extends Runtime {
 export interface TestRuntimeOptions {
   /** Reuse another runtime's schema and key prefix: a second instance on the same stores. */
   readonly shareWith?: TestRuntime;
+  /** The app's clock: the embedded store expires entries by it. */
+  readonly clock?: Clock;
 }
 
 /** Opens this run's own PostgreSQL schema / key prefix (or embedded file) with migrations applied. */
 export async function openTestRuntime(config: Config, options: TestRuntimeOptions = {}): Promise<TestRuntime> {
   const databaseSchema = options.shareWith?.databaseSchema ?? (config.databaseUrl === undefined ? undefined : `test_${uniqueId()}`);
   const storeKeyPrefix = options.shareWith?.storeKeyPrefix ?? `test:${uniqueId()}:`;
-  const runtime = await openRuntime(config, { databaseSchema, storeKeyPrefix, migrate: true });
+  const runtime = await openRuntime(config, { databaseSchema, storeKeyPrefix, migrate: true, clock: options.clock });
   return {
     ...runtime,
     databaseSchema,

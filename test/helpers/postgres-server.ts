@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { freePort } from './process.js';
+import { eventually } from './time.js';
 
 const run = promisify(execFile);
 
@@ -40,21 +41,19 @@ export async function startPostgresServer(): Promise<PostgresServerHandle> {
   const port = await freePort();
   let child: ChildProcess | undefined;
 
-  const waitUntilReady = async (): Promise<void> => {
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 500 });
-      try {
-        await client.connect();
-        await client.end();
-        return;
-      } catch {
-        await client.end().catch(() => undefined);
-        if (Date.now() > deadline) throw new Error('the test PostgreSQL did not start');
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
-  };
+  const waitUntilReady = (): Promise<true> =>
+    eventually(
+      async () => {
+        const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 500 });
+        try {
+          await client.connect();
+          return true;
+        } finally {
+          await client.end().catch(() => undefined);
+        }
+      },
+      { timeoutMs: 15_000, intervalMs: 100, what: 'the test PostgreSQL accepting connections' },
+    );
   const start = async (): Promise<void> => {
     const [command, args] = asPostgres(postgresBinary('postgres'), ['-D', dataDirectory, '-p', String(port), '-k', directory, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off']);
     child = spawn(command, args, { stdio: 'ignore' });

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { eventually } from './time.js';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -58,16 +59,6 @@ export async function runTypeScript(script: string, args: readonly string[], env
 }
 
 /** Polls `url` until it answers (any status) or the deadline passes. */
-export async function waitForHttp(url: string, timeoutMs = 15_000): Promise<Response> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      return await fetch(url);
-    } catch (error) {
-      lastError = error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-  throw new Error(`no answer from ${url} within ${timeoutMs} ms`, { cause: lastError });
+export function waitForHttp(url: string, timeoutMs = 15_000): Promise<Response> {
+  return eventually(() => fetch(url), { timeoutMs, intervalMs: 100, what: `an answer from ${url}` });
 }

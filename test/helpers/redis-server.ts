@@ -4,6 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from './process.js';
+import { sleep } from './time.js';
 
 /** Options for {@link startRedisServer}. */
 export interface StartRedisServerOptions {
@@ -72,11 +73,6 @@ export async function pingRedis(port: number, password?: string, timeoutMs = 500
     });
   });
 }
-
-const sleep = (ms: number): Promise<void> =>
-  new Promise((resolve) => {
-    setTimeout(resolve, ms);
-  });
 
 /** The state of one spawned process, observed through events (read in the wait loop). */
 interface ProcessState {

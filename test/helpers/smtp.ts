@@ -1,5 +1,6 @@
 import { SMTPServer } from 'smtp-server';
 import { freePort } from './process.js';
+import { eventually } from './time.js';
 
 export interface ReceivedMail {
   readonly to: string[];
@@ -42,14 +43,8 @@ export async function startSmtpServer(): Promise<LocalSmtpServer> {
   return {
     url: `smtp://127.0.0.1:${port}`,
     messages,
-    async waitForMail(to, timeoutMs = 5000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const found = messages.find((message) => message.to.includes(to));
-        if (found !== undefined) return found;
-        if (Date.now() > deadline) throw new Error(`no mail to ${to} within ${timeoutMs} ms`);
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
+    waitForMail(to, timeoutMs = 5000) {
+      return eventually(() => messages.find((message) => message.to.includes(to)), { timeoutMs, what: `a mail to ${to}` });
     },
     stop: () =>
       new Promise<void>((resolve) => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CSRF_ISSUE_WINDOW_MS } from '../../src/security/csrf.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { testConfig } from '../helpers/backends.js';
 import { bearer, errorCode, registerAndLogin } from '../helpers/auth-client.js';
@@ -21,6 +22,7 @@ describe('issue 13.3: anonymous CSRF state is bounded per address', () => {
     const address = '198.51.100.7';
     const before = (await testApp.runtime.store.keysWithPrefix('csrf_token:')).length;
     const responses = [];
+    const windowStartedAtMs = Date.now();
     for (let sent = 0; sent < 50; sent++) responses.push(await csrfToken(address));
     expect(responses.filter((response) => response.statusCode === 200)).toHaveLength(LIMIT);
     const refused = responses.filter((response) => response.statusCode === 429);
@@ -28,7 +30,10 @@ describe('issue 13.3: anonymous CSRF state is bounded per address', () => {
     const [firstRefused] = refused;
     if (firstRefused === undefined) throw new Error('nothing was refused');
     expect(errorCode(firstRefused)).toBe('rate_limited');
-    expect(Number(firstRefused.headers['retry-after'])).toBeGreaterThan(0);
+    // The rest of the address's window, which its first request opened.
+    const retryAfter = Number(firstRefused.headers['retry-after']);
+    expect(retryAfter).toBeLessThanOrEqual(CSRF_ISSUE_WINDOW_MS / 1000);
+    expect(retryAfter).toBeGreaterThanOrEqual(Math.floor((CSRF_ISSUE_WINDOW_MS - (Date.now() - windowStartedAtMs)) / 1000));
     expect((await testApp.runtime.store.keysWithPrefix('csrf_token:')).length - before).toBe(LIMIT);
     // Another address is not affected.
     expect((await csrfToken('198.51.100.8')).statusCode).toBe(200);

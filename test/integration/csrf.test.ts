@@ -7,6 +7,7 @@ import { csrfTokenKey } from '../../src/security/store-keys.js';
 import { TokenCodec } from '../../src/security/tokens.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { testConfig } from '../helpers/backends.js';
+import { expireStoreEntry, manualClock } from '../helpers/time.js';
 import { bearer, csrfTokenFor, errorCode, register, request, strongPassword, type TokenPair, TOKENS_IN_BODY } from '../helpers/auth-client.js';
 
 const ALLOWED_ORIGIN = 'https://app.autocognitix.example';
@@ -22,9 +23,11 @@ function loginWith(testApp: TestApp, csrf: { token: string; cookies: Record<stri
 describe('seed SEC-003: CSRF double-submit protection', () => {
   let testApp: TestApp;
   let account: { email: string; password: string };
+  const clock = manualClock();
 
   beforeAll(async () => {
     testApp = await startTestApp({
+      clock,
       config: testConfig({ CORS_ORIGINS: ALLOWED_ORIGIN }),
       beforeReady: (app) => {
         app.delete('/api/v1/test-only/thing', async () => ({ deleted: true }));
@@ -76,6 +79,7 @@ describe('seed SEC-003: CSRF double-submit protection', () => {
   it('refuses a request with the header but no cookie (csrf_missing)', async () => {
     const csrf = await csrfTokenFor(testApp.app);
     const response = await testApp.app.inject({ method: 'POST', url: '/api/v1/auth/login', headers: { 'x-csrf-token': csrf.token }, payload: account });
+    expect(response.statusCode).toBe(403);
     expect(errorCode(response)).toBe('csrf_missing');
   });
 
@@ -102,23 +106,36 @@ describe('seed SEC-003: CSRF double-submit protection', () => {
     expect(errorCode(response)).toBe('csrf_mismatch');
   });
 
-  it.each(['POST', 'PUT', 'PATCH', 'DELETE'] as const)('checks %s', async (method) => {
-    const url = method === 'PUT' ? '/api/v1/auth/me' : method === 'POST' ? '/api/v1/auth/register' : '/api/v1/test-only/thing';
+  // With a token, each request reaches its handler: the empty bodies fail validation, the test-only routes answer.
+  it.each([
+    { method: 'POST', url: '/api/v1/auth/register', status: 422 },
+    { method: 'PUT', url: '/api/v1/auth/me', status: 422 },
+    { method: 'PATCH', url: '/api/v1/test-only/thing', status: 200 },
+    { method: 'DELETE', url: '/api/v1/test-only/thing', status: 200 },
+  ] as const)('checks $method', async ({ method, url, status }) => {
     const response = await testApp.app.inject({ method, url, payload: {} });
     expect(response.statusCode).toBe(403);
     expect(errorCode(response)).toBe('csrf_missing');
     const withToken = await request(testApp.app, { method, url, payload: {} });
-    expect(withToken.statusCode).not.toBe(403);
+    expect(withToken.statusCode).toBe(status);
+    if (status === 422) expect(errorCode(withToken)).toBe('validation_failed');
   });
 
-  it.each(['GET', 'HEAD', 'OPTIONS'] as const)('lets %s through without a token', async (method) => {
+  // OPTIONS has no route here (no CORS preflight without an Origin): past the CSRF check it is a plain 404.
+  it.each([
+    { method: 'GET', status: 200 },
+    { method: 'HEAD', status: 200 },
+    { method: 'OPTIONS', status: 404 },
+  ] as const)('lets $method through without a token', async ({ method, status }) => {
     const response = await testApp.app.inject({ method, url: '/api/v1/health' });
-    expect(response.statusCode).not.toBe(403);
+    expect(response.statusCode).toBe(status);
   });
 
+  // None of them takes a POST: past the CSRF check each one is 404 not_found, never 403.
   it.each(['/health', '/api/v1/health', '/metrics', '/api/v1/docs', '/api/v1/docs/static/index.html', '/api/v1/openapi.json'])('exempts %s', async (url) => {
     const response = await testApp.app.inject({ method: 'POST', url, payload: {} });
-    expect(response.statusCode).not.toBe(403);
+    expect(response.statusCode).toBe(404);
+    expect(errorCode(response)).toBe('not_found');
   });
 
   it('does not exempt look-alike paths', async () => {
@@ -130,11 +147,7 @@ describe('seed SEC-003: CSRF double-submit protection', () => {
 
   it('refuses an expired token (its store entry gone) with csrf_expired', async () => {
     const csrf = await csrfTokenFor(testApp.app);
-    // Shorten the real TTL instead of mocking time: the store expires it for real.
-    const key = csrfTokenKey(csrf.token);
-    const binding = await testApp.runtime.store.get(key);
-    await testApp.runtime.store.set(key, binding ?? '', 200);
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await expireStoreEntry(testApp.runtime.store, csrfTokenKey(csrf.token), clock);
     const response = await loginWith(testApp, csrf, account);
     expect(response.statusCode).toBe(403);
     expect(errorCode(response)).toBe('csrf_expired');

@@ -1,48 +1,28 @@
 import { PassThrough } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { createDatabase } from '../../src/db/index.js';
 import { createLogger } from '../../src/observability/index.js';
 import { createKeyValueStore } from '../../src/stores/index.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
 import { testConfig } from '../helpers/backends.js';
 import { freePort } from '../helpers/process.js';
-import { startRedisServer, type RedisServerHandle } from '../helpers/redis-server.js';
-
-async function waitForStatus(testApp: TestApp, status: number, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    const response = await testApp.app.inject({ method: 'GET', url: '/health' });
-    if (response.statusCode === status) return Date.now() - started;
-    if (Date.now() - started > timeoutMs) throw new Error(`health stayed ${response.statusCode}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+import { useOwnRedisApp } from '../helpers/own-redis.js';
+import { eventually } from '../helpers/time.js';
 
 describe('health when the store goes away', () => {
-  let redis: RedisServerHandle;
-  let testApp: TestApp;
-
-  beforeAll(async () => {
-    redis = await startRedisServer();
-    testApp = await startTestApp({ config: testConfig({ REDIS_URL: redis.url }) });
-  });
-  afterAll(async () => {
-    await testApp.close();
-    await redis.stop();
-  });
+  const own = useOwnRedisApp();
 
   it('reports the store unavailable with 503, without any connection detail, and recovers by itself', async () => {
-    expect((await testApp.app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+    expect((await own.testApp.app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
 
-    await redis.stop('SIGKILL');
-    const down = await testApp.app.inject({ method: 'GET', url: '/health' });
+    await own.redis.stop('SIGKILL');
+    const down = await own.testApp.app.inject({ method: 'GET', url: '/health' });
     expect(down.statusCode).toBe(503);
     expect(down.json()).toEqual({ status: 'unavailable', checks: { database: 'ok', store: 'unavailable' } });
-    expect(down.body).not.toContain(String(redis.port));
+    expect(down.body).not.toContain(String(own.redis.port));
 
-    await redis.restart();
-    expect(await waitForStatus(testApp, 200, 5000)).toBeLessThan(5000);
+    await own.redis.restart();
+    await eventually(async () => (await own.testApp.app.inject({ method: 'GET', url: '/health' })).statusCode === 200, { intervalMs: 50, what: 'health 200 after the restart' });
   });
 });
 

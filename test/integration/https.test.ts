@@ -8,6 +8,7 @@ import { startTestApp, type TestApp } from '../helpers/app.js';
 import { testConfig } from '../helpers/backends.js';
 import { throwawayCertificate, type ThrowawayCertificate } from '../helpers/certificates.js';
 import { freePort, startTypeScriptProcess, type RunningProcess } from '../helpers/process.js';
+import { eventually } from '../helpers/time.js';
 
 interface HttpsAnswer {
   readonly status: number;
@@ -31,18 +32,8 @@ async function httpsGet(url: string, ca: Buffer): Promise<HttpsAnswer> {
   });
 }
 
-async function waitForHttps(url: string, ca: Buffer, timeoutMs = 15_000): Promise<HttpsAnswer> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      return await httpsGet(url, ca);
-    } catch (error) {
-      lastError = error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-  throw new Error(`no HTTPS answer from ${url} within ${timeoutMs} ms`, { cause: lastError });
+function waitForHttps(url: string, ca: Buffer, timeoutMs = 15_000): Promise<HttpsAnswer> {
+  return eventually(() => httpsGet(url, ca), { timeoutMs, intervalMs: 100, what: `an HTTPS answer from ${url}` });
 }
 
 describe('the server speaks HTTPS with TLS_CERT_FILE and TLS_KEY_FILE', () => {

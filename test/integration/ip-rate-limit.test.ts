@@ -7,7 +7,7 @@ import { DEFAULT_PUBLIC_RATE_LIMIT, ipRateLimit } from '../../src/security/ip-ra
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { request as csrfRequest } from '../helpers/auth-client.js';
 import { openTestRuntime, testConfig, type TestRuntime } from '../helpers/backends.js';
-import { startRedisServer, type RedisServerHandle } from '../helpers/redis-server.js';
+import { useOwnRedisApp } from '../helpers/own-redis.js';
 
 const LIMIT = 3;
 const WINDOW_MS = 60_000;
@@ -96,24 +96,14 @@ describe('the default public rate limit', () => {
 });
 
 describe('rate limit with the store down', () => {
-  let redis: RedisServerHandle;
-  let testApp: TestApp;
-
-  beforeAll(async () => {
-    redis = await startRedisServer();
-    testApp = await startTestApp({ config: testConfig({ REDIS_URL: redis.url }) });
-  });
-  afterAll(async () => {
-    await testApp.close();
-    await redis.stop();
-  });
+  const own = useOwnRedisApp();
 
   it('fails closed: 503 store_unavailable, never an unlimited pass', async () => {
-    expect((await testApp.app.inject({ method: 'GET', url: '/api/v1/dtc/systems' })).statusCode).toBe(200);
-    await redis.stop('SIGKILL');
-    const response = await testApp.app.inject({ method: 'GET', url: '/api/v1/dtc/systems' });
+    expect((await own.testApp.app.inject({ method: 'GET', url: '/api/v1/dtc/systems' })).statusCode).toBe(200);
+    await own.redis.stop('SIGKILL');
+    const response = await own.testApp.app.inject({ method: 'GET', url: '/api/v1/dtc/systems' });
     expect(response.statusCode).toBe(503);
     expect(response.json<{ error: { code: string } }>().error.code).toBe('store_unavailable');
-    expect(response.body).not.toContain(String(redis.port));
+    expect(response.body).not.toContain(String(own.redis.port));
   });
 });

@@ -56,10 +56,12 @@ describe('issue 14 item 6: client-supplied secret look-alikes never fire the Cre
       const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
       const lookAlike = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: 'x' })}.${randomBytes(32).toString('base64url')}`;
       const password = canary('urlpass');
+      const statuses: number[] = [];
       for (const query of [`q=${lookAlike}`, `u=https://u:${password}@host.example/`, `q=https://u:${password}@host.example/`]) {
-        const response = await testApp.app.inject({ method: 'GET', url: `/api/v1/dtc/search?${query}` });
-        expect(response.statusCode).toBeLessThan(500);
+        statuses.push((await testApp.app.inject({ method: 'GET', url: `/api/v1/dtc/search?${query}` })).statusCode);
       }
+      // Each is an ordinary search (an unknown parameter is ignored), logged with its URL.
+      expect(statuses).toEqual([200, 200, 200]);
       const logs = testApp.logs();
       expect(logs).toContain('/api/v1/dtc/search');
       expect(logs).not.toContain(lookAlike);

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../src/observability/index.js';
 import { DenylistSampler } from '../../src/observability/denylist-sampler.js';
 import { securityMetrics } from '../../src/observability/metrics.js';
@@ -6,6 +6,7 @@ import { StoreUnavailableError } from '../../src/stores/index.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { logout, registerAndLogin } from '../helpers/auth-client.js';
 import { openTestRuntime, testConfig, type TestRuntime } from '../helpers/backends.js';
+import { eventually } from '../helpers/time.js';
 
 const silent = createLogger({ level: 'silent' });
 
@@ -69,16 +70,24 @@ describe('security_denylist_entries', () => {
         return 1;
       },
     };
-    const sampler = new DenylistSampler(counting, silent, 20);
-    sampler.start();
-    expect(sampler.running).toBe(true);
-    // Poll (no timing assertion): the interval keeps sampling while running.
-    while (calls < 3) await new Promise((resolve) => setTimeout(resolve, 5));
-    await sampler.stop();
-    expect(sampler.running).toBe(false);
-    const afterStop = calls;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(calls).toBe(afterStop);
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const sampler = new DenylistSampler(counting, silent, 20);
+      sampler.start();
+      expect(sampler.running).toBe(true);
+      expect(calls).toBe(1);
+      // The interval keeps sampling while running.
+      await vi.advanceTimersByTimeAsync(20);
+      expect(calls).toBe(2);
+      await vi.advanceTimersByTimeAsync(20);
+      expect(calls).toBe(3);
+      await sampler.stop();
+      expect(sampler.running).toBe(false);
+      await vi.advanceTimersByTimeAsync(100);
+      expect(calls).toBe(3);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
@@ -95,18 +104,21 @@ describe('the app runs the sampler', () => {
   it('samples when ready: a second instance on the same store reports the entries a logout made', async () => {
     const { tokens } = await registerAndLogin(testApp.app);
     expect((await logout(testApp.app, tokens)).statusCode).toBe(204);
+    // The access and the refresh token.
     const entries = await testApp.runtime.store.countWithPrefix('jti:');
-    expect(entries).toBeGreaterThanOrEqual(2);
+    expect(entries).toBe(2);
     securityMetrics.denylistEntries.set(-1);
     const second = await startTestApp({ shareWith: testApp });
     try {
-      // The start-up sample runs in the background; poll the scrape until it lands.
-      let reported = -1;
-      for (let attempt = 0; attempt < 200 && reported === -1; attempt++) {
-        const scrape = (await second.app.inject({ method: 'GET', url: '/metrics' })).body;
-        reported = Number(/^security_denylist_entries (\S+)$/m.exec(scrape)?.[1] ?? '-1');
-        if (reported === -1) await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      // The start-up sample runs in the background; read the scrape until it lands.
+      const reported = await eventually(
+        async () => {
+          const scrape = (await second.app.inject({ method: 'GET', url: '/metrics' })).body;
+          const value = Number(/^security_denylist_entries (\S+)$/m.exec(scrape)?.[1] ?? '-1');
+          return value === -1 ? undefined : value;
+        },
+        { intervalMs: 10, what: 'the start-up sample in the scrape' },
+      );
       expect(reported).toBe(entries);
     } finally {
       await second.close();

@@ -9,6 +9,7 @@ import type { SecurityOperation } from '../../src/observability/slow-operations.
 import { StoreUnavailableError, type KeyValueStoreWithAdmin } from '../../src/stores/index.js';
 import { bearer, csrfTokenFor, errorCode, registerAndLogin, request, type TokenPair } from '../helpers/auth-client.js';
 import { openTestRuntime, testConfig, type TestRuntime } from '../helpers/backends.js';
+import { manualClock, sleep } from '../helpers/time.js';
 
 /**
  * A store that fails, or answers late, for keys with chosen prefixes: the
@@ -27,7 +28,7 @@ class FaultyStore implements KeyValueStoreWithAdmin {
 
   private async gate(key: string): Promise<void> {
     for (const [prefix, delayMs] of this.slowPrefixes) {
-      if (key.startsWith(prefix)) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      if (key.startsWith(prefix)) await sleep(delayMs);
     }
     for (const prefix of this.failingPrefixes) {
       if (key.startsWith(prefix)) throw new StoreUnavailableError();
@@ -103,15 +104,16 @@ let runtime: TestRuntime;
 let store: FaultyStore;
 let app: FastifyInstance;
 const logLines: string[] = [];
+const clock = manualClock();
 let session: { email: string; password: string; tokens: TokenPair };
 
 beforeAll(async () => {
   const config = testConfig();
-  runtime = await openTestRuntime(config);
+  runtime = await openTestRuntime(config, { clock });
   store = new FaultyStore(runtime.store);
   const destination = new PassThrough();
   destination.on('data', (chunk: Buffer) => logLines.push(...chunk.toString('utf8').split('\n').filter((line) => line !== '')));
-  app = await buildApp(config, { database: runtime.database, store, logger: createLogger({ level: 'info', destination }) });
+  app = await buildApp(config, { database: runtime.database, store, clock, logger: createLogger({ level: 'info', destination }) });
   await app.ready();
   session = await registerAndLogin(app);
 });
@@ -190,9 +192,9 @@ describe('slow security operations are logged with the operation and its duratio
   /** Comfortably above every threshold involved, so the operation is slow whatever the machine. */
   const DELAY_MS = 40;
 
-  // The log keeps one line per operation and second: start each test after any earlier (naturally slow) one's second.
-  beforeEach(async () => {
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+  // The log keeps one line per operation and second of the app's clock: start each test a second after any earlier (naturally slow) one.
+  beforeEach(() => {
+    clock.advance(1000);
     logLines.length = 0;
   });
 

@@ -73,22 +73,26 @@ describe('GET /metrics in development and test', () => {
 
   it('labels request durations with the route pattern and status, never the raw URL', async () => {
     const code = 'P0301';
-    await testApp.app.inject({ method: 'GET', url: `/api/v1/dtc/${code}` });
+    // The registry is the process's: other tests' requests count too, so compare with a scrape before.
+    const requestsBefore = (await testApp.app.inject({ method: 'GET', url: '/metrics' })).body;
+    const lookup = await testApp.app.inject({ method: 'GET', url: `/api/v1/dtc/${code}` });
     const secretPath = `/no-such-route/${randomBytes(8).toString('hex')}`;
     const missing = await testApp.app.inject({ method: 'GET', url: secretPath });
     expect(missing.statusCode).toBe(404);
     const posted = await testApp.app.inject({ method: 'POST', url: secretPath, payload: {} });
 
     const scrape = (await testApp.app.inject({ method: 'GET', url: '/metrics' })).body;
-    expect(scrape).toMatch(/^http_request_duration_seconds_count\{[^}]*route="\/api\/v1\/dtc\/:code"[^}]*\} [1-9]/m);
-    expect(sampleValue(scrape, 'http_request_duration_seconds_count', { route: 'unmatched', method: 'GET', status_code: '404' })).toBeGreaterThanOrEqual(1);
-    expect(sampleValue(scrape, 'http_request_duration_seconds_count', { route: 'unmatched', method: 'POST', status_code: String(posted.statusCode) })).toBeGreaterThanOrEqual(1);
+    const added = (labels: Record<string, string>): number => (sampleValue(scrape, 'http_request_duration_seconds_count', labels) ?? 0) - (sampleValue(requestsBefore, 'http_request_duration_seconds_count', labels) ?? 0);
+    expect(added({ route: '/api/v1/dtc/:code', method: 'GET', status_code: String(lookup.statusCode) })).toBe(1);
+    expect(added({ route: 'unmatched', method: 'GET', status_code: '404' })).toBe(1);
+    expect(added({ route: 'unmatched', method: 'POST', status_code: String(posted.statusCode) })).toBe(1);
     expect(scrape).not.toContain(code);
     expect(scrape).not.toContain(secretPath);
   });
 
   it('never carries a user id, email or token in any label, after a whole session', async () => {
     const email = uniqueEmail('metrics-canary');
+    const meBefore = sampleValue((await testApp.app.inject({ method: 'GET', url: '/metrics' })).body, 'http_request_duration_seconds_count', { route: '/api/v1/auth/me', method: 'GET', status_code: '200' }) ?? 0;
     const account = await register(testApp.app, email);
     const tokens = await login(testApp.app, account.email, account.password);
     expect((await me(testApp.app, tokens.access_token)).statusCode).toBe(200);
@@ -99,7 +103,7 @@ describe('GET /metrics in development and test', () => {
     for (const secret of [email, email.split('@')[0] ?? email, account.id, tokens.access_token, tokens.refresh_token, tokens.access_token.split('.')[1] ?? '']) {
       expect(scrape).not.toContain(secret);
     }
-    expect(sampleValue(scrape, 'http_request_duration_seconds_count', { route: '/api/v1/auth/me', method: 'GET', status_code: '200' })).toBeGreaterThanOrEqual(1);
+    expect(sampleValue(scrape, 'http_request_duration_seconds_count', { route: '/api/v1/auth/me', method: 'GET', status_code: '200' })).toBe(meBefore + 1);
   });
 });
 

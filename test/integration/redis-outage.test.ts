@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisKeyValueStore, StoreUnavailableError, type KeyValueStore, type KeyValueStoreWithAdmin } from '../../src/stores/index.js';
 import { startRedisServer, type RedisServerHandle } from '../helpers/redis-server.js';
+import { generatedSecret } from '../helpers/backends.js';
+import { eventually } from '../helpers/time.js';
 
 /**
  * A private redis-server (never the shared one) is killed and restarted under
@@ -13,12 +15,8 @@ const COMMAND_TIMEOUT_MS = 500;
 const SLACK_MS = 400;
 /** A refused connection must fail at once, not wait for a reconnect attempt or the command timeout. */
 const FAST_FAIL_MS = 250;
-const PASSWORD = 'outage-test-s3cret';
-
-const sleep = (ms: number): Promise<void> =>
-  new Promise((resolve) => {
-    setTimeout(resolve, ms);
-  });
+/** Generated per run: the tests check it never appears in an error. */
+const PASSWORD = generatedSecret();
 
 /** Every contract method once, so none is forgotten when checking failure behaviour. */
 const everyOperation: [string, (store: KeyValueStoreWithAdmin) => Promise<unknown>][] = [
@@ -47,18 +45,18 @@ async function failure(call: () => Promise<unknown>): Promise<{ error: unknown; 
   throw new Error('expected the call to reject, but it resolved');
 }
 
-/** Polls until the store answers again; returns how long that took, or Infinity. */
+/** Pings until the store answers again; returns how long that took, or Infinity after `limitMs`. */
 async function timeUntilHealthy(store: KeyValueStore, limitMs: number): Promise<number> {
   const started = performance.now();
-  while (performance.now() - started < limitMs) {
-    try {
+  try {
+    await eventually(async () => {
       await store.ping();
-      return performance.now() - started;
-    } catch {
-      await sleep(25);
-    }
+      return true;
+    }, { timeoutMs: limitMs });
+    return performance.now() - started;
+  } catch {
+    return Number.POSITIVE_INFINITY;
   }
-  return Number.POSITIVE_INFINITY;
 }
 
 function expectUnavailable(error: unknown, server: RedisServerHandle): void {
@@ -116,9 +114,7 @@ describe('RedisKeyValueStore during a Redis outage', () => {
     }
 
     // Reconnect attempts are refused; those errors reach the handler, sanitised, and do not crash the process.
-    const deadline = performance.now() + 2_000;
-    while (connectionErrors.length === 0 && performance.now() < deadline) await sleep(25);
-    expect(connectionErrors.length).toBeGreaterThan(0);
+    await eventually(() => connectionErrors.length > 0, { timeoutMs: 2_000, what: 'a refused reconnect reaching the handler' });
     for (const error of connectionErrors) expectUnavailable(error, server);
   });
 

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { testConfig } from '../helpers/backends.js';
-import { bearer, errorCode, login, manualClock, refresh, register, request, type TokenPair } from '../helpers/auth-client.js';
+import { bearer, errorCode, login, refresh, register, request, type TokenPair } from '../helpers/auth-client.js';
+import { manualClock } from '../helpers/time.js';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
@@ -73,6 +74,8 @@ describe('issue 14 item 9: refresh budget', () => {
     testApp = await startTestApp({ config: testConfig({ REFRESH_RATE_LIMIT_PER_HOUR: '2' }) });
     const account = await register(testApp.app);
     let tokens = await login(testApp.app, account.email, account.password);
+    const firstRefreshAtMs = Date.now();
+    const nextHourMs = Math.ceil(firstRefreshAtMs / HOUR_MS) * HOUR_MS;
     for (let index = 0; index < 2; index++) {
       const response = await refresh(testApp.app, tokens.refresh_token);
       expect(response.statusCode).toBe(200);
@@ -81,7 +84,10 @@ describe('issue 14 item 9: refresh budget', () => {
     const third = await refresh(testApp.app, tokens.refresh_token);
     expect(third.statusCode).toBe(429);
     expect(errorCode(third)).toBe('refresh_rate_limited');
-    expect(Number(third.headers['retry-after'])).toBeGreaterThan(0);
+    // Until the next clock hour, when the budget starts again.
+    const retryAfter = Number(third.headers['retry-after']);
+    expect(retryAfter).toBeLessThanOrEqual(Math.ceil((nextHourMs - firstRefreshAtMs) / 1000));
+    expect(retryAfter).toBeGreaterThanOrEqual(Math.floor((nextHourMs - Date.now()) / 1000));
   });
 
   it('refuses a REFRESH_RATE_LIMIT_PER_HOUR that is not a positive integer, naming the variable', () => {

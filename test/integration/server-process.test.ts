@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EXIT_CONFIGURATION_ERROR } from '../../src/config/index.js';
 import { freePort, runTypeScript, startTypeScriptProcess, waitForHttp, type RunningProcess } from '../helpers/process.js';
+import { eventually } from '../helpers/time.js';
 
 const running: RunningProcess[] = [];
 
@@ -70,7 +71,8 @@ describe('the server process', () => {
       }
     };
     const clients = Array.from({ length: 8 }, client);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Signal once the load is under way.
+    await eventually(() => beforeSignal.length > 8, { what: 'requests before the signal' });
     signalledAt = performance.now();
     server.child.kill('SIGTERM');
     await Promise.all(clients);

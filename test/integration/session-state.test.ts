@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { manualClock, register, request } from '../helpers/auth-client.js';
+import { register, request } from '../helpers/auth-client.js';
+import { manualClock } from '../helpers/time.js';
 
 /**
  * Issue 15 item 9: a page asks whether a session exists without an error

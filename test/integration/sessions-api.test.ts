@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { bearer, errorCode, login, me, refresh, registerAndLogin, request, TOKENS_IN_BODY } from '../helpers/auth-client.js';
+import { shiftedClock } from '../helpers/time.js';
 
 interface SessionItem {
   id: string;
@@ -12,8 +13,9 @@ interface SessionItem {
 
 describe('sessions: list and end my own', () => {
   let testApp: TestApp;
+  const clock = shiftedClock();
   beforeAll(async () => {
-    testApp = await startTestApp();
+    testApp = await startTestApp({ clock });
   });
   afterAll(async () => {
     await testApp.close();
@@ -47,8 +49,8 @@ describe('sessions: list and end my own', () => {
     const account = await registerAndLogin(testApp.app);
     const other = await login(testApp.app, account.email, account.password);
     const items = await list(account.tokens.access_token);
+    expect(items.map((item) => item.current).sort()).toEqual([false, true]);
     const target = items.find((item) => !item.current);
-    expect(target).toBeDefined();
     const response = await request(testApp.app, { method: 'DELETE', url: `/api/v1/auth/sessions/${target?.id ?? ''}`, headers: bearer(account.tokens.access_token) });
     expect(response.statusCode).toBe(204);
     expect(errorCode(await me(testApp.app, other.access_token))).toBe('token_revoked');
@@ -69,11 +71,11 @@ describe('sessions: list and end my own', () => {
   it('a refresh updates last use; logout-all empties the list', async () => {
     const account = await registerAndLogin(testApp.app);
     const [before] = await list(account.tokens.access_token);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    clock.shift(1000);
     const rotated = (await refresh(testApp.app, account.tokens.refresh_token)).json<{ access_token: string }>();
     const [after] = await list(rotated.access_token);
     expect(after?.id).toBe(before?.id);
-    expect(Date.parse(after?.last_used_at ?? '')).toBeGreaterThan(Date.parse(before?.last_used_at ?? ''));
+    expect(Date.parse(after?.last_used_at ?? '')).toBeGreaterThanOrEqual(Date.parse(before?.last_used_at ?? '') + 1000);
     await login(testApp.app, account.email, account.password);
     await request(testApp.app, { method: 'POST', url: '/api/v1/auth/logout-all', headers: bearer(rotated.access_token) });
     const fresh = await login(testApp.app, account.email, account.password);

@@ -7,6 +7,7 @@ import { openRuntime } from '../../src/runtime.js';
 import { testEnvironment, uniqueId } from '../helpers/backends.js';
 import { freePort, startTypeScriptProcess, type RunningProcess } from '../helpers/process.js';
 import { startRedisServer, type RedisServerHandle } from '../helpers/redis-server.js';
+import { eventually } from '../helpers/time.js';
 
 const running: RunningProcess[] = [];
 const redisServers: RedisServerHandle[] = [];
@@ -29,8 +30,7 @@ async function outputOrExit(server: RunningProcess, pattern: RegExp, timeoutMs =
   void server.exited.then((code) => {
     exitCode = code;
   });
-  const deadline = Date.now() + timeoutMs;
-  while (!pattern.test(server.output()) && exitCode === undefined && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  await eventually(() => pattern.test(server.output()) || exitCode !== undefined, { timeoutMs, intervalMs: 50, what: `${String(pattern)} or an exit` });
   return exitCode ?? null;
 }
 
@@ -75,16 +75,17 @@ describe('issue 13.3: the Redis eviction policy is checked at start', () => {
       LOG_LEVEL: 'info',
     });
     running.push(production);
-    expect(await outputOrExit(production, /AutoCognitix API ready/)).toBe(78);
-    expect(production.output()).toMatch(/maxmemory-policy is volatile-ttl.*noeviction/);
-
+    // Both start at once (each only reads the policy): one start-up's wait instead of two.
     const development = startTypeScriptProcess('src/main.ts', [], {
       ...testEnvironment({ NODE_ENV: 'development', REDIS_URL: redis.url, DATABASE_URL: undefined }),
       PORT: String(await freePort()),
       LOG_LEVEL: 'info',
     });
     running.push(development);
-    expect(await outputOrExit(development, /AutoCognitix API ready/)).toBeNull();
+    const [productionExit, developmentExit] = await Promise.all([outputOrExit(production, /AutoCognitix API ready/), outputOrExit(development, /AutoCognitix API ready/)]);
+    expect(productionExit).toBe(78);
+    expect(production.output()).toMatch(/maxmemory-policy is volatile-ttl.*noeviction/);
+    expect(developmentExit).toBeNull();
     expect(development.output()).toMatch(/maxmemory-policy is volatile-ttl.*Refused in production/);
     development.child.kill('SIGTERM');
     await development.exited;

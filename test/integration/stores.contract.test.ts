@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   RedisKeyValueStore,
   SqliteKeyValueStore,
@@ -14,6 +14,7 @@ import {
   prefixUpperBound,
   type KeyValueStoreWithAdmin,
 } from '../../src/stores/index.js';
+import { manualClock, sleep } from '../helpers/time.js';
 
 /**
  * One contract, two backends: every run exercises SQLite (temp file) and the
@@ -25,26 +26,31 @@ const RUN_ID = randomBytes(6).toString('hex');
 const tempDir = mkdtempSync(path.join(os.tmpdir(), 'kv-contract-'));
 const sqliteFile = path.join(tempDir, 'app.db');
 
-const sleep = (ms: number): Promise<void> =>
-  new Promise((resolve) => {
-    setTimeout(resolve, ms);
-  });
-
 interface Backend {
   name: 'sqlite' | 'redis';
   create: (keyPrefix: string) => KeyValueStoreWithAdmin;
+  /** Lets `ms` pass for the store's TTLs: the SQLite store's injected clock moves; Redis keeps its own time, so that is a real wait. */
+  passTime: (ms: number) => Promise<void>;
 }
 
+const sqliteClock = manualClock();
 const backends: Backend[] = [
-  { name: 'sqlite', create: (keyPrefix) => new SqliteKeyValueStore({ filePath: sqliteFile, keyPrefix }) },
-  { name: 'redis', create: (keyPrefix) => new RedisKeyValueStore({ url: REDIS_URL, keyPrefix }) },
+  {
+    name: 'sqlite',
+    create: (keyPrefix) => new SqliteKeyValueStore({ filePath: sqliteFile, keyPrefix, clock: sqliteClock }),
+    passTime: (ms) => {
+      sqliteClock.advance(ms);
+      return Promise.resolve();
+    },
+  },
+  { name: 'redis', create: (keyPrefix) => new RedisKeyValueStore({ url: REDIS_URL, keyPrefix }), passTime: sleep },
 ];
 
 afterAll(() => {
   rmSync(tempDir, { recursive: true, force: true });
 });
 
-describe.each(backends)('KeyValueStore contract: $name', ({ name, create }) => {
+describe.each(backends)('KeyValueStore contract: $name', ({ name, create, passTime }) => {
   const basePrefix = `test:${RUN_ID}:${name}:`;
   let store: KeyValueStoreWithAdmin;
   let other: KeyValueStoreWithAdmin;
@@ -183,7 +189,7 @@ describe.each(backends)('KeyValueStore contract: $name', ({ name, create }) => {
   it('increment keeps the original TTL (a fixed window never slides)', async () => {
     const key = freshKey('window');
     const first = await store.increment(key, 2_000);
-    await sleep(50);
+    await passTime(50);
     const second = await store.increment(key, 600_000);
     expect(second.count).toBe(2);
     // The second call's much longer TTL is ignored: the window set by the first call still runs out.
@@ -266,18 +272,18 @@ describe.each(backends)('KeyValueStore contract: $name', ({ name, create }) => {
     expect(await store.exists(key)).toBe(false);
   });
 
-  it('entries really expire (real clock, short TTL)', async () => {
+  it('entries really expire (the store\'s own time, short TTL)', async () => {
     const plain = freshKey('expire');
     const counter = freshKey('expire-counter');
     const nx = freshKey('expire-nx');
     const prefix = `${freshKey('expire-prefix')}:`;
-    await store.set(plain, 'short-lived', 300);
-    await store.increment(counter, 300);
-    await store.setIfAbsent(nx, 'first', 300);
-    await store.set(`${prefix}1`, 'x', 300);
+    await store.set(plain, 'short-lived', 100);
+    await store.increment(counter, 100);
+    await store.setIfAbsent(nx, 'first', 100);
+    await store.set(`${prefix}1`, 'x', 100);
     expect(await store.get(plain)).toBe('short-lived');
 
-    await sleep(600);
+    await passTime(150);
 
     expect(await store.get(plain)).toBeNull();
     expect(await store.getMany([plain, nx])).toEqual([null, null]);
@@ -421,13 +427,12 @@ describe('SqliteKeyValueStore batched reads', () => {
 });
 
 describe('SqliteKeyValueStore with an injected clock', () => {
-  let clock = 1_700_000_000_000;
-  const now = (): number => clock;
+  const clock = manualClock(1_700_000_000_000);
   const opened: SqliteKeyValueStore[] = [];
 
   // Each test gets its own file: a clock far in the future lets a sweep delete every row in its file.
   const openClockStore = (file: string, sweepIntervalMs: number): SqliteKeyValueStore => {
-    const store = new SqliteKeyValueStore({ filePath: path.join(tempDir, file), keyPrefix: `clock:${RUN_ID}:`, now, sweepIntervalMs });
+    const store = new SqliteKeyValueStore({ filePath: path.join(tempDir, file), keyPrefix: `clock:${RUN_ID}:`, clock, sweepIntervalMs });
     opened.push(store);
     return store;
   };
@@ -441,6 +446,10 @@ describe('SqliteKeyValueStore with an injected clock', () => {
       db.close();
     }
   };
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
 
   afterAll(async () => {
     await Promise.all(opened.map((store) => store.close()));
@@ -460,10 +469,10 @@ describe('SqliteKeyValueStore with an injected clock', () => {
     const store = openClockStore('visibility.db', 60_000);
     await store.set('k', 'v', 1_000);
     await store.increment('counter', 1_000);
-    clock += 999;
+    clock.advance(999);
     expect(await store.get('k')).toBe('v');
     expect(await store.ttlMs('k')).toBe(1);
-    clock += 1;
+    clock.advance(1);
     expect(await store.get('k')).toBeNull();
     expect(await store.exists('k')).toBe(false);
     expect(await store.ttlMs('k')).toBeNull();
@@ -474,7 +483,7 @@ describe('SqliteKeyValueStore with an injected clock', () => {
     expect(await store.get('k')).toBe('again');
     // The expired window restarts; a live one keeps its original expiry.
     expect(await store.increment('counter', 5_000)).toEqual({ count: 1, ttlMs: 5_000 });
-    clock += 4_000;
+    clock.advance(4_000);
     expect(await store.increment('counter', 5_000)).toEqual({ count: 2, ttlMs: 1_000 });
     // Expired rows are still physically there until a sweep: invisibility does not depend on it.
     expect(rowCount('visibility.db')).toBeGreaterThanOrEqual(2);
@@ -485,7 +494,7 @@ describe('SqliteKeyValueStore with an injected clock', () => {
     await store.set('a', '1', 1_000);
     await store.set('b', '2', 1_000);
     await store.set('c', '3', 60_000);
-    clock += 1_000;
+    clock.advance(1_000);
     expect(rowCount('sweep.db')).toBe(3);
     expect(store.sweepExpired()).toBe(2);
     expect(rowCount('sweep.db')).toBe(1);
@@ -493,12 +502,15 @@ describe('SqliteKeyValueStore with an injected clock', () => {
   });
 
   it('the periodic sweep deletes expired rows by itself', async () => {
+    // The sweep timer is created with the store: fake it from the start.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     const store = openClockStore('timer.db', 20);
     await store.set('short', '1', 1_000);
     await store.set('long', '2', 60_000);
-    clock += 1_000;
-    const deadline = Date.now() + 2_000;
-    while (rowCount('timer.db') !== 1 && Date.now() < deadline) await sleep(20);
+    clock.advance(1_000);
+    vi.advanceTimersByTime(19);
+    expect(rowCount('timer.db')).toBe(2);
+    vi.advanceTimersByTime(1);
     expect(rowCount('timer.db')).toBe(1);
     expect(await store.get('long')).toBe('2');
   });
@@ -518,12 +530,13 @@ describe('SqliteKeyValueStore file handling', () => {
     const script = `
       import { SqliteKeyValueStore } from ${JSON.stringify(moduleUrl)};
       const store = new SqliteKeyValueStore({ filePath: ${JSON.stringify(sqliteFile)}, keyPrefix: ${JSON.stringify(keyPrefix)} });
-      for (let i = 0; i < 100; i++) await store.increment('counter', 60000);
+      for (let i = 0; i < 200; i++) await store.increment('counter', 60000);
       await store.close();
     `;
     const run = promisify(execFile);
     await Promise.all(
-      Array.from({ length: 4 }, () =>
+      // Two processes are enough to interleave; each more only adds a tsx start-up.
+      Array.from({ length: 2 }, () =>
         run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 15_000 }),
       ),
     );
@@ -550,6 +563,19 @@ describe('createKeyValueStore', () => {
       await sqlite.ping();
     } finally {
       await Promise.all([sqlite.close(), redis.close(), emptyUrl.close()]);
+    }
+  });
+
+  it('gives the SQLite store the clock it is given', async () => {
+    const clock = manualClock();
+    const store = createKeyValueStore({ sqliteFilePath: sqliteFile, keyPrefix: `test:${RUN_ID}:factory-clock:`, clock });
+    try {
+      await store.set('k', 'v', 1_000);
+      expect(await store.ttlMs('k')).toBe(1_000);
+      clock.advance(1_000);
+      expect(await store.get('k')).toBeNull();
+    } finally {
+      await store.close();
     }
   });
 });

@@ -1,14 +1,15 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { securityMetrics } from '../../src/observability/metrics.js';
-import { systemClock } from '../../src/clock.js';
 import { AuthStateRepository } from '../../src/db/repositories/auth-state.js';
 import { SecurityStateDurability } from '../../src/security/store-refill.js';
 import { Revocation } from '../../src/security/revocation.js';
 import { REFRESH_GRACE_WINDOW_MS } from '../../src/security/sessions.js';
 import { CLOCK_LEEWAY_SECONDS, TokenCodec, newTokenId } from '../../src/security/tokens.js';
 import { denylistKey, refreshCountKey } from '../../src/security/store-keys.js';
+import { LOGIN_FAILURE_WINDOW_MS } from '../../src/security/throttle.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { bearer, errorCode, login, logout, manualClock, me, refresh, register, registerAndLogin, request, strongPassword, type TokenPair } from '../helpers/auth-client.js';
+import { bearer, errorCode, login, logout, me, refresh, register, registerAndLogin, request, strongPassword, type TokenPair } from '../helpers/auth-client.js';
+import { eventually, manualClock } from '../helpers/time.js';
 
 const instances: TestApp[] = [];
 async function app(options: Parameters<typeof startTestApp>[0] = {}): Promise<TestApp> {
@@ -77,15 +78,19 @@ describe('seed SEC-002/SEC-006: revocation and logout', () => {
 
   it('the denylist entry disappears by itself once the token has expired', async () => {
     const repository = new AuthStateRepository(testApp.runtime.database.db);
-    const revocation = new Revocation(testApp.runtime.store, systemClock, 60_000, { repository, durability: new SecurityStateDurability(testApp.runtime.store, repository, systemClock) });
-    // Expired 9 s ago: still inside the 10 s leeway, so it is listed for the last second only.
-    const token = { jti: newTokenId(), exp: Math.floor(Date.now() / 1000) - 9 };
+    const clock = manualClock();
+    const revocation = new Revocation(testApp.runtime.store, clock, 60_000, { repository, durability: new SecurityStateDurability(testApp.runtime.store, repository, clock) });
+    // Expired, and 250 ms short of the end of its leeway: listed for those 250 ms only (on the store's own time).
+    const token = { jti: newTokenId(), exp: Math.floor(clock.now() / 1000) - 9 };
+    clock.set((token.exp + CLOCK_LEEWAY_SECONDS) * 1000 - 250);
     await revocation.revoke(token);
-    expect(await testApp.runtime.store.exists(denylistKey(token.jti))).toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, 2100));
-    expect(await testApp.runtime.store.exists(denylistKey(token.jti))).toBe(false);
+    const ttlMs = await testApp.runtime.store.ttlMs(denylistKey(token.jti));
+    expect(ttlMs).toBeGreaterThan(0);
+    expect(ttlMs).toBeLessThanOrEqual(250);
+    await eventually(async () => !(await testApp.runtime.store.exists(denylistKey(token.jti))), { what: 'the denylist entry expiring' });
     // One already past its leeway is not stored at all.
-    const dead = { jti: newTokenId(), exp: Math.floor(Date.now() / 1000) - 11 };
+    clock.advance(250);
+    const dead = { jti: newTokenId(), exp: token.exp };
     await revocation.revoke(dead);
     expect(await testApp.runtime.store.exists(denylistKey(dead.jti))).toBe(false);
   });
@@ -179,7 +184,9 @@ describe('refresh rotation, grace window and reuse detection', () => {
   });
 
   it('seed SEC-005: five refreshes per user per hour; the sixth gets 429 with Retry-After', async () => {
-    clock.set(Math.floor(Date.now() / 3_600_000) * 3_600_000 + 60_000);
+    const firstRefreshAtMs = Math.floor(Date.now() / 3_600_000) * 3_600_000 + 60_000;
+    const nextHourMs = firstRefreshAtMs - 60_000 + 3_600_000;
+    clock.set(firstRefreshAtMs);
     const { tokens } = await registerAndLogin(testApp.app);
     let current = tokens;
     for (let index = 0; index < 5; index++) {
@@ -191,9 +198,11 @@ describe('refresh rotation, grace window and reuse detection', () => {
     const sixth = await refresh(testApp.app, current.refresh_token);
     expect(sixth.statusCode).toBe(429);
     expect(errorCode(sixth)).toBe('refresh_rate_limited');
+    // Until the next clock hour: the counter's TTL, set at the first refresh (by the app's clock) and run down since
+    // by the store's time (the embedded store follows the app's clock, Redis its own).
     const retryAfter = Number(sixth.headers['retry-after']);
-    expect(retryAfter).toBeGreaterThan(0);
-    expect(retryAfter).toBeLessThanOrEqual(3600);
+    expect(retryAfter).toBeGreaterThanOrEqual(Math.ceil((nextHourMs - clock.now()) / 1000));
+    expect(retryAfter).toBeLessThanOrEqual((nextHourMs - firstRefreshAtMs) / 1000);
     // The refused attempt did not rotate: the same token works in the next hour.
     clock.set(Math.floor(clock.now() / 3_600_000 + 1) * 3_600_000 + 1000);
     expect((await refresh(testApp.app, current.refresh_token)).statusCode).toBe(200);
@@ -219,8 +228,9 @@ describe('refresh rotation, grace window and reuse detection', () => {
 
 describe('logout everywhere and password change', () => {
   let testApp: TestApp;
+  const clock = manualClock();
   beforeAll(async () => {
-    testApp = await app();
+    testApp = await app({ clock });
   });
 
   it('logout-all kills every session of the user, and a later login works', async () => {
@@ -232,7 +242,8 @@ describe('logout everywhere and password change', () => {
       expect(errorCode(await me(testApp.app, tokens.access_token))).toBe('token_revoked');
       expect(errorCode(await refresh(testApp.app, tokens.refresh_token))).toBe('token_revoked');
     }
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    // A cut-off covers its own millisecond: the next sign-in is a moment later.
+    clock.advance(1);
     const fresh = await login(testApp.app, email, password);
     expect((await me(testApp.app, fresh.access_token)).statusCode).toBe(200);
   });
@@ -278,6 +289,7 @@ describe('login throttling', () => {
 
   it('stops the 11th failure for one account with 429 and Retry-After, from any address', async () => {
     const { email, password } = await register(testApp.app);
+    const windowStartedAtMs = Date.now();
     for (let attempt = 0; attempt < 10; attempt++) {
       const response = await request(testApp.app, { method: 'POST', url: '/api/v1/auth/login', payload: { email, password: strongPassword() }, remoteAddress: `10.0.0.${attempt}` });
       expect(response.statusCode).toBe(401);
@@ -285,7 +297,10 @@ describe('login throttling', () => {
     const blocked = await request(testApp.app, { method: 'POST', url: '/api/v1/auth/login', payload: { email, password }, remoteAddress: '10.0.1.1' });
     expect(blocked.statusCode).toBe(429);
     expect(errorCode(blocked)).toBe('login_throttled');
-    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(800);
+    // The rest of the account's window, which started with the first failure.
+    const retryAfter = Number(blocked.headers['retry-after']);
+    expect(retryAfter).toBeLessThanOrEqual(LOGIN_FAILURE_WINDOW_MS / 1000);
+    expect(retryAfter).toBeGreaterThanOrEqual(Math.floor((LOGIN_FAILURE_WINDOW_MS - (Date.now() - windowStartedAtMs)) / 1000));
   });
 
   it('a success resets the account counter', async () => {

@@ -3,6 +3,7 @@ import { createLogger } from '../../src/observability/index.js';
 import { securityMetrics } from '../../src/observability/metrics.js';
 import { SLOW_OPERATION_THRESHOLDS_MS, logSlowOperations, recordOperationDuration, type SecurityOperation } from '../../src/observability/slow-operations.js';
 import { logCapture } from '../helpers/log-capture.js';
+import { manualClock } from '../helpers/time.js';
 
 function capturingLogger(): { logger: ReturnType<typeof createLogger>; lines: () => Record<string, unknown>[] } {
   const { destination, lines } = logCapture();
@@ -51,8 +52,8 @@ describe('slow security operations', () => {
 describe('slow-operation warnings under a degraded dependency', () => {
   it('logs at most one line per operation and interval, then says how many it held back', () => {
     const { logger, lines } = capturingLogger();
-    let now = 1_000_000;
-    const stop = logSlowOperations(logger, { minIntervalMs: 1000, now: () => now });
+    const clock = manualClock(1_000_000);
+    const stop = logSlowOperations(logger, { minIntervalMs: 1000, clock });
     try {
       for (let index = 0; index < 5; index++) recordOperationDuration('denylist_check', 50);
       recordOperationDuration('csrf_validate', 50);
@@ -60,13 +61,13 @@ describe('slow-operation warnings under a degraded dependency', () => {
         ['denylist_check', undefined],
         ['csrf_validate', undefined],
       ]);
-      now += 999;
+      clock.advance(999);
       recordOperationDuration('denylist_check', 50);
       expect(lines()).toHaveLength(2);
-      now += 1;
+      clock.advance(1);
       recordOperationDuration('denylist_check', 60);
       expect(lines().at(-1)).toMatchObject({ operation: 'denylist_check', durationMs: 60, suppressed: 5 });
-      now += 1000;
+      clock.advance(1000);
       recordOperationDuration('denylist_check', 70);
       expect(lines().at(-1)).not.toHaveProperty('suppressed');
     } finally {

@@ -18,7 +18,8 @@ describe('ReadBatcher', () => {
 
   it('waits for an asynchronous reader', async () => {
     const batcher = new ReadBatcher(async (keyLists) => {
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      // A reader that answers on a later turn of the event loop, as a store does.
+      await new Promise((resolve) => setImmediate(resolve));
       return keyLists.map((keys) => keys.map((key) => key.toUpperCase()));
     });
     expect(await Promise.all([batcher.read(['a']), batcher.read(['b', 'c'])])).toEqual([['A'], ['B', 'C']]);

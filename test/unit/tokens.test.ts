@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { HttpError } from '../../src/errors.js';
 import { CLOCK_LEEWAY_SECONDS, TOKEN_AUDIENCE, TOKEN_ISSUER, TokenCodec, newTokenId, type TokenSpec } from '../../src/security/tokens.js';
 import { generatedSecret } from '../helpers/backends.js';
-import { manualClock } from '../helpers/auth-client.js';
+import { manualClock } from '../helpers/time.js';
 
 const secret = generatedSecret();
 const clock = manualClock(Date.UTC(2026, 10, 28, 12, 0, 0));
