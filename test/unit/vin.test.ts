@@ -66,13 +66,13 @@ describe('VIN decoding', () => {
   ])('refuses the letter %s (at position %i)', (letter, position) => {
     const vin = `${'1HGCM82603A004352'.slice(0, position - 1)}${letter}${'1HGCM82603A004352'.slice(position)}`;
     const result = decodeVin(vin);
-    expect(result.ok ? undefined : result.problem).toMatchObject({ kind: 'forbidden_letter', position });
+    expect(result.ok ? undefined : result.problem).toMatchObject({ kind: 'forbidden_letter', position, character: letter });
     expect(result.ok ? '' : result.problem.message).toContain(`found ${letter} at position ${position}`);
   });
 
   it.each(['1HGCM82603A00435', '1HGCM82603A0043521', ''])('refuses %j: not 17 characters', (vin) => {
     const result = decodeVin(vin);
-    expect(result.ok ? undefined : result.problem).toEqual({ kind: 'length', message: `A VIN has exactly 17 characters; this one has ${vin.length}` });
+    expect(result.ok ? undefined : result.problem).toEqual({ kind: 'length', count: vin.length, message: `A VIN has exactly 17 characters; this one has ${vin.length}` });
   });
 
   it('refuses characters other than letters and digits', () => {
