@@ -7,9 +7,12 @@ import path from 'node:path';
  * real servers, runs again on them only the files whose outcome can depend on
  * that choice: those that read REDIS_URL / DATABASE_URL (or pass the whole
  * environment on), themselves or through a test helper they import. A file
- * that does neither would run the same code twice.
+ * that does neither would run the same code twice. A file that reads them
+ * only to reach the same servers either way says so with a comment line
+ * starting `// @backend-independent:` and the reason, and runs once.
  */
 const BACKEND_MARKERS = [/process\.env\.(REDIS_URL|DATABASE_URL)\b/, /process\.env\[['"](REDIS_URL|DATABASE_URL)['"]\]/, /\.\.\.process\.env\b/, /env:\s*process\.env\b/];
+const INDEPENDENT_PRAGMA = /^\/\/ @backend-independent: \S/m;
 const RELATIVE_IMPORT = /(?:from|import)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g;
 
 function testFiles(folder: string): string[] {
@@ -41,7 +44,7 @@ export function backendDependentTestFiles(root: string, testFolder = 'test'): st
   const testRoot = path.resolve(root, testFolder);
   const seen = new Map<string, boolean>();
   return testFiles(testRoot)
-    .filter((file) => readsBackend(file, testRoot, seen))
+    .filter((file) => !INDEPENDENT_PRAGMA.test(readFileSync(file, 'utf8')) && readsBackend(file, testRoot, seen))
     .map((file) => path.relative(root, file))
     .sort();
 }

@@ -16,6 +16,7 @@ import { createScratchDatabase, type ScratchDatabase } from '../helpers/test-dat
  * (from the npm cache), and started with NODE_ENV=production against
  * PostgreSQL (a scratch database) and Redis (a key prefix of its own).
  */
+// @backend-independent: it always runs the packed server on PostgreSQL and Redis, whichever project runs it.
 
 const execFileAsync = promisify(execFile);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -36,8 +36,9 @@ describe('backendDependentTestFiles', () => {
   write('test/integration/through-helper.test.ts', "import { app } from '../helpers/app.js';\n");
   write('test/integration/reads-redis.test.ts', "const url = process.env['REDIS_URL'];\n");
   write('test/integration/passes-env-on.test.ts', 'spawn(cmd, [], { env: { ...process.env, A: "1" } });\n');
+  write('test/integration/same-servers.test.ts', '// @backend-independent: always the local servers\nconst url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";\n');
 
-  it('takes the files that read REDIS_URL / DATABASE_URL or pass the environment on, also through helpers', () => {
+  it('takes the files that read REDIS_URL / DATABASE_URL or pass the environment on, also through helpers, unless they say why not', () => {
     expect(backendDependentTestFiles(root)).toEqual([
       'test/integration/passes-env-on.test.ts',
       'test/integration/reads-redis.test.ts',
