@@ -198,10 +198,15 @@ describe('slow security operations are logged with the operation and its duratio
     logLines.length = 0;
   });
 
+  /**
+   * The slow-operation warnings of the store-bound operations. Header injection
+   * touches no store (its threshold is 1 ms of CPU), so a loaded machine may
+   * make it slow for real; the tests below delay the store only.
+   */
   function slowWarnings(): { operation: string; durationMs: number; thresholdMs: number; level: number }[] {
     return logLines
       .map((line) => JSON.parse(line) as { msg?: string; operation: string; durationMs: number; thresholdMs: number; level: number })
-      .filter((entry) => entry.msg?.startsWith('slow security operation') === true);
+      .filter((entry) => entry.msg?.startsWith('slow security operation') === true && entry.operation !== 'header_injection');
   }
 
   it('a slow denylist lookup logs denylist_check and token_decode as warnings', async () => {
