@@ -21,7 +21,7 @@ interface ExportShape {
 const EXPORT_SHAPES: Readonly<Record<ExportableTable, ExportShape>> = {
   dtc_codes: {
     omit: ['search_text', 'content_hash'],
-    lists: ['symptoms', 'possible_causes', 'related_codes', 'sources'],
+    lists: ['symptoms', 'possible_causes', 'symptoms_hu', 'possible_causes_hu', 'related_codes', 'sources'],
     booleans: ['is_generic'],
   },
   recalls: { omit: ['recall_key', 'content_hash'], lists: [], booleans: ['do_not_drive', 'park_outside'] },

@@ -34,6 +34,9 @@ export interface DtcCodesTable {
   severity: 'low' | 'medium' | 'high' | 'critical' | null;
   symptoms: JsonTextArray;
   possible_causes: JsonTextArray;
+  /** The same lists in Hungarian (migration 0008); empty where no import gave them. */
+  symptoms_hu: JsonTextArray;
+  possible_causes_hu: JsonTextArray;
   related_codes: JsonTextArray;
   sources: JsonTextArray;
   /** Both descriptions lower-cased without accents: what text search matches. */

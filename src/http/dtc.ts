@@ -27,6 +27,8 @@ export const DtcCodeSchema = Type.Object({
   severity: Nullable(DtcSeveritySchema),
   symptoms: Type.Array(Type.String()),
   possible_causes: Type.Array(Type.String()),
+  symptoms_hu: Type.Array(Type.String(), { description: 'the symptoms in Hungarian; empty where no import gave them' }),
+  possible_causes_hu: Type.Array(Type.String(), { description: 'the possible causes in Hungarian; empty where no import gave them' }),
   related_codes: Type.Array(Type.String()),
   sources: Type.Array(Type.String()),
   updated_at: Type.String({ format: 'date-time' }),
@@ -55,7 +57,9 @@ const CodeParams = Type.Object({ code: Type.String({ maxLength: 16 }) });
 const LookupResponse = Type.Object({
   ...DtcCodeSchema.properties,
   decoded: DecodedDtcCodeSchema,
-  related: Type.Array(Type.Object({ code: Type.String(), description_en: Type.String() }), { description: 'the related codes the database knows' }),
+  related: Type.Array(Type.Object({ code: Type.String(), description_en: Type.String(), description_hu: Nullable(Type.String()) }), {
+    description: 'the related codes the database knows',
+  }),
 });
 
 /** `/api/v1/dtc/*`: trouble-code search and lookup; public, rate-limited per address. */
@@ -109,7 +113,7 @@ export async function dtcRoutes(app: SchemaTypedApp, options: PublicRouteOptions
         decoded,
         related: found.related_codes.flatMap((relatedCode) => {
           const known: DtcCode | undefined = related.get(relatedCode);
-          return known === undefined ? [] : [{ code: known.code, description_en: known.description_en }];
+          return known === undefined ? [] : [{ code: known.code, description_en: known.description_en, description_hu: known.description_hu }];
         }),
       };
     },

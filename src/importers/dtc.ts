@@ -16,7 +16,7 @@ export const BUNDLED_DTC_SEED_PATH = fileURLToPath(new URL('../../seed/dtc-gener
 /** The `sources` entry every seeded code gets. */
 export const BUNDLED_DTC_SEED_SOURCE = 'autocognitix-seed';
 
-const LIST_FIELDS = ['symptoms', 'possible_causes', 'related_codes', 'sources'] as const;
+const LIST_FIELDS = ['symptoms', 'possible_causes', 'symptoms_hu', 'possible_causes_hu', 'related_codes', 'sources'] as const;
 const CSV_REQUIRED_COLUMNS = ['code', 'description_en'] as const;
 
 class RecordError extends Error {}
@@ -65,6 +65,8 @@ export function toDtcCodeInput(record: unknown, source: string): DtcCodeInput {
     severity: severityText as DtcSeverity | null,
     symptoms: textList(fields, 'symptoms'),
     possible_causes: textList(fields, 'possible_causes'),
+    symptoms_hu: textList(fields, 'symptoms_hu'),
+    possible_causes_hu: textList(fields, 'possible_causes_hu'),
     related_codes: [...new Set(relatedCodes.filter((related) => related !== code))],
     sources: [...new Set([...textList(fields, 'sources'), source])],
   };

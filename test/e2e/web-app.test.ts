@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { systemClock } from '../../src/clock.js';
@@ -5,7 +7,13 @@ import { TokenCodec, newTokenId } from '../../src/security/tokens.js';
 import { launchChromium, recordConsole, saveScreenshot } from '../helpers/browser.js';
 import { strongPassword, uniqueEmail } from '../helpers/auth-client.js';
 import { ApiClient, startWebServer, type WebServer } from '../helpers/web-server.js';
+import { projectRoot } from '../helpers/process.js';
 import { addVehicleThroughUi, cookieNamed, signInThroughUi } from './ui.js';
+
+/** The bundled P0301, as the seed file has it. */
+const seededMisfire = (JSON.parse(readFileSync(path.join(projectRoot, 'seed', 'dtc-generic.json'), 'utf8')) as { code: string; symptoms: string[]; symptoms_hu: string[]; possible_causes_hu: string[] }[]).find(
+  (code) => code.code === 'P0301',
+);
 
 /** Issue 7: the web front end in a real Chromium against a real server process. */
 
@@ -67,6 +75,10 @@ describe('the web app in Chromium', { timeout: 60_000 }, () => {
     await page.getByRole('link', { name: 'P0301', exact: true }).click();
     await page.getByRole('heading', { name: 'P0301 hibakód' }).waitFor();
     await page.getByRole('heading', { name: 'Tünetek' }).waitFor();
+    // The code's symptoms and causes in Hungarian, not the English ones (issue 17).
+    for (const line of [...(seededMisfire?.symptoms_hu ?? []), ...(seededMisfire?.possible_causes_hu ?? [])]) await page.getByText(line, { exact: true }).first().waitFor();
+    expect(seededMisfire?.symptoms_hu.length).toBeGreaterThan(0);
+    for (const line of seededMisfire?.symptoms ?? []) expect(await page.getByText(line, { exact: true }).count()).toBe(0);
     await saveScreenshot(page, 'dtc-detail');
 
     const vehicleId = await addVehicleThroughUi(page, server.origin, { make: 'honda', model: 'civic', year: 2018, nickname: 'Családi autó' });

@@ -185,13 +185,44 @@ describe('data importers (in-process, on this run’s database)', () => {
   });
 
   describe('trouble codes', () => {
-    const seedCodes = JSON.parse(readFileSync(path.join(projectRoot, 'seed', 'dtc-generic.json'), 'utf8')) as { code: string; description_hu: string }[];
+    const seedCodes = JSON.parse(readFileSync(path.join(projectRoot, 'seed', 'dtc-generic.json'), 'utf8')) as {
+      code: string;
+      description_hu: string;
+      symptoms_hu: string[];
+      possible_causes_hu: string[];
+    }[];
 
     it('seeds the bundled generic codes once; the second run changes nothing', async () => {
       expect(await seedDtcCodes(runtime.database)).toMatchObject({ read: seedCodes.length, inserted: seedCodes.length, updated: 0, skipped: 0 });
       expect(await seedDtcCodes(runtime.database)).toMatchObject({ read: seedCodes.length, inserted: 0, updated: 0, unchanged: seedCodes.length });
       const misfire = await new DtcCodesRepository(runtime.database.db).find('P0301');
+      const seeded = seedCodes.find((code) => code.code === 'P0301');
       expect(misfire).toMatchObject({ system: 'powertrain', is_generic: true, sources: [BUNDLED_DTC_SEED_SOURCE] });
+      // The Hungarian lists arrive with the seed, one for one with the English ones.
+      expect(misfire?.symptoms_hu).toEqual(seeded?.symptoms_hu);
+      expect(misfire?.possible_causes_hu).toEqual(seeded?.possible_causes_hu);
+      expect(misfire?.symptoms_hu).toHaveLength(misfire?.symptoms.length ?? -1);
+    });
+
+    it('imports Hungarian symptoms and causes (JSON and CSV); a file without them keeps the stored ones', async () => {
+      const repository = new DtcCodesRepository(runtime.database.db);
+      const jsonFile = path.join(directory, 'hungarian.jsonl');
+      writeFileSync(
+        jsonFile,
+        `${JSON.stringify({ code: 'P0171', description_en: 'System too lean (bank 1)', symptoms: ['Hesitation'], symptoms_hu: ['Akadozik gyorsításkor'], possible_causes_hu: ['Falslevegő a szívócsőben'] })}\n`,
+      );
+      expect(await importDtcCodes(runtime.database, jsonFile)).toMatchObject({ read: 1, skipped: 0 });
+      expect(await repository.find('P0171')).toMatchObject({ symptoms: ['Hesitation'], symptoms_hu: ['Akadozik gyorsításkor'], possible_causes_hu: ['Falslevegő a szívócsőben'] });
+
+      const csvFile = path.join(directory, 'hungarian.csv');
+      writeFileSync(csvFile, ['code,description_en,symptoms_hu,possible_causes_hu', 'P0171,System too lean (bank 1),Rángat alapjáraton|Nehezen indul,'].join('\n'));
+      expect(await importDtcCodes(runtime.database, csvFile)).toMatchObject({ read: 1, updated: 1, skipped: 0 });
+      expect(await repository.find('P0171')).toMatchObject({ symptoms_hu: ['Rángat alapjáraton', 'Nehezen indul'], possible_causes_hu: ['Falslevegő a szívócsőben'] });
+
+      const englishOnly = path.join(directory, 'english-only.jsonl');
+      writeFileSync(englishOnly, `${JSON.stringify({ code: 'P0171', description_en: 'System too lean (bank 1)', symptoms: ['Hesitation', 'Rough idle'] })}\n`);
+      expect(await importDtcCodes(runtime.database, englishOnly)).toMatchObject({ read: 1, updated: 1 });
+      expect(await repository.find('P0171')).toMatchObject({ symptoms: ['Hesitation', 'Rough idle'], symptoms_hu: ['Rángat alapjáraton', 'Nehezen indul'] });
     });
 
     it('imports CSV: quoted commas and line breaks, | lists, empty cells keep stored values, bad rows by line', async () => {

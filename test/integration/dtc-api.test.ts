@@ -20,7 +20,13 @@ interface Page {
   offset: number;
 }
 
-const seedCodes = JSON.parse(readFileSync(path.join(projectRoot, 'seed', 'dtc-generic.json'), 'utf8')) as { code: string }[];
+const seedCodes = JSON.parse(readFileSync(path.join(projectRoot, 'seed', 'dtc-generic.json'), 'utf8')) as {
+  code: string;
+  description_en: string;
+  description_hu: string | null;
+  symptoms_hu: string[];
+  possible_causes_hu: string[];
+}[];
 const seedCount = (letter: string): number => seedCodes.filter((entry) => entry.code.startsWith(letter)).length;
 
 /** Codes whose descriptions hold LIKE wildcards and a code mentioned in text. */
@@ -126,6 +132,15 @@ describe('DTC routes: /api/v1/dtc', () => {
       expect(body).toMatchObject({ code: 'P0301', system: 'powertrain', is_generic: true, severity: 'high' });
       expect(body.decoded).toEqual({ code: 'P0301', system: 'powertrain', is_generic: true, controlled_by: 'sae', subsystem: { group: 'P03', name: 'Ignition system or misfire' } });
       expect(body.related.map((related) => related.code)).toEqual(body.related_codes.filter((code) => seedCodes.some((entry) => entry.code === code)));
+      // Everything the Hungarian page shows from the data comes in Hungarian too: the lists and the related codes' descriptions.
+      const seeded = seedCodes.find((entry) => entry.code === 'P0301');
+      expect(body).toMatchObject({ symptoms_hu: seeded?.symptoms_hu, possible_causes_hu: seeded?.possible_causes_hu });
+      expect(body.related).toEqual(
+        body.related.map((related) => {
+          const entry = seedCodes.find((candidate) => candidate.code === related.code);
+          return { code: related.code, description_en: entry?.description_en, description_hu: entry?.description_hu };
+        }),
+      );
     });
 
     it('answers an unknown, well-formed code with 404 dtc_not_found and its structural decode', async () => {

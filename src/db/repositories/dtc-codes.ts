@@ -20,6 +20,9 @@ export interface DtcCode {
   readonly severity: DtcSeverity | null;
   readonly symptoms: string[];
   readonly possible_causes: string[];
+  /** The same in Hungarian; empty where no import gave them. */
+  readonly symptoms_hu: string[];
+  readonly possible_causes_hu: string[];
   readonly related_codes: string[];
   readonly sources: string[];
   readonly updated_at: string;
@@ -37,6 +40,9 @@ export interface DtcCodeInput {
   readonly severity: DtcSeverity | null;
   readonly symptoms: readonly string[];
   readonly possible_causes: readonly string[];
+  /** Hungarian lists; absent or empty keeps what is stored. */
+  readonly symptoms_hu?: readonly string[];
+  readonly possible_causes_hu?: readonly string[];
   readonly related_codes: readonly string[];
   /** Where this record came from; added to the code's existing sources. */
   readonly sources: readonly string[];
@@ -68,6 +74,8 @@ function toDtcCode(row: DtcCodeRow): DtcCode {
     severity: row.severity,
     symptoms: decodeStringArray(row.symptoms),
     possible_causes: decodeStringArray(row.possible_causes),
+    symptoms_hu: decodeStringArray(row.symptoms_hu),
+    possible_causes_hu: decodeStringArray(row.possible_causes_hu),
     related_codes: decodeStringArray(row.related_codes),
     sources: decodeStringArray(row.sources),
     updated_at: toIsoTimestamp(row.updated_at),
@@ -75,7 +83,7 @@ function toDtcCode(row: DtcCodeRow): DtcCode {
 }
 
 /** What a code stores besides the code itself: an input's fields, or a merge's result. */
-type DtcContent = Omit<DtcCodeInput, 'code'>;
+type DtcContent = Required<Omit<DtcCodeInput, 'code'>>;
 
 /** New values win; empty ones keep the stored value; sources accumulate in first-seen order. */
 function mergeDtcContent(stored: DtcContent | undefined, input: DtcCodeInput): DtcContent {
@@ -86,6 +94,8 @@ function mergeDtcContent(stored: DtcContent | undefined, input: DtcCodeInput): D
     severity: input.severity ?? stored?.severity ?? null,
     symptoms: pick(input.symptoms, stored?.symptoms),
     possible_causes: pick(input.possible_causes, stored?.possible_causes),
+    symptoms_hu: pick(input.symptoms_hu ?? [], stored?.symptoms_hu),
+    possible_causes_hu: pick(input.possible_causes_hu ?? [], stored?.possible_causes_hu),
     related_codes: pick(input.related_codes, stored?.related_codes),
     sources: [...new Set([...(stored?.sources ?? []), ...input.sources])],
   };
@@ -104,6 +114,8 @@ function dtcRow(code: string, content: DtcContent, now: string) {
     content.possible_causes,
     content.related_codes,
     content.sources,
+    content.symptoms_hu,
+    content.possible_causes_hu,
   ];
   return {
     code,
@@ -114,6 +126,8 @@ function dtcRow(code: string, content: DtcContent, now: string) {
     severity: content.severity,
     symptoms: encodeStringArray(content.symptoms),
     possible_causes: encodeStringArray(content.possible_causes),
+    symptoms_hu: encodeStringArray(content.symptoms_hu),
+    possible_causes_hu: encodeStringArray(content.possible_causes_hu),
     related_codes: encodeStringArray(content.related_codes),
     sources: encodeStringArray(content.sources),
     search_text: foldForSearch(`${content.description_en} ${content.description_hu ?? ''}`),
@@ -130,6 +144,8 @@ const DTC_WRITTEN_COLUMNS = [
   'severity',
   'symptoms',
   'possible_causes',
+  'symptoms_hu',
+  'possible_causes_hu',
   'related_codes',
   'sources',
   'search_text',

@@ -43,6 +43,8 @@ export interface DtcCode {
   readonly severity: Severity | null;
   readonly symptoms: readonly string[];
   readonly possible_causes: readonly string[];
+  readonly symptoms_hu: readonly string[];
+  readonly possible_causes_hu: readonly string[];
   readonly related_codes: readonly string[];
   readonly sources: readonly string[];
   readonly updated_at: string;
@@ -50,7 +52,7 @@ export interface DtcCode {
 
 export interface DtcLookup extends DtcCode {
   readonly decoded: DecodedDtcCode;
-  readonly related: readonly { readonly code: string; readonly description_en: string }[];
+  readonly related: readonly { readonly code: string; readonly description_en: string; readonly description_hu: string | null }[];
 }
 
 export interface VehicleKey {

@@ -24,12 +24,15 @@ function Decoded({ decoded }: { readonly decoded: DecodedDtcCode }) {
   );
 }
 
-function TextList({ items }: { readonly items: readonly string[] }) {
-  const { t } = useI18n();
+/** A list in the UI's language; where only the English one exists (an import gave no Hungarian), that one, marked as English. */
+function TextList({ english, hungarian }: { readonly english: readonly string[]; readonly hungarian: readonly string[] }) {
+  const { t, language } = useI18n();
+  const inHungarian = language === 'hu' && hungarian.length > 0;
+  const items = inHungarian ? hungarian : english;
   return items.length === 0 ? (
     <p className="empty">{t('noneListed')}</p>
   ) : (
-    <ul className="plain-list">
+    <ul className="plain-list" lang={language === 'hu' && !inHungarian ? 'en' : undefined}>
       {items.map((item) => (
         <li key={item}>{item}</li>
       ))}
@@ -59,11 +62,11 @@ function CodeDetails({ code }: { readonly code: DtcLookup }) {
       <div className="columns">
         <section aria-labelledby="symptoms-title">
           <h2 id="symptoms-title">{t('symptoms')}</h2>
-          <TextList items={code.symptoms} />
+          <TextList english={code.symptoms} hungarian={code.symptoms_hu} />
         </section>
         <section aria-labelledby="causes-title">
           <h2 id="causes-title">{t('possibleCauses')}</h2>
-          <TextList items={code.possible_causes} />
+          <TextList english={code.possible_causes} hungarian={code.possible_causes_hu} />
         </section>
       </div>
       <section aria-labelledby="related-title">
@@ -73,7 +76,7 @@ function CodeDetails({ code }: { readonly code: DtcLookup }) {
         ) : (
           <ul className="result-list">
             {code.related.map((related) => (
-              <CodeResult key={related.code} code={related.code} text={related.description_en} />
+              <CodeResult key={related.code} code={related.code} text={describe(related, language)} />
             ))}
           </ul>
         )}
