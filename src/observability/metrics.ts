@@ -16,92 +16,36 @@ const SUB_MILLISECOND_BUCKETS_MS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 20,
 /** Whole requests, in seconds (Prometheus' base unit): 1 ms to 10 s. */
 const REQUEST_DURATION_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+/** A counter in {@link metricsRegistry}, with the label names it is counted by (none for a plain total). */
+function counter<Label extends string = never>(name: string, help: string, ...labelNames: Label[]): Counter<Label> {
+  return new Counter<Label>({ name, help, labelNames, registers: [metricsRegistry] });
+}
+
+/** A latency histogram in milliseconds, with the buckets the seed's thresholds need. */
+function latencyMs(name: string, help: string): Histogram {
+  return new Histogram({ name, help, buckets: SUB_MILLISECOND_BUCKETS_MS, registers: [metricsRegistry] });
+}
+
+function gauge(name: string, help: string): Gauge {
+  return new Gauge({ name, help, registers: [metricsRegistry] });
+}
+
 export const securityMetrics = {
-  tokensBlacklisted: new Counter({
-    name: 'security_tokens_blacklisted_total',
-    help: 'Tokens added to the denylist (logout, rotation, family revocation).',
-    registers: [metricsRegistry],
-  }),
-  denylistLatency: new Histogram({
-    name: 'security_redis_blacklist_latency_ms',
-    help: 'Latency of the denylist check in milliseconds.',
-    buckets: SUB_MILLISECOND_BUCKETS_MS,
-    registers: [metricsRegistry],
-  }),
-  tokenDecodeLatency: new Histogram({
-    name: 'security_token_decode_latency_ms',
-    help: 'Latency of a full access-token decode including the denylist check, in milliseconds.',
-    buckets: SUB_MILLISECOND_BUCKETS_MS,
-    registers: [metricsRegistry],
-  }),
-  refreshRateLimited: new Counter({
-    name: 'security_refresh_rate_limited_total',
-    help: 'Refresh attempts rejected by the per-user hourly limit.',
-    registers: [metricsRegistry],
-  }),
-  refreshReuse: new Counter({
-    name: 'security_refresh_reuse_total',
-    help: 'Rotated refresh tokens presented again after the grace window; the family was revoked.',
-    labelNames: ['cause'] as const,
-    registers: [metricsRegistry],
-  }),
-  loginFailures: new Counter({
-    name: 'security_login_failures_total',
-    help: 'Failed logins by reason.',
-    labelNames: ['reason'] as const,
-    registers: [metricsRegistry],
-  }),
-  storeErrors: new Counter({
-    name: 'security_store_errors_total',
-    help: 'Security checks that failed closed because the store did not answer.',
-    labelNames: ['operation'] as const,
-    registers: [metricsRegistry],
-  }),
-  passwordResetTokensIssued: new Counter({
-    name: 'security_password_reset_tokens_issued',
-    help: 'Password reset tokens issued.',
-    registers: [metricsRegistry],
-  }),
-  csrfTokensGenerated: new Counter({
-    name: 'security_csrf_tokens_generated_total',
-    help: 'CSRF tokens issued.',
-    registers: [metricsRegistry],
-  }),
-  csrfValidationsFailed: new Counter({
-    name: 'security_csrf_validations_failed_total',
-    help: 'Unsafe requests refused by the CSRF check, by reason.',
-    labelNames: ['reason'] as const,
-    registers: [metricsRegistry],
-  }),
-  csrfGenerationLatency: new Histogram({
-    name: 'security_csrf_generation_latency_ms',
-    help: 'Latency of issuing a CSRF token (generate, store its hash, set the cookie) in milliseconds.',
-    buckets: SUB_MILLISECOND_BUCKETS_MS,
-    registers: [metricsRegistry],
-  }),
-  csrfValidationLatency: new Histogram({
-    name: 'security_csrf_validation_latency_ms',
-    help: 'Latency of the CSRF check in milliseconds.',
-    buckets: SUB_MILLISECOND_BUCKETS_MS,
-    registers: [metricsRegistry],
-  }),
-  denylistEntries: new Gauge({
-    name: 'security_denylist_entries',
-    help: 'Denylist (jti:*) entries in the shared store, sampled at most once a minute.',
-    registers: [metricsRegistry],
-  }),
-  slowOperations: new Counter({
-    name: 'security_slow_operations_total',
-    help: 'Security operations slower than their seed threshold (each also logged as a warning).',
-    labelNames: ['operation'] as const,
-    registers: [metricsRegistry],
-  }),
-  logSecretLeaks: new Counter({
-    name: 'security_log_secret_leaks_total',
-    help: 'Our own secrets (a configured secret, a connection-string password, a token signed with our key) the log scrubber masked in a log line: some code logged a credential.',
-    labelNames: ['kind'] as const,
-    registers: [metricsRegistry],
-  }),
+  tokensBlacklisted: counter('security_tokens_blacklisted_total', 'Tokens added to the denylist (logout, rotation, family revocation).'),
+  denylistLatency: latencyMs('security_redis_blacklist_latency_ms', 'Latency of the denylist check in milliseconds.'),
+  tokenDecodeLatency: latencyMs('security_token_decode_latency_ms', 'Latency of a full access-token decode including the denylist check, in milliseconds.'),
+  refreshRateLimited: counter('security_refresh_rate_limited_total', 'Refresh attempts rejected by the per-user hourly limit.'),
+  refreshReuse: counter('security_refresh_reuse_total', 'Rotated refresh tokens presented again after the grace window; the family was revoked.', 'cause'),
+  loginFailures: counter('security_login_failures_total', 'Failed logins by reason.', 'reason'),
+  storeErrors: counter('security_store_errors_total', 'Security checks that failed closed because the store did not answer.', 'operation'),
+  passwordResetTokensIssued: counter('security_password_reset_tokens_issued', 'Password reset tokens issued.'),
+  csrfTokensGenerated: counter('security_csrf_tokens_generated_total', 'CSRF tokens issued.'),
+  csrfValidationsFailed: counter('security_csrf_validations_failed_total', 'Unsafe requests refused by the CSRF check, by reason.', 'reason'),
+  csrfGenerationLatency: latencyMs('security_csrf_generation_latency_ms', 'Latency of issuing a CSRF token (generate, store its hash, set the cookie) in milliseconds.'),
+  csrfValidationLatency: latencyMs('security_csrf_validation_latency_ms', 'Latency of the CSRF check in milliseconds.'),
+  denylistEntries: gauge('security_denylist_entries', 'Denylist (jti:*) entries in the shared store, sampled at most once a minute.'),
+  slowOperations: counter('security_slow_operations_total', 'Security operations slower than their seed threshold (each also logged as a warning).', 'operation'),
+  logSecretLeaks: counter('security_log_secret_leaks_total', 'Our own secrets (a configured secret, a connection-string password, a token signed with our key) the log scrubber masked in a log line: some code logged a credential.', 'kind'),
 };
 
 export const httpMetrics = {
