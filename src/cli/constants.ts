@@ -13,9 +13,7 @@ export const EXPORT_REFUSALS: Readonly<Record<string, string>> = {
   users: 'it holds password hashes',
   garage_vehicles: "it holds users' personal data (VINs)",
   diagnosis_notes: "it holds users' personal data",
-  auth_sessions: 'it holds security state',
-  revoked_tokens: 'it holds security state',
-  user_token_cutoffs: 'it holds security state',
+  ...Object.fromEntries(['auth_sessions', 'revoked_tokens', 'user_token_cutoffs'].map((table) => [table, 'it holds security state'])),
 };
 
 /** Rows per import transaction, at most. */

@@ -17,12 +17,8 @@ import {
   storedDigest,
 } from './store-keys.js';
 
-/** A reset link works for one hour, once. */
-export const PASSWORD_RESET_TTL_MS = 3_600_000;
-/** Reset requests allowed per account and per client address in one hour. */
-export const RESET_REQUESTS_PER_ACCOUNT = 3;
-export const RESET_REQUESTS_PER_ADDRESS = 10;
-const REQUEST_WINDOW_MS = 3_600_000;
+/** A reset link works for one hour, once; requests are budgeted per account and per client address in one hour. */
+const RESET_LIMITS = { linkTtlMs: 3_600_000, requestsPerAccount: 3, requestsPerAddress: 10, requestWindowMs: 3_600_000 } as const;
 
 export interface PasswordResetOptions {
   readonly store: KeyValueStore;
@@ -54,10 +50,10 @@ export class PasswordResetService {
       await this.options.store.set(passwordResetDecoyKey(token), '0', 1000);
       return;
     }
-    const expiresAtMs = this.options.clock.now() + PASSWORD_RESET_TTL_MS;
+    const expiresAtMs = this.options.clock.now() + RESET_LIMITS.linkTtlMs;
     await this.voidPendingReset(user.id);
-    await this.options.store.set(passwordResetKey(token), `${user.id}:${expiresAtMs}`, PASSWORD_RESET_TTL_MS);
-    await this.options.store.set(passwordResetUserKey(user.id), storedDigest(token), PASSWORD_RESET_TTL_MS);
+    await this.options.store.set(passwordResetKey(token), `${user.id}:${expiresAtMs}`, RESET_LIMITS.linkTtlMs);
+    await this.options.store.set(passwordResetUserKey(user.id), storedDigest(token), RESET_LIMITS.linkTtlMs);
     securityMetrics.passwordResetTokensIssued.inc();
     const link = `${this.options.publicUrl}/reset-password#token=${token}`;
     this.options.mailer.send(resetMail(user.email, link)).catch(this.options.onMailError);
@@ -94,10 +90,10 @@ export class PasswordResetService {
 
   private async throttle(email: string, address: string): Promise<void> {
     const [account, byAddress] = await Promise.all([
-      this.options.store.increment(resetRequestsByAccountKey(email), REQUEST_WINDOW_MS),
-      this.options.store.increment(resetRequestsByAddressKey(address), REQUEST_WINDOW_MS),
+      this.options.store.increment(resetRequestsByAccountKey(email), RESET_LIMITS.requestWindowMs),
+      this.options.store.increment(resetRequestsByAddressKey(address), RESET_LIMITS.requestWindowMs),
     ]);
-    const waits = [account.count > RESET_REQUESTS_PER_ACCOUNT ? account.ttlMs : 0, byAddress.count > RESET_REQUESTS_PER_ADDRESS ? byAddress.ttlMs : 0];
+    const waits = [account.count > RESET_LIMITS.requestsPerAccount ? account.ttlMs : 0, byAddress.count > RESET_LIMITS.requestsPerAddress ? byAddress.ttlMs : 0];
     const waitMs = Math.max(...waits);
     if (waitMs > 0) throw new HttpError('rate_limited', { headers: { 'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))) } });
   }
