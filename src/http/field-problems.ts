@@ -6,7 +6,7 @@ import type { FieldProblem, FieldProblemKind } from '../errors.js';
  * Ajv reports every offending item (allErrors): 20 000 bad array items in a
  * 64 KiB body would make a megabyte of details. A client fixes the first few.
  */
-export const MAX_FIELD_PROBLEMS = 20;
+const MAX_FIELD_PROBLEMS = 20;
 
 interface AjvParams {
   readonly missingProperty?: unknown;

@@ -39,10 +39,6 @@ export function passwordProblem(password: string, email?: string): PasswordProbl
   return undefined;
 }
 
-export function passwordProblemMessage(problem: PasswordProblem): string {
-  return PROBLEMS[problem].message;
-}
-
 /**
  * Refuses a new password that breaks the policy: `422 validation_failed`
  * naming `field`. Cheap (no hashing), so callers check it before any
