@@ -7,6 +7,7 @@ import { describeListenAddress } from './listen-address.js';
 import { startMetricsServer } from './http/metrics.js';
 import { createLogger, ownSecretsOf, scrubSecrets, wantsPrettyLogs } from './observability/index.js';
 import { seedDtcCodesIfEmpty } from './importers/index.js';
+import { syncDiagnosisIndex } from './diagnostics/describe/index.js';
 import { openRuntime, type Runtime } from './runtime.js';
 import { checkEvictionPolicy, warnAboutLooseFilePermissions } from './startup-checks.js';
 
@@ -39,6 +40,8 @@ async function main(): Promise<void> {
     runtime = await openRuntime(config, { migrate: true });
     const seeded = await seedDtcCodesIfEmpty(runtime.database);
     if (seeded > 0) logger.info({ inserted: seeded }, 'empty database: loaded the bundled generic trouble codes');
+    const indexed = await syncDiagnosisIndex(runtime.database);
+    if (indexed.graphRebuilt || indexed.documentsWritten > 0) logger.info(indexed, 'diagnosis index brought up to date');
   } catch (error) {
     // Never the URL: it may carry a password.
     logger.fatal({ reason: isDatabaseUnavailable(error) ? 'database_unavailable' : 'startup_failed', err: error }, 'could not open the database or apply migrations');

@@ -11,6 +11,7 @@ import {
 } from '../importers/index.js';
 import type { Database } from '../db/index.js';
 import { openRuntime } from '../runtime.js';
+import { syncDiagnosisIndex } from '../diagnostics/describe/index.js';
 import type { CommandContext } from './context.js';
 import { CommandFailure, EXIT_USAGE } from './exit-status.js';
 import { importReporter } from './import-progress.js';
@@ -36,6 +37,8 @@ export async function runImportCommand(
   const runtime = await openRuntime(config, { migrate: true });
   try {
     const report = await run(runtime.database, { batchSize: options.batchSize, onProgress: reporter.onProgress, onProblem: reporter.onProblem });
+    // Symptom search reads derived tables; bring them up to date with what the import wrote before saying it is done.
+    await syncDiagnosisIndex(runtime.database);
     reporter.finish(report);
   } catch (error) {
     if (error instanceof WrongFileError) {

@@ -1,3 +1,4 @@
+import { syncDiagnosisIndex } from '../diagnostics/describe/index.js';
 import { BackupFormatError, BackupSchemaVersionError, restoreBackup, restorePlan, tablesToRestore, verifyBackupFile, type BackupSummary, type BackupTableName, type RestorePlanEntry } from '../db/backup.js';
 import { isDatabaseUnavailable, migrateToLatest } from '../db/index.js';
 import { HEARTBEAT_STALE_MS, liveServerHeartbeats } from '../db/server-heartbeat.js';
@@ -69,6 +70,7 @@ export async function restore(cli: CommandContext, file: string, options: { yes?
     }
     await migrateToLatest(runtime.database);
     await restoreBackup(runtime.database, shown, { verified, ...(options.tables === undefined ? {} : { tables }) });
+    await syncDiagnosisIndex(runtime.database);
   } catch (error) {
     throw rolledBack(shown, refusal(shown, error));
   } finally {

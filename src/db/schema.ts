@@ -156,6 +156,44 @@ export interface UserTokenCutoffsTable {
   expires_at: Timestamp;
 }
 
+/** A symptom, system or component of the diagnosis knowledge graph (migration 0010; derived from the bundled knowledge file). */
+export interface DiagnosisNodesTable {
+  id: string;
+  kind: 'symptom' | 'system' | 'component';
+  label_hu: string;
+  label_en: string;
+  checks_hu: JsonTextArray;
+  checks_en: JsonTextArray;
+}
+
+/** A weighted edge: node → node, or component → `code:<code>`. */
+export interface DiagnosisEdgesTable {
+  source: string;
+  target: string;
+  weight: number;
+}
+
+/** One code's searchable text in each language, refreshed from dtc_codes by content hash. */
+export interface DiagnosisDocumentsTable {
+  code: string;
+  make: string;
+  content_hash: string;
+  text_hu: string;
+  text_en: string;
+}
+
+/** Every word the documents and the lexicon use, folded: what typo correction may correct to. */
+export interface DiagnosisVocabularyTable {
+  folded: string;
+  word: string;
+}
+
+/** Fingerprints of what the derived diagnosis tables were built from. */
+export interface DiagnosisStateTable {
+  name: string;
+  value: string;
+}
+
 export interface DatabaseSchema {
   users: UsersTable;
   dtc_codes: DtcCodesTable;
@@ -166,6 +204,11 @@ export interface DatabaseSchema {
   auth_sessions: AuthSessionsTable;
   revoked_tokens: RevokedTokensTable;
   user_token_cutoffs: UserTokenCutoffsTable;
+  diagnosis_nodes: DiagnosisNodesTable;
+  diagnosis_edges: DiagnosisEdgesTable;
+  diagnosis_documents: DiagnosisDocumentsTable;
+  diagnosis_vocabulary: DiagnosisVocabularyTable;
+  diagnosis_state: DiagnosisStateTable;
 }
 
 export function toIsoTimestamp(value: Date | string): string {

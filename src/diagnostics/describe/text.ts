@@ -1,0 +1,123 @@
+import { stemmer as englishStemmer } from '@orama/stemmers/english';
+import { stemmer as hungarianStemmer } from '@orama/stemmers/hungarian';
+
+/**
+ * Words, stems and their comparison for symptom text. The stemmers are the
+ * Snowball algorithms PostgreSQL's `hungarian` and `english` configurations
+ * use, so a stem computed here is the lexeme PostgreSQL indexes.
+ */
+
+export type DescribeLanguage = 'hu' | 'en';
+
+export const DESCRIBE_LANGUAGES: readonly DescribeLanguage[] = ['hu', 'en'];
+
+/** Lower case without diacritics: what "accent-insensitive" compares. */
+export function foldWord(word: string): string {
+  return word.normalize('NFD').replace(/\p{M}+/gu, '').toLowerCase();
+}
+
+const WORD = /[\p{L}\p{N}]+(?:[-'’][\p{L}\p{N}]+)*/gu;
+
+/** The words of a text in order, lower-cased (accents kept); hyphenated words stay whole ("motorhiba-lámpa"). */
+export function wordsOf(text: string): string[] {
+  return [...text.normalize('NFC').toLowerCase().matchAll(WORD)].map((match) => match[0]);
+}
+
+/** The text's sentences (split at . ! ? ; and line breaks), each as its words. */
+export function sentencesOf(text: string): string[][] {
+  return text
+    .split(/[.!?;\n]+/u)
+    .map(wordsOf)
+    .filter((words) => words.length > 0);
+}
+
+const STEMMERS: Readonly<Record<DescribeLanguage, (word: string) => string>> = { hu: hungarianStemmer, en: englishStemmer };
+
+const MAX_STEM_ROUNDS = 4;
+
+/** The Snowball stem, applied again until it stops changing, so inflections of one word meet ("rángatással" → "rángatás"). */
+export function stemWord(word: string, language: DescribeLanguage): string {
+  let stem = word.toLowerCase();
+  for (let round = 0; round < MAX_STEM_ROUNDS; round += 1) {
+    const next = STEMMERS[language](stem);
+    if (next === stem || next.length < 2) break;
+    stem = next;
+  }
+  return stem;
+}
+
+/** Words too common to mean anything on their own in a description; never search terms. */
+const STOPWORDS: Readonly<Record<DescribeLanguage, ReadonlySet<string>>> = {
+  hu: new Set(
+    'a az egy es is de hogy mar meg nem sem ha ez azt ezt van volt lesz vagy mint csak mar meg pedig amikor mikor akkor utana elott kozben sokszor neha mindig nagyon kicsit egy kis le fel ki be el ra ram rajta nala nalam mert ami aki ahol olyan ilyen kell lehet tud tudom szerintem talan most majd aztan meg minden valami nekem nekunk az auto autom autonak kocsi kocsim kocsinak kocsival autoval'.split(
+      ' ',
+    ),
+  ),
+  en: new Set(
+    'a an the and or but is are was were be been it its this that these those i my me we our you your of on in at to for with from by as when then than so very just some any not no do does did have has had there here after before while car my vehicle'.split(
+      ' ',
+    ),
+  ),
+};
+
+/** Whether a word (folded) is a stopword in either language. */
+export function isStopword(word: string): boolean {
+  const folded = foldWord(word);
+  return STOPWORDS.hu.has(folded) || STOPWORDS.en.has(folded);
+}
+
+/** Shortest folded word that may match a longer one by prefix. */
+const MIN_PREFIX_LENGTH = 4;
+/** How many letters a word may extend a shared prefix by and still be the same word inflected or derived. */
+const MAX_SUFFIX_LENGTH = 5;
+
+/**
+ * Whether a user's word is a form of a lexicon word: same fold, same stem, or
+ * one a prefix of the other within a suffix's length ("indul"/"indulni",
+ * "rángat"/"rángatással", "vizet"/"víz"). Hungarian Snowball leaves many
+ * derivations apart, which the prefix rule joins.
+ */
+export function sameWord(user: WordForms, lexicon: WordForms): boolean {
+  if (user.folded === lexicon.folded) return true;
+  if (user.stemHu === lexicon.stemHu || user.stemEn === lexicon.stemEn) return user.folded.length > 2;
+  const [shorter, longer] = user.folded.length <= lexicon.folded.length ? [user.folded, lexicon.folded] : [lexicon.folded, user.folded];
+  return shorter.length >= MIN_PREFIX_LENGTH && longer.startsWith(shorter) && longer.length - shorter.length <= MAX_SUFFIX_LENGTH;
+}
+
+/** A word with the forms matching compares, computed once. */
+export interface WordForms {
+  readonly word: string;
+  readonly folded: string;
+  /** Folded stems. */
+  readonly stemHu: string;
+  readonly stemEn: string;
+}
+
+export function wordForms(word: string): WordForms {
+  const lower = word.toLowerCase();
+  return { word: lower, folded: foldWord(lower), stemHu: foldWord(stemWord(lower, 'hu')), stemEn: foldWord(stemWord(lower, 'en')) };
+}
+
+/**
+ * Trigram similarity as pg_trgm computes it: each word padded with two spaces
+ * before and one after, the shared trigrams over all distinct ones. The same
+ * formula on both engines keeps typo correction identical.
+ */
+export function trigramSimilarity(left: string, right: string): number {
+  const a = trigramsOf(left);
+  const b = trigramsOf(right);
+  if (a.size === 0 || b.size === 0) return 0;
+  let shared = 0;
+  for (const trigram of a) if (b.has(trigram)) shared += 1;
+  return shared / (a.size + b.size - shared);
+}
+
+export function trigramsOf(text: string): Set<string> {
+  const trigrams = new Set<string>();
+  for (const word of foldWord(text).split(/[^\p{L}\p{N}]+/u)) {
+    if (word === '') continue;
+    const padded = `  ${word} `;
+    for (let index = 0; index + 3 <= padded.length; index += 1) trigrams.add(padded.slice(index, index + 3));
+  }
+  return trigrams;
+}
