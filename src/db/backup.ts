@@ -41,10 +41,31 @@ export const BACKUP_TABLE_KEYS: Readonly<Record<BackupTableName, string>> = {
 
 /**
  * Tables in the database that are deliberately not backed up: migration
- * bookkeeping (the backup records the version instead) and, in the embedded
- * file, the key-value store's expiring entries (denylist, CSRF tokens, counters).
+ * bookkeeping (the backup records the version instead), in the embedded
+ * file the key-value store's expiring entries (denylist, CSRF tokens,
+ * counters), and what symptom diagnosis derives from other data.
  */
-export const NON_BACKUP_TABLES: readonly string[] = ['kysely_migration', 'kysely_migration_lock', 'kv_entries', 'server_heartbeats'];
+export const NON_BACKUP_TABLES: readonly string[] = [
+  'kysely_migration',
+  'kysely_migration_lock',
+  'kv_entries',
+  'server_heartbeats',
+  // Symptom diagnosis: derived from the bundled knowledge file and dtc_codes, rebuilt after every restore.
+  'diagnosis_nodes',
+  'diagnosis_edges',
+  'diagnosis_documents',
+  'diagnosis_vocabulary',
+  'diagnosis_state',
+  // SQLite full-text tables (FTS5 keeps each in a virtual table and its shadow tables): indexes, not data.
+  ...fts5Tables('diagnosis_documents_fts', true),
+  ...fts5Tables('diagnosis_vocabulary_trigram', true),
+  ...fts5Tables('complaints_fts', false),
+];
+
+/** An FTS5 table and the shadow tables SQLite keeps for it (`_content` only when it stores its own text). */
+function fts5Tables(name: string, ownContent: boolean): string[] {
+  return [name, ...['data', 'idx', 'docsize', 'config', ...(ownContent ? ['content'] : [])].map((shadow) => `${name}_${shadow}`)];
+}
 
 /** The migration that creates each backup table: a backup of schema S must hold every table created up to S. */
 export const BACKUP_TABLE_SINCE: Readonly<Record<BackupTableName, string>> = {

@@ -1,7 +1,7 @@
 import Type from 'typebox';
 import { normalizeVehicleName } from '../db/repositories/index.js';
 import { DTC_CODE_INPUT_PATTERN, quickAnalyze } from '../diagnostics/index.js';
-import { DESCRIBE_CANDIDATE_LIMIT, describeProblem } from '../diagnostics/describe/index.js';
+import { DESCRIBE_CANDIDATE_LIMIT, describeProblem, ensureDiagnosisIndex } from '../diagnostics/describe/index.js';
 import { ipRateLimit } from '../security/ip-rate-limit.js';
 import { DecodedDtcCodeSchema, DtcCodeSchema, DtcSeveritySchema, DtcSystemSchema } from './dtc.js';
 import { HttpError } from '../errors.js';
@@ -165,6 +165,7 @@ export async function diagnosisRoutes(app: SchemaTypedApp, options: PublicRouteO
     },
     async (request) => {
       const vehicle = vehicleOf(request.body);
+      await ensureDiagnosisIndex(options.database);
       return describeProblem(options.database, {
         text: request.body.text,
         language: request.body.language,

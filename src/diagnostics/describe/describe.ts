@@ -167,10 +167,16 @@ export async function describeProblem(database: Database, input: DescribeInput, 
     return [componentCandidate(row, WEIGHTS.component * reached.score, language, reached, componentCodes.get(id) ?? [], nodeRows, recognitions)];
   });
 
-  const candidates = [...codeCandidates, ...componentCandidates]
-    .sort((left, right) => right.score - left.score || candidateKey(left).localeCompare(candidateKey(right)))
-    .slice(0, DESCRIBE_CANDIDATE_LIMIT)
-    .map((candidate) => ({ ...candidate, score: Math.round(candidate.score * 1000) / 1000 }));
+  const ranked = [...codeCandidates, ...componentCandidates].sort((left, right) => right.score - left.score || candidateKey(left).localeCompare(candidateKey(right)));
+  // The codes the driver read always get an answer, even when the text points elsewhere.
+  const kept = ranked.slice(0, DESCRIBE_CANDIDATE_LIMIT);
+  for (const candidate of ranked.slice(DESCRIBE_CANDIDATE_LIMIT).filter((entry) => entry.reasons.given)) {
+    const replaceable = kept.findLastIndex((entry) => !entry.reasons.given);
+    if (replaceable === -1) break;
+    kept.splice(replaceable, 1);
+    kept.push(candidate);
+  }
+  const candidates = kept.map((candidate) => ({ ...candidate, score: Math.round(candidate.score * 1000) / 1000 }));
 
   const understood = {
     symptoms: recognised(recognitions, 'symptom', language),

@@ -57,6 +57,28 @@ async function writeState(db: Kysely<DatabaseSchema>, name: string, value: strin
     .execute();
 }
 
+const firstSync = new WeakMap<Database, Promise<IndexSyncReport>>();
+
+/**
+ * Syncs once per database handle and process: what a request awaits, so a
+ * server started any way (and a test app) answers from an index built from
+ * its data. Later imports sync themselves; a failed sync is retried by the
+ * next request.
+ */
+export async function ensureDiagnosisIndex(database: Database): Promise<void> {
+  let sync = firstSync.get(database);
+  if (sync === undefined) {
+    sync = syncDiagnosisIndex(database);
+    firstSync.set(database, sync);
+  }
+  try {
+    await sync;
+  } catch (error) {
+    if (firstSync.get(database) === sync) firstSync.delete(database);
+    throw error;
+  }
+}
+
 /** Brings the derived tables up to date; see the module comment. */
 export async function syncDiagnosisIndex(database: Database, knowledge: Knowledge = bundledKnowledge()): Promise<IndexSyncReport> {
   const graphRebuilt = await syncGraph(database, knowledge);

@@ -137,7 +137,7 @@ export class DiagnosisSearch {
     const matched = new Map<number, Set<string>>(terms.map((_, index) => [index, new Set<string>()]));
     const queries = terms.map((term, index) => ({ index, word: term.replace(/[^\p{L}\p{N}]+/gu, '') })).filter((term) => term.word.length >= 2);
     if (queries.length === 0) return matched;
-    let rows: { code: string; make: string; term: number }[];
+    let rows: { code: string; make: string; term: number | string }[];
     if (this.database.engine === 'postgres') {
       const selects = queries.map(({ index, word }) => {
         const hu = tsQueryTerm(word, stemWord(word, 'hu'));
@@ -145,16 +145,16 @@ export class DiagnosisSearch {
         return sql`select code, make, ${sql.lit(index)} as term from diagnosis_documents
           where tsv_hu @@ to_tsquery('hungarian', ${hu}) or tsv_en @@ to_tsquery('english', ${en})`;
       });
-      rows = (await sql<{ code: string; make: string; term: number }>`${sql.join(selects, sql` union all `)}`.execute(this.db)).rows;
+      rows = (await sql<{ code: string; make: string; term: number | string }>`${sql.join(selects, sql` union all `)}`.execute(this.db)).rows;
     } else {
       const selects = queries.map(({ index, word }) => {
         const match = `stems_hu : ${fts5Term(stemWord(word, 'hu'))} OR stems_en : ${fts5Term(stemWord(word, 'en'))}`;
         return sql`select doc_key, ${sql.lit(index)} as term from diagnosis_documents_fts where diagnosis_documents_fts match ${match}`;
       });
-      const found = (await sql<{ doc_key: string; term: number }>`${sql.join(selects, sql` union all `)}`.execute(this.db)).rows;
+      const found = (await sql<{ doc_key: string; term: number | string }>`${sql.join(selects, sql` union all `)}`.execute(this.db)).rows;
       rows = found.map((row) => {
         const separator = row.doc_key.indexOf(':');
-        return { code: row.doc_key.slice(0, separator), make: row.doc_key.slice(separator + 1), term: Number(row.term) };
+        return { code: row.doc_key.slice(0, separator), make: row.doc_key.slice(separator + 1), term: row.term };
       });
     }
     for (const row of rows) matched.get(Number(row.term))?.add(documentKey(row.code, row.make));
@@ -209,7 +209,7 @@ export class DiagnosisSearch {
       .orderBy('origin')
       .orderBy('path')
       .execute();
-    return rows.map((row) => ({ node: row.node, origin: row.origin, path: row.path.split('>'), score: Number(row.score) }));
+    return rows.map((row) => ({ node: row.node, origin: row.origin, path: row.path.split('>'), score: row.score }));
   }
 
   /** Graph nodes by id (labels and checks). */
@@ -307,8 +307,8 @@ interface MatchingComplaintRow {
 function toMatchingComplaint(row: MatchingComplaintRow): MatchingComplaint {
   const description = row.description ?? '';
   return {
-    cmplid: Number(row.cmplid),
-    odi_number: Number(row.odi_number),
+    cmplid: row.cmplid,
+    odi_number: row.odi_number,
     component: row.component,
     summary: description.length > COMPLAINT_SUMMARY_LENGTH ? `${description.slice(0, COMPLAINT_SUMMARY_LENGTH - 1)}…` : description,
     crash: row.crash === true || row.crash === 1,

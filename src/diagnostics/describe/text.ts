@@ -46,15 +46,20 @@ export function stemWord(word: string, language: DescribeLanguage): string {
   return stem;
 }
 
-/** Words too common to mean anything on their own in a description; never search terms. */
+/**
+ * Words too common to mean anything on their own in a description; never
+ * search terms. Folded. They include every word PostgreSQL's `hungarian` and
+ * `english` configurations drop, so neither engine searches a word the other
+ * ignores.
+ */
 const STOPWORDS: Readonly<Record<DescribeLanguage, ReadonlySet<string>>> = {
   hu: new Set(
-    'a az egy es is de hogy mar meg nem sem ha ez azt ezt van volt lesz vagy mint csak mar meg pedig amikor mikor akkor utana elott kozben sokszor neha mindig nagyon kicsit egy kis le fel ki be el ra ram rajta nala nalam mert ami aki ahol olyan ilyen kell lehet tud tudom szerintem talan most majd aztan meg minden valami nekem nekunk az auto autom autonak kocsi kocsim kocsinak kocsival autoval'.split(
+    'a ahol aki akkor alatt altal altalaban ami amikor annak at auto autom autonak autoval az azt aztan be belul benne csak de e egesz egy egyes egyetlen egyik el eleg elo eloszor elott elso es ez ezt fel fele ha hogy ilyen ilyenkor is jo kell ki kicsit kis kivul kocsi kocsim kocsinak kocsival kozben kozott le lehet lenne lesz lett magat majd mar mas meg mellett mert mikor minden mindenki mindig mint mintha mit most nagy nagyon nala nalam neha nekem nekunk nelkul nem nincs olyan ossze pedig ra rajta ram s sem semmi sok sokkal sokszor szerint szerintem szinte talan teljes tobb tovabb tud tudom ugy uj ujra utan utana vagy valaki valami van vele vissza volna volt'.split(
       ' ',
     ),
   ),
   en: new Set(
-    'a an the and or but is are was were be been it its this that these those i my me we our you your of on in at to for with from by as when then than so very just some any not no do does did have has had there here after before while car my vehicle'.split(
+    'a above after all an and any are as at be been before below between both but by can car did do does down during few for from had has have here i in into is it its just me most my no not now of off on once only or other our out over s so some t than that the them then there these this those to too under up vehicle very was we were when while will with you your'.split(
       ' ',
     ),
   ),
