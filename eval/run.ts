@@ -22,8 +22,8 @@ interface EvalCase {
   readonly expected: { readonly codes: readonly string[]; readonly components: readonly string[] };
 }
 
-type Metric = 'precision_at_5' | 'recall_at_5' | 'mrr' | 'hit_at_5';
-const METRICS: readonly Metric[] = ['precision_at_5', 'recall_at_5', 'mrr', 'hit_at_5'];
+type Metric = 'precision_at_5' | 'recall_at_5' | 'mrr' | 'hit_at_5' | 'code_hit_at_5';
+const METRICS: readonly Metric[] = ['precision_at_5', 'recall_at_5', 'mrr', 'hit_at_5', 'code_hit_at_5'];
 type Thresholds = Record<DescribeLanguage, Record<Metric, number>> & { backend_agreement_top5: number };
 
 const here = path.dirname(new URL(import.meta.url).pathname);
@@ -44,6 +44,8 @@ function caseMetrics(candidates: readonly DescribeCandidate[], expected: EvalCas
     recall_at_5: found.size / expectedCount,
     mrr: firstRelevant === -1 ? 0 : 1 / (firstRelevant + 1),
     hit_at_5: found.size > 0 ? 1 : 0,
+    // Only cases that expect codes count here (see the caller): a relevant code itself among the first five.
+    code_hit_at_5: top5.some((candidate) => candidate.code !== null && expected.codes.includes(candidate.code)) ? 1 : 0,
   };
 }
 
@@ -57,10 +59,8 @@ async function evaluate(database: Database): Promise<{ perLanguage: Record<Descr
   await migrateToLatest(database);
   await seedDtcCodes(database);
   await syncDiagnosisIndex(database);
-  const sums: Record<DescribeLanguage, Record<Metric, number> & { count: number }> = {
-    hu: { precision_at_5: 0, recall_at_5: 0, mrr: 0, hit_at_5: 0, count: 0 },
-    en: { precision_at_5: 0, recall_at_5: 0, mrr: 0, hit_at_5: 0, count: 0 },
-  };
+  const empty = (): Record<Metric, number> & { count: number; withCodes: number } => ({ precision_at_5: 0, recall_at_5: 0, mrr: 0, hit_at_5: 0, code_hit_at_5: 0, count: 0, withCodes: 0 });
+  const sums = { hu: empty(), en: empty() };
   const tops = new Map<string, string>();
   const misses: string[] = [];
   for (const evalCase of cases) {
@@ -68,11 +68,14 @@ async function evaluate(database: Database): Promise<{ perLanguage: Record<Descr
     const metrics = caseMetrics(result.candidates, evalCase.expected);
     for (const metric of METRICS) sums[evalCase.language][metric] += metrics[metric];
     sums[evalCase.language].count += 1;
+    if (evalCase.expected.codes.length > 0) sums[evalCase.language].withCodes += 1;
     tops.set(evalCase.id, topKey(result.candidates));
     if (metrics.hit_at_5 === 0) misses.push(`${evalCase.id}: ${evalCase.text} → ${topKey(result.candidates) || '(nothing)'}`);
   }
   const average = (language: DescribeLanguage): Record<Metric, number> =>
-    Object.fromEntries(METRICS.map((metric) => [metric, sums[language][metric] / Math.max(1, sums[language].count)])) as Record<Metric, number>;
+    Object.fromEntries(
+      METRICS.map((metric) => [metric, sums[language][metric] / Math.max(1, metric === 'code_hit_at_5' ? sums[language].withCodes : sums[language].count)]),
+    ) as Record<Metric, number>;
   return { perLanguage: { hu: average('hu'), en: average('en') }, tops, misses };
 }
 
@@ -110,7 +113,7 @@ async function main(): Promise<void> {
   }
   const failures: string[] = [];
   const topsByBackend: Map<string, string>[] = [];
-  const lines = ['backend   lang  cases  P@5    R@5    MRR    hit@5'];
+  const lines = ['backend   lang  cases  P@5    R@5    MRR    hit@5  code@5'];
   for (const backend of backends) {
     const { database, cleanup } = backend.open();
     try {

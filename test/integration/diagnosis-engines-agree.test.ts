@@ -52,17 +52,19 @@ describe('both engines answer alike', () => {
     rmSync(directory, { recursive: true, force: true });
   });
 
-  const summary = (result: DescribeResult) => ({
-    language: result.language,
-    symptoms: result.understood.symptoms.map((symptom) => symptom.id),
-    components: result.understood.components.map((component) => component.id),
-    corrections: result.understood.corrections,
-    top3: new Set(result.candidates.slice(0, 3).map((candidate) => candidate.code ?? candidate.component)),
-  });
+  const understood = (result: DescribeResult) => ({ language: result.language, ...result.understood });
+  const keys = (result: DescribeResult): string[] => result.candidates.map((candidate) => candidate.code ?? candidate.component ?? '');
 
+  // Recognition, correction and the graph are the same code on both; full-text matching differs at the edges (PostgreSQL stems once, FTS5 matches
+  // stems taken to a fixed point), which may swap two sibling codes of nearly equal score. So: the same reading, the same first answer, and four of the first five.
   it.each(QUERIES)('%s', async (text) => {
     const [fromSqlite, fromPostgres] = await Promise.all([describeProblem(embedded, { text }), describeProblem(postgres, { text })]);
     expect(fromSqlite.candidates.length).toBeGreaterThan(0);
-    expect(summary(fromPostgres)).toEqual(summary(fromSqlite));
+    expect(understood(fromPostgres)).toEqual(understood(fromSqlite));
+    expect(keys(fromPostgres)[0]).toBe(keys(fromSqlite)[0]);
+    const shared = keys(fromPostgres)
+      .slice(0, 5)
+      .filter((key) => keys(fromSqlite).slice(0, 5).includes(key));
+    expect(shared.length, `${keys(fromSqlite).slice(0, 5).join(',')} vs ${keys(fromPostgres).slice(0, 5).join(',')}`).toBeGreaterThanOrEqual(4);
   });
 });

@@ -80,16 +80,51 @@ const MAX_SEARCH_WORDS = 24;
 /** Expansion words (other phrases of recognised nodes) searched besides the driver's own. */
 const MAX_EXPANSION_WORDS = 16;
 
-/** How much each kind of evidence weighs in a code's score. */
-const WEIGHTS = {
-  graph: 0.7,
-  text: 0.3,
+/**
+ * How much each kind of evidence weighs: chosen on the evaluation set
+ * (eval/, docs/DIAGNOSIS.md). A component is scored by the graph alone, a
+ * code by the graph and its own text; the graph counts for less on a code so
+ * the part to check ranks beside the many codes it can set.
+ */
+export const DESCRIBE_WEIGHTS = {
+  graph: 0.6,
+  text: 0.25,
   expansionTerm: 0.35,
   typoTerm: 0.8,
   compoundTerm: 0.6,
   givenCode: 0.35,
-  component: 0.85,
-} as const;
+  component: 1,
+  /** A code about the cylinder the driver named ("3. henger", "cylinder 3"), or about another one. */
+  namedCylinder: 0.15,
+  otherCylinder: -0.1,
+};
+
+export type DescribeWeights = typeof DESCRIBE_WEIGHTS;
+
+const CYLINDER_WORDS = /^(henger|cylinder|cyl)/u;
+const CYLINDER_NUMBER = /^(?:#)?(\d{1,2})(?:\.|-?(?:es|as|os|ös|ik|st|nd|rd|th))?$/u;
+const CODE_CYLINDER = /\bcylinder (\d{1,2})\b/iu;
+
+/** Cylinder numbers the text names next to a cylinder word, either side ("3. hengeren", "cylinder #4", "a 4-es hengerre"). */
+function namedCylinders(text: string): Set<number> {
+  const words = text.toLowerCase().split(/[\s,;:()]+/u).filter((word) => word !== '');
+  const cylinders = new Set<number>();
+  words.forEach((word, index) => {
+    if (!CYLINDER_WORDS.test(word)) return;
+    for (const neighbour of [words[index - 1], words[index + 1]]) {
+      const number = CYLINDER_NUMBER.exec(neighbour ?? '')?.[1];
+      if (number !== undefined && Number(number) >= 1 && Number(number) <= 12) cylinders.add(Number(number));
+    }
+  });
+  return cylinders;
+}
+
+function cylinderAdjustment(description: string, cylinders: ReadonlySet<number>, weights: DescribeWeights): number {
+  if (cylinders.size === 0) return 0;
+  const cylinder = CODE_CYLINDER.exec(description)?.[1];
+  if (cylinder === undefined) return 0;
+  return cylinders.has(Number(cylinder)) ? weights.namedCylinder : weights.otherCylinder;
+}
 
 interface Recognition {
   readonly node: KnowledgeNode;
@@ -104,7 +139,12 @@ interface Recognition {
  * driver's words, and ranks codes and components by both, each with why.
  * Deterministic for the same data.
  */
-export async function describeProblem(database: Database, input: DescribeInput, knowledge: Knowledge = bundledKnowledge()): Promise<DescribeResult> {
+export async function describeProblem(
+  database: Database,
+  input: DescribeInput,
+  knowledge: Knowledge = bundledKnowledge(),
+  weights: DescribeWeights = DESCRIBE_WEIGHTS,
+): Promise<DescribeResult> {
   const search = new DiagnosisSearch(database);
   const sentences = sentencesOf(input.text).map((words) => words.map(wordForms));
   const contentWords = [...new Set(sentences.flat().filter((word) => !isStopword(word.word) && word.folded.length >= 3).map((word) => word.folded))].slice(
@@ -125,7 +165,7 @@ export async function describeProblem(database: Database, input: DescribeInput, 
   // Text: the driver's words (and their corrections), then other phrases of what was recognised.
   const termGroups: TermGroup[] = contentWords.map((folded) => ({
     word: folded,
-    terms: termsOf(folded, resolved.get(folded) ?? []),
+    terms: termsOf(folded, resolved.get(folded) ?? [], weights),
     expansion: false,
   }));
   const ownWords = new Set(contentWords);
@@ -133,19 +173,27 @@ export async function describeProblem(database: Database, input: DescribeInput, 
     .flatMap(({ node }) => node.phrases.flatMap((phrase) => phrase.words))
     .filter((word) => !isStopword(word.word) && word.folded.length >= 4 && !ownWords.has(word.folded));
   for (const folded of [...new Set(expansionWords.map((word) => word.folded))].slice(0, MAX_EXPANSION_WORDS)) {
-    termGroups.push({ word: folded, terms: [{ word: expansionWords.find((word) => word.folded === folded)?.word ?? folded, weight: WEIGHTS.expansionTerm }], expansion: true });
+    termGroups.push({ word: folded, terms: [{ word: expansionWords.find((word) => word.folded === folded)?.word ?? folded, weight: weights.expansionTerm }], expansion: true });
   }
   const allTerms = termGroups.flatMap((group) => group.terms.map((term) => term.word));
   const [documentMatches, documentCount] = await Promise.all([search.matchDocuments(allTerms), search.documentCount()]);
   const textScores = scoreDocuments(termGroups, documentMatches, documentCount);
 
   const givenCodes = new Set(input.codes ?? []);
+  const cylinders = namedCylinders(input.text);
   const graph = aggregateGraph(steps, recognitions);
   const codeIds = new Set<string>([...graph.codes.keys(), ...[...textScores.keys()].map((key) => key.split(':')[0] ?? key), ...givenCodes]);
   const [details, nodeRows] = await Promise.all([
     new DtcCodesRepository(database.db).findMany([...codeIds]),
     search.nodes([...new Set([...graph.components.keys(), ...steps.flatMap((step) => step.path), ...recognitions.keys()])]),
   ]);
+
+  const componentCodes = await search.codesOfComponents([...graph.components.keys()]);
+  // Each code's reached components, strongest first: where its next checks come from when the graph reached the code directly.
+  const componentsOfCode = new Map<string, string[]>();
+  for (const [component] of [...graph.components].sort(([leftId, left], [rightId, right]) => right.score - left.score || leftId.localeCompare(rightId))) {
+    for (const code of componentCodes.get(component) ?? []) componentsOfCode.set(code, [...(componentsOfCode.get(code) ?? []), component]);
+  }
 
   const codeCandidates: DescribeCandidate[] = [];
   for (const code of codeIds) {
@@ -155,22 +203,24 @@ export async function describeProblem(database: Database, input: DescribeInput, 
     const text = textScores.get(key);
     const reached = graph.codes.get(code);
     const given = givenCodes.has(code);
-    const score = Math.min(1, WEIGHTS.graph * (reached?.score ?? 0) + WEIGHTS.text * (text?.score ?? 0) + (given ? WEIGHTS.givenCode : 0));
+    const score = Math.min(
+      1,
+      weights.graph * (reached?.score ?? 0) + weights.text * (text?.score ?? 0) + (given ? weights.givenCode : 0) + cylinderAdjustment(detail.description_en, cylinders, weights),
+    );
     if (score <= 0) continue;
-    codeCandidates.push(codeCandidate(detail, score, language, reached, text?.words ?? [], given, nodeRows, recognitions));
+    codeCandidates.push(codeCandidate(detail, score, language, reached, text?.words ?? [], given, componentsOfCode.get(code) ?? [], nodeRows, recognitions));
   }
 
-  const componentCodes = await search.codesOfComponents([...graph.components.keys()]);
   const componentCandidates = [...graph.components.entries()].flatMap(([id, reached]) => {
     const row = nodeRows.get(id);
     if (row === undefined || row.kind !== 'component') return [];
-    return [componentCandidate(row, WEIGHTS.component * reached.score, language, reached, componentCodes.get(id) ?? [], nodeRows, recognitions)];
+    return [componentCandidate(row, weights.component * reached.score, language, reached, componentCodes.get(id) ?? [], nodeRows, recognitions)];
   });
 
   const ranked = [...codeCandidates, ...componentCandidates].sort((left, right) => right.score - left.score || candidateKey(left).localeCompare(candidateKey(right)));
   // The codes the driver read always get an answer, even when the text points elsewhere.
-  const kept = ranked.slice(0, DESCRIBE_CANDIDATE_LIMIT);
-  for (const candidate of ranked.slice(DESCRIBE_CANDIDATE_LIMIT).filter((entry) => entry.reasons.given)) {
+  const kept = withCodesFirst(ranked).slice(0, DESCRIBE_CANDIDATE_LIMIT);
+  for (const candidate of withCodesFirst(ranked).slice(DESCRIBE_CANDIDATE_LIMIT).filter((entry) => entry.reasons.given)) {
     const replaceable = kept.findLastIndex((entry) => !entry.reasons.given);
     if (replaceable === -1) break;
     kept.splice(replaceable, 1);
@@ -190,14 +240,31 @@ export async function describeProblem(database: Database, input: DescribeInput, 
   return { language, understood, candidates, vehicle };
 }
 
+/** Components the first five candidates hold at most: a part to check is a good answer, but the driver came for codes too. */
+export const COMPONENTS_IN_TOP_FIVE = 2;
+
+/** The ranking with components past {@link COMPONENTS_IN_TOP_FIVE} in the first five moved down behind them. */
+function withCodesFirst(ranked: readonly DescribeCandidate[]): DescribeCandidate[] {
+  const head: DescribeCandidate[] = [];
+  const deferred: DescribeCandidate[] = [];
+  for (const candidate of ranked) {
+    if (head.length >= 5) break;
+    const components = head.filter((entry) => entry.kind === 'component').length;
+    if (candidate.kind === 'component' && components >= COMPONENTS_IN_TOP_FIVE) deferred.push(candidate);
+    else head.push(candidate);
+  }
+  const placed = new Set([...head, ...deferred]);
+  return [...head, ...deferred, ...ranked.filter((candidate) => !placed.has(candidate))];
+}
+
 interface TermGroup {
   readonly word: string;
   readonly terms: { word: string; weight: number }[];
   readonly expansion: boolean;
 }
 
-function termsOf(folded: string, matches: readonly VocabularyMatch[]): { word: string; weight: number }[] {
-  const weightOf = (kind: VocabularyMatch['kind']): number => (kind === 'exact' ? 1 : kind === 'typo' ? WEIGHTS.typoTerm : WEIGHTS.compoundTerm);
+function termsOf(folded: string, matches: readonly VocabularyMatch[], weights: DescribeWeights): { word: string; weight: number }[] {
+  const weightOf = (kind: VocabularyMatch['kind']): number => (kind === 'exact' ? 1 : kind === 'typo' ? weights.typoTerm : weights.compoundTerm);
   const terms = matches.map((match) => ({ word: match.word, weight: weightOf(match.kind) }));
   return matches.some((match) => match.kind === 'exact') ? terms : [{ word: folded, weight: 1 }, ...terms];
 }
@@ -234,6 +301,7 @@ function scoreDocuments(groups: readonly TermGroup[], matches: ReadonlyMap<numbe
 /** Matches lexicon phrases against the text: every word of a phrase in one sentence, in any order (see {@link sameWord}). */
 function recognise(knowledge: Knowledge, sentences: readonly (readonly WordForms[])[], resolved: ReadonlyMap<string, readonly VocabularyMatch[]>): Map<string, Recognition> {
   const recognitions = new Map<string, Recognition>();
+  const isKnownWord = (folded: string): boolean => knowledge.words.has(folded);
   const sentenceForms = sentences.map((words) =>
     words.map((word) => ({ word, forms: [word, ...(resolved.get(word.folded) ?? []).filter((match) => match.kind !== 'compound' || match.folded.length >= word.folded.length - 1).map((match) => wordForms(match.word))] })),
   );
@@ -242,13 +310,13 @@ function recognise(knowledge: Knowledge, sentences: readonly (readonly WordForms
       for (const sentence of sentenceForms) {
         const used: string[] = [];
         const all = phrase.words.every((phraseWord) => {
-          const found = sentence.find((entry) => !used.includes(entry.word.word) && entry.forms.some((form) => sameWord(form, phraseWord)));
+          const found = sentence.find((entry) => !used.includes(entry.word.word) && entry.forms.some((form) => sameWord(form, phraseWord, isKnownWord)));
           if (found !== undefined) used.push(found.word.word);
           return found !== undefined;
         });
         if (!all) continue;
         const recognition = recognitions.get(node.id) ?? { node, matched: new Set<string>(), languages: new Set<DescribeLanguage>() };
-        for (const word of used) recognition.matched.add(word);
+        for (const word of used) if (!isStopword(word)) recognition.matched.add(word);
         recognition.languages.add(phrase.language);
         recognitions.set(node.id, recognition);
       }
@@ -271,7 +339,7 @@ interface Reached {
   score: number;
   /** The recognised nodes the best paths start from. */
   origins: Set<string>;
-  /** Systems and components on the best path. */
+  /** Systems and components the best path from each origin goes through, strongest path first. */
   via: string[];
   bestPath: number;
 }
@@ -301,7 +369,8 @@ function aggregateGraph(steps: readonly GraphStep[], recognitions: ReadonlyMap<s
     const paths = [...byOrigin.values()];
     const score = 1 - paths.reduce((remaining, path) => remaining * (1 - path.score), 1);
     const strongest = paths.reduce((left, right) => (right.score > left.score ? right : left));
-    const reached: Reached = { score, origins: new Set(paths.map((path) => path.origin)), via: strongest.path.slice(1), bestPath: strongest.score };
+    const via = [...paths].sort((left, right) => right.score - left.score || left.origin.localeCompare(right.origin)).flatMap((path) => path.path.slice(1));
+    const reached: Reached = { score, origins: new Set(paths.map((path) => path.origin)), via: [...new Set(via)], bestPath: strongest.score };
     if (node.startsWith('code:')) codes.set(node.slice('code:'.length), reached);
     else if (recognitions.get(node)?.node.kind === 'component' || !recognitions.has(node)) components.set(node, reached);
   }
@@ -341,13 +410,14 @@ function codeCandidate(
   reached: Reached | undefined,
   words: string[],
   given: boolean,
+  linkedComponents: readonly string[],
   nodeRows: ReadonlyMap<string, GraphNodeRow>,
   recognitions: ReadonlyMap<string, Recognition>,
 ): DescribeCandidate {
   const via = (reached?.via ?? []).filter((id) => nodeRows.has(id));
   const hungarian = language === 'hu';
   const causes = hungarian && detail.possible_causes_hu.length > 0 ? detail.possible_causes_hu : detail.possible_causes;
-  const components = via.filter((id) => nodeRows.get(id)?.kind === 'component');
+  const components = [...new Set([...via.filter((id) => nodeRows.get(id)?.kind === 'component'), ...linkedComponents])];
   return {
     kind: 'code',
     code: detail.code,

@@ -24,7 +24,7 @@ export interface KnowledgeNode {
   readonly phrases: readonly LexiconPhrase[];
 }
 
-/** A component's link to codes: a single code or an inclusive range ("P0300-P0308"). */
+/** A node's link to codes (a component's codes; a symptom's own code, such as misfire's P0300): a single code or an inclusive range ("P0300-P0308"). */
 export interface CodeLink {
   readonly from: string;
   readonly to: string;
@@ -39,6 +39,8 @@ export interface KnowledgeEdge {
 
 export interface Knowledge {
   readonly nodes: ReadonlyMap<string, KnowledgeNode>;
+  /** Every folded word of three letters or more the phrases use: what a compound's parts are checked against. */
+  readonly words: ReadonlySet<string>;
   readonly edges: readonly KnowledgeEdge[];
   readonly codeLinks: ReadonlyMap<string, readonly CodeLink[]>;
 }
@@ -113,7 +115,6 @@ export function parseKnowledge(json: unknown): Knowledge {
       const node = parseNode(value, kind, where);
       if (nodes.has(node.id)) throw new KnowledgeFileError(`${where}.id ${node.id} is used twice`);
       nodes.set(node.id, node);
-      if (kind !== 'component') return;
       const links = list(record(value, where).codes ?? [], `${where}.codes`).map((link, linkIndex) => {
         const linkFields = record(link, `${where}.codes[${linkIndex}]`);
         const range = CODE_RANGE.exec(text(linkFields.codes, `${where}.codes[${linkIndex}].codes`));
@@ -131,7 +132,9 @@ export function parseKnowledge(json: unknown): Knowledge {
     for (const end of [from, to]) if (!nodes.has(end)) throw new KnowledgeFileError(`edges[${index}] names ${end}, which is no symptom, system or component`);
     return { from, to, weight: weight(fields.weight, `edges[${index}].weight`) };
   });
-  return { nodes, edges, codeLinks };
+  const words = new Set<string>();
+  for (const node of nodes.values()) for (const phrase of node.phrases) for (const word of phrase.words) if (word.folded.length >= 3) words.add(word.folded);
+  return { nodes, words, edges, codeLinks };
 }
 
 let bundled: Knowledge | undefined;

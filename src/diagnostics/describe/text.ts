@@ -75,32 +75,41 @@ export function isStopword(word: string): boolean {
 const MIN_PREFIX_LENGTH = 4;
 /** How many letters a word may extend a shared prefix by and still be the same word inflected or derived. */
 const MAX_SUFFIX_LENGTH = 5;
+/** A four-letter word extends by less: "szol" is not "szolenoid". */
+const MAX_SUFFIX_AFTER_SHORT_PREFIX = 2;
+/** Stems shorter than this collide too often ("körül" and "korom" both stem to "kor"); shorter words meet by fold or prefix only. */
+const MIN_SHARED_STEM = 5;
 
 /**
- * Whether a user's word is a form of a lexicon word: same fold, same stem, or
- * one a prefix of the other within a suffix's length ("indul"/"indulni",
- * "rángat"/"rángatással", "vizet"/"víz"). Hungarian Snowball leaves many
- * derivations apart, which the prefix rule joins.
+ * Whether a user's word is a form of a lexicon word: the same fold; the same
+ * stem (one Snowball pass, folded, five letters or more); or one a
+ * prefix of the other within a suffix's length ("indul"/"indulni",
+ * "rángat"/"rángatással"), unless what the longer adds is itself a word
+ * (`isWord`): "motorlámpa" is a compound, not an inflection of "motor".
+ * Hungarian Snowball leaves many derivations apart, which the prefix rule joins.
  */
-export function sameWord(user: WordForms, lexicon: WordForms): boolean {
+export function sameWord(user: WordForms, lexicon: WordForms, isWord: (folded: string) => boolean = () => false): boolean {
   if (user.folded === lexicon.folded) return true;
-  if (user.stemHu === lexicon.stemHu || user.stemEn === lexicon.stemEn) return user.folded.length > 2;
+  if ((user.stemHu === lexicon.stemHu && user.stemHu.length >= MIN_SHARED_STEM) || (user.stemEn === lexicon.stemEn && user.stemEn.length >= MIN_SHARED_STEM)) return true;
   const [shorter, longer] = user.folded.length <= lexicon.folded.length ? [user.folded, lexicon.folded] : [lexicon.folded, user.folded];
-  return shorter.length >= MIN_PREFIX_LENGTH && longer.startsWith(shorter) && longer.length - shorter.length <= MAX_SUFFIX_LENGTH;
+  if (shorter.length < MIN_PREFIX_LENGTH || !longer.startsWith(shorter)) return false;
+  const added = longer.length - shorter.length;
+  if (added > (shorter.length === MIN_PREFIX_LENGTH ? MAX_SUFFIX_AFTER_SHORT_PREFIX : MAX_SUFFIX_LENGTH)) return false;
+  return !isWord(longer.slice(shorter.length));
 }
 
 /** A word with the forms matching compares, computed once. */
 export interface WordForms {
   readonly word: string;
   readonly folded: string;
-  /** Folded stems. */
+  /** Folded stems of one Snowball pass: repeated passes join words that only look alike ("szolenoid" → "szol"). */
   readonly stemHu: string;
   readonly stemEn: string;
 }
 
 export function wordForms(word: string): WordForms {
   const lower = word.toLowerCase();
-  return { word: lower, folded: foldWord(lower), stemHu: foldWord(stemWord(lower, 'hu')), stemEn: foldWord(stemWord(lower, 'en')) };
+  return { word: lower, folded: foldWord(lower), stemHu: foldWord(STEMMERS.hu(lower)), stemEn: foldWord(STEMMERS.en(lower)) };
 }
 
 /**
