@@ -70,15 +70,10 @@ const FIXED_COMPONENT_IDS = [
 
 /** Phrases deliberately shared: a driver who just says "lambda sensor" may mean either oxygen sensor. */
 const ALLOWED_SHARED_PHRASES: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
-  ['lambdaszonda', 'oxigenszenzor', 'o2 szenzor', 'szonda', 'lambda', 'o2 sensor', 'oxygen sensor', 'lambda sensor'].map((phrase) => [
+  ['lambdaszonda', 'oxigenszenzor', 'o2 szenzor', 'o2-szenzor', 'szonda', 'lambda', 'o2 sensor', 'oxygen sensor', 'lambda sensor'].map((phrase) => [
     phrase,
     ['o2_sensor_downstream', 'o2_sensor_upstream'],
   ]),
-);
-
-/** Words that on their own would match nearly every description. */
-const TOO_COMMON_ALONE = new Set(
-  ['motor', 'autó', 'kocsi', 'lámpa', 'hiba', 'ég', 'nem', 'car', 'light', 'engine', 'problem', 'fault', 'error', 'vehicle'].map(normalizePhrase),
 );
 
 const ID_PATTERN = /^[a-z][a-z0-9_]*$/;
@@ -97,16 +92,19 @@ const symptomIds = new Set(knowledge.symptoms.map((node) => node.id));
 const systemIds = new Set(knowledge.systems.map((node) => node.id));
 const componentById = new Map(knowledge.components.map((node) => [node.id, node]));
 
-/** What the matcher compares: case- and accent-insensitive words, punctuation ignored. */
+/** A word as the matcher reads it: letters and digits, a hyphenated word kept whole ("motorhiba-lámpa"). */
+const WORD = /[\p{L}\p{N}]+(?:[-'’][\p{L}\p{N}]+)*/gu;
+
+/** What the matcher compares: case- and accent-insensitive words, other punctuation ignored. */
 function normalizePhrase(phrase: string): string {
-  return phrase
-    .normalize('NFD')
-    .replace(/\p{Mn}/gu, '')
-    .toLowerCase()
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter((word) => word !== '')
-    .join(' ');
+  const folded = phrase.normalize('NFD').replace(/\p{M}+/gu, '').toLowerCase();
+  return [...folded.matchAll(WORD)].map((match) => match[0]).join(' ');
 }
+
+/** Words that on their own would match nearly every description. */
+const TOO_COMMON_ALONE = new Set(
+  ['motor', 'autó', 'kocsi', 'lámpa', 'hiba', 'ég', 'nem', 'car', 'light', 'engine', 'problem', 'fault', 'error', 'vehicle'].map(normalizePhrase),
+);
 
 function isNonEmptyText(value: unknown): boolean {
   return typeof value === 'string' && value.trim() !== '';
