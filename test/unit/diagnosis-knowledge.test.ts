@@ -106,6 +106,8 @@ const TOO_COMMON_ALONE = new Set(
   ['motor', 'autó', 'kocsi', 'lámpa', 'hiba', 'ég', 'nem', 'car', 'light', 'engine', 'problem', 'fault', 'error', 'vehicle'].map(normalizePhrase),
 );
 
+const ARTICLES = new Set(['a', 'az', 'an', 'the']);
+
 function isNonEmptyText(value: unknown): boolean {
   return typeof value === 'string' && value.trim() !== '';
 }
@@ -161,8 +163,9 @@ describe('the diagnosis knowledge base (seed/diagnosis-knowledge.json)', () => {
   });
 
   it('ids are unique across symptoms, systems and components', () => {
-    const seen = new Set<string>();
-    const duplicates = allNodes.filter((node) => (seen.has(node.id) ? true : (seen.add(node.id), false))).map((node) => `${node.kind} ${node.id}`);
+    const uses = new Map<string, number>();
+    for (const node of allNodes) uses.set(node.id, (uses.get(node.id) ?? 0) + 1);
+    const duplicates = [...uses].filter(([, count]) => count > 1).map(([id]) => id);
     expect(duplicates, 'ids used more than once').toEqual([]);
   });
 
@@ -198,6 +201,15 @@ describe('the diagnosis knowledge base (seed/diagnosis-knowledge.json)', () => {
       [...node.phrases.hu, ...node.phrases.en].filter((phrase) => TOO_COMMON_ALONE.has(normalizePhrase(phrase))).map((phrase) => `${node.id}: "${phrase}"`),
     );
     expect(vague, 'phrases that would match almost any description').toEqual([]);
+  });
+
+  it('phrases carry no articles (the matcher needs every word of a phrase, and drivers often leave articles out)', () => {
+    const withArticles = allNodes.flatMap((node) =>
+      [...node.phrases.hu, ...node.phrases.en]
+        .filter((phrase) => normalizePhrase(phrase).split(' ').some((word) => ARTICLES.has(word)))
+        .map((phrase) => `${node.id}: "${phrase}"`),
+    );
+    expect(withArticles, 'phrases with a, az, an or the').toEqual([]);
   });
 
   it('no phrase belongs to two nodes unless it is on the allowed list, with exactly those nodes', () => {
