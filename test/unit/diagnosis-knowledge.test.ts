@@ -108,6 +108,17 @@ const TOO_COMMON_ALONE = new Set(
 
 const ARTICLES = new Set(['a', 'az', 'an', 'the']);
 
+/**
+ * The matcher takes a word one to five letters longer than another (of four or more letters) as the same word
+ * ("indul"/"indulni"), so a one-word phrase that is an everyday word plus a short ending would be recognised by
+ * the everyday word alone ("motorjel" by "motor", "indításgátló" by "indítás").
+ */
+const EVERYDAY_WORDS = [
+  'motor', 'olaj', 'benzin', 'dízel', 'gázolaj', 'üzemanyag', 'tank', 'levegő', 'kipufogó', 'indítás', 'szelep', 'hiba', 'lámpa', 'kerék',
+  'generátor', 'spirál', 'gyűrű', 'test', 'over', 'under', 'engine', 'light', 'water', 'fuel', 'start', 'check',
+].map(normalizePhrase);
+const MAX_SAME_WORD_ENDING = 5;
+
 function isNonEmptyText(value: unknown): boolean {
   return typeof value === 'string' && value.trim() !== '';
 }
@@ -210,6 +221,17 @@ describe('the diagnosis knowledge base (seed/diagnosis-knowledge.json)', () => {
         .map((phrase) => `${node.id}: "${phrase}"`),
     );
     expect(withArticles, 'phrases with a, az, an or the').toEqual([]);
+  });
+
+  it('no one-word phrase is an everyday word with a short ending (the matcher would take the everyday word for it)', () => {
+    const shadowed = allNodes.flatMap((node) =>
+      [...node.phrases.hu, ...node.phrases.en].flatMap((phrase) => {
+        const word = normalizePhrase(phrase);
+        const everyday = EVERYDAY_WORDS.find((common) => word !== common && word.startsWith(common) && word.length - common.length <= MAX_SAME_WORD_ENDING);
+        return everyday === undefined || word.includes(' ') ? [] : [`${node.id}: "${phrase}" (by "${everyday}")`];
+      }),
+    );
+    expect(shadowed).toEqual([]);
   });
 
   it('no phrase belongs to two nodes unless it is on the allowed list, with exactly those nodes', () => {
