@@ -19,6 +19,11 @@ interface KnowledgeNode {
   readonly phrases: Bilingual<readonly string[]>;
 }
 
+interface SymptomNode extends KnowledgeNode {
+  /** The codes that name the symptom itself (misfire → P0300), when there are such codes. */
+  readonly codes?: readonly CodeEntry[];
+}
+
 interface SystemNode extends KnowledgeNode {
   readonly checks: Bilingual<readonly string[]>;
 }
@@ -42,7 +47,7 @@ interface Edge {
 
 interface Knowledge {
   readonly version: number;
-  readonly symptoms: readonly KnowledgeNode[];
+  readonly symptoms: readonly SymptomNode[];
   readonly systems: readonly SystemNode[];
   readonly components: readonly ComponentNode[];
   readonly edges: readonly Edge[];
@@ -275,6 +280,17 @@ describe('the diagnosis knowledge base (seed/diagnosis-knowledge.json)', () => {
       return found;
     });
     expect(problems).toEqual([]);
+  });
+
+  it("a symptom's own code entries name bundled codes", () => {
+    const problems = knowledge.symptoms.flatMap((symptom) =>
+      (symptom.codes ?? []).flatMap((entry) => {
+        const problem = codeEntryProblem(entry);
+        return problem === null ? [] : [`${symptom.id} "${entry.codes}": ${problem}`];
+      }),
+    );
+    expect(problems).toEqual([]);
+    expect(knowledge.symptoms.find((symptom) => symptom.id === 'misfire')?.codes?.map((entry) => entry.codes), 'misfire → P0300').toContain('P0300');
   });
 
   it('edges run symptom → system/component or system → component, with a weight in (0, 1], once each', () => {
