@@ -70,7 +70,7 @@ describe('autocognitix administration commands', { timeout: 60_000 }, () => {
       expect(result.stdout).toBe('');
       expect(result.stderr).toMatch(/^exported 589 dtc_codes rows to /m);
       const text = readFileSync(file, 'utf8');
-      expect(text.split('\r\n')[0]).toBe('code,system,is_generic,description_en,description_hu,severity,symptoms,possible_causes,related_codes,sources,updated_at,symptoms_hu,possible_causes_hu');
+      expect(text.split('\r\n')[0]).toBe('code,system,is_generic,description_en,description_hu,severity,symptoms,possible_causes,related_codes,sources,updated_at,symptoms_hu,possible_causes_hu,make');
       expect(text).toContain('P1C00,powertrain,false,"Sensor ""A"", circuit\nintermittent; 50% duty",,low,"one, two|three",,,test,');
       expect(text).not.toMatch(/search_text|content_hash/);
 

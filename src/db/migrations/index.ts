@@ -7,6 +7,7 @@ import * as garage from './0005-garage.js';
 import * as authState from './0006-auth-state.js';
 import * as serverHeartbeats from './0007-server-heartbeats.js';
 import * as dtcHungarianLists from './0008-dtc-hungarian-lists.js';
+import * as dtcMake from './0009-dtc-make.js';
 
 /**
  * Every migration, in order. Names are stable forever: they are the version
@@ -21,4 +22,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0006-auth-state': authState,
   '0007-server-heartbeats': serverHeartbeats,
   '0008-dtc-hungarian-lists': dtcHungarianLists,
+  '0009-dtc-make': dtcMake,
 };
