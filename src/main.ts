@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   try {
     runtime = await openRuntime(config, { migrate: true });
     const seeded = await seedDtcCodesIfEmpty(runtime.database);
-    if (seeded > 0) logger.info({ inserted: seeded }, 'empty database: loaded the bundled generic trouble codes');
+    if (seeded > 0) logger.info({ inserted: seeded }, 'empty database: loaded the bundled trouble codes');
   } catch (error) {
     // Never the URL: it may carry a password.
     logger.fatal({ reason: isDatabaseUnavailable(error) ? 'database_unavailable' : 'startup_failed', err: error }, 'could not open the database or apply migrations');
