@@ -147,4 +147,16 @@ describe.each(['sqlite', 'postgres'] as const)('migration 0009-dtc-make on %s', 
         : await sql<{ name: string }>`select name from pragma_index_list('dtc_codes')`.execute(database.db);
     expect(indexes.rows.map((row) => row.name)).toContain('dtc_codes_system_code');
   });
+
+  it('goes back down to 0008: the meanings for every make stay, the makes’ own rows and the make column go', async () => {
+    const before = await dtcRows(database);
+    const migrator = new Migrator({ db: database.db, provider: { getMigrations: () => Promise.resolve({ ...migrations }) }, ...(schema === undefined ? {} : { migrationTableSchema: schema }) });
+    const { error } = await migrator.migrateTo('0008-dtc-hungarian-lists');
+    expect(error).toBeUndefined();
+    expect(before.filter((row) => row.make !== '').length).toBeGreaterThan(0);
+    expect(await dtcRows(database)).toEqual(before.filter((row) => row.make === '').map(({ make: _dropped, ...row }) => row));
+    // Keyed by code alone again.
+    await expect(sql`insert into dtc_codes (${sql.join(COLUMNS_0008.map((column) => sql.id(column)))}) values (${sql.join([...rowsBefore0009[1]])})`.execute(database.db)).rejects.toThrow();
+    expect((await migrateToLatest(database)).applied).toEqual(['0009-dtc-make']);
+  });
 });
