@@ -129,16 +129,15 @@ function inputMake(input: DtcCodeInput): string {
   return normalizeDtcMake(input.make ?? EVERY_MAKE);
 }
 
-/** Generic rows before make-specific ones, then makes alphabetically. */
+/** Code order; within a code the row for every make (`''`) first, then makes alphabetically. */
 function byCodeThenMake(left: { code: string; make: string }, right: { code: string; make: string }): number {
   if (left.code !== right.code) return left.code < right.code ? -1 : 1;
   return left.make < right.make ? -1 : left.make > right.make ? 1 : 0;
 }
 
-/** The row a look-up answers with from one code's rows: the make's own, else the generic one. */
-function preferredRow(rows: readonly DtcCodeRow[], make: string | undefined): DtcCodeRow | undefined {
-  const wanted = make === undefined ? undefined : normalizeDtcMake(make);
-  return (wanted === undefined || wanted === EVERY_MAKE ? undefined : rows.find((row) => row.make === wanted)) ?? rows.find((row) => row.make === EVERY_MAKE);
+/** The row a look-up answers with from one code's rows: the (normalised) make's own, else the one for every make. */
+function preferredRow(rows: readonly DtcCodeRow[], make: string): DtcCodeRow | undefined {
+  return (make === EVERY_MAKE ? undefined : rows.find((row) => row.make === make)) ?? rows.find((row) => row.make === EVERY_MAKE);
 }
 
 function dtcRow(code: string, make: string, content: DtcContent, now: string) {
