@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   try {
     runtime = await openRuntime(config, { migrate: true });
     const seeded = await seedDtcCodesIfEmpty(runtime.database);
-    if (seeded > 0) logger.info({ inserted: seeded }, 'empty database: loaded the bundled generic trouble codes');
+    if (seeded > 0) logger.info({ inserted: seeded }, 'empty database: loaded the bundled trouble codes');
     const indexed = await syncDiagnosisIndex(runtime.database);
     if (indexed.graphRebuilt || indexed.documentsWritten > 0) logger.info(indexed, 'diagnosis index brought up to date');
   } catch (error) {

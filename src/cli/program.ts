@@ -68,7 +68,7 @@ function addDataCommands(program: Command, io: CliIo): void {
 
   program
     .command('seed')
-    .description('load the bundled generic trouble codes (seed/dtc-generic.json); safe to run again')
+    .description('load the bundled trouble codes (seed/dtc-generic.json, and the makes’ own meanings from seed/dtc-manufacturer.json); safe to run again')
     .option('--json', 'print the final report as JSON')
     .action(runs(io, async () => (await import('./seed.js')).seed));
 
@@ -77,7 +77,7 @@ function addDataCommands(program: Command, io: CliIo): void {
     .description('load data files into the database (PostgreSQL or the embedded SQLite file); safe to run again: unchanged rows are left alone');
   importCommand
     .command('dtc')
-    .description('trouble codes from .json (an array of objects as in seed/dtc-generic.json), .jsonl (one object per line) or .csv (header row; list cells separated by |)')
+    .description('trouble codes from .json (an array of objects as in seed/dtc-manufacturer.json; make optional), .jsonl (one object per line) or .csv (header row; list cells separated by |)')
     .argument('<file>', 'a .json, .jsonl or .csv file')
     .addOption(batchSizeOption())
     .option('--source <label>', "added to each code's sources (default: the file name)")

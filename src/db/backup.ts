@@ -26,17 +26,18 @@ export const BACKUP_TABLES = [
 ] as const;
 export type BackupTableName = (typeof BACKUP_TABLES)[number];
 
-/** Each table's single-column primary key: rows are read in pages ordered by it. */
-export const BACKUP_TABLE_KEYS: Readonly<Record<BackupTableName, string>> = {
-  users: 'id',
-  dtc_codes: 'code',
-  recalls: 'recall_key',
-  complaints: 'cmplid',
-  garage_vehicles: 'id',
-  diagnosis_notes: 'id',
-  auth_sessions: 'id',
-  revoked_tokens: 'jti',
-  user_token_cutoffs: 'user_id',
+/** Each table's primary key columns, in key order: rows are read in pages ordered by them. */
+export const BACKUP_TABLE_KEYS: Readonly<Record<BackupTableName, readonly string[]>> = {
+  users: ['id'],
+  // One row per make's meaning of a code (migration 0009).
+  dtc_codes: ['code', 'make'],
+  recalls: ['recall_key'],
+  complaints: ['cmplid'],
+  garage_vehicles: ['id'],
+  diagnosis_notes: ['id'],
+  auth_sessions: ['id'],
+  revoked_tokens: ['jti'],
+  user_token_cutoffs: ['user_id'],
 };
 
 /**
@@ -173,15 +174,17 @@ const READ_PAGE_ROWS = 1000;
 
 /**
  * Every row of `table`, read in pages ordered by its primary key (keyset
- * pagination), so a large table never sits in memory. Inside a
- * {@link withReadSnapshot} transaction the pages form one consistent snapshot.
+ * pagination; a row-value comparison for a key of several columns), so a
+ * large table never sits in memory. Inside a {@link withReadSnapshot}
+ * transaction the pages form one consistent snapshot.
  */
 export async function* tableRows(executor: Kysely<DatabaseSchema>, table: BackupTableName, pageRows = READ_PAGE_ROWS): AsyncGenerator<PortableRow> {
   const key = BACKUP_TABLE_KEYS[table];
-  let lastKey: PortableValue | undefined;
+  const keyColumns = sql.join(key.map((column) => sql.id(column)));
+  let lastKey: PortableValue[] | undefined;
   for (;;) {
-    const after = lastKey === undefined ? sql`` : sql`where ${sql.id(key)} > ${lastKey}`;
-    const { rows } = await sql<Record<string, unknown>>`select * from ${sql.id(table)} ${after} order by ${sql.id(key)} limit ${pageRows}`.execute(executor);
+    const after = lastKey === undefined ? sql`` : sql`where (${keyColumns}) > (${sql.join(lastKey)})`;
+    const { rows } = await sql<Record<string, unknown>>`select * from ${sql.id(table)} ${after} order by ${keyColumns} limit ${pageRows}`.execute(executor);
     for (const row of rows) {
       const portable: PortableRow = {};
       for (const [column, value] of Object.entries(row)) portable[column] = toPortableValue(table, column, value);
@@ -189,7 +192,7 @@ export async function* tableRows(executor: Kysely<DatabaseSchema>, table: Backup
     }
     const last = rows[rows.length - 1];
     if (rows.length < pageRows || last === undefined) return;
-    lastKey = toPortableValue(table, key, last[key]);
+    lastKey = key.map((column) => toPortableValue(table, column, last[column]));
   }
 }
 

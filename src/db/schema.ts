@@ -25,8 +25,10 @@ export interface UsersTable {
 export type JsonTextArray = string;
 
 export interface DtcCodesTable {
-  /** Upper-case, `^[PBCU][0-9A-F]{4}$`. */
+  /** Upper-case, `^[PBCU][0-9A-F]{4}$`. With `make`, the primary key (migration 0009). */
   code: string;
+  /** Upper-case make whose meaning this row is; `''`: the meaning for every make (generic SAE codes). */
+  make: ColumnType<string, string | undefined, string>;
   system: 'powertrain' | 'body' | 'chassis' | 'network';
   is_generic: DatabaseBoolean;
   description_en: string;

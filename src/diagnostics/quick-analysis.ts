@@ -19,7 +19,7 @@ export const QUICK_ANALYSIS_RECALL_LIMIT = 10;
 
 export interface AnalysedCode {
   readonly code: string;
-  /** Whether the database has a description for the code. */
+  /** Whether the database has a description for the code (for the vehicle's make, or for every make). */
   readonly known: boolean;
   readonly decoded: DecodedDtcCode;
   readonly details: DtcCode | null;
@@ -54,7 +54,8 @@ const SYSTEM_ORDER: readonly DtcSystem[] = DTC_SYSTEMS.map((entry) => entry.syst
  */
 export async function quickAnalyze(db: Kysely<DatabaseSchema>, codes: readonly string[], vehicle: VehicleQuery | undefined): Promise<QuickAnalysis> {
   const unique = [...new Set(codes)];
-  const known = await new DtcCodesRepository(db).findMany(unique);
+  // A manufacturer code means what the vehicle's make says it means, where we know that meaning.
+  const known = await new DtcCodesRepository(db).findMany(unique, vehicle?.make);
   const analysed: AnalysedCode[] = unique.map((code) => {
     const details = known.get(code) ?? null;
     return { code, known: details !== null, decoded: decodeDtcCode(code), details };

@@ -53,7 +53,7 @@ const DescribeBody = Type.Object(
   {
     text: Type.String({ minLength: 3, maxLength: DESCRIBE_MAX_TEXT_LENGTH, pattern: '\\S', description: 'what the car does, in Hungarian or English' }),
     language: Type.Optional(LanguageSchema),
-    make: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    make: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: "alone: read that make's own codes too; with model and year: also the vehicle's recalls and complaints" })),
     model: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
     year: Type.Optional(Type.Integer({ minimum: 1900, maximum: 2100 })),
     codes: Type.Optional(Type.Array(Type.String({ pattern: DTC_CODE_INPUT_PATTERN }), { maxItems: QUICK_ANALYZE_MAX_CODES })),
@@ -116,10 +116,18 @@ const DescribeResponse = Type.Object({
   ),
 });
 
-/** make, model and year together or not at all: a 422 naming the missing ones. */
-function vehicleOf(body: { make?: string | undefined; model?: string | undefined; year?: number | undefined }): { make: string; model: string; year: number } | undefined {
+/**
+ * make, model and year together or not at all: a 422 naming the missing ones.
+ * With `makeAlone`, a make by itself is fine too (describe reads a make's own
+ * codes without a vehicle); a model or year still needs all three.
+ */
+function vehicleOf(
+  body: { make?: string | undefined; model?: string | undefined; year?: number | undefined },
+  options: { makeAlone?: boolean } = {},
+): { make: string; model: string; year: number } | undefined {
   const given = VEHICLE_FIELDS.filter((field) => body[field] !== undefined);
-  if (given.length > 0 && given.length < VEHICLE_FIELDS.length) {
+  const makeAlone = options.makeAlone === true && given.length === 1 && given[0] === 'make';
+  if (given.length > 0 && given.length < VEHICLE_FIELDS.length && !makeAlone) {
     const message = 'make, model and year go together: give all three or none';
     throw new HttpError('validation_failed', {
       details: VEHICLE_FIELDS.filter((field) => !given.includes(field)).map((field) => ({ field, message, problem: 'vehicle_incomplete' as const })),
@@ -164,7 +172,7 @@ export async function diagnosisRoutes(app: SchemaTypedApp, options: PublicRouteO
       },
     },
     async (request) => {
-      const vehicle = vehicleOf(request.body);
+      const vehicle = vehicleOf(request.body, { makeAlone: true });
       await ensureDiagnosisIndex(options.database);
       return describeProblem(options.database, {
         text: request.body.text,

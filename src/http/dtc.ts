@@ -18,8 +18,14 @@ export const DecodedDtcCodeSchema = Type.Object({
   subsystem: Type.Object({ group: Type.String({ description: 'the first three characters, e.g. P03' }), name: Type.String() }),
 });
 
+/** A make as a query names it; matched upper-case with spaces trimmed (`ford` is FORD). */
+function makeQuery(description: string) {
+  return Type.String({ minLength: 1, maxLength: 32, description: `${description} (case-insensitive, e.g. FORD)` });
+}
+
 export const DtcCodeSchema = Type.Object({
   code: Type.String({ examples: ['P0301'] }),
+  make: Nullable(Type.String({ description: 'the make whose meaning this is (upper-case); null: the meaning for every make (generic SAE codes)' })),
   system: DtcSystemSchema,
   is_generic: Type.Boolean(),
   description_en: Type.String(),
@@ -41,6 +47,7 @@ const DtcNotFoundSchema = Type.Object({
 const SearchQuery = Type.Object({
   q: Type.Optional(Type.String({ maxLength: 100, description: 'a code prefix (P03) or words from the English or Hungarian description' })),
   system: Type.Optional(DtcSystemSchema),
+  make: Type.Optional(makeQuery('only the meanings for every make and this make’s own; without it, every make’s')),
   ...PageQuery.properties,
 });
 
@@ -54,9 +61,16 @@ const SystemsResponse = Type.Object({
 
 const CodeParams = Type.Object({ code: Type.String({ maxLength: 16 }) });
 
+const LookupQuery = Type.Object({
+  make: Type.Optional(makeQuery('the vehicle’s make: its own meaning of the code when it has one, else the meaning for every make')),
+});
+
 const LookupResponse = Type.Object({
   ...DtcCodeSchema.properties,
   decoded: DecodedDtcCodeSchema,
+  variants: Type.Array(Type.Object({ make: Nullable(Type.String()), description_en: Type.String(), description_hu: Nullable(Type.String()) }), {
+    description: 'the code’s other meanings: each other make’s (alphabetically), and the one for every make (make null) when this one is a make’s',
+  }),
   related: Type.Array(Type.Object({ code: Type.String(), description_en: Type.String(), description_hu: Nullable(Type.String()) }), {
     description: 'the related codes the database knows',
   }),
@@ -78,8 +92,8 @@ export async function dtcRoutes(app: SchemaTypedApp, options: PublicRouteOptions
       },
     },
     async (request) => {
-      const { q, system, limit = 20, offset = 0 } = request.query;
-      const result = await dtcCodes.search({ q, system, limit, offset });
+      const { q, system, make, limit = 20, offset = 0 } = request.query;
+      const result = await dtcCodes.search({ q, system, make, limit, offset });
       return { ...result, limit, offset };
     },
   );
@@ -94,8 +108,10 @@ export async function dtcRoutes(app: SchemaTypedApp, options: PublicRouteOptions
     {
       schema: {
         tags: ['dtc'],
-        summary: 'One code with its structural decode; an unknown but well-formed code is 404 with the decode',
+        summary:
+          'One code with its structural decode and its other makes’ meanings. With make: that make’s meaning, else the one for every make; a code known only for other makes answers with the alphabetically first make’s. An unknown but well-formed code is 404 with the decode',
         params: CodeParams,
+        querystring: LookupQuery,
         response: { 200: LookupResponse, 404: DtcNotFoundSchema, 422: ErrorSchema },
       },
     },
@@ -103,14 +119,20 @@ export async function dtcRoutes(app: SchemaTypedApp, options: PublicRouteOptions
       const code = normalizeDtcCode(request.params.code);
       if (code === null) throw new HttpError('validation_failed', { message: DTC_CODE_FORMAT_MESSAGE, details: [{ field: 'code', message: DTC_CODE_FORMAT_MESSAGE, problem: 'dtc_code' }] });
       const decoded = decodeDtcCode(code);
-      const found = await dtcCodes.find(code);
+      const { make } = request.query;
+      const variants = await dtcCodes.variants(code);
+      // The make's own meaning, else the one for every make, else (only other makes know the code) the first make's.
+      const found = (await dtcCodes.find(code, make)) ?? variants[0];
       if (found === undefined) {
         return reply.code(404).send({ error: { code: 'dtc_not_found' as const, message: ERROR_CATALOG.dtc_not_found.message, decoded } });
       }
-      const related = await dtcCodes.findMany(found.related_codes);
+      const related = await dtcCodes.findMany(found.related_codes, found.make ?? make);
       return {
         ...found,
         decoded,
+        variants: variants
+          .filter((variant) => variant.make !== found.make)
+          .map((variant) => ({ make: variant.make, description_en: variant.description_en, description_hu: variant.description_hu })),
         related: found.related_codes.flatMap((relatedCode) => {
           const known: DtcCode | undefined = related.get(relatedCode);
           return known === undefined ? [] : [{ code: known.code, description_en: known.description_en, description_hu: known.description_hu }];

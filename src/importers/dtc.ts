@@ -1,23 +1,35 @@
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Database } from '../db/index.js';
-import { DTC_SEVERITIES, DtcCodesRepository, type DtcCodeInput, type DtcSeverity } from '../db/repositories/index.js';
-import { DTC_CODE_FORMAT_MESSAGE, normalizeDtcCode } from '../diagnostics/dtc-code.js';
+import { DTC_SEVERITIES, DtcCodesRepository, normalizeDtcMake, type DtcCodeInput, type DtcSeverity } from '../db/repositories/index.js';
+import { DTC_CODE_FORMAT_MESSAGE, isGenericDtcCode, normalizeDtcCode } from '../diagnostics/dtc-code.js';
 import type { BoundedLine } from '../io/bounded-lines.js';
 import { decodeListCell, restoreFormula } from './csv-cells.js';
 import { csvRecords, overlongLineProblem } from './csv-records.js';
-import { runImport, type ImportOptions, type ImportReport, type ParsedRecord, type RecordWriter } from './import-run.js';
+import { MAX_KEPT_PROBLEMS, runImport, type ImportOptions, type ImportReport, type ImportTotals, type ParsedRecord, type RecordWriter } from './import-run.js';
 import { jsonValueTexts, type JsonValueText } from './json-values.js';
 import { ImportInputError, openTextLines } from './text-lines.js';
 
 /** The generic codes shipped with the project, loaded by `autocognitix seed`. */
 export const BUNDLED_DTC_SEED_PATH = fileURLToPath(new URL('../../seed/dtc-generic.json', import.meta.url));
 
+/** The manufacturer-specific codes shipped with the project (each with its `make`), loaded after the generic ones. */
+export const BUNDLED_DTC_MANUFACTURER_SEED_PATH = fileURLToPath(new URL('../../seed/dtc-manufacturer.json', import.meta.url));
+
+/** Every bundled file, in load order. */
+export const BUNDLED_DTC_SEED_PATHS: readonly string[] = [BUNDLED_DTC_SEED_PATH, BUNDLED_DTC_MANUFACTURER_SEED_PATH];
+
 /** The `sources` entry every seeded code gets. */
 export const BUNDLED_DTC_SEED_SOURCE = 'autocognitix-seed';
 
 const LIST_FIELDS = ['symptoms', 'possible_causes', 'symptoms_hu', 'possible_causes_hu', 'related_codes', 'sources'] as const;
 const CSV_REQUIRED_COLUMNS = ['code', 'description_en'] as const;
+
+/** A make as an import may name it: 1–32 letters, digits, spaces or hyphens (`MERCEDES-BENZ`, `ALFA ROMEO`). */
+const MAKE_PATTERN = /^[\p{L}\p{N} -]{1,32}$/u;
+export const DTC_MAKE_FORMAT_MESSAGE = 'make must be 1-32 letters, digits, spaces or hyphens';
+export const DTC_MAKE_ON_GENERIC_MESSAGE = 'make applies only to manufacturer-specific codes';
 
 class RecordError extends Error {}
 
@@ -47,6 +59,10 @@ export function toDtcCodeInput(record: unknown, source: string): DtcCodeInput {
   if (rawCode === null) throw new RecordError('code is missing');
   const code = normalizeDtcCode(rawCode);
   if (code === null) throw new RecordError(`code is not a DTC code: ${DTC_CODE_FORMAT_MESSAGE}`);
+  const make = optionalText(fields, 'make');
+  if (make !== null && !MAKE_PATTERN.test(make)) throw new RecordError(DTC_MAKE_FORMAT_MESSAGE);
+  // A generic code means the same on every make: a make-specific copy would only shadow it.
+  if (make !== null && isGenericDtcCode(code)) throw new RecordError(`${DTC_MAKE_ON_GENERIC_MESSAGE} (${code} is a generic SAE code)`);
   const descriptionEn = optionalText(fields, 'description_en');
   if (descriptionEn === null) throw new RecordError('description_en is missing');
   const severityText = optionalText(fields, 'severity')?.toLowerCase() ?? null;
@@ -60,6 +76,7 @@ export function toDtcCodeInput(record: unknown, source: string): DtcCodeInput {
   });
   return {
     code,
+    ...(make === null ? {} : { make: normalizeDtcMake(make) }),
     description_en: descriptionEn,
     description_hu: optionalText(fields, 'description_hu'),
     severity: severityText as DtcSeverity | null,
@@ -128,8 +145,9 @@ async function* csvDtcRecords(lines: AsyncIterable<BoundedLine>, source: string)
 }
 
 const dtcWriter: RecordWriter<DtcCodeInput> = {
-  keyOf: (row) => row.code,
-  describeKey: (row) => `code ${row.code}`,
+  // One row per make's meaning: P1131 for FORD and for TOYOTA are two records, not a repeat.
+  keyOf: (row) => `${row.code} ${row.make ?? ''}`,
+  describeKey: (row) => (row.make === undefined ? `code ${row.code}` : `code ${row.code} for ${row.make}`),
   write: (db, rows, now, engine) => new DtcCodesRepository(db).upsert(rows, now, engine),
 };
 
@@ -165,8 +183,9 @@ export async function importDtcCodes(database: Database, filePath: string, optio
 }
 
 /**
- * First start on an empty database: load the bundled generic codes, so a new
- * server answers code look-ups without any setup. Returns how many were added.
+ * First start on an empty database: load the bundled codes (generic and
+ * manufacturer-specific), so a new server answers code look-ups without any
+ * setup. Returns how many were added.
  */
 export async function seedDtcCodesIfEmpty(database: Database): Promise<number> {
   const existing = await database.db.selectFrom('dtc_codes').select('code').limit(1).execute();
@@ -174,7 +193,43 @@ export async function seedDtcCodesIfEmpty(database: Database): Promise<number> {
   return (await seedDtcCodes(database)).inserted;
 }
 
-/** Loads the bundled generic codes (seed/dtc-generic.json); safe to run again. */
+/**
+ * Loads the bundled codes (seed/dtc-generic.json, then
+ * seed/dtc-manufacturer.json); safe to run again. One report for both: the
+ * totals added up, progress running on across the files (the bytes of both
+ * as one whole).
+ */
 export async function seedDtcCodes(database: Database, options: ImportOptions = {}): Promise<ImportReport> {
-  return importDtcCodes(database, BUNDLED_DTC_SEED_PATH, { ...options, source: BUNDLED_DTC_SEED_SOURCE });
+  const sizes = await Promise.all(BUNDLED_DTC_SEED_PATHS.map(async (file) => (await stat(file)).size));
+  const totalBytes = sizes.reduce((sum, size) => sum + size, 0);
+  let combined: ImportReport = { source: BUNDLED_DTC_SEED_SOURCE, read: 0, inserted: 0, updated: 0, unchanged: 0, skipped: 0, problems: [] };
+  let bytesBefore = 0;
+  for (const [index, file] of BUNDLED_DTC_SEED_PATHS.entries()) {
+    const earlier = combined;
+    const onProgress = options.onProgress;
+    const report = await importDtcCodes(database, file, {
+      ...options,
+      source: BUNDLED_DTC_SEED_SOURCE,
+      ...(onProgress === undefined
+        ? {}
+        : {
+            onProgress: (progress) => {
+              onProgress({ ...addTotals(earlier, progress), bytesRead: bytesBefore + progress.bytesRead, totalBytes });
+            },
+          }),
+    });
+    combined = { ...addTotals(earlier, report), source: BUNDLED_DTC_SEED_SOURCE, problems: [...earlier.problems, ...report.problems].slice(0, MAX_KEPT_PROBLEMS) };
+    bytesBefore += sizes[index] ?? 0;
+  }
+  return combined;
+}
+
+function addTotals(left: ImportTotals, right: ImportTotals): ImportTotals {
+  return {
+    read: left.read + right.read,
+    inserted: left.inserted + right.inserted,
+    updated: left.updated + right.updated,
+    unchanged: left.unchanged + right.unchanged,
+    skipped: left.skipped + right.skipped,
+  };
 }

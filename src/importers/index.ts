@@ -1,5 +1,17 @@
 export { CSV_LIST_SEPARATOR, decodeListCell, encodeListCell, neutraliseFormula, restoreFormula } from './csv-cells.js';
-export { BUNDLED_DTC_SEED_PATH, BUNDLED_DTC_SEED_SOURCE, importDtcCodes, seedDtcCodes, seedDtcCodesIfEmpty, toDtcCodeInput, type DtcImportOptions } from './dtc.js';
+export {
+  BUNDLED_DTC_MANUFACTURER_SEED_PATH,
+  BUNDLED_DTC_SEED_PATH,
+  BUNDLED_DTC_SEED_PATHS,
+  BUNDLED_DTC_SEED_SOURCE,
+  DTC_MAKE_FORMAT_MESSAGE,
+  DTC_MAKE_ON_GENERIC_MESSAGE,
+  importDtcCodes,
+  seedDtcCodes,
+  seedDtcCodesIfEmpty,
+  toDtcCodeInput,
+  type DtcImportOptions,
+} from './dtc.js';
 export {
   DEFAULT_BATCH_SIZE,
   MAX_KEPT_PROBLEMS,

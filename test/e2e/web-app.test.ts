@@ -200,6 +200,39 @@ describe('the web app in Chromium', { timeout: 60_000 }, () => {
     expect([...pageErrors(firstConsole), ...pageErrors(secondConsole)]).toEqual([]);
   });
 
+  it('issue 17: a manufacturer code shows whose meaning it is and links to the other makes’ meanings', async () => {
+    const manufacturerSeed = JSON.parse(readFileSync(path.join(projectRoot, 'seed', 'dtc-manufacturer.json'), 'utf8')) as { code: string; make: string; description_hu: string }[];
+    const meaning = (make: string): string => manufacturerSeed.find((entry) => entry.code === 'P1780' && entry.make === make)?.description_hu ?? '';
+    expect(meaning('FORD')).not.toBe(meaning('TOYOTA'));
+    const context = await newContext();
+    const page = await context.newPage();
+    const consoleRecords = recordConsole(page);
+
+    await page.goto(`${server.origin}/dtc?q=P1780`);
+    const results = page.getByRole('region', { name: 'Találatok' });
+    await results.getByText(meaning('TOYOTA')).waitFor();
+    await results.getByText('Ford-specifikus kód').waitFor();
+    await results.getByText('Toyota-specifikus kód').waitFor();
+
+    await page.goto(`${server.origin}/dtc/P1780?make=ford`);
+    await page.getByRole('heading', { name: 'P1780 hibakód' }).waitFor();
+    await page.getByText(meaning('FORD'), { exact: true }).waitFor();
+    expect(await page.getByText('Ford-specifikus kód').count()).toBe(1);
+    const variants = page.getByRole('region', { name: 'Jelentése más gyártóknál' });
+    await variants.getByText(meaning('TOYOTA')).waitFor();
+    await saveScreenshot(page, 'dtc-detail-make');
+    await variants.getByRole('link', { name: 'P1780' }).click();
+    await page.waitForURL(`${server.origin}/dtc/P1780?make=TOYOTA`);
+    await page.getByText(meaning('TOYOTA'), { exact: true }).first().waitFor();
+    await page.getByText('Toyota-specifikus kód').first().waitFor();
+
+    // A make without its own meaning of a code that has only makes' meanings: the page says whose meaning it shows.
+    await page.goto(`${server.origin}/dtc/P1780?make=SUZUKI`);
+    await page.getByText('Ezt a kódot csak gyártók saját jelentésével ismerjük; itt a(z) Ford jelentés látható.').waitFor();
+    expect(pageErrors(consoleRecords)).toEqual([]);
+    await context.close();
+  });
+
   it('issue 15 item 9: an anonymous page load makes no failing request and leaves the console clean', async () => {
     const context = await newContext();
     const page = await context.newPage();

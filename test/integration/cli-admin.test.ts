@@ -8,7 +8,7 @@ import { embeddedDatabasePath } from '../../src/config/index.js';
 import { createDatabase, migrateToLatest, type Database } from '../../src/db/index.js';
 import { DtcCodesRepository } from '../../src/db/repositories/index.js';
 import { UsersRepository } from '../../src/db/repositories/users.js';
-import { importRecalls, seedDtcCodes } from '../../src/importers/index.js';
+import { BUNDLED_DTC_SEED_PATHS, importRecalls, seedDtcCodes } from '../../src/importers/index.js';
 import { hashPassword, verifyPassword } from '../../src/security/passwords.js';
 import { CSRF_TOKEN_KEY_PREFIX, DENYLIST_KEY_PREFIX, csrfTokenKey, denylistKey } from '../../src/security/store-keys.js';
 import { createKeyValueStore, type KeyValueStoreWithAdmin } from '../../src/stores/index.js';
@@ -68,9 +68,12 @@ describe('autocognitix administration commands', { timeout: 60_000 }, () => {
       const result = await cli(['export', 'dtc_codes', '--out', file]);
       expect(result.code, result.output).toBe(0);
       expect(result.stdout).toBe('');
-      expect(result.stderr).toMatch(/^exported 589 dtc_codes rows to /m);
+      // Every bundled row (generic, and each make's meaning) and P1C00.
+      const rows = BUNDLED_DTC_SEED_PATHS.reduce((total, file) => total + (JSON.parse(readFileSync(file, 'utf8')) as unknown[]).length, 1);
+      expect(rows).toBeGreaterThan(589);
+      expect(result.stderr).toMatch(new RegExp(`^exported ${rows} dtc_codes rows to `, 'm'));
       const text = readFileSync(file, 'utf8');
-      expect(text.split('\r\n')[0]).toBe('code,system,is_generic,description_en,description_hu,severity,symptoms,possible_causes,related_codes,sources,updated_at,symptoms_hu,possible_causes_hu');
+      expect(text.split('\r\n')[0]).toBe('code,system,is_generic,description_en,description_hu,severity,symptoms,possible_causes,related_codes,sources,updated_at,symptoms_hu,possible_causes_hu,make');
       expect(text).toContain('P1C00,powertrain,false,"Sensor ""A"", circuit\nintermittent; 50% duty",,low,"one, two|three",,,test,');
       expect(text).not.toMatch(/search_text|content_hash/);
 
@@ -78,7 +81,7 @@ describe('autocognitix administration commands', { timeout: 60_000 }, () => {
       try {
         const imported = await cli(['import', 'dtc', file], {}, secondDataDir);
         expect(imported.code, imported.output).toBe(0);
-        expect(imported.output).toMatch(/^dtc: read 589, inserted 589, updated 0, unchanged 0, skipped 0$/m);
+        expect(imported.output).toMatch(new RegExp(`^dtc: read ${rows}, inserted ${rows}, updated 0, unchanged 0, skipped 0$`, 'm'));
         const copy = createDatabase({ sqliteFilePath: embeddedDatabasePath({ dataDir: secondDataDir }) });
         try {
           const row = await copy.db.selectFrom('dtc_codes').selectAll().where('code', '=', 'P1C00').executeTakeFirstOrThrow();

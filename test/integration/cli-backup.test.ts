@@ -69,6 +69,11 @@ async function fill(database: Database, scratch: string): Promise<{ userId: stri
     ['P0300', 'P0171', 'U0100'].map((code) => ({ code, description_en: `Code ${code}, "quoted"`, description_hu: 'Kód', severity: 'medium' as const, symptoms: ['a'], possible_causes: [], related_codes: [], sources: ['test'] })),
     isoNow(),
   );
+  // One code with a meaning for every make and two makes' own: three rows under one code.
+  await new DtcCodesRepository(database.db).upsert(
+    ['', 'FORD', 'TOYOTA'].map((make) => ({ code: 'P1131', make, description_en: `P1131 for ${make || 'every make'}`, description_hu: null, severity: null, symptoms: [], possible_causes: [], related_codes: [], sources: ['test'] })),
+    isoNow(),
+  );
   const recalls = writeLines(path.join(scratch, `rcl-${randomUUID()}.txt`), [
     recallLine({ RECORD_ID: '1', CAMPNO: '24V100000', MAKETXT: 'SKODA', MODELTXT: 'OCTAVIA', YEARTXT: '2018', COMPNAME: 'BRAKES', DO_NOT_DRIVE: 'Yes', PARK_OUTSIDE: 'No' }),
   ]);
@@ -95,8 +100,8 @@ async function primaryKeyColumns(database: Database, table: string): Promise<str
     database.engine === 'postgres'
       ? await sql<{ name: string }>`select kcu.column_name as name from information_schema.table_constraints tc
           join information_schema.key_column_usage kcu on kcu.constraint_name = tc.constraint_name and kcu.table_schema = tc.table_schema
-          where tc.table_schema = current_schema() and tc.table_name = ${table} and tc.constraint_type = 'PRIMARY KEY'`.execute(database.db)
-      : await sql<{ name: string }>`select name from pragma_table_info(${table}) where pk > 0`.execute(database.db);
+          where tc.table_schema = current_schema() and tc.table_name = ${table} and tc.constraint_type = 'PRIMARY KEY' order by kcu.ordinal_position`.execute(database.db)
+      : await sql<{ name: string }>`select name from pragma_table_info(${table}) where pk > 0 order by pk`.execute(database.db);
   return rows.map((row) => row.name);
 }
 
@@ -136,7 +141,7 @@ describe('backup and restore (in-process, this run\'s database engine)', () => {
     const applicationTables = catalog.filter((table) => !NON_BACKUP_TABLES.includes(table));
     // A migration that adds a table without adding it to BACKUP_TABLES fails here.
     expect([...applicationTables].sort()).toEqual([...BACKUP_TABLES].sort());
-    for (const table of BACKUP_TABLES) expect(await primaryKeyColumns(runtime.database, table), table).toEqual([BACKUP_TABLE_KEYS[table]]);
+    for (const table of BACKUP_TABLES) expect(await primaryKeyColumns(runtime.database, table), table).toEqual(BACKUP_TABLE_KEYS[table]);
     const order = (table: string): number => (BACKUP_TABLES as readonly string[]).indexOf(table);
     for (const { child, parent } of await foreignKeys(runtime.database)) {
       if (child === parent) continue;
@@ -237,6 +242,37 @@ describe('backup and restore (in-process, this run\'s database engine)', () => {
     });
   });
 
+  it('reads every make of a code even when a page ends between them (the key is code and make)', async () => {
+    await fill(runtime.database, scratch);
+    const rows = await withReadSnapshot(runtime.database, async (executor) => {
+      const read: Record<string, unknown>[] = [];
+      for await (const row of tableRows(executor, 'dtc_codes', 1)) read.push(row);
+      return read;
+    });
+    expect(rows.map((row) => `${String(row.code)}/${String(row.make)}`)).toEqual(['P0171/', 'P0300/', 'P1131/', 'P1131/FORD', 'P1131/TOYOTA', 'U0100/']);
+  });
+
+  it('restores a backup from before makes (0008): its codes become the meanings for every make', async () => {
+    await fill(runtime.database, scratch);
+    const file = path.join(scratch, 'before-makes.jsonl');
+    await backupToFile(runtime.database, file);
+    const [first = '', ...rest] = readFileSync(file, 'utf8').trimEnd().split('\n');
+    const olderHeader = { ...(JSON.parse(first) as Record<string, unknown>), schema_version: '0008-dtc-hungarian-lists' };
+    const olderRows = rest.slice(0, -1).flatMap((line) => {
+      const entry = JSON.parse(line) as { table: string; row: Record<string, unknown> };
+      if (entry.table !== 'dtc_codes') return [line];
+      if (entry.row.make !== '') return [];
+      const { make: _make, ...row } = entry.row;
+      return [JSON.stringify({ ...entry, row })];
+    });
+    const counts = (JSON.parse(rest.at(-1) ?? '{}') as { row_counts: Record<string, number> }).row_counts;
+    writeFileSync(file, [JSON.stringify(olderHeader), ...olderRows, JSON.stringify({ end: true, row_counts: { ...counts, dtc_codes: 4 } })].join('\n'));
+
+    await restoreBackup(runtime.database, file);
+    const restored = await runtime.database.db.selectFrom('dtc_codes').select(['code', 'make']).orderBy('code').execute();
+    expect(restored).toEqual(['P0171', 'P0300', 'P1131', 'U0100'].map((code) => ({ code, make: '' })));
+  });
+
   it('restores a backup from an older schema: tables it predates end up empty', async () => {
     const { email } = await fill(runtime.database, scratch);
     const file = path.join(scratch, 'older.jsonl');
@@ -326,7 +362,7 @@ describe('autocognitix backup / restore (the command, embedded SQLite)', () => {
 
     const restored = await cli(['restore', file, '--yes']);
     expect(restored.code, restored.output).toBe(0);
-    expect(restored.stdout).toMatch(/^restored .*before-change\.jsonl: schema \d{4}-[a-z-]+, users 2, dtc_codes 3, /m);
+    expect(restored.stdout).toMatch(/^restored .*before-change\.jsonl: schema \d{4}-[a-z-]+, users 2, dtc_codes 6, /m);
     expect((await new UsersRepository(database.db).findByEmail(ownerEmail))?.role).toBe('admin');
     expect(await database.db.selectFrom('garage_vehicles').select('id').execute()).toHaveLength(1);
   });

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvField, exportTableRows } from '../../src/cli/export.js';
 import type { DataOutput } from '../../src/cli/data-output.js';
 import type { Database } from '../../src/db/index.js';
-import { DtcCodesRepository, type DtcCodeInput } from '../../src/db/repositories/index.js';
+import { DtcCodesRepository, type DtcCode, type DtcCodeInput } from '../../src/db/repositories/index.js';
+import { isGenericDtcCode } from '../../src/diagnostics/dtc-code.js';
 import { importDtcCodes } from '../../src/importers/index.js';
 import { openTestRuntime, testConfig, type TestRuntime } from '../helpers/backends.js';
 import { fixtureDirectory } from '../helpers/nhtsa-fixtures.js';
@@ -29,6 +30,19 @@ async function exportCsv(database: Database, options: { raw?: boolean } = {}): P
   return output.text();
 }
 
+async function exportJson(database: Database): Promise<string> {
+  const output = memoryOutput();
+  await exportTableRows(database, 'dtc_codes', 'json', output);
+  return output.text();
+}
+
+/** Every stored meaning of `codes` (each make's and the one for every make), without the import's bookkeeping. */
+async function meanings(database: Database, codes: readonly string[]): Promise<Omit<DtcCode, 'updated_at' | 'sources'>[]> {
+  const repository = new DtcCodesRepository(database.db);
+  const rows = (await Promise.all([...new Set(codes)].sort().map((code) => repository.variants(code)))).flat();
+  return rows.map(({ updated_at: _updatedAt, sources: _sources, ...row }) => row);
+}
+
 /** Text a stored code can hold: what an import leaves after trimming, with every character CSV, lists and spreadsheets care about. */
 const storedText = fc
   .string({ unit: fc.constantFrom('a', 'Ő', ' ', ',', '"', '|', "'", '=', '+', '-', '@', '[', ']', '\t', '\r', '\n', '\r\n', '\\', '{', '1'), minLength: 1, maxLength: 12 })
@@ -41,6 +55,8 @@ const codeOf = (number: number): string => `${'PCBU'.charAt(number >> 12)}${(num
 
 const dtcInput = fc.record({
   number: codeNumber,
+  /** Used only on manufacturer codes: a make may not be given for a generic one. */
+  make: fc.constantFrom(undefined, 'FORD', 'TOYOTA', 'ALFA ROMEO', 'MERCEDES-BENZ'),
   description_en: storedText,
   description_hu: fc.option(storedText, { nil: null }),
   severity: fc.constantFrom(null, 'low', 'medium', 'high', 'critical' as const),
@@ -105,7 +121,7 @@ describe('dtc_codes CSV export → import', () => {
   it('reproduces every row exactly (property, fast-check)', async () => {
     let run = 0;
     await fc.assert(
-      fc.asyncProperty(fc.uniqueArray(dtcInput, { minLength: 1, maxLength: 6, selector: (input) => codeOf(input.number) }), async (generated) => {
+      fc.asyncProperty(fc.uniqueArray(dtcInput, { minLength: 1, maxLength: 6, selector: (input) => `${codeOf(input.number)} ${isGenericDtcCode(codeOf(input.number)) ? '' : (input.make ?? '')}` }), async (generated) => {
         run += 1;
         await source.database.db.deleteFrom('dtc_codes').execute();
         await target.database.db.deleteFrom('dtc_codes').execute();
@@ -113,6 +129,7 @@ describe('dtc_codes CSV export → import', () => {
           const code = codeOf(input.number);
           return {
             code,
+            ...(input.make === undefined || isGenericDtcCode(code) ? {} : { make: input.make }),
             description_en: input.description_en,
             description_hu: input.description_hu,
             severity: input.severity,
@@ -129,16 +146,47 @@ describe('dtc_codes CSV export → import', () => {
         const report = await importDtcCodes(target.database, file, { source: inputs[0]?.sources[0] ?? '' });
         expect(report.skipped, JSON.stringify(report.problems)).toBe(0);
         const codes = inputs.map((input) => input.code);
-        const strip = (rows: Map<string, object>) => codes.map((code) => ({ ...rows.get(code), updated_at: undefined, sources: undefined }));
-        const exported = await new DtcCodesRepository(source.database.db).findMany(codes);
-        const imported = await new DtcCodesRepository(target.database.db).findMany(codes);
-        expect(strip(imported)).toEqual(strip(exported));
-        for (const code of codes) {
-          const expectedSources = [...new Set([...(exported.get(code)?.sources ?? []), inputs[0]?.sources[0] ?? ''])];
-          expect(imported.get(code)?.sources).toEqual(expectedSources);
+        expect(await meanings(target.database, codes)).toEqual(await meanings(source.database, codes));
+        for (const input of inputs) {
+          const exported = await new DtcCodesRepository(source.database.db).find(input.code, input.make);
+          const expectedSources = [...new Set([...(exported?.sources ?? []), inputs[0]?.sources[0] ?? ''])];
+          expect((await new DtcCodesRepository(target.database.db).find(input.code, input.make))?.sources).toEqual(expectedSources);
         }
       }),
       { numRuns: 40, seed: 22 },
     );
+  });
+
+  it('carries each make’s meaning through a CSV and a JSON export (a make column, empty for every make)', async () => {
+    await source.database.db.deleteFrom('dtc_codes').execute();
+    const meaning = (code: string, make: string | undefined, description: string): DtcCodeInput => ({
+      code,
+      ...(make === undefined ? {} : { make }),
+      description_en: description,
+      description_hu: null,
+      severity: null,
+      symptoms: [],
+      possible_causes: [],
+      related_codes: [],
+      sources: ['s'],
+    });
+    await new DtcCodesRepository(source.database.db).upsert(
+      [meaning('P1131', 'FORD', 'Ford meaning'), meaning('P1131', 'TOYOTA', 'Toyota meaning'), meaning('P1131', undefined, 'Every make'), meaning('P0300', undefined, 'Random misfire')],
+      new Date().toISOString(),
+    );
+    const csv = await exportCsv(source.database);
+    expect(csv.split('\r\n')[0]?.split(',')).toContain('make');
+    const json = JSON.parse(await exportJson(source.database)) as { code: string; make: string }[];
+    expect(json.map((row) => `${row.code}/${row.make}`)).toEqual(['P0300/', 'P1131/', 'P1131/FORD', 'P1131/TOYOTA']);
+    for (const [extension, text] of [
+      ['csv', csv],
+      ['json', JSON.stringify(json)],
+    ] as const) {
+      await target.database.db.deleteFrom('dtc_codes').execute();
+      const file = path.join(directory, `makes.${extension}`);
+      writeFileSync(file, text);
+      expect(await importDtcCodes(target.database, file, { source: 's' }), extension).toMatchObject({ inserted: 4, skipped: 0 });
+      expect(await meanings(target.database, ['P0300', 'P1131'])).toEqual(await meanings(source.database, ['P0300', 'P1131']));
+    }
   });
 });

@@ -5,6 +5,7 @@ import { toBoolean } from '../../src/db/index.js';
 import { DtcCodesRepository } from '../../src/db/repositories/index.js';
 import {
   BUNDLED_DTC_SEED_SOURCE,
+  DTC_MAKE_ON_GENERIC_MESSAGE,
   ImportInputError,
   importComplaints,
   importDtcCodes,
@@ -196,10 +197,18 @@ describe('data importers (in-process, on this run’s database)', () => {
       symptoms_hu: string[];
       possible_causes_hu: string[];
     }[];
+    const manufacturerSeed = JSON.parse(readFileSync(path.join(projectRoot, 'seed', 'dtc-manufacturer.json'), 'utf8')) as { code: string; make: string; description_en: string; description_hu: string }[];
+    const seededRows = seedCodes.length + manufacturerSeed.length;
 
-    it('seeds the bundled generic codes once; the second run changes nothing', async () => {
-      expect(await seedDtcCodes(runtime.database)).toMatchObject({ read: seedCodes.length, inserted: seedCodes.length, updated: 0, skipped: 0 });
-      expect(await seedDtcCodes(runtime.database)).toMatchObject({ read: seedCodes.length, inserted: 0, updated: 0, unchanged: seedCodes.length });
+    it('seeds the bundled generic and manufacturer-specific codes once; the second run changes nothing', async () => {
+      const progress: ImportProgress[] = [];
+      expect(await seedDtcCodes(runtime.database, { onProgress: (update) => progress.push(update) })).toMatchObject({ read: seededRows, inserted: seededRows, updated: 0, skipped: 0, problems: [] });
+      // Progress runs on across both files: the last update has read every record and every byte of both.
+      expect(progress.at(-1)).toMatchObject({ read: seededRows, inserted: seededRows });
+      expect(progress.at(-1)?.bytesRead).toBe(progress.at(-1)?.totalBytes);
+      expect(await seedDtcCodes(runtime.database)).toMatchObject({ read: seededRows, inserted: 0, updated: 0, unchanged: seededRows });
+      const repository = new DtcCodesRepository(runtime.database.db);
+      for (const entry of manufacturerSeed) expect(await repository.find(entry.code, entry.make), `${entry.code} ${entry.make}`).toMatchObject({ make: entry.make, is_generic: false, description_en: entry.description_en, description_hu: entry.description_hu });
       const misfire = await new DtcCodesRepository(runtime.database.db).find('P0301');
       const seeded = seedCodes.find((code) => code.code === 'P0301');
       expect(misfire).toMatchObject({ system: 'powertrain', is_generic: true, sources: [BUNDLED_DTC_SEED_SOURCE] });
@@ -265,6 +274,53 @@ describe('data importers (in-process, on this run’s database)', () => {
       const manufacturer = await new DtcCodesRepository(runtime.database.db).find('P1ABC');
       expect(manufacturer).toMatchObject({ description_en: 'Manufacturer code with a\nline break in its description', description_hu: 'Gyártói kód', is_generic: false, severity: 'low' });
       expect(await importDtcCodes(runtime.database, file)).toMatchObject({ inserted: 0, updated: 0, unchanged: 3, skipped: 3 });
+    });
+
+    it('imports a make per record (JSON and CSV): the same code keeps one meaning per make; a make on a generic code is refused with its line', async () => {
+      const repository = new DtcCodesRepository(runtime.database.db);
+      const jsonFile = path.join(directory, 'makes.jsonl');
+      writeFileSync(
+        jsonFile,
+        [
+          { code: 'P1F31', make: ' ford ', description_en: 'Ford meaning of P1F31' },
+          { code: 'P1F31', make: 'Toyota', description_en: 'Toyota meaning of P1F31' },
+          { code: 'P1F31', description_en: 'Meaning for every make of P1F31' },
+          { code: 'P0300', make: 'FORD', description_en: 'Random misfire' },
+          { code: 'P1F31', make: 'FORD', description_en: 'Repeated Ford row' },
+          { code: 'P1F32', make: 'Ford; drop table', description_en: 'Bad make' },
+          { code: 'P1F32', make: 'X'.repeat(33), description_en: 'Make too long' },
+          { code: 'P1F32', make: 'Mercedes-Benz', description_en: 'Mercedes meaning of P1F32' },
+        ]
+          .map((record) => JSON.stringify(record))
+          .join('\n'),
+      );
+      const problems: ImportProblem[] = [];
+      const report = await importDtcCodes(runtime.database, jsonFile, { onProblem: (problem) => problems.push(problem) });
+      expect(report).toMatchObject({ read: 8, inserted: 4, skipped: 4 });
+      expect(problems).toEqual([
+        { line: 4, message: `${DTC_MAKE_ON_GENERIC_MESSAGE} (P0300 is a generic SAE code)` },
+        { line: 5, message: 'code P1F31 for FORD already appeared earlier in the file; the first occurrence is kept' },
+        { line: 6, message: 'make must be 1-32 letters, digits, spaces or hyphens' },
+        { line: 7, message: 'make must be 1-32 letters, digits, spaces or hyphens' },
+      ]);
+      expect(await repository.find('P1F31', 'ford')).toMatchObject({ make: 'FORD', description_en: 'Ford meaning of P1F31' });
+      expect(await repository.find('P1F31', 'TOYOTA')).toMatchObject({ make: 'TOYOTA', description_en: 'Toyota meaning of P1F31' });
+      // A make without its own row gets the meaning for every make.
+      expect(await repository.find('P1F31', 'SUZUKI')).toMatchObject({ make: null, description_en: 'Meaning for every make of P1F31' });
+      expect(await repository.find('P1F31')).toMatchObject({ make: null });
+      expect(await repository.find('P1F32', 'MERCEDES-BENZ')).toMatchObject({ make: 'MERCEDES-BENZ' });
+      // Only make-specific rows: no meaning for every make, so a look-up without a make finds none.
+      expect(await repository.find('P1F32')).toBeUndefined();
+      expect((await repository.variants('P1F31')).map((variant) => variant.make)).toEqual([null, 'FORD', 'TOYOTA']);
+      expect((await repository.find('P0300'))?.make).toBeNull();
+
+      const csvFile = path.join(directory, 'makes.csv');
+      writeFileSync(csvFile, ['code,make,description_en,description_hu', 'P1F31,FORD,Ford meaning of P1F31 (revised),Ford-jelentés', 'P1F31,,Meaning for every make of P1F31,', 'P0301,TOYOTA,Misfire,'].join('\n'));
+      const csvProblems: ImportProblem[] = [];
+      expect(await importDtcCodes(runtime.database, csvFile, { onProblem: (problem) => csvProblems.push(problem) })).toMatchObject({ read: 3, inserted: 0, updated: 1, unchanged: 1, skipped: 1 });
+      expect(csvProblems).toEqual([{ line: 4, message: `${DTC_MAKE_ON_GENERIC_MESSAGE} (P0301 is a generic SAE code)` }]);
+      expect(await repository.find('P1F31', 'FORD')).toMatchObject({ description_en: 'Ford meaning of P1F31 (revised)', description_hu: 'Ford-jelentés' });
+      expect(await repository.find('P1F31', 'TOYOTA')).toMatchObject({ description_en: 'Toyota meaning of P1F31', description_hu: null });
     });
 
     it('imports JSON Lines and reports a broken value by its line', async () => {

@@ -1,13 +1,14 @@
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importComplaints, importRecalls, seedDtcCodes } from '../../src/importers/index.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { request } from '../helpers/auth-client.js';
 import { SAMPLE_COMPLAINT_LINES, SAMPLE_RECALL_LINES, fixtureDirectory, writeLines } from '../helpers/nhtsa-fixtures.js';
+import { projectRoot } from '../helpers/process.js';
 
 interface Analysis {
-  codes: { code: string; known: boolean; decoded: { system: string; controlled_by: string }; details: { severity: string } | null }[];
+  codes: { code: string; known: boolean; decoded: { system: string; controlled_by: string }; details: { severity: string; make: string | null; description_en: string } | null }[];
   systems: { system: string; codes: string[] }[];
   shared_systems: string[];
   related_pairs: { code: string; related_code: string }[];
@@ -89,6 +90,24 @@ describe('POST /api/v1/diagnosis/quick-analyze', () => {
     const vehicle = response.json<Analysis>().vehicle;
     expect(vehicle?.recalls.items.map((item) => item.campaign_number)).toEqual(['22V200000', '23V100000']);
     expect(vehicle?.recalls.relevant).toBe(1);
+  });
+
+  it('reads a manufacturer code as the vehicle’s make defines it, a generic code the same for every make', async () => {
+    const manufacturerSeed = JSON.parse(readFileSync(path.join(projectRoot, 'seed', 'dtc-manufacturer.json'), 'utf8')) as { code: string; make: string; description_en: string }[];
+    const meaning = (make: string) => manufacturerSeed.find((entry) => entry.code === 'P1780' && entry.make === make)?.description_en;
+    expect(meaning('FORD')).toBeDefined();
+    expect(meaning('FORD')).not.toBe(meaning('TOYOTA'));
+    const detailsFor = async (vehicle: Record<string, unknown>) => {
+      const response = await analyze({ codes: ['P1780', 'P0301'], ...vehicle });
+      expect(response.statusCode).toBe(200);
+      return response.json<Analysis>().codes.map((entry) => ({ code: entry.code, known: entry.known, make: entry.details?.make, description_en: entry.details?.description_en }));
+    };
+    const misfire = { code: 'P0301', known: true, make: null, description_en: expect.any(String) as unknown };
+    expect(await detailsFor({ make: 'Ford', model: 'Focus', year: 2008 })).toEqual([{ code: 'P1780', known: true, make: 'FORD', description_en: meaning('FORD') }, misfire]);
+    expect(await detailsFor({ make: 'toyota', model: 'Corolla', year: 2005 })).toEqual([{ code: 'P1780', known: true, make: 'TOYOTA', description_en: meaning('TOYOTA') }, misfire]);
+    // No make, or a make without its own meaning: no meaning for every make exists, so the code is not known.
+    expect(await detailsFor({})).toEqual([{ code: 'P1780', known: false, make: undefined, description_en: undefined }, misfire]);
+    expect(await detailsFor({ make: 'Suzuki', model: 'Swift', year: 2010 })).toEqual([{ code: 'P1780', known: false, make: undefined, description_en: undefined }, misfire]);
   });
 
   it.each([

@@ -100,6 +100,15 @@ describe('POST /api/v1/diagnosis/describe', () => {
     expect(coolantCode?.reasons.symptoms.map((symptom) => symptom.id)).toContain('coolant_loss');
   });
 
+  it('reads manufacturer-specific codes only for their make: "PATS" finds Ford P1260 with make FORD, and no make-specific code without a make', async () => {
+    const ford = await describeText({ text: 'PATS indításgátló letiltotta a motort', make: 'ford' });
+    expect(ford.candidates.find((candidate) => candidate.code === 'P1260')).toMatchObject({ make: 'FORD' });
+    const toyota = await describeText({ text: 'PATS indításgátló letiltotta a motort', make: 'toyota' });
+    expect(toyota.candidates.find((candidate) => candidate.code === 'P1260')).toBeUndefined();
+    const anyMake = await describeText({ text: 'PATS indításgátló letiltotta a motort' });
+    expect(anyMake.candidates.filter((candidate) => candidate.make !== null)).toEqual([]);
+  });
+
   it('is deterministic: the same request gets the same answer', async () => {
     const payload = { text: 'rángat a motor, fehér füst, fogy a hűtővíz' };
     expect(await describeText(payload)).toEqual(await describeText(payload));
@@ -126,7 +135,8 @@ describe('POST /api/v1/diagnosis/describe', () => {
       [{ text: 'x'.repeat(1001) }, 'text', 'too_long'],
       [{ text: '   ' }, 'text', 'pattern'],
       [{ text: 'ok text', language: 'de' }, 'language', 'not_allowed'],
-      [{ text: 'rángat', make: 'opel' }, 'model', 'vehicle_incomplete'],
+      [{ text: 'rángat', make: 'opel', year: 2012 }, 'model', 'vehicle_incomplete'],
+      [{ text: 'rángat', model: 'astra' }, 'make', 'vehicle_incomplete'],
       [{ text: 'rángat', codes: ['X123'] }, 'codes.0', 'pattern'],
     ];
     for (const [payload, field, problem] of cases) {

@@ -9,6 +9,7 @@ import { projectRoot } from '../helpers/process.js';
 
 interface Item {
   code: string;
+  make: string | null;
   system: string;
   description_en: string;
   description_hu: string | null;
@@ -20,14 +21,21 @@ interface Page {
   offset: number;
 }
 
-const seedCodes = JSON.parse(readFileSync(path.join(projectRoot, 'seed', 'dtc-generic.json'), 'utf8')) as {
+interface SeedCode {
   code: string;
+  make?: string;
   description_en: string;
   description_hu: string | null;
   symptoms_hu: string[];
   possible_causes_hu: string[];
-}[];
+}
+const readSeed = (file: string): SeedCode[] => JSON.parse(readFileSync(path.join(projectRoot, 'seed', file), 'utf8')) as SeedCode[];
+/** Every bundled row: the generic codes, then the manufacturer-specific ones (one row per make). */
+const seedCodes = [...readSeed('dtc-generic.json'), ...readSeed('dtc-manufacturer.json')];
 const seedCount = (letter: string): number => seedCodes.filter((entry) => entry.code.startsWith(letter)).length;
+/** Codes, not rows: a code several makes define counts once. */
+const seedCodeCount = (letter: string): number => new Set(seedCodes.filter((entry) => entry.code.startsWith(letter)).map((entry) => entry.code)).size;
+const seeded = (code: string, make?: string): SeedCode | undefined => seedCodes.find((entry) => entry.code === code && entry.make === make);
 
 /** Codes whose descriptions hold LIKE wildcards and a code mentioned in text. */
 const extraCodes = [
@@ -36,7 +44,12 @@ const extraCodes = [
   { code: 'P1A03', description_en: 'Sensor_B circuit', severity: 'low' },
   { code: 'P1A04', description_en: 'SensorXB circuit', severity: 'low' },
   { code: 'B1A05', description_en: 'Body module reports P0301 after a crash', description_hu: 'Karosszéria-modul' },
+  // Test fixtures, not real meanings: a second make for the bundled Ford P1131, and a make's own meaning beside P1A01's generic one.
+  { code: 'P1131', make: 'toyota', description_en: 'Fixture meaning of P1131 on a Toyota', description_hu: 'Teszt: a P1131 jelentése Toyotán' },
+  { code: 'P1A01', make: 'FORD', description_en: 'Fixture Ford meaning of P1A01', severity: 'high' },
 ];
+const extraRows = (letter: string): number => extraCodes.filter((entry) => entry.code.startsWith(letter)).length;
+const extraCodeCount = (letter: string): number => new Set(extraCodes.filter((entry) => entry.code.startsWith(letter) && !seedCodes.some((seed) => seed.code === entry.code)).map((entry) => entry.code)).size;
 
 describe('DTC routes: /api/v1/dtc', () => {
   let testApp: TestApp;
@@ -104,7 +117,7 @@ describe('DTC routes: /api/v1/dtc', () => {
     });
 
     it('filters by system and pages through the results', async () => {
-      const bodyCount = seedCount('B') + 1;
+      const bodyCount = seedCount('B') + extraRows('B');
       const first = await search('system=body&limit=5');
       expect(first).toMatchObject({ total: bodyCount, limit: 5, offset: 0 });
       expect(first.items).toHaveLength(5);
@@ -139,11 +152,11 @@ describe('DTC routes: /api/v1/dtc', () => {
       expect(body.decoded).toEqual({ code: 'P0301', system: 'powertrain', is_generic: true, controlled_by: 'sae', subsystem: { group: 'P03', name: 'Ignition system or misfire' } });
       expect(body.related.map((related) => related.code)).toEqual(body.related_codes.filter((code) => seedCodes.some((entry) => entry.code === code)));
       // Everything the Hungarian page shows from the data comes in Hungarian too: the lists and the related codes' descriptions.
-      const seeded = seedCodes.find((entry) => entry.code === 'P0301');
-      expect(body).toMatchObject({ symptoms_hu: seeded?.symptoms_hu, possible_causes_hu: seeded?.possible_causes_hu });
+      const misfire = seeded('P0301');
+      expect(body).toMatchObject({ make: null, variants: [], symptoms_hu: misfire?.symptoms_hu, possible_causes_hu: misfire?.possible_causes_hu });
       expect(body.related).toEqual(
         body.related.map((related) => {
-          const entry = seedCodes.find((candidate) => candidate.code === related.code);
+          const entry = seeded(related.code);
           return { code: related.code, description_en: entry?.description_en, description_hu: entry?.description_hu };
         }),
       );
@@ -170,15 +183,81 @@ describe('DTC routes: /api/v1/dtc', () => {
     });
   });
 
+  describe('manufacturer-specific meanings (make)', () => {
+    interface Lookup extends Item {
+      variants: { make: string | null; description_en: string; description_hu: string | null }[];
+      related: { code: string; description_en: string }[];
+    }
+    const lookup = async (query: string): Promise<Lookup> => {
+      const response = await testApp.app.inject({ method: 'GET', url: `/api/v1/dtc/${query}` });
+      expect(response.statusCode, response.body).toBe(200);
+      return response.json<Lookup>();
+    };
+    const fordP1131 = seeded('P1131', 'FORD');
+
+    it('answers a Ford P1131 and a Toyota P1131 with each make’s own meaning, offering the other', async () => {
+      expect(fordP1131).toBeDefined();
+      const ford = await lookup('P1131?make=FORD');
+      expect(ford).toMatchObject({ code: 'P1131', make: 'FORD', is_generic: false, description_en: fordP1131?.description_en, description_hu: fordP1131?.description_hu });
+      expect(ford.variants).toEqual([{ make: 'TOYOTA', description_en: 'Fixture meaning of P1131 on a Toyota', description_hu: 'Teszt: a P1131 jelentése Toyotán' }]);
+      const toyota = await lookup('p1131?make=%20toyota%20');
+      expect(toyota).toMatchObject({ code: 'P1131', make: 'TOYOTA', description_en: 'Fixture meaning of P1131 on a Toyota' });
+      expect(toyota.variants).toEqual([{ make: 'FORD', description_en: fordP1131?.description_en, description_hu: fordP1131?.description_hu }]);
+      expect(toyota.description_en).not.toBe(ford.description_en);
+      // Related codes are read for the same make: Ford's P1151, not another make's.
+      expect(ford.related.find((related) => related.code === 'P1151')?.description_en).toBe(seeded('P1151', 'FORD')?.description_en);
+    });
+
+    it('without a make, or for a make with no meaning of its own, answers a code only makes define with the alphabetically first make', async () => {
+      for (const query of ['P1131', 'P1131?make=SUZUKI']) {
+        const body = await lookup(query);
+        expect(body, query).toMatchObject({ make: 'FORD', description_en: fordP1131?.description_en });
+        expect(body.variants.map((variant) => variant.make)).toEqual(['TOYOTA']);
+      }
+    });
+
+    it('falls back to the meaning for every make when the make has none of its own', async () => {
+      const generic = await lookup('P1A01?make=TOYOTA');
+      expect(generic).toMatchObject({ make: null, description_en: 'Fuel trim at 100% rich', severity: 'low' });
+      expect(generic.variants).toEqual([{ make: 'FORD', description_en: 'Fixture Ford meaning of P1A01', description_hu: null }]);
+      expect(await lookup('P1A01')).toMatchObject({ make: null, description_en: 'Fuel trim at 100% rich' });
+      const ford = await lookup('P1A01?make=ford');
+      expect(ford).toMatchObject({ make: 'FORD', description_en: 'Fixture Ford meaning of P1A01', severity: 'high' });
+      expect(ford.variants).toEqual([{ make: null, description_en: 'Fuel trim at 100% rich', description_hu: null }]);
+      expect(await lookup('P0301?make=FORD')).toMatchObject({ make: null, is_generic: true, variants: [] });
+    });
+
+    it('searches every make’s meanings, or with make only the generic ones and that make’s', async () => {
+      const codesOf = (page: Page) => page.items.map((item) => `${item.code}/${item.make ?? ''}`);
+      expect(codesOf(await search('q=P1131'))).toEqual(['P1131/FORD', 'P1131/TOYOTA']);
+      expect(codesOf(await search('q=P1131&make=ford'))).toEqual(['P1131/FORD']);
+      expect(codesOf(await search('q=P1131&make=TOYOTA'))).toEqual(['P1131/TOYOTA']);
+      expect(codesOf(await search('q=P1A01'))).toEqual(['P1A01/', 'P1A01/FORD']);
+      expect(codesOf(await search('q=P1A01&make=TOYOTA'))).toEqual(['P1A01/']);
+      const ford = await search('make=FORD&limit=100&system=powertrain&q=P1');
+      expect(ford.items.every((item) => item.make === null || item.make === 'FORD')).toBe(true);
+      expect(ford.items.filter((item) => item.make === 'FORD').length).toBe(seedCodes.filter((entry) => entry.make === 'FORD').length + 1);
+      // Text search finds a make's meaning by its words, Hungarian too.
+      expect(codesOf(await search(`q=${encodeURIComponent('Toyotán')}`))).toEqual(['P1131/TOYOTA']);
+    });
+
+    it('refuses a make longer than 32 characters with 422', async () => {
+      for (const url of [`/api/v1/dtc/P1131?make=${'A'.repeat(33)}`, `/api/v1/dtc/search?make=${'A'.repeat(33)}`, '/api/v1/dtc/P1131?make=']) {
+        const response = await testApp.app.inject({ method: 'GET', url });
+        expect(response.statusCode, url).toBe(422);
+      }
+    });
+  });
+
   it('lists the four systems with their code counts', async () => {
     const response = await testApp.app.inject({ method: 'GET', url: '/api/v1/dtc/systems' });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({
       items: [
-        { letter: 'P', system: 'powertrain', description: expect.any(String) as unknown, code_count: seedCount('P') + 4 },
-        { letter: 'B', system: 'body', description: expect.any(String) as unknown, code_count: seedCount('B') + 1 },
-        { letter: 'C', system: 'chassis', description: expect.any(String) as unknown, code_count: seedCount('C') },
-        { letter: 'U', system: 'network', description: expect.any(String) as unknown, code_count: seedCount('U') },
+        { letter: 'P', system: 'powertrain', description: expect.any(String) as unknown, code_count: seedCodeCount('P') + extraCodeCount('P') },
+        { letter: 'B', system: 'body', description: expect.any(String) as unknown, code_count: seedCodeCount('B') + extraCodeCount('B') },
+        { letter: 'C', system: 'chassis', description: expect.any(String) as unknown, code_count: seedCodeCount('C') },
+        { letter: 'U', system: 'network', description: expect.any(String) as unknown, code_count: seedCodeCount('U') },
       ],
     });
   });

@@ -85,6 +85,22 @@ describe('the OpenAPI document and the docs', () => {
     }
   });
 
+  it('issue 17: the trouble-code routes document make (query, response field) and the look-up’s variants', () => {
+    interface Operation {
+      parameters?: { name: string; in: string }[];
+      responses?: Record<string, { content?: Record<string, { schema?: { properties?: Record<string, unknown> } }> }>;
+    }
+    const operation = (route: string, method: string): Operation => (document.paths[route]?.[method] ?? {}) as Operation;
+    const okProperties = (value: Operation): string[] => Object.keys(value.responses?.['200']?.content?.['application/json']?.schema?.properties ?? {});
+    const lookup = operation('/api/v1/dtc/{code}', 'get');
+    expect(lookup.parameters?.filter((parameter) => parameter.in === 'query').map((parameter) => parameter.name)).toEqual(['make']);
+    expect(okProperties(lookup)).toEqual(expect.arrayContaining(['make', 'variants', 'related', 'decoded']));
+    const search = operation('/api/v1/dtc/search', 'get');
+    expect(search.parameters?.map((parameter) => parameter.name)).toContain('make');
+    const items = (search.responses?.['200']?.content?.['application/json']?.schema?.properties?.items ?? {}) as { items?: { properties?: Record<string, unknown> } };
+    expect(Object.keys(items.items?.properties ?? {})).toContain('make');
+  });
+
   it('issue 14 item 10: routes that answer 204 document 204', () => {
     const noContent = [
       ['post', '/api/v1/auth/logout'],

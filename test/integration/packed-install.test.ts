@@ -93,7 +93,7 @@ afterAll(async () => {
 
 describe('the npm pack artefact', { timeout: 120_000 }, () => {
   it('holds the built server, front end, seed data and docs, the pinned dependency tree, and nothing of the sources or tests', () => {
-    for (const needed of ['dist/main.js', 'dist/cli/main.js', 'web/dist/index.html', 'seed/dtc-generic.json', 'bin/autocognitix.js', 'scripts/start.mjs', 'npm-shrinkwrap.json', 'LICENSE', 'docs/DEPLOYMENT.md', '.env.example']) {
+    for (const needed of ['dist/main.js', 'dist/cli/main.js', 'web/dist/index.html', 'seed/dtc-generic.json', 'seed/dtc-manufacturer.json', 'bin/autocognitix.js', 'scripts/start.mjs', 'npm-shrinkwrap.json', 'LICENSE', 'docs/DEPLOYMENT.md', '.env.example']) {
       expect(tarballFiles).toContain(needed);
     }
     const unwanted = tarballFiles.filter((file) => /^(?:src|test|bench|web\/src)\/|\.map$|\.test\.|^tsconfig|^vitest|^\.ci\//.test(file));

@@ -7,6 +7,7 @@ import * as garage from './0005-garage.js';
 import * as authState from './0006-auth-state.js';
 import * as serverHeartbeats from './0007-server-heartbeats.js';
 import * as dtcHungarianLists from './0008-dtc-hungarian-lists.js';
+import * as dtcMake from './0009-dtc-make.js';
 import * as diagnosis from './0010-diagnosis.js';
 
 /**
@@ -22,5 +23,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0006-auth-state': authState,
   '0007-server-heartbeats': serverHeartbeats,
   '0008-dtc-hungarian-lists': dtcHungarianLists,
+  '0009-dtc-make': dtcMake,
   '0010-diagnosis': diagnosis,
 };

@@ -5,14 +5,28 @@ import type { DatabaseEngine } from '../database.js';
 import { chunksWithinParameterLimit } from './bound-parameters.js';
 import { contentHash, decodeStringArray, encodeStringArray, fromExcluded, pageBounds, toCount, type BatchOutcome } from './column-values.js';
 import { containsPattern, foldForSearch, prefixPattern, searchTerms } from './text-search.js';
+import { normalizeVehicleName } from './vehicles.js';
 
 export type DtcSeverity = 'low' | 'medium' | 'high' | 'critical';
 
 export const DTC_SEVERITIES: readonly DtcSeverity[] = ['low', 'medium', 'high', 'critical'];
 
+/** The stored `make` of a code's meaning for every make (generic SAE codes). */
+const EVERY_MAKE = '';
+
+/**
+ * A make as stored: trimmed, inner spaces collapsed, upper-case: the way
+ * NHTSA data and the quick analysis name makes, so `Ford ` finds FORD's codes.
+ */
+export function normalizeDtcMake(make: string): string {
+  return normalizeVehicleName(make);
+}
+
 /** A trouble code as the API returns it. */
 export interface DtcCode {
   readonly code: string;
+  /** The make whose meaning this is; null: the meaning for every make. */
+  readonly make: string | null;
   readonly system: DtcSystem;
   readonly is_generic: boolean;
   readonly description_en: string;
@@ -35,6 +49,8 @@ export interface DtcCode {
  */
 export interface DtcCodeInput {
   readonly code: string;
+  /** The make whose meaning this is (normalised here, see {@link normalizeDtcMake}); absent or empty: every make. */
+  readonly make?: string;
   readonly description_en: string;
   readonly description_hu: string | null;
   readonly severity: DtcSeverity | null;
@@ -52,6 +68,8 @@ export interface DtcSearchQuery {
   /** Free text or a code prefix; empty lists every code. */
   readonly q?: string | undefined;
   readonly system?: DtcSystem | undefined;
+  /** Only the meanings for every make and this make's own; without it, every row. */
+  readonly make?: string | undefined;
   /** 1–100, default 20. */
   readonly limit?: number | undefined;
   readonly offset?: number | undefined;
@@ -67,6 +85,7 @@ type DtcCodeRow = Selectable<DtcCodesTable>;
 function toDtcCode(row: DtcCodeRow): DtcCode {
   return {
     code: row.code,
+    make: row.make === EVERY_MAKE ? null : row.make,
     system: row.system,
     is_generic: toBoolean(row.is_generic),
     description_en: row.description_en,
@@ -83,7 +102,7 @@ function toDtcCode(row: DtcCodeRow): DtcCode {
 }
 
 /** What a code stores besides the code itself: an input's fields, or a merge's result. */
-type DtcContent = Required<Omit<DtcCodeInput, 'code'>>;
+type DtcContent = Required<Omit<DtcCodeInput, 'code' | 'make'>>;
 
 /** New values win; empty ones keep the stored value; sources accumulate in first-seen order. */
 function mergeDtcContent(stored: DtcContent | undefined, input: DtcCodeInput): DtcContent {
@@ -101,7 +120,27 @@ function mergeDtcContent(stored: DtcContent | undefined, input: DtcCodeInput): D
   };
 }
 
-function dtcRow(code: string, content: DtcContent, now: string) {
+/** A stored row's key: (code, make). */
+function dtcKey(code: string, make: string): string {
+  return `${code} ${make}`;
+}
+
+function inputMake(input: DtcCodeInput): string {
+  return normalizeDtcMake(input.make ?? EVERY_MAKE);
+}
+
+/** Code order; within a code the row for every make (`''`) first, then makes alphabetically. */
+function byCodeThenMake(left: { code: string; make: string }, right: { code: string; make: string }): number {
+  if (left.code !== right.code) return left.code < right.code ? -1 : 1;
+  return left.make < right.make ? -1 : left.make > right.make ? 1 : 0;
+}
+
+/** The row a look-up answers with from one code's rows: the (normalised) make's own, else the one for every make. */
+function preferredRow(rows: readonly DtcCodeRow[], make: string): DtcCodeRow | undefined {
+  return (make === EVERY_MAKE ? undefined : rows.find((row) => row.make === make)) ?? rows.find((row) => row.make === EVERY_MAKE);
+}
+
+function dtcRow(code: string, make: string, content: DtcContent, now: string) {
   const system = dtcSystemOf(code);
   const isGeneric = isGenericDtcCode(code);
   const values = [
@@ -119,6 +158,7 @@ function dtcRow(code: string, content: DtcContent, now: string) {
   ];
   return {
     code,
+    make,
     system,
     is_generic: isGeneric,
     description_en: content.description_en,
@@ -176,6 +216,8 @@ export class DtcCodesRepository {
         conditions.push(eb.or([codeMatches, textMatches]));
       }
       if (query.system !== undefined) conditions.push(eb('system', '=', query.system));
+      const make = query.make === undefined ? EVERY_MAKE : normalizeDtcMake(query.make);
+      if (make !== EVERY_MAKE) conditions.push(eb('make', 'in', [EVERY_MAKE, make]));
       return eb.and(conditions);
     };
 
@@ -186,6 +228,7 @@ export class DtcCodesRepository {
         .where(matches)
         .orderBy(sql`case when ${codeMatches} then 0 else 1 end`)
         .orderBy('code')
+        .orderBy('make')
         .limit(limit)
         .offset(offset)
         .execute(),
@@ -198,24 +241,47 @@ export class DtcCodesRepository {
     return { items: rows.map(toDtcCode), total: toCount(count?.total) };
   }
 
-  /** One code, or undefined when the database does not know it. */
-  async find(code: string): Promise<DtcCode | undefined> {
-    const row = await this.db.selectFrom('dtc_codes').selectAll().where('code', '=', code).executeTakeFirst();
-    return row === undefined ? undefined : toDtcCode(row);
+  /**
+   * One code's meaning: with `make`, that make's own row, else the one for
+   * every make; without, the one for every make. Undefined when there is no
+   * such row (the code may still have rows of other makes: see {@link variants}).
+   */
+  async find(code: string, make?: string): Promise<DtcCode | undefined> {
+    return (await this.findMany([code], make)).get(code);
   }
 
-  /** The known codes among `codes`, keyed by code. */
-  async findMany(codes: readonly string[]): Promise<Map<string, DtcCode>> {
+  /** {@link find} for each of `codes`: the known ones, keyed by code. */
+  async findMany(codes: readonly string[], make?: string): Promise<Map<string, DtcCode>> {
     if (codes.length === 0) return new Map();
-    const rows = await this.db.selectFrom('dtc_codes').selectAll().where('code', 'in', [...codes]).execute();
-    return new Map(rows.map((row) => [row.code, toDtcCode(row)]));
+    const wanted = make === undefined ? EVERY_MAKE : normalizeDtcMake(make);
+    const rows = await this.db
+      .selectFrom('dtc_codes')
+      .selectAll()
+      .where('code', 'in', [...codes])
+      .where('make', 'in', [...new Set([EVERY_MAKE, wanted])])
+      .execute();
+    const found = new Map<string, DtcCode>();
+    for (const code of new Set(codes)) {
+      const row = preferredRow(
+        rows.filter((candidate) => candidate.code === code),
+        wanted,
+      );
+      if (row !== undefined) found.set(code, toDtcCode(row));
+    }
+    return found;
   }
 
-  /** How many codes each system has (zero for systems without codes). */
+  /** Every meaning of a code: the one for every make first, then each make's, alphabetically. */
+  async variants(code: string): Promise<DtcCode[]> {
+    const rows = await this.db.selectFrom('dtc_codes').selectAll().where('code', '=', code).orderBy('make').execute();
+    return rows.map(toDtcCode);
+  }
+
+  /** How many codes each system has (zero for systems without codes); a code with several makes' meanings counts once. */
   async countBySystem(): Promise<Record<DtcSystem, number>> {
     const rows = await this.db
       .selectFrom('dtc_codes')
-      .select(['system', (eb) => eb.fn.countAll<string | number>().as('total')])
+      .select(['system', (eb) => eb.fn.count<string | number>('code').distinct().as('total')])
       .groupBy('system')
       .execute();
     const counts: Record<DtcSystem, number> = { powertrain: 0, body: 0, chassis: 0, network: 0 };
@@ -226,8 +292,9 @@ export class DtcCodesRepository {
   /**
    * Inserts new codes and merges into stored ones (see {@link mergeDtcContent});
    * a code whose merged content equals what is stored is left alone (its
-   * `updated_at` too). A code listed twice keeps its first occurrence. Run it
-   * inside a transaction.
+   * `updated_at` too). Rows are keyed by (code, make): each make's meaning of
+   * a code is merged on its own. A key listed twice keeps its first occurrence.
+   * Run it inside a transaction.
    *
    * Concurrent imports lose no merge and report true counts: new codes are
    * claimed by the insert itself (ON CONFLICT DO NOTHING RETURNING: exactly one
@@ -238,36 +305,46 @@ export class DtcCodesRepository {
    * lock from its first insert, so its read is current there too.
    */
   async upsert(inputs: readonly DtcCodeInput[], now: string, engine?: DatabaseEngine): Promise<BatchOutcome> {
-    const unique = new Map<string, DtcCodeInput>();
-    for (const input of inputs) if (!unique.has(input.code)) unique.set(input.code, input);
-    const ordered = [...unique.values()].sort((left, right) => (left.code < right.code ? -1 : left.code > right.code ? 1 : 0));
+    const unique = new Map<string, { input: DtcCodeInput; code: string; make: string }>();
+    for (const input of inputs) {
+      const make = inputMake(input);
+      const key = dtcKey(input.code, make);
+      if (!unique.has(key)) unique.set(key, { input, code: input.code, make });
+    }
+    const ordered = [...unique.values()].sort(byCodeThenMake);
     let inserted = 0;
     let updated = 0;
-    for (const chunk of chunksWithinParameterLimit(ordered, DTC_WRITTEN_COLUMNS.length + 1)) {
+    for (const chunk of chunksWithinParameterLimit(ordered, DTC_WRITTEN_COLUMNS.length + 2)) {
       const added = await this.db
         .insertInto('dtc_codes')
-        .values(chunk.map((input) => dtcRow(input.code, mergeDtcContent(undefined, input), now)))
-        .onConflict((conflict) => conflict.column('code').doNothing())
-        .returning('code')
+        .values(chunk.map(({ input, code, make }) => dtcRow(code, make, mergeDtcContent(undefined, input), now)))
+        .onConflict((conflict) => conflict.columns(['code', 'make']).doNothing())
+        .returning(['code', 'make'])
         .execute();
       inserted += added.length;
-      const addedCodes = new Set(added.map((row) => row.code));
-      const existing = chunk.filter((input) => !addedCodes.has(input.code));
+      const addedKeys = new Set(added.map((row) => dtcKey(row.code, row.make)));
+      const existing = chunk.filter(({ code, make }) => !addedKeys.has(dtcKey(code, make)));
       if (existing.length === 0) continue;
-      const read = this.db.selectFrom('dtc_codes').selectAll().where('code', 'in', existing.map((input) => input.code)).orderBy('code');
+      // Other makes' rows of these codes are read (and locked) too: few, and simpler than matching pairs in SQL.
+      const read = this.db
+        .selectFrom('dtc_codes')
+        .selectAll()
+        .where('code', 'in', [...new Set(existing.map(({ code }) => code))])
+        .orderBy('code')
+        .orderBy('make');
       const stored = await (engine === 'postgres' ? read.forUpdate() : read).execute();
-      const storedByCode = new Map(stored.map((row) => [row.code, row]));
+      const storedByKey = new Map(stored.map((row) => [dtcKey(row.code, row.make), row]));
       const changed: ReturnType<typeof dtcRow>[] = [];
-      for (const input of existing) {
-        const current = storedByCode.get(input.code);
-        const row = dtcRow(input.code, mergeDtcContent(current === undefined ? undefined : toDtcCode(current), input), now);
+      for (const { input, code, make } of existing) {
+        const current = storedByKey.get(dtcKey(code, make));
+        const row = dtcRow(code, make, mergeDtcContent(current === undefined ? undefined : toDtcCode(current), input), now);
         if (current?.content_hash !== row.content_hash) changed.push(row);
       }
       if (changed.length === 0) continue;
       await this.db
         .insertInto('dtc_codes')
         .values(changed)
-        .onConflict((conflict) => conflict.column('code').doUpdateSet(fromExcluded(DTC_WRITTEN_COLUMNS)))
+        .onConflict((conflict) => conflict.columns(['code', 'make']).doUpdateSet(fromExcluded(DTC_WRITTEN_COLUMNS)))
         .execute();
       updated += changed.length;
     }

@@ -2,6 +2,7 @@ export { type BatchOutcome } from './column-values.js';
 export {
   DTC_SEVERITIES,
   DtcCodesRepository,
+  normalizeDtcMake,
   type DtcCode,
   type DtcCodeInput,
   type DtcSearchQuery,

@@ -1,8 +1,8 @@
 import type { Database } from '../../db/index.js';
-import { DtcCodesRepository, RecallsRepository, type DtcCode, type DtcSeverity, type Recall } from '../../db/repositories/index.js';
+import { DtcCodesRepository, normalizeDtcMake, RecallsRepository, type DtcCode, type DtcSeverity, type Recall } from '../../db/repositories/index.js';
 import type { DtcSystem } from '../dtc-code.js';
 import { componentKeywordsFor } from '../nhtsa-components.js';
-import { documentKey } from './index-sync.js';
+import { documentKey, parseDocumentKey } from './index-sync.js';
 import { bundledKnowledge, type Knowledge, type KnowledgeNode, type KnowledgeNodeKind } from './knowledge.js';
 import { DiagnosisSearch, type GraphNodeRow, type GraphStep, type MatchingComplaint, type VocabularyMatch } from './search.js';
 import { isStopword, sameWord, sentencesOf, wordForms, type DescribeLanguage, type WordForms } from './text.js';
@@ -182,9 +182,12 @@ export async function describeProblem(
   const givenCodes = new Set(input.codes ?? []);
   const cylinders = namedCylinders(input.text);
   const graph = aggregateGraph(steps, recognitions);
-  const codeIds = new Set<string>([...graph.codes.keys(), ...[...textScores.keys()].map((key) => key.split(':')[0] ?? key), ...givenCodes]);
+  // A make-specific meaning counts only for that make; without a make, only the meanings every make shares.
+  const make = input.make === undefined ? '' : normalizeDtcMake(input.make);
+  const textCodes = [...textScores.keys()].map(parseDocumentKey).filter((key) => key.make === '' || key.make === make);
+  const codeIds = new Set<string>([...graph.codes.keys(), ...textCodes.map((key) => key.code), ...givenCodes]);
   const [details, nodeRows] = await Promise.all([
-    new DtcCodesRepository(database.db).findMany([...codeIds]),
+    new DtcCodesRepository(database.db).findMany([...codeIds], make === '' ? undefined : make),
     search.nodes([...new Set([...graph.components.keys(), ...steps.flatMap((step) => step.path), ...recognitions.keys()])]),
   ]);
 
@@ -199,7 +202,7 @@ export async function describeProblem(
   for (const code of codeIds) {
     const detail = details.get(code);
     if (detail === undefined) continue;
-    const key = documentKey(code, '');
+    const key = documentKey(code, detail.make ?? '');
     const text = textScores.get(key);
     const reached = graph.codes.get(code);
     const given = givenCodes.has(code);
@@ -421,7 +424,7 @@ function codeCandidate(
   return {
     kind: 'code',
     code: detail.code,
-    make: null,
+    make: detail.make,
     component: null,
     title: hungarian ? (detail.description_hu ?? detail.description_en) : detail.description_en,
     system: detail.system,

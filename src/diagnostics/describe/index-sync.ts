@@ -20,9 +20,14 @@ export function codeNodeId(code: string): string {
   return `code:${code}`;
 }
 
-/** How documents are keyed in the SQLite full-text table. */
+/** How documents are keyed (in the SQLite full-text table, and in the scoring). */
 export function documentKey(code: string, make: string): string {
   return `${code}:${make}`;
+}
+
+export function parseDocumentKey(key: string): { code: string; make: string } {
+  const separator = key.indexOf(':');
+  return { code: key.slice(0, separator), make: key.slice(separator + 1) };
 }
 
 export interface IndexSyncReport {
@@ -134,23 +139,27 @@ const DOCUMENT_BATCH = 500;
 async function syncDocuments(database: Database): Promise<{ documentsWritten: number; documentsRemoved: number }> {
   const db = database.db;
   const [sources, indexed] = await Promise.all([
-    db.selectFrom('dtc_codes').select(['code', 'content_hash']).execute(),
+    db.selectFrom('dtc_codes').select(['code', 'make', 'content_hash']).execute(),
     db.selectFrom('diagnosis_documents').select(['code', 'make', 'content_hash']).execute(),
   ]);
-  const sourceHashes = new Map(sources.map((row) => [documentKey(row.code, ''), row.content_hash]));
+  const sourceHashes = new Map(sources.map((row) => [documentKey(row.code, row.make), row.content_hash]));
   const indexedHashes = new Map(indexed.map((row) => [documentKey(row.code, row.make), row.content_hash]));
-  const stale = sources.filter((row) => indexedHashes.get(documentKey(row.code, '')) !== row.content_hash).map((row) => row.code);
+  const stale = sources.filter((row) => indexedHashes.get(documentKey(row.code, row.make)) !== row.content_hash);
   const removed = indexed.filter((row) => !sourceHashes.has(documentKey(row.code, row.make)));
 
   for (let start = 0; start < stale.length; start += DOCUMENT_BATCH) {
-    const rows = await db
-      .selectFrom('dtc_codes')
-      .select(['code', 'content_hash', 'description_en', 'description_hu', 'symptoms', 'possible_causes', 'symptoms_hu', 'possible_causes_hu'])
-      .where('code', 'in', stale.slice(start, start + DOCUMENT_BATCH))
-      .execute();
+    const batch = stale.slice(start, start + DOCUMENT_BATCH);
+    const wanted = new Set(batch.map((row) => documentKey(row.code, row.make)));
+    const rows = (
+      await db
+        .selectFrom('dtc_codes')
+        .select(['code', 'make', 'content_hash', 'description_en', 'description_hu', 'symptoms', 'possible_causes', 'symptoms_hu', 'possible_causes_hu'])
+        .where('code', 'in', [...new Set(batch.map((row) => row.code))])
+        .execute()
+    ).filter((row) => wanted.has(documentKey(row.code, row.make)));
     const documents = rows.map((row) => ({
       code: row.code,
-      make: '',
+      make: row.make,
       content_hash: row.content_hash,
       text_hu: [row.description_hu ?? '', ...decodeStringArray(row.symptoms_hu), ...decodeStringArray(row.possible_causes_hu)].join('\n'),
       text_en: [row.description_en, ...decodeStringArray(row.symptoms), ...decodeStringArray(row.possible_causes)].join('\n'),

@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/index.js';
 import { pgTrigramSchema } from '../../db/migrations/0010-diagnosis.js';
 import type { DatabaseSchema } from '../../db/schema.js';
-import { documentKey } from './index-sync.js';
+import { documentKey, parseDocumentKey } from './index-sync.js';
 import { stemWord, trigramSimilarity, trigramsOf } from './text.js';
 
 /**
@@ -152,10 +152,7 @@ export class DiagnosisSearch {
         return sql`select doc_key, ${sql.lit(index)} as term from diagnosis_documents_fts where diagnosis_documents_fts match ${match}`;
       });
       const found = (await sql<{ doc_key: string; term: number | string }>`${sql.join(selects, sql` union all `)}`.execute(this.db)).rows;
-      rows = found.map((row) => {
-        const separator = row.doc_key.indexOf(':');
-        return { code: row.doc_key.slice(0, separator), make: row.doc_key.slice(separator + 1), term: row.term };
-      });
+      rows = found.map((row) => ({ ...parseDocumentKey(row.doc_key), term: row.term }));
     }
     for (const row of rows) matched.get(Number(row.term))?.add(documentKey(row.code, row.make));
     return matched;

@@ -54,9 +54,14 @@ export const auth = {
 };
 
 export const dtc = {
-  search: (query: { q?: string; system?: DtcSystem | ''; limit: number; offset: number }, signal?: AbortSignal): Promise<Page<DtcCode>> =>
-    apiRequest('/api/v1/dtc/search', { query: { q: query.q, system: query.system, limit: query.limit, offset: query.offset }, ...(signal ? { signal } : {}) }),
-  lookup: (code: string, signal?: AbortSignal): Promise<DtcLookup> => apiRequest(`/api/v1/dtc/${segment(code)}`, signal ? { signal } : {}),
+  search: (query: { q?: string; system?: DtcSystem | ''; make?: string; limit: number; offset: number }, signal?: AbortSignal): Promise<Page<DtcCode>> =>
+    apiRequest('/api/v1/dtc/search', {
+      query: { q: query.q, system: query.system, make: query.make, limit: query.limit, offset: query.offset },
+      ...(signal ? { signal } : {}),
+    }),
+  /** With a make: that make's meaning of the code where it has one. */
+  lookup: (code: string, make: string, signal?: AbortSignal): Promise<DtcLookup> =>
+    apiRequest(`/api/v1/dtc/${segment(code)}`, { query: { make }, ...(signal ? { signal } : {}) }),
 };
 
 /** The make list changes only with an import: fetched once per page load, and again after a failure. */

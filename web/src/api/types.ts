@@ -36,6 +36,8 @@ export interface DecodedDtcCode {
 
 export interface DtcCode {
   readonly code: string;
+  /** The make whose meaning this is (upper-case); null: the same for every make. */
+  readonly make: string | null;
   readonly system: DtcSystem;
   readonly is_generic: boolean;
   readonly description_en: string;
@@ -50,8 +52,16 @@ export interface DtcCode {
   readonly updated_at: string;
 }
 
+/** Another make's meaning of the same code (make null: the meaning for every make). */
+export interface DtcVariant {
+  readonly make: string | null;
+  readonly description_en: string;
+  readonly description_hu: string | null;
+}
+
 export interface DtcLookup extends DtcCode {
   readonly decoded: DecodedDtcCode;
+  readonly variants: readonly DtcVariant[];
   readonly related: readonly { readonly code: string; readonly description_en: string; readonly description_hu: string | null }[];
 }
 

@@ -2,7 +2,7 @@ import type { ReactNode } from 'react';
 import type { DtcCode, Severity } from '../api/types';
 import type { Language } from '../i18n/messages';
 import { useI18n } from '../i18n/i18n';
-import { Link } from '../router';
+import { Link, pathWithQuery } from '../router';
 
 /** "p0301, P0300;p0171" → ["P0301", "P0300", "P0171"]. */
 export function parseCodes(text: string): string[] {
@@ -28,14 +28,40 @@ export function SeverityBadge({ severity }: { readonly severity: Severity | null
   );
 }
 
-/** One code in a list of codes: a link to its page, a line of text, and whatever follows (its severity). */
-export function CodeResult({ code, text, children }: { readonly code: string; readonly text: string; readonly children?: ReactNode }) {
+/**
+ * A make as people write it: stored makes are upper-case (FORD, MERCEDES-BENZ);
+ * words of up to three letters stay capitals (BMW, KIA), longer ones read Ford, Mercedes-Benz.
+ */
+export function makeName(make: string): string {
+  return make.replace(/\p{L}+/gu, (word) => (word.length <= 3 ? word : `${word.charAt(0)}${word.slice(1).toLowerCase()}`));
+}
+
+/** A code's page, for a make's meaning of it when `make` is given. */
+export function codePath(code: string, make: string | null | undefined): string {
+  return pathWithQuery(`/dtc/${code}`, { make: make ?? undefined });
+}
+
+/** Whose meaning a code is: "Ford-specific code"; nothing for a code that means the same for every make. */
+export function MakeBadge({ make }: { readonly make: string | null }) {
+  const { t } = useI18n();
+  return make === null ? null : <span className="badge badge-make">{t('codeMakeSpecific', { make: makeName(make) })}</span>;
+}
+
+/** One code in a list of codes: a link to its page (the make's meaning, if any), a line of text, and whatever follows (its severity). */
+export function CodeResult({ code, make, text, children }: { readonly code: string; readonly make?: string | null; readonly text: string; readonly children?: ReactNode }) {
   return (
     <li className="result">
-      <Link to={`/dtc/${code}`} className="code-link">
+      <Link to={codePath(code, make)} className="code-link">
         {code}
       </Link>
-      <span className="result-text">{text}</span>
+      <span className="result-text">
+        {make === undefined || make === null ? null : (
+          <>
+            <MakeBadge make={make} />{' '}
+          </>
+        )}
+        {text}
+      </span>
       {children}
     </li>
   );

@@ -1,10 +1,10 @@
 import { ApiError } from '../api/client';
 import { dtc } from '../api/endpoints';
 import type { DecodedDtcCode, DtcLookup } from '../api/types';
-import { CodeResult, describe, SeverityBadge } from '../components/dtc';
+import { CodeResult, describe, MakeBadge, makeName, SeverityBadge } from '../components/dtc';
 import { ErrorNotice, Loading } from '../components/feedback';
 import { useI18n } from '../i18n/i18n';
-import { Link, pathWithQuery } from '../router';
+import { Link, pathWithQuery, useLocation } from '../router';
 import { useAsync } from '../useAsync';
 import { usePageTitle } from '../usePageTitle';
 
@@ -40,7 +40,34 @@ function TextList({ english, hungarian }: { readonly english: readonly string[];
   );
 }
 
-function CodeDetails({ code }: { readonly code: DtcLookup }) {
+/** Why the meaning shown is not the asked make's own: none is known, so the general one, or only other makes' are. */
+function MakeNotice({ code, askedMake }: { readonly code: DtcLookup; readonly askedMake: string }) {
+  const { t } = useI18n();
+  if (code.make === null) {
+    return askedMake === '' ? null : <p className="notice notice-info">{t('codeNoOwnMeaning', { make: makeName(askedMake) })}</p>;
+  }
+  return code.make === askedMake ? null : <p className="notice notice-info">{t('codeOnlyForMakes', { make: makeName(code.make) })}</p>;
+}
+
+/** The same code's other meanings: links to each other make's, and to the general one. */
+function Variants({ code }: { readonly code: DtcLookup }) {
+  const { t, language } = useI18n();
+  if (code.variants.length === 0) return null;
+  return (
+    <section aria-labelledby="variants-title">
+      <h2 id="variants-title">{t('codeVariants')}</h2>
+      <ul className="result-list">
+        {code.variants.map((variant) => (
+          <CodeResult key={variant.make ?? ''} code={code.code} make={variant.make} text={describe(variant, language)}>
+            {variant.make === null ? <span className="badge badge-make">{t('codeVariantEveryMake')}</span> : null}
+          </CodeResult>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function CodeDetails({ code, askedMake }: { readonly code: DtcLookup; readonly askedMake: string }) {
   const { t, language } = useI18n();
   return (
     <article className="card" aria-labelledby="code-title">
@@ -48,6 +75,12 @@ function CodeDetails({ code }: { readonly code: DtcLookup }) {
         <Link to="/dtc">{t('navSearch')}</Link>
       </p>
       <h1 id="code-title">{t('codeTitle', { code: code.code })}</h1>
+      {code.make === null ? null : (
+        <p>
+          <MakeBadge make={code.make} />
+        </p>
+      )}
+      <MakeNotice code={code} askedMake={askedMake} />
       <p className="lead">{describe(code, language)}</p>
       {language === 'hu' && code.description_hu !== null ? (
         <p className="secondary-text" lang="en">
@@ -76,11 +109,13 @@ function CodeDetails({ code }: { readonly code: DtcLookup }) {
         ) : (
           <ul className="result-list">
             {code.related.map((related) => (
-              <CodeResult key={related.code} code={related.code} text={describe(related, language)} />
+              // The related codes were read for this make: their links keep it.
+              <CodeResult key={related.code} code={related.code} make={code.make} text={describe(related, language)} />
             ))}
           </ul>
         )}
       </section>
+      <Variants code={code} />
       <p>
         <Link to={pathWithQuery('/analysis', { codes: [code.code, ...code.related.map((related) => related.code)].join(' ') })} className="button">
           {t('analyzeThisCode')}
@@ -93,11 +128,13 @@ function CodeDetails({ code }: { readonly code: DtcLookup }) {
 export function DtcDetailPage({ code }: { readonly code: string }) {
   const { t } = useI18n();
   const normalized = code.toUpperCase();
+  // `?make=FORD`: that make's meaning of the code, as the API stores makes (upper-case, single spaces).
+  const askedMake = (useLocation().query.get('make') ?? '').trim().replace(/\s+/g, ' ').toUpperCase();
   usePageTitle(t('codeTitle', { code: normalized }));
-  const [lookup] = useAsync((signal) => dtc.lookup(normalized, signal), [normalized]);
+  const [lookup] = useAsync((signal) => dtc.lookup(normalized, askedMake, signal), [normalized, askedMake]);
 
   if (lookup.status === 'loading') return <Loading />;
-  if (lookup.status === 'done') return <CodeDetails code={lookup.value} />;
+  if (lookup.status === 'done') return <CodeDetails code={lookup.value} askedMake={askedMake} />;
   const { error } = lookup;
   if (error instanceof ApiError && error.code === 'dtc_not_found') {
     const decoded = error.body.decoded as DecodedDtcCode | undefined;

@@ -21,22 +21,25 @@ export function DtcSearchPage() {
   const { query } = useLocation();
   const q = query.get('q') ?? '';
   const system = systemOf(query.get('system'));
+  const make = query.get('make') ?? '';
   const offset = Math.max(0, Number.parseInt(query.get('offset') ?? '0', 10) || 0);
   const [draft, setDraft] = useState(q);
   const [draftSystem, setDraftSystem] = useState<DtcSystem | ''>(system);
+  const [draftMake, setDraftMake] = useState(make);
   usePageTitle(t('searchTitle'));
 
   // Back and forward change the URL: the form follows.
   useEffect(() => {
     setDraft(q);
     setDraftSystem(system);
-  }, [q, system]);
+    setDraftMake(make);
+  }, [q, system, make]);
 
-  const [results] = useAsync((signal) => dtc.search({ q, system, limit: PAGE_SIZE, offset }, signal), [q, system, offset]);
+  const [results] = useAsync((signal) => dtc.search({ q, system, make: make.trim(), limit: PAGE_SIZE, offset }, signal), [q, system, make, offset]);
 
   const submit = (event: SyntheticEvent) => {
     event.preventDefault();
-    navigate(pathWithQuery('/dtc', { q: draft.trim(), system: draftSystem }));
+    navigate(pathWithQuery('/dtc', { q: draft.trim(), system: draftSystem, make: draftMake.trim() }));
   };
 
   return (
@@ -69,6 +72,15 @@ export function DtcSearchPage() {
               </option>
             ))}
           </SelectField>
+          <TextField
+            id="dtc-make"
+            label={t('searchMakeLabel')}
+            hint={t('searchMakeHint')}
+            maxLength={32}
+            autoComplete="off"
+            value={draftMake}
+            onValue={setDraftMake}
+          />
           <button type="submit" className="button primary">
             {t('searchButton')}
           </button>
@@ -85,7 +97,7 @@ export function DtcSearchPage() {
             <>
               <ul className="result-list">
                 {results.value.items.map((code) => (
-                  <CodeResult key={code.code} code={code.code} text={describe(code, language)}>
+                  <CodeResult key={`${code.code} ${code.make ?? ''}`} code={code.code} make={code.make} text={describe(code, language)}>
                     <SeverityBadge severity={code.severity} />
                   </CodeResult>
                 ))}
@@ -95,7 +107,7 @@ export function DtcSearchPage() {
                 limit={PAGE_SIZE}
                 offset={offset}
                 onOffset={(next) => {
-                  navigate(pathWithQuery('/dtc', { q, system, offset: next === 0 ? undefined : next }));
+                  navigate(pathWithQuery('/dtc', { q, system, make, offset: next === 0 ? undefined : next }));
                 }}
               />
             </>

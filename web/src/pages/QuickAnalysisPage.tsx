@@ -20,7 +20,7 @@ function Results({ analysis }: { readonly analysis: QuickAnalysis }) {
       </p>
       <ul className="result-list">
         {analysis.codes.map((entry) => (
-          <CodeResult key={entry.code} code={entry.code} text={entry.details === null ? t('unknownCode') : describe(entry.details, language)}>
+          <CodeResult key={entry.code} code={entry.code} make={entry.details?.make ?? null} text={entry.details === null ? t('unknownCode') : describe(entry.details, language)}>
             <SeverityBadge severity={entry.details?.severity ?? null} />
           </CodeResult>
         ))}
