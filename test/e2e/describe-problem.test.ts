@@ -113,6 +113,31 @@ describe('describe the problem in Chromium', { timeout: 90_000 }, () => {
     await context.close();
   });
 
+  it('a 429 from the server is worded in Hungarian with when to try again, and the next answer replaces it', async () => {
+    const { context, page, records } = await watchedPage();
+    // The route's real limit is 120 a minute: the refusal is played by the browser's network layer instead.
+    let refuse = true;
+    await page.route('**/api/v1/diagnosis/describe', async (route) => {
+      if (!refuse) return route.continue();
+      refuse = false;
+      return route.fulfill({
+        status: 429,
+        headers: { 'content-type': 'application/json', 'retry-after': '42' },
+        body: JSON.stringify({ error: { code: 'rate_limited', message: 'Too many requests' } }),
+      });
+    });
+    await page.goto(`${server.origin}/describe`);
+    await page.getByLabel('Mit csinál az autó?').fill('rángat a motor alapjáraton');
+    await page.getByRole('button', { name: 'Lehetséges okok keresése' }).click();
+    await page.getByRole('alert').getByText('Túl sok kérés. Próbálja újra 42 másodperc múlva.', { exact: true }).waitFor();
+    expect(await page.locator('.candidate').count()).toBe(0);
+    await page.getByRole('button', { name: 'Lehetséges okok keresése' }).click();
+    await page.getByRole('heading', { name: 'Valószínű okok, a legvalószínűbb elöl' }).waitFor();
+    expect(await page.getByRole('alert').count()).toBe(0);
+    expect(await problems(page, records)).toEqual([]);
+    await context.close();
+  });
+
   it('signed in with a garage vehicle: shows its related recalls and saves the result as a note that appears on the vehicle page', async () => {
     const account = await new ApiClient(server.origin).register('describe');
     const { context, page, records } = await watchedPage();

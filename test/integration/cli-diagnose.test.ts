@@ -115,6 +115,19 @@ describe('autocognitix diagnose', { timeout: 60_000 }, () => {
     expect(text.stdout).toMatch(/^ {2}complaint 17000001 \(ENGINE\): ENGINE MISFIRE AT IDLE, CHECK ENGINE LIGHT FLASHING$/m);
   });
 
+  it('on a database without trouble codes, says how to load them', async () => {
+    const empty = mkdtempSync(path.join(os.tmpdir(), 'autocognitix-cli-diagnose-empty-'));
+    try {
+      const result = await runCli(['diagnose', 'rángat a motor alapjáraton'], { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: empty });
+      expect(result.code, result.output).toBe(0);
+      expect(result.stdout).not.toMatch(/ P030\d /);
+      expect(result.stderr).toBe('note: the database holds no trouble codes yet; `autocognitix seed` loads the bundled ones\n');
+      expect((await cli(['diagnose', 'rángat a motor alapjáraton'])).stderr).toBe('');
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
   it.each([
     ['an empty description', ['diagnose', '  '], /^error: describe the problem in at least 3 characters\n$/],
     ['a make without model and year', ['diagnose', 'rángat a motor', '--make', 'honda'], /^error: --make, --model and --year go together: give all three or none\n$/],
