@@ -139,6 +139,24 @@ function addDataCommands(program: Command, io: CliIo): void {
     .action(runs(io, async () => (await import('./restore.js')).restore));
 }
 
+/** Using the data: diagnose. */
+function addDiagnosisCommands(program: Command, io: CliIo): void {
+  program
+    .command('diagnose')
+    .description(
+      'likely trouble codes and components for a description of what the car does (Hungarian or English), each with why and what to check next, ' +
+        'as POST /api/v1/diagnosis/describe answers it; brings the symptom index up to date first',
+    )
+    .argument('<text>', 'the description, in quotes (3-1000 characters)')
+    .option('--make <make>', 'the vehicle\'s make (with --model and --year: adds its related recalls and similar complaints)')
+    .option('--model <model>', 'the vehicle\'s model')
+    .option('--year <year>', 'the vehicle\'s model year (1900-2100)')
+    .option('--code <codes...>', 'trouble codes already read (up to 20); they and what they share with the text rank higher')
+    .option('--language <language>', 'hu or en: the language of titles, causes and checks (default: the language of the text)')
+    .option('--json', 'print the whole answer as JSON, as the API gives it')
+    .action(runs(io, async () => (await import('./diagnose.js')).diagnose));
+}
+
 /** Checks and administration: health-check, openapi, users, security. */
 function addOperationsCommands(program: Command, io: CliIo): void {
   program
@@ -211,6 +229,7 @@ function buildProgram(io: CliIo): Command {
     .showHelpAfterError()
     .exitOverride();
   addDataCommands(program, io);
+  addDiagnosisCommands(program, io);
   addOperationsCommands(program, io);
   return program;
 }

@@ -3,6 +3,7 @@ import { LANGUAGES } from './i18n/messages';
 import { useI18n } from './i18n/i18n';
 import { Loading } from './components/feedback';
 import { AccountPage } from './pages/AccountPage';
+import { DescribeProblemPage } from './pages/DescribeProblemPage';
 import { DtcDetailPage } from './pages/DtcDetailPage';
 import { DtcSearchPage } from './pages/DtcSearchPage';
 import { ForgotPasswordPage } from './pages/ForgotPasswordPage';
@@ -51,6 +52,8 @@ function page(path: string): ReactNode {
       return second === undefined ? <DtcSearchPage /> : <DtcDetailPage code={second} />;
     case 'analysis':
       return second === undefined ? <QuickAnalysisPage /> : <NotFoundPage />;
+    case 'describe':
+      return second === undefined ? <DescribeProblemPage /> : <NotFoundPage />;
     case 'vehicles':
       return second === undefined ? <VehicleInfoPage /> : <NotFoundPage />;
     case 'garage':
@@ -120,6 +123,7 @@ export function App() {
           <nav aria-label={t('mainNavigation')} className="main-nav">
             <NavLink to="/">{t('navSearch')}</NavLink>
             <NavLink to="/analysis">{t('navAnalysis')}</NavLink>
+            <NavLink to="/describe">{t('navDescribe')}</NavLink>
             <NavLink to="/vehicles">{t('navVehicles')}</NavLink>
             {user ? (
               <>

@@ -2,6 +2,8 @@ import { apiCommand, apiRequest } from './client';
 import type {
   AuthSession,
   ComplaintPage,
+  DescribeRequest,
+  DescribeResult,
   DtcLookup,
   DtcCode,
   DtcSystem,
@@ -85,6 +87,7 @@ export const vehicles = {
 export const diagnosis = {
   quickAnalyze: (body: { codes: string[]; make?: string; model?: string; year?: number }): Promise<QuickAnalysis> =>
     apiRequest('/api/v1/diagnosis/quick-analyze', { method: 'POST', body }),
+  describe: (body: DescribeRequest): Promise<DescribeResult> => apiRequest('/api/v1/diagnosis/describe', { method: 'POST', body }),
 };
 
 const garagePath = (id?: string): string => (id === undefined ? '/api/v1/garage/vehicles' : `/api/v1/garage/vehicles/${segment(id)}`);

@@ -131,6 +131,81 @@ export interface QuickAnalysis {
     | null;
 }
 
+/**
+ * `POST /api/v1/diagnosis/describe` (docs/API.md). Written out here rather
+ * than imported from the engine: its module pulls in the database layer,
+ * which this build must not type-check or bundle.
+ */
+export type DescribeLanguage = 'hu' | 'en';
+
+export interface DescribeRequest {
+  readonly text: string;
+  readonly language: DescribeLanguage;
+  readonly make?: string;
+  readonly model?: string;
+  readonly year?: number;
+  readonly codes?: readonly string[];
+}
+
+export interface LabelledNode {
+  readonly id: string;
+  readonly label: string;
+}
+
+export interface RecognisedNode extends LabelledNode {
+  readonly kind: string;
+  /** The driver's words that named it. */
+  readonly matched: readonly string[];
+}
+
+export interface DescribeCandidate {
+  readonly kind: 'code' | 'component';
+  readonly code: string | null;
+  readonly make: string | null;
+  readonly component: string | null;
+  readonly title: string;
+  readonly system: DtcSystem | null;
+  readonly severity: Severity | null;
+  /** 0–1, highest first. */
+  readonly score: number;
+  readonly reasons: {
+    readonly symptoms: readonly LabelledNode[];
+    readonly words: readonly string[];
+    readonly via: readonly LabelledNode[];
+    readonly given: boolean;
+  };
+  readonly causes: readonly string[];
+  readonly checks: readonly string[];
+  /** For a component: its codes, strongest link first. */
+  readonly codes: readonly string[];
+}
+
+export interface MatchingComplaint {
+  readonly cmplid: number;
+  readonly odi_number: number;
+  readonly component: string;
+  readonly summary: string;
+  readonly crash: boolean;
+  readonly fire: boolean;
+  readonly failure_date: string | null;
+}
+
+export interface DescribeResult {
+  readonly language: DescribeLanguage;
+  readonly understood: {
+    readonly symptoms: readonly RecognisedNode[];
+    readonly components: readonly RecognisedNode[];
+    readonly corrections: readonly { readonly from: string; readonly to: string }[];
+  };
+  readonly candidates: readonly DescribeCandidate[];
+  readonly vehicle:
+    | (VehicleKey & {
+        readonly recalls: { readonly total: number; readonly items: readonly Recall[] };
+        readonly complaints: { readonly total: number; readonly items: readonly MatchingComplaint[] };
+      })
+    | null;
+}
+
 export interface GarageVehicle {
   readonly id: string;
   readonly make: string;
