@@ -5,6 +5,7 @@
  * each loaded with the bundled data. Prints precision@5, recall@5, MRR and
  * hit@5 per backend and language, how often the two backends agree on the top
  * five, and exits 1 when a figure falls under eval/thresholds.json.
+ * `--misses` lists the cases with nothing relevant in the first five.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,9 +27,17 @@ type Metric = 'precision_at_5' | 'recall_at_5' | 'mrr' | 'hit_at_5' | 'code_hit_
 const METRICS: readonly Metric[] = ['precision_at_5', 'recall_at_5', 'mrr', 'hit_at_5', 'code_hit_at_5'];
 type Thresholds = Record<DescribeLanguage, Record<Metric, number>> & { backend_agreement_top5: number };
 
+/** `--thresholds <file>` and `--max-cases <n>` (the first n cases): for a quick check that a miss fails the run. */
+function option(name: string): string | undefined {
+  const index = process.argv.indexOf(name);
+  return index === -1 ? undefined : process.argv[index + 1];
+}
+
 const here = path.dirname(new URL(import.meta.url).pathname);
-const cases = (JSON.parse(readFileSync(path.join(here, 'diagnosis-cases.json'), 'utf8')) as { cases: EvalCase[] }).cases;
-const thresholds = JSON.parse(readFileSync(path.join(here, 'thresholds.json'), 'utf8')) as Thresholds;
+const maxCases = Number(option('--max-cases') ?? Number.POSITIVE_INFINITY);
+const cases = (JSON.parse(readFileSync(path.join(here, 'diagnosis-cases.json'), 'utf8')) as { cases: EvalCase[] }).cases.slice(0, maxCases);
+const thresholdsFile = option('--thresholds') ?? path.join(here, 'thresholds.json');
+const thresholds = JSON.parse(readFileSync(thresholdsFile, 'utf8')) as Thresholds;
 
 function isRelevant(candidate: DescribeCandidate, expected: EvalCase['expected']): boolean {
   return (candidate.code !== null && expected.codes.includes(candidate.code)) || (candidate.component !== null && expected.components.includes(candidate.component));
@@ -142,7 +151,7 @@ async function main(): Promise<void> {
     if (agreement < thresholds.backend_agreement_top5) failures.push(`backend agreement ${agreement.toFixed(3)} < ${thresholds.backend_agreement_top5}`);
   }
   if (failures.length > 0) {
-    process.stderr.write(`below the thresholds in eval/thresholds.json:\n${failures.map((failure) => `  ${failure}`).join('\n')}\n`);
+    process.stderr.write(`below the thresholds in ${path.relative(process.cwd(), thresholdsFile)}:\n${failures.map((failure) => `  ${failure}`).join('\n')}\n`);
     process.exitCode = 1;
   }
 }

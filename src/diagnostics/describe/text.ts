@@ -77,12 +77,12 @@ const MIN_PREFIX_LENGTH = 4;
 const MAX_SUFFIX_LENGTH = 5;
 /** A four-letter word extends by less: "szol" is not "szolenoid". */
 const MAX_SUFFIX_AFTER_SHORT_PREFIX = 2;
-/** Stems shorter than this collide too often ("körül" and "korom" both stem to "kor"); shorter words meet by fold or prefix only. */
-const MIN_SHARED_STEM = 5;
+/** Stems shorter than this collide too often ("körül" and "korom" both stem to "kor"); shorter words meet by fold or prefix only. English stems are cleaner ("loses"/"losing" → "lose"). */
+const MIN_SHARED_STEM = { hu: 5, en: 4 } as const;
 
 /**
  * Whether a user's word is a form of a lexicon word: the same fold; the same
- * stem (one Snowball pass, folded, five letters or more); or one a
+ * stem (one Snowball pass, folded, five letters or more, four in English); or one a
  * prefix of the other within a suffix's length ("indul"/"indulni",
  * "rángat"/"rángatással"), unless what the longer adds is itself a word
  * (`isWord`): "motorlámpa" is a compound, not an inflection of "motor".
@@ -90,7 +90,7 @@ const MIN_SHARED_STEM = 5;
  */
 export function sameWord(user: WordForms, lexicon: WordForms, isWord: (folded: string) => boolean = () => false): boolean {
   if (user.folded === lexicon.folded) return true;
-  if ((user.stemHu === lexicon.stemHu && user.stemHu.length >= MIN_SHARED_STEM) || (user.stemEn === lexicon.stemEn && user.stemEn.length >= MIN_SHARED_STEM)) return true;
+  if ((user.stemHu === lexicon.stemHu && user.stemHu.length >= MIN_SHARED_STEM.hu) || (user.stemEn === lexicon.stemEn && user.stemEn.length >= MIN_SHARED_STEM.en)) return true;
   const [shorter, longer] = user.folded.length <= lexicon.folded.length ? [user.folded, lexicon.folded] : [lexicon.folded, user.folded];
   if (shorter.length < MIN_PREFIX_LENGTH || !longer.startsWith(shorter)) return false;
   const added = longer.length - shorter.length;
