@@ -163,8 +163,11 @@ export async function describeProblem(
   const steps = await search.walk([...recognitions.keys()]);
 
   // Text: the driver's words (and their corrections), then other phrases of what was recognised.
+  // The driver's own spelling of each word, for the explanation.
+  const spelling = new Map<string, string>();
+  for (const word of sentences.flat()) if (!spelling.has(word.folded)) spelling.set(word.folded, word.word);
   const termGroups: TermGroup[] = contentWords.map((folded) => ({
-    word: folded,
+    word: spelling.get(folded) ?? folded,
     terms: termsOf(folded, resolved.get(folded) ?? [], weights),
     expansion: false,
   }));
