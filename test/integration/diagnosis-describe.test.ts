@@ -109,6 +109,14 @@ describe('POST /api/v1/diagnosis/describe', () => {
     expect(anyMake.candidates.filter((candidate) => candidate.make !== null)).toEqual([]);
   });
 
+  it('reads three warning lights at once as the dashboard lit up, and looks at the network they share', async () => {
+    const result = await describeText({ text: 'Egyszerre ég az ABS lámpa, a légzsák lámpa és a motorhiba lámpa' });
+    expect(result.understood.symptoms.map((symptom) => symptom.id)).toEqual(expect.arrayContaining(['abs_light', 'airbag_light', 'many_warning_lights']));
+    expect(result.candidates.find((candidate) => candidate.component === 'can_bus')?.reasons.symptoms.map((symptom) => symptom.id)).toContain('many_warning_lights');
+    const two = await describeText({ text: 'Ég az ABS lámpa és a légzsák lámpa' });
+    expect(two.understood.symptoms.map((symptom) => symptom.id)).not.toContain('many_warning_lights');
+  });
+
   it('is deterministic: the same request gets the same answer', async () => {
     const payload = { text: 'rángat a motor, fehér füst, fogy a hűtővíz' };
     expect(await describeText(payload)).toEqual(await describeText(payload));

@@ -304,6 +304,27 @@ function scoreDocuments(groups: readonly TermGroup[], matches: ReadonlyMap<numbe
   return new Map([...scores].map(([key, entry]) => [key, { score: Math.min(1, entry.raw / ceiling), words: entry.words }]));
 }
 
+/** The lexicon's symptom for a dashboard lit up at once: several unrelated lights point past each of them at what they share (the network, the supply). */
+const MANY_LIGHTS_SYMPTOM = 'many_warning_lights';
+const MANY_LIGHTS_AT_LEAST = 3;
+
+/** A warning light's symptom id, with the check-engine light's two states as one. */
+function warningLightOf(id: string): string | undefined {
+  if (id.startsWith('check_engine')) return 'check_engine';
+  return /_(light|warning|indicator)$/u.test(id) ? id : undefined;
+}
+
+function addManyWarningLights(knowledge: Knowledge, recognitions: Map<string, Recognition>): void {
+  const node = knowledge.nodes.get(MANY_LIGHTS_SYMPTOM);
+  const lights = [...recognitions.values()].filter((recognition) => recognition.node.kind === 'symptom' && warningLightOf(recognition.node.id) !== undefined);
+  if (node === undefined || recognitions.has(node.id) || new Set(lights.map((light) => warningLightOf(light.node.id))).size < MANY_LIGHTS_AT_LEAST) return;
+  recognitions.set(node.id, {
+    node,
+    matched: new Set(lights.flatMap((light) => [...light.matched])),
+    languages: new Set(lights.flatMap((light) => [...light.languages])),
+  });
+}
+
 /** Matches lexicon phrases against the text: every word of a phrase in one sentence, in any order (see {@link sameWord}). */
 function recognise(knowledge: Knowledge, sentences: readonly (readonly WordForms[])[], resolved: ReadonlyMap<string, readonly VocabularyMatch[]>): Map<string, Recognition> {
   const recognitions = new Map<string, Recognition>();
@@ -328,6 +349,7 @@ function recognise(knowledge: Knowledge, sentences: readonly (readonly WordForms
       }
     }
   }
+  addManyWarningLights(knowledge, recognitions);
   return recognitions;
 }
 
