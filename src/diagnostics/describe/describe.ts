@@ -189,8 +189,28 @@ export async function describeProblem(
   const make = input.make === undefined ? '' : normalizeDtcMake(input.make);
   const textCodes = [...textScores.keys()].map(parseDocumentKey).filter((key) => key.make === '' || key.make === make);
   const codeIds = new Set<string>([...graph.codes.keys(), ...textCodes.map((key) => key.code), ...givenCodes]);
+  // Score every code from its light columns; load full rows only for those that can still make the answer.
+  const shortRows = codeIds.size === 0 ? [] : await database.db.selectFrom('dtc_codes').select(['code', 'make', 'description_en']).where('code', 'in', [...codeIds]).where('make', 'in', [...new Set(['', make])]).execute();
+  const preferred = new Map<string, { make: string; description_en: string }>();
+  for (const row of shortRows) if (row.make === make || !preferred.has(row.code)) preferred.set(row.code, row);
+  const codeScores = [...preferred]
+    .map(([code, row]) => {
+      const text = textScores.get(documentKey(code, row.make));
+      const given = givenCodes.has(code);
+      const score = Math.min(
+        1,
+        weights.graph * (graph.codes.get(code)?.score ?? 0) + weights.text * (text?.score ?? 0) + (given ? weights.givenCode : 0) + cylinderAdjustment(row.description_en, cylinders, weights),
+      );
+      return { code, score, given, words: text?.words ?? [] };
+    })
+    .filter((entry) => entry.score > 0)
+    .sort((left, right) => right.score - left.score || left.code.localeCompare(right.code));
+  const shortlisted = [...codeScores.slice(0, DESCRIBE_CANDIDATE_LIMIT), ...codeScores.slice(DESCRIBE_CANDIDATE_LIMIT).filter((entry) => entry.given)];
   const [details, nodeRows] = await Promise.all([
-    new DtcCodesRepository(database.db).findMany([...codeIds], make === '' ? undefined : make),
+    new DtcCodesRepository(database.db).findMany(
+      shortlisted.map((entry) => entry.code),
+      make === '' ? undefined : make,
+    ),
     search.nodes([...new Set([...graph.components.keys(), ...steps.flatMap((step) => step.path), ...recognitions.keys()])]),
   ]);
 
@@ -201,21 +221,11 @@ export async function describeProblem(
     for (const code of componentCodes.get(component) ?? []) componentsOfCode.set(code, [...(componentsOfCode.get(code) ?? []), component]);
   }
 
-  const codeCandidates: DescribeCandidate[] = [];
-  for (const code of codeIds) {
+  const codeCandidates = shortlisted.flatMap(({ code, score, given, words }) => {
     const detail = details.get(code);
-    if (detail === undefined) continue;
-    const key = documentKey(code, detail.make ?? '');
-    const text = textScores.get(key);
-    const reached = graph.codes.get(code);
-    const given = givenCodes.has(code);
-    const score = Math.min(
-      1,
-      weights.graph * (reached?.score ?? 0) + weights.text * (text?.score ?? 0) + (given ? weights.givenCode : 0) + cylinderAdjustment(detail.description_en, cylinders, weights),
-    );
-    if (score <= 0) continue;
-    codeCandidates.push(codeCandidate(detail, score, language, reached, text?.words ?? [], given, componentsOfCode.get(code) ?? [], nodeRows, recognitions));
-  }
+    if (detail === undefined) return [];
+    return [codeCandidate(detail, score, language, graph.codes.get(code), words, given, componentsOfCode.get(code) ?? [], nodeRows, recognitions)];
+  });
 
   const componentCandidates = [...graph.components.entries()].flatMap(([id, reached]) => {
     const row = nodeRows.get(id);

@@ -30,9 +30,10 @@ const TRIGRAM_CANDIDATE_LIMIT = 200;
 const MIN_COMPOUND_PART = 5;
 const COMPOUNDS_KEPT = 4;
 
-export class DiagnosisSearch {
-  private trigramSchema: Promise<string> | undefined;
+/** pg_trgm's schema per database handle: looked up once, not on every request. */
+const trigramSchemas = new WeakMap<Database, Promise<string>>();
 
+export class DiagnosisSearch {
   constructor(private readonly database: Database) {}
 
   private get db(): Kysely<DatabaseSchema> {
@@ -81,8 +82,13 @@ export class DiagnosisSearch {
   }
 
   private async pgTrigramSchema(): Promise<string> {
-    this.trigramSchema ??= pgTrigramSchema(this.db);
-    return this.trigramSchema;
+    let schema = trigramSchemas.get(this.database);
+    if (schema === undefined) {
+      schema = pgTrigramSchema(this.db);
+      trigramSchemas.set(this.database, schema);
+      schema.catch(() => trigramSchemas.delete(this.database));
+    }
+    return schema;
   }
 
   /** Vocabulary words sharing trigrams with `folded` (a superset of the close ones; ordered so a limit keeps the closest). */
@@ -93,7 +99,8 @@ export class DiagnosisSearch {
       return this.db
         .selectFrom('diagnosis_vocabulary')
         .select(['folded', 'word'])
-        .where(sql<boolean>`folded operator(${sql.id(schema)}.%) ${folded}`)
+        // lower(folded) is folded itself; the expression is what the trigram index is on (see migration 0010).
+        .where(sql<boolean>`lower(folded) operator(${sql.id(schema)}.%) ${folded}`)
         .orderBy(similarity, 'desc')
         .orderBy('folded')
         .limit(TRIGRAM_CANDIDATE_LIMIT)
@@ -115,7 +122,7 @@ export class DiagnosisSearch {
         ? await this.db
             .selectFrom('diagnosis_vocabulary')
             .select(['folded', 'word'])
-            .where('folded', 'like', `%${folded}%`)
+            .where(sql<boolean>`lower(folded) like ${`%${folded}%`}`)
             .where('folded', '!=', folded)
             .execute()
         : (
@@ -139,13 +146,16 @@ export class DiagnosisSearch {
     if (queries.length === 0) return matched;
     let rows: { code: string; make: string; term: number | string }[];
     if (this.database.engine === 'postgres') {
-      const selects = queries.map(({ index, word }) => {
-        const hu = tsQueryTerm(word, stemWord(word, 'hu'));
-        const en = tsQueryTerm(word, stemWord(word, 'en'));
-        return sql`select code, make, ${sql.lit(index)} as term from diagnosis_documents
-          where tsv_hu @@ to_tsquery('hungarian', ${hu}) or tsv_en @@ to_tsquery('english', ${en})`;
-      });
-      rows = (await sql<{ code: string; make: string; term: number | string }>`${sql.join(selects, sql` union all `)}`.execute(this.db)).rows;
+      // One pass over the documents against every term's two queries, each parsed once (a materialised CTE), not one scan per term.
+      const values = queries.map(
+        ({ index, word }) =>
+          sql`(${sql.lit(index)}, to_tsquery('hungarian', ${tsQueryTerm(word, stemWord(word, 'hu'))}), to_tsquery('english', ${tsQueryTerm(word, stemWord(word, 'en'))}))`,
+      );
+      rows = (
+        await sql<{ code: string; make: string; term: number | string }>`
+          with terms (term, hu, en) as materialized (values ${sql.join(values)})
+          select d.code, d.make, terms.term from diagnosis_documents d join terms on d.tsv_hu @@ terms.hu or d.tsv_en @@ terms.en`.execute(this.db)
+      ).rows;
     } else {
       const selects = queries.map(({ index, word }) => {
         const match = `stems_hu : ${fts5Term(stemWord(word, 'hu'))} OR stems_en : ${fts5Term(stemWord(word, 'en'))}`;
