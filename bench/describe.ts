@@ -498,6 +498,7 @@ export interface DescribeDetails {
 
 export async function measureDescribe(options: DescribeBenchOptions): Promise<{ block: DescribeBlock; details: DescribeDetails }> {
   const loadBefore = os.loadavg()[0] ?? 0;
+  const started = performance.now();
   const postgresProblem = await postgresUnavailable();
   const engines = DESCRIBE_ENGINES.filter((engine) => engine === 'embedded' || postgresProblem === undefined);
   const inProcess = new Map<DescribeEngine, InProcessLatency>();
@@ -513,6 +514,7 @@ export async function measureDescribe(options: DescribeBenchOptions): Promise<{ 
     `== describe: HTTP throughput (${options.rounds} rounds of ${options.http.durationSeconds} s; ${options.http.connections} connections for the bare route, ${options.describeConnections} for describe)\n`,
   );
   const http = await measureHttp(engines, options);
+  process.stdout.write(`== describe: done in ${Math.round((performance.now() - started) / 1000)} s\n`);
   const engineResult = (engine: DescribeEngine): DescribeEngineResult | DescribeEngineUnavailable => {
     const latencies = inProcess.get(engine);
     const load = http.describe[engine];
