@@ -394,6 +394,11 @@ interface InProcessLatency {
   readonly complaints_50k: DatasetLatency;
 }
 
+/** The planner's statistics as autovacuum has them a minute after a sync, so the plans are those of a settled database (finding 2 of docs/PERFORMANCE.md's describe section). */
+async function analyzeDiagnosisTables(database: Database): Promise<void> {
+  await sql`analyze dtc_codes, diagnosis_nodes, diagnosis_edges, diagnosis_documents, diagnosis_vocabulary`.execute(database.db);
+}
+
 async function measureEngineInProcess(engine: DescribeEngine, options: DescribeBenchOptions): Promise<InProcessLatency> {
   const directory = mkdtempSync(path.join(os.tmpdir(), 'autocognitix-bench-describe-'));
   const schema = `bench_describe_${process.pid}`;
@@ -406,7 +411,7 @@ async function measureEngineInProcess(engine: DescribeEngine, options: DescribeB
     await seedDtcCodes(database);
     await syncDiagnosisIndex(database);
     // The planner's statistics as autovacuum would soon have them, so the plans are those of a settled database.
-    if (engine === 'postgres') await sql`analyze dtc_codes, diagnosis_nodes, diagnosis_edges, diagnosis_documents, diagnosis_vocabulary`.execute(database.db);
+    if (engine === 'postgres') await analyzeDiagnosisTables(database);
     process.stdout.write(`  [${engine}] bundled data: ${QUERIES.length} queries, ${options.runsPerQuery} timed calls each\n`);
     const bundled = await timeQueries(database, options.runsPerQuery);
     const seconds = await loadComplaintCorpus(database, options.complaints);
@@ -463,6 +468,15 @@ async function measureHttp(engines: readonly DescribeEngine[], options: Describe
         ...(engine === 'postgres' ? { DATABASE_URL: benchPostgresUrl(), BENCH_DATABASE_SCHEMA: schema } : {}),
       });
       servers.push(server);
+      if (engine === 'postgres') {
+        // The server seeded and synced its schema at start-up; give it the statistics the in-process run has.
+        const analyze = createDatabase({ databaseUrl: benchPostgresUrl(), sqliteFilePath: '', schema });
+        try {
+          await analyzeDiagnosisTables(analyze);
+        } finally {
+          await analyze.close();
+        }
+      }
       plan.push([engine, server, { ...options.http, connections: options.describeConnections, method: 'POST', path: DESCRIBE_ROUTE, body: describeHttpBody() }]);
     }
     const runs = new Map<string, LoadResult[]>();
@@ -493,7 +507,7 @@ async function measureHttp(engines: readonly DescribeEngine[], options: Describe
 
 /** What the table shows beside results.json. */
 export interface DescribeDetails {
-  readonly http?: HttpRuns;
+  readonly http: HttpRuns;
 }
 
 export async function measureDescribe(options: DescribeBenchOptions): Promise<{ block: DescribeBlock; details: DescribeDetails }> {
@@ -561,10 +575,10 @@ export function describeTable(block: DescribeBlock, details: DescribeDetails): s
   lines.push(`${'overall'.padEnd(18)}${engines.map(([, result]) => cell(result, (latency) => latency.bundled.overall) + cell(result, (latency) => latency.complaints_50k.overall)).join('')}`);
   for (const [engine, result] of engines) if (!isMeasured(result)) lines.push(`${engine}: ${result.unavailable}`);
   lines.push(`${'http'.padEnd(18)}${pad('req/s', 9)}${pad('p99 ms', 9)}${pad('÷ bare', 9)}${pad('server cpu', 12)}${pad('µs cpu/req', 12)}${pad('other cpu', 11)}`);
-  const bare = details.http?.bare;
-  if (bare !== undefined) lines.push(`${'bare'.padEnd(18)}${pad(bare.rps, 9)}${pad(bare.p99_ms, 9)}${pad('1.000', 9)}${pad(bare.serverCpu, 12)}${pad(bare.serverCpuPerRequestUs, 12)}${pad(bare.otherCpu, 11)}`);
+  const bare = details.http.bare;
+  lines.push(`${'bare'.padEnd(18)}${pad(bare.rps, 9)}${pad(bare.p99_ms, 9)}${pad('1.000', 9)}${pad(bare.serverCpu, 12)}${pad(bare.serverCpuPerRequestUs, 12)}${pad(bare.otherCpu, 11)}`);
   for (const [engine, result] of engines) {
-    const load = details.http?.describe[engine];
+    const load = details.http.describe[engine];
     if (!isMeasured(result) || load === undefined) continue;
     lines.push(`${`describe ${engine}`.padEnd(18)}${pad(load.rps, 9)}${pad(load.p99_ms, 9)}${pad(result.http.ratio_to_bare.toPrecision(3), 9)}${pad(load.serverCpu, 12)}${pad(load.serverCpuPerRequestUs, 12)}${pad(load.otherCpu, 11)}`);
   }
