@@ -13,7 +13,7 @@
  * BENCH_DESCRIBE_CONNECTIONS.
  *
  * `npm run bench -- --only describe` (or BENCH_ONLY=describe) runs only the
- * describe route's part (bench/describe.ts), in about three minutes.
+ * describe route's part (bench/describe.ts): about four minutes on a quiet machine.
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
