@@ -8,7 +8,12 @@
  * 10000), BENCH_DURATION_SECONDS (per HTTP run, default 5),
  * BENCH_WARMUP_SECONDS (before each run, default 1), BENCH_ROUNDS (runs per
  * route, the median counts; default 3), BENCH_CONNECTIONS (default 50),
- * BENCH_PROFILE_DIR (write a V8 CPU profile of each server there).
+ * BENCH_PROFILE_DIR (write a V8 CPU profile of each server there), and
+ * bench/describe.ts's BENCH_DESCRIBE_RUNS, BENCH_DESCRIBE_COMPLAINTS and
+ * BENCH_DESCRIBE_CONNECTIONS.
+ *
+ * `npm run bench -- --only describe` (or BENCH_ONLY=describe) runs only the
+ * describe route's part (bench/describe.ts): about four minutes on a quiet machine.
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -19,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config/index.js';
 import { openRuntime } from '../src/runtime.js';
 import { startRedisServer, type RedisServerHandle } from '../test/helpers/redis-server.js';
+import { describeTable, measureDescribe, type DescribeBlock } from './describe.js';
 import { measureLoad, startServer, type LoadOptions, type LoadResult, type RunningServer } from './http.js';
 import { measureInProcess, type InProcessResults, type OperationName } from './operations.js';
 import { BENCH_ROUTE } from './shared.js';
@@ -36,6 +42,9 @@ const DURATION_SECONDS = numberFromEnvironment('BENCH_DURATION_SECONDS', 5);
 const WARMUP_SECONDS = numberFromEnvironment('BENCH_WARMUP_SECONDS', 1);
 const ROUNDS = numberFromEnvironment('BENCH_ROUNDS', 3);
 const CONNECTIONS = numberFromEnvironment('BENCH_CONNECTIONS', 50);
+const DESCRIBE_RUNS = numberFromEnvironment('BENCH_DESCRIBE_RUNS', 100);
+const DESCRIBE_COMPLAINTS = numberFromEnvironment('BENCH_DESCRIBE_COMPLAINTS', 50_000);
+const DESCRIBE_CONNECTIONS = numberFromEnvironment('BENCH_DESCRIBE_CONNECTIONS', 10);
 const LOGIN_RUNS = 100;
 const REFRESH_RUNS = 200;
 
@@ -76,7 +85,7 @@ function pinProcess(pid: number | undefined, core: number): void {
   if (result.status !== 0) throw new Error(`taskset failed: ${result.stderr}`);
 }
 
-function appEnvironment(backend: Backend, redis: RedisServerHandle, dataDir: string): Record<string, string | undefined> {
+function appEnvironment(redisUrl: string | undefined, dataDir: string): Record<string, string | undefined> {
   return {
     NODE_ENV: 'production',
     COOKIE_SECURE: 'true',
@@ -87,7 +96,7 @@ function appEnvironment(backend: Backend, redis: RedisServerHandle, dataDir: str
     // Request logs off: logging is not part of the stack under comparison (the peer logs nothing either).
     LOG_LEVEL: 'warn',
     DATA_DIR: dataDir,
-    REDIS_URL: backend === 'redis' ? redis.url : undefined,
+    REDIS_URL: redisUrl,
     // The in-process runs sign in hundreds of times from one address; the per-address CSRF limit is not under test.
     CSRF_TOKENS_PER_ADDRESS: '1000000',
   };
@@ -114,7 +123,7 @@ async function measureHttp(backend: Backend, redis: RedisServerHandle): Promise<
   try {
     const bareServer = await startServer('bare', SERVER_CORE, {});
     servers.push(bareServer);
-    const appServer = await startServer('app', SERVER_CORE, appEnvironment(backend, redis, dataDir));
+    const appServer = await startServer('app', SERVER_CORE, appEnvironment(backend === 'redis' ? redis.url : undefined, dataDir));
     servers.push(appServer);
     const peerServer = await startServer('express', SERVER_CORE, { BENCH_REDIS_URL: redis.url });
     servers.push(peerServer);
@@ -146,7 +155,7 @@ async function measureBackend(backend: Backend, redis: RedisServerHandle): Promi
   const loadBefore = os.loadavg()[0] ?? 0;
   process.stdout.write(`\n== ${backend}: in-process operations (${RUNS} runs each), login and refresh\n`);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'autocognitix-bench-'));
-  const { config } = loadConfig(appEnvironment(backend, redis, dataDir));
+  const { config } = loadConfig(appEnvironment(backend === 'redis' ? redis.url : undefined, dataDir));
   const runtime = await openRuntime(config, { migrate: true });
   let inProcess: InProcessResults;
   // In-process timings run on the (idle) server core, away from redis-server: as in production, the app does not wait for Redis to be scheduled on its own core.
@@ -191,24 +200,54 @@ function table(backend: Backend, block: BackendBlock, details: LoadDetails): str
   return lines.join('\n');
 }
 
+/** `--only describe` on the command line, or BENCH_ONLY=describe. */
+function onlyPart(): string | undefined {
+  const index = process.argv.indexOf('--only');
+  const part = index === -1 ? process.env.BENCH_ONLY : process.argv[index + 1];
+  if (part !== undefined && part !== 'describe') throw new Error(`unknown part ${part}: only "describe" can run alone`);
+  return part;
+}
+
+/** The describe route's part (bench/describe.ts); its app servers use the embedded key-value store, as the database engine is what it compares. */
+async function measureDescribePart(): Promise<{ block: DescribeBlock; table: string }> {
+  const { block, details } = await measureDescribe({
+    runsPerQuery: DESCRIBE_RUNS,
+    complaints: DESCRIBE_COMPLAINTS,
+    http: { durationSeconds: DURATION_SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS },
+    describeConnections: DESCRIBE_CONNECTIONS,
+    rounds: ROUNDS,
+    serverCore: SERVER_CORE,
+    loadCore: LOAD_CORE,
+    pinTo: pinThisProcess,
+    appEnvironment: (dataDir) => appEnvironment(undefined, dataDir),
+  });
+  return { block, table: describeTable(block, details) };
+}
+
 async function main(): Promise<void> {
   if (os.cpus().length < 2) throw new Error('the benchmark needs two cores: one for the server, one for the load generator');
+  const only = onlyPart();
   pinThisProcess(LOAD_CORE);
-  const redis = await startRedisServer();
-  // Redis shares the load generator's core, so the server under test has its core to itself.
-  pinProcess(redis.pid, LOAD_CORE);
-  const blocks: Partial<Record<Backend, BackendBlock>> = {};
+  const blocks: Partial<Record<Backend, BackendBlock>> & { describe?: DescribeBlock } = {};
   const tables: string[] = [];
-  try {
-    for (const backend of ['redis', 'embedded'] as const) {
-      const { block, details } = await measureBackend(backend, redis);
-      blocks[backend] = block;
-      tables.push(table(backend, block, details));
+  if (only === undefined) {
+    const redis = await startRedisServer();
+    // Redis shares the load generator's core, so the server under test has its core to itself.
+    pinProcess(redis.pid, LOAD_CORE);
+    try {
+      for (const backend of ['redis', 'embedded'] as const) {
+        const { block, details } = await measureBackend(backend, redis);
+        blocks[backend] = block;
+        tables.push(table(backend, block, details));
+      }
+    } finally {
+      await redis.stop();
     }
-  } finally {
-    await redis.stop();
   }
-  // Other benchmarks (bench/load.ts) keep their own keys in the same file.
+  const describe = await measureDescribePart();
+  blocks.describe = describe.block;
+  tables.push(describe.table);
+  // Other benchmarks (bench/load.ts) keep their own keys in the same file; a partial run keeps the other parts' keys.
   const resultsFile = path.join(BENCH_DIRECTORY, 'results.json');
   const previous = existsSync(resultsFile) ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as Record<string, unknown>) : {};
   writeFileSync(resultsFile, `${JSON.stringify({ ...previous, ...blocks }, null, 2)}\n`);

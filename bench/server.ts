@@ -5,7 +5,13 @@
  * - `bare`: a bare Fastify route returning JSON (the floor);
  * - `app`: the real app (buildApp, configured from the environment) with two
  *   bench-only routes returning the same JSON behind `requireAuth`: GET (CSRF-exempt)
- *   and POST (CSRF-protected); /api/v1/auth/me is there too;
+ *   and POST (CSRF-protected); /api/v1/auth/me is there too, and every public
+ *   route (POST /api/v1/diagnosis/describe among them). Bench-only knobs, read
+ *   here and never by the app: BENCH_DATABASE_SCHEMA (PostgreSQL schema to work
+ *   in), BENCH_SEED_DIAGNOSIS=1 (load the bundled codes and sync the diagnosis
+ *   index, as src/main.ts does at start-up), BENCH_PUBLIC_RATE_LIMIT (requests
+ *   per address and minute on the public route groups: the load generator is
+ *   one address);
  * - `express`: the conventional peer, Express 5 + helmet + jsonwebtoken (KeyObject
  *   secret) + ioredis `EXISTS jti:<jti>`.
  *
@@ -21,6 +27,9 @@ import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config/index.js';
 import { createLogger } from '../src/observability/index.js';
 import { openRuntime } from '../src/runtime.js';
+import { syncDiagnosisIndex } from '../src/diagnostics/describe/index.js';
+import { seedDtcCodesIfEmpty } from '../src/importers/index.js';
+import type { IpRateLimitPolicy } from '../src/security/ip-rate-limit.js';
 import { csrfTokenFor, registerAndLogin } from '../test/helpers/auth-client.js';
 import { BENCH_ROUTE, type ReadyMessage } from './shared.js';
 
@@ -44,10 +53,30 @@ async function bareServer(): Promise<void> {
   announce({ port: await listen(app), headers: {} });
 }
 
+/** BENCH_PUBLIC_RATE_LIMIT as the app's `publicRateLimit` dependency; unset leaves the production default. */
+function benchPublicRateLimit(): Partial<IpRateLimitPolicy> | undefined {
+  const value = process.env.BENCH_PUBLIC_RATE_LIMIT;
+  if (value === undefined) return undefined;
+  const maxRequests = Number(value);
+  if (!Number.isSafeInteger(maxRequests) || maxRequests < 1) throw new Error('BENCH_PUBLIC_RATE_LIMIT must be a positive integer');
+  return { maxRequests, windowMs: 60_000 };
+}
+
 async function appServer(): Promise<void> {
   const { config } = loadConfig(process.env);
-  const runtime = await openRuntime(config, { migrate: true });
-  const app = await buildApp(config, { database: runtime.database, store: runtime.store, logger: createLogger({ level: config.logLevel }) });
+  const schema = process.env.BENCH_DATABASE_SCHEMA;
+  const runtime = await openRuntime(config, { migrate: true, ...(schema === undefined ? {} : { databaseSchema: schema }) });
+  if (process.env.BENCH_SEED_DIAGNOSIS === '1') {
+    await seedDtcCodesIfEmpty(runtime.database);
+    await syncDiagnosisIndex(runtime.database);
+  }
+  const publicRateLimit = benchPublicRateLimit();
+  const app = await buildApp(config, {
+    database: runtime.database,
+    store: runtime.store,
+    logger: createLogger({ level: config.logLevel }),
+    ...(publicRateLimit === undefined ? {} : { publicRateLimit }),
+  });
   app.get(BENCH_ROUTE, { preHandler: app.requireAuth }, async () => ANSWER);
   app.post(BENCH_ROUTE, { preHandler: app.requireAuth }, async () => ANSWER);
   await app.ready();
