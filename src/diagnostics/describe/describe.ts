@@ -1,4 +1,5 @@
 import type { Database } from '../../db/index.js';
+import { decodeStringArray } from '../../db/repositories/column-values.js';
 import { DtcCodesRepository, normalizeDtcMake, RecallsRepository, type DtcCode, type DtcSeverity, type Recall } from '../../db/repositories/index.js';
 import type { DtcSystem } from '../dtc-code.js';
 import { componentKeywordsFor } from '../nhtsa-components.js';
@@ -235,8 +236,9 @@ export async function describeProblem(
 
   const ranked = [...codeCandidates, ...componentCandidates].sort((left, right) => right.score - left.score || candidateKey(left).localeCompare(candidateKey(right)));
   // The codes the driver read always get an answer, even when the text points elsewhere.
-  const kept = withCodesFirst(ranked).slice(0, DESCRIBE_CANDIDATE_LIMIT);
-  for (const candidate of withCodesFirst(ranked).slice(DESCRIBE_CANDIDATE_LIMIT).filter((entry) => entry.reasons.given)) {
+  const ordered = withCodesFirst(ranked);
+  const kept = ordered.slice(0, DESCRIBE_CANDIDATE_LIMIT);
+  for (const candidate of ordered.slice(DESCRIBE_CANDIDATE_LIMIT).filter((entry) => entry.reasons.given)) {
     const replaceable = kept.findLastIndex((entry) => !entry.reasons.given);
     if (replaceable === -1) break;
     kept.splice(replaceable, 1);
@@ -420,18 +422,9 @@ function labelOf(row: GraphNodeRow | undefined, id: string, language: DescribeLa
   return language === 'hu' ? row.label_hu : row.label_en;
 }
 
-function listOf(json: string): string[] {
-  try {
-    const parsed: unknown = JSON.parse(json);
-    return Array.isArray(parsed) ? parsed.filter((item): item is string => typeof item === 'string') : [];
-  } catch {
-    return [];
-  }
-}
-
 function checksOf(row: GraphNodeRow | undefined, language: DescribeLanguage): string[] {
   if (row === undefined) return [];
-  return listOf(language === 'hu' ? row.checks_hu : row.checks_en);
+  return decodeStringArray(language === 'hu' ? row.checks_hu : row.checks_en);
 }
 
 function originLabels(reached: Reached | undefined, recognitions: ReadonlyMap<string, Recognition>, nodeRows: ReadonlyMap<string, GraphNodeRow>, language: DescribeLanguage): { id: string; label: string }[] {

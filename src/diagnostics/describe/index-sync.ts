@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, DatabaseEngine } from '../../db/index.js';
 import { chunksWithinParameterLimit } from '../../db/repositories/bound-parameters.js';
-import { decodeStringArray } from '../../db/repositories/column-values.js';
+import { contentHash, decodeStringArray } from '../../db/repositories/column-values.js';
 import type { DatabaseSchema } from '../../db/schema.js';
 import { bundledKnowledge, codesOfLink, type Knowledge } from './knowledge.js';
 import { DESCRIBE_LANGUAGES, foldWord, stemWord, wordsOf, type DescribeLanguage } from './text.js';
@@ -44,10 +43,6 @@ const SYNC_LOCK_KEY = 0x4443_4453;
 
 async function lockForSync(transaction: Transaction<DatabaseSchema>, engine: DatabaseEngine): Promise<void> {
   if (engine === 'postgres') await sql`select pg_advisory_xact_lock(${SYNC_LOCK_KEY})`.execute(transaction);
-}
-
-function fingerprint(values: unknown): string {
-  return createHash('sha256').update(JSON.stringify(values)).digest('hex');
 }
 
 async function storedState(db: Kysely<DatabaseSchema>, name: string): Promise<string | undefined> {
@@ -93,7 +88,7 @@ export async function syncDiagnosisIndex(database: Database, knowledge: Knowledg
 
 async function syncGraph(database: Database, knowledge: Knowledge): Promise<boolean> {
   const codes = (await database.db.selectFrom('dtc_codes').select('code').distinct().orderBy('code').execute()).map((row) => row.code);
-  const wanted = fingerprint([
+  const wanted = contentHash([
     [...knowledge.nodes.values()].map((node) => [node.id, node.kind, node.label, node.checks, node.phrases.map((phrase) => phrase.text)]),
     knowledge.edges,
     [...knowledge.codeLinks.entries()],
