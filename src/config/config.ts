@@ -29,6 +29,15 @@ export interface Config {
   readonly jwtSecretKey: string;
   /** Where the signing secret came from: the environment, or a file generated in development. */
   readonly jwtSecretSource: 'environment' | 'generated-file';
+  /**
+   * 32 bytes that encrypt authenticator-app secrets (MFA_ENCRYPTION_KEY). In
+   * development a generated file in DATA_DIR; in production undefined when
+   * unset, and then nobody can set up an authenticator app.
+   */
+  readonly mfaEncryptionKey: Buffer | undefined;
+  readonly mfaEncryptionKeySource: 'environment' | 'generated-file' | 'unset';
+  /** How long a confirmed second factor keeps a session fresh for sensitive changes (STEP_UP_WINDOW_MINUTES). */
+  readonly stepUpWindowMinutes: number;
   readonly accessTokenExpireMinutes: number;
   readonly refreshTokenExpireDays: number;
   /** Refresh rotations allowed per user in one clock hour (REFRESH_RATE_LIMIT_PER_HOUR). */

@@ -21,6 +21,8 @@ export interface LoadConfigOptions {
 
 const MINIMUM_SECRET_BYTES = 32;
 const GENERATED_SECRET_FILE = 'jwt-secret.key';
+const GENERATED_MFA_KEY_FILE = 'mfa-encryption.key';
+const MFA_KEY_BYTES = 32;
 
 /** Values that appear in tutorials and templates; a production secret equal to one is a mistake. */
 const PLACEHOLDER_SECRET_PATTERNS: readonly RegExp[] = [
@@ -64,10 +66,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   let jwtSecretKey = environment.JWT_SECRET_KEY;
   let jwtSecretSource: Config['jwtSecretSource'] = 'environment';
   if (jwtSecretKey === undefined) {
-    jwtSecretKey = readOrCreateDevelopmentSecret(dataDir, warnings);
+    jwtSecretKey = readOrCreateDevelopmentSecret(dataDir, warnings, JWT_DEVELOPMENT_SECRET);
     jwtSecretSource = 'generated-file';
   } else if (Buffer.byteLength(jwtSecretKey) < MINIMUM_SECRET_BYTES) {
     warnings.push(`JWT_SECRET_KEY is shorter than ${MINIMUM_SECRET_BYTES} bytes; production refuses such a key.`);
+  }
+
+  let mfaEncryptionKey: Buffer | undefined;
+  let mfaEncryptionKeySource: Config['mfaEncryptionKeySource'] = 'unset';
+  if (environment.MFA_ENCRYPTION_KEY !== undefined) {
+    mfaEncryptionKey = Buffer.from(environment.MFA_ENCRYPTION_KEY, 'base64');
+    mfaEncryptionKeySource = 'environment';
+  } else if (!isProduction) {
+    mfaEncryptionKey = Buffer.from(readOrCreateDevelopmentSecret(dataDir, warnings, MFA_DEVELOPMENT_KEY), 'base64url');
+    mfaEncryptionKeySource = 'generated-file';
   }
 
   const config: Config = Object.freeze({
@@ -83,6 +95,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     redisCluster: environment.REDIS_CLUSTER,
     jwtSecretKey,
     jwtSecretSource,
+    mfaEncryptionKey,
+    mfaEncryptionKeySource,
+    stepUpWindowMinutes: environment.STEP_UP_WINDOW_MINUTES,
     accessTokenExpireMinutes: environment.ACCESS_TOKEN_EXPIRE_MINUTES,
     refreshTokenExpireDays: environment.REFRESH_TOKEN_EXPIRE_DAYS,
     refreshRateLimitPerHour: environment.REFRESH_RATE_LIMIT_PER_HOUR,
@@ -238,6 +253,10 @@ function productionProblems(environment: Environment, cookieSecure: boolean, kno
   } else if (PLACEHOLDER_SECRET_PATTERNS.some((pattern) => pattern.test(secret))) {
     problems.push({ variable: 'JWT_SECRET_KEY', expected: 'a random secret, not a placeholder or template value' });
   }
+  const mfaKey = environment.MFA_ENCRYPTION_KEY;
+  if (mfaKey !== undefined && !known.some((problem) => problem.variable === 'MFA_ENCRYPTION_KEY') && new Set(Buffer.from(mfaKey, 'base64')).size < 8) {
+    problems.push({ variable: 'MFA_ENCRYPTION_KEY', expected: 'random bytes, not a placeholder (generate one with `openssl rand -base64 32`)' });
+  }
   if (environment.SMTP_URL === undefined) {
     problems.push({ variable: 'SMTP_URL', expected: 'required in production: an SMTP URL, so password-reset mail can be sent (smtp://user:password@host:587)' });
   }
@@ -254,28 +273,53 @@ function productionProblems(environment: Environment, cookieSecure: boolean, kno
   return problems;
 }
 
+/** A secret that development generates into DATA_DIR when its variable is unset. */
+interface DevelopmentSecret {
+  readonly variable: EnvironmentVariableName;
+  readonly file: string;
+  readonly generate: () => string;
+  readonly isUsable: (secret: string) => boolean;
+  readonly requirement: string;
+}
+
+const JWT_DEVELOPMENT_SECRET: DevelopmentSecret = {
+  variable: 'JWT_SECRET_KEY',
+  file: GENERATED_SECRET_FILE,
+  generate: () => randomBytes(48).toString('base64url'),
+  isUsable: (secret) => Buffer.byteLength(secret) >= MINIMUM_SECRET_BYTES,
+  requirement: `of at least ${MINIMUM_SECRET_BYTES} bytes`,
+};
+
+const MFA_DEVELOPMENT_KEY: DevelopmentSecret = {
+  variable: 'MFA_ENCRYPTION_KEY',
+  file: GENERATED_MFA_KEY_FILE,
+  generate: () => randomBytes(MFA_KEY_BYTES).toString('base64url'),
+  isUsable: (secret) => /^[A-Za-z0-9_-]{43}$/.test(secret),
+  requirement: `holding ${MFA_KEY_BYTES} bytes in base64url`,
+};
+
 /**
- * Development and test only: a signing secret generated once and kept in
- * DATA_DIR (mode 0600), so tokens survive restarts without any setup.
+ * Development and test only: a secret generated once and kept in DATA_DIR
+ * (mode 0600), so tokens and encrypted secrets survive restarts without any setup.
  */
-function readOrCreateDevelopmentSecret(dataDir: string, warnings: string[]): string {
-  const secretPath = path.join(dataDir, GENERATED_SECRET_FILE);
+function readOrCreateDevelopmentSecret(dataDir: string, warnings: string[], secret: DevelopmentSecret): string {
+  const secretPath = path.join(dataDir, secret.file);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   if (!existsSync(secretPath)) {
     try {
-      writeFileSync(secretPath, randomBytes(48).toString('base64url'), { mode: 0o600, flag: 'wx' });
-      warnings.push(`JWT_SECRET_KEY is not set: generated a development key in ${secretPath} (mode 0600). Set JWT_SECRET_KEY in production.`);
+      writeFileSync(secretPath, secret.generate(), { mode: 0o600, flag: 'wx' });
+      warnings.push(`${secret.variable} is not set: generated a development key in ${secretPath} (mode 0600). Set ${secret.variable} in production.`);
     } catch (error) {
       // Another process created it first: read theirs.
       if (!(error instanceof Error && 'code' in error && error.code === 'EEXIST')) throw error;
     }
   } else {
-    warnings.push(`JWT_SECRET_KEY is not set: using the development key in ${secretPath}. Set JWT_SECRET_KEY in production.`);
+    warnings.push(`${secret.variable} is not set: using the development key in ${secretPath}. Set ${secret.variable} in production.`);
   }
   if ((statSync(secretPath).mode & 0o077) !== 0) chmodSync(secretPath, 0o600);
-  const secret = readFileSync(secretPath, 'utf8').trim();
-  if (Buffer.byteLength(secret) < MINIMUM_SECRET_BYTES) {
-    throw new ConfigurationError([{ variable: 'JWT_SECRET_KEY', expected: `set, or a generated key file of at least ${MINIMUM_SECRET_BYTES} bytes at ${secretPath}` }]);
+  const value = readFileSync(secretPath, 'utf8').trim();
+  if (!secret.isUsable(value)) {
+    throw new ConfigurationError([{ variable: secret.variable, expected: `set, or a generated key file ${secret.requirement} at ${secretPath}` }]);
   }
-  return secret;
+  return value;
 }

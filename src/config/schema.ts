@@ -40,6 +40,18 @@ export const environmentSchema = Type.Object({
   JWT_SECRET_KEY: Type.Optional(
     Type.String({ minLength: 1, description: 'a random secret of at least 32 bytes for signing tokens (e.g. `openssl rand -base64 48`)' }),
   ),
+  MFA_ENCRYPTION_KEY: Type.Optional(
+    Type.String({
+      pattern: '^[A-Za-z0-9+/_-]{43}=?$',
+      description: '32 random bytes in base64 (`openssl rand -base64 32`) that encrypt authenticator-app secrets at rest; required in production once any user has set up an authenticator app',
+    }),
+  ),
+  STEP_UP_WINDOW_MINUTES: Type.Integer({
+    minimum: 1,
+    maximum: 1440,
+    default: 10,
+    description: 'an integer number of minutes from 1 to 1440 for which a second factor confirmed in a session counts as fresh for sensitive changes',
+  }),
   ACCESS_TOKEN_EXPIRE_MINUTES: Type.Integer({ minimum: 1, maximum: 1440, default: 15, description: 'an integer number of minutes from 1 to 1440' }),
   REFRESH_TOKEN_EXPIRE_DAYS: Type.Integer({ minimum: 1, maximum: 90, default: 7, description: 'an integer number of days from 1 to 90' }),
   REFRESH_RATE_LIMIT_PER_HOUR: Type.Integer({
@@ -103,7 +115,7 @@ export type Environment = Static<typeof environmentSchema>;
 export type EnvironmentVariableName = keyof Environment;
 
 /** Variables whose value is a secret: never printed, only masked. */
-export const SECRET_VARIABLES: readonly EnvironmentVariableName[] = ['JWT_SECRET_KEY', 'METRICS_TOKEN'];
+export const SECRET_VARIABLES: readonly EnvironmentVariableName[] = ['JWT_SECRET_KEY', 'MFA_ENCRYPTION_KEY', 'METRICS_TOKEN'];
 
 /** Variables that are URLs and may carry a password in their user-info part. */
 export const URL_VARIABLES: readonly EnvironmentVariableName[] = ['DATABASE_URL', 'REDIS_URL', 'SMTP_URL'];

@@ -23,6 +23,10 @@ export const BACKUP_TABLES = [
   'auth_sessions',
   'revoked_tokens',
   'user_token_cutoffs',
+  // Second factors: the TOTP secret stays encrypted (restore needs the same MFA_ENCRYPTION_KEY).
+  'user_totp',
+  'user_recovery_codes',
+  'webauthn_credentials',
 ] as const;
 export type BackupTableName = (typeof BACKUP_TABLES)[number];
 
@@ -38,6 +42,9 @@ export const BACKUP_TABLE_KEYS: Readonly<Record<BackupTableName, readonly string
   auth_sessions: ['id'],
   revoked_tokens: ['jti'],
   user_token_cutoffs: ['user_id'],
+  user_totp: ['user_id'],
+  user_recovery_codes: ['id'],
+  webauthn_credentials: ['id'],
 };
 
 /**
@@ -79,6 +86,9 @@ export const BACKUP_TABLE_SINCE: Readonly<Record<BackupTableName, string>> = {
   auth_sessions: '0006-auth-state',
   revoked_tokens: '0006-auth-state',
   user_token_cutoffs: '0006-auth-state',
+  user_totp: '0011-second-factors',
+  user_recovery_codes: '0011-second-factors',
+  webauthn_credentials: '0011-second-factors',
 };
 
 /** A backup line longer than this is refused (rows are a few KiB; the bound keeps memory flat on a hostile file). */

@@ -158,6 +158,43 @@ export interface UserTokenCutoffsTable {
   expires_at: Timestamp;
 }
 
+/** bigint columns: PostgreSQL's driver hands them back as strings, SQLite as numbers. */
+export type BigIntColumn = ColumnType<number | string, number, number>;
+
+/** An authenticator app's secret (migration 0011). */
+export interface UserTotpTable {
+  user_id: string;
+  /** AES-256-GCM ciphertext (src/security/secret-box.ts); never the secret itself. */
+  secret_ciphertext: string;
+  created_at: Timestamp;
+  confirmed_at: Timestamp | null;
+  last_used_step: BigIntColumn | null;
+}
+
+/** One single-use recovery code, by its digest. */
+export interface UserRecoveryCodesTable {
+  id: string;
+  user_id: string;
+  code_hash: string;
+  created_at: Timestamp;
+  used_at: Timestamp | null;
+}
+
+/** A WebAuthn passkey: its public key and signature counter. */
+export interface WebauthnCredentialsTable {
+  id: string;
+  user_id: string;
+  user_handle: string;
+  public_key: string;
+  counter: BigIntColumn;
+  transports: JsonTextArray;
+  device_type: string;
+  backed_up: DatabaseBoolean;
+  name: string;
+  created_at: Timestamp;
+  last_used_at: Timestamp | null;
+}
+
 /** A symptom, system or component of the diagnosis knowledge graph (migration 0010; derived from the bundled knowledge file). */
 export interface DiagnosisNodesTable {
   id: string;
@@ -211,6 +248,9 @@ export interface DatabaseSchema {
   diagnosis_documents: DiagnosisDocumentsTable;
   diagnosis_vocabulary: DiagnosisVocabularyTable;
   diagnosis_state: DiagnosisStateTable;
+  user_totp: UserTotpTable;
+  user_recovery_codes: UserRecoveryCodesTable;
+  webauthn_credentials: WebauthnCredentialsTable;
 }
 
 export function toIsoTimestamp(value: Date | string): string {

@@ -26,6 +26,7 @@ export interface OwnSecrets {
 /** The secrets of a configuration: what the log scrubber counts as a leak. */
 export function ownSecretsOf(config: {
   readonly jwtSecretKey: string;
+  readonly mfaEncryptionKey?: Buffer | undefined;
   readonly metricsToken?: string | undefined;
   readonly databaseUrl?: string | undefined;
   readonly redisUrl?: string | undefined;
@@ -36,7 +37,8 @@ export function ownSecretsOf(config: {
     const password = new URL(url).password;
     return password === '' ? [] : [password, safeDecode(password)];
   });
-  const values = [config.jwtSecretKey, config.metricsToken, ...urlPasswords].filter((value): value is string => value !== undefined && value.length >= MIN_SECRET_LENGTH);
+  const mfaKeyTexts = config.mfaEncryptionKey === undefined ? [] : [config.mfaEncryptionKey.toString('base64'), config.mfaEncryptionKey.toString('base64url')];
+  const values = [config.jwtSecretKey, config.metricsToken, ...mfaKeyTexts, ...urlPasswords].filter((value): value is string => value !== undefined && value.length >= MIN_SECRET_LENGTH);
   return { values: [...new Set(values)], tokenKey: config.jwtSecretKey };
 }
 

@@ -29,6 +29,12 @@ export const CREDENTIAL_RATE_LIMITS = Object.freeze({
   refresh: Object.freeze({ maxRequests: 300, windowMs: 3_600_000 }),
   /** Password change, e-mail change, erasure: an argon2 verification each (and a mail for the e-mail change). */
   step_up: Object.freeze({ maxRequests: 20, windowMs: 900_000 }),
+  /** Second-factor codes and passkey assertions at sign-in and step-up (each attempt also counts in the account's sign-in budget). */
+  second_factor: Object.freeze({ maxRequests: 30, windowMs: 900_000 }),
+  /** Each stores a single-use WebAuthn challenge. */
+  passkey_challenge: Object.freeze({ maxRequests: 60, windowMs: 900_000 }),
+  /** Starting an authenticator-app or passkey enrolment, regenerating recovery codes: each stores state or hashes ten codes. */
+  second_factor_setup: Object.freeze({ maxRequests: 20, windowMs: 3_600_000 }),
   /** Following an e-mail confirmation or undo link. */
   email_link: Object.freeze({ maxRequests: 20, windowMs: 900_000 }),
 } satisfies Record<string, IpRateLimitPolicy>);

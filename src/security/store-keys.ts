@@ -68,3 +68,12 @@ export const emailChangeKey = (token: string): string => emailChangeKeyOfDigest(
 export const emailChangeUserKey = (userId: string): string => `email_change_user:${userId}`;
 /** An undo link's token (sent to the old address), by digest. */
 export const emailChangeUndoKey = (token: string): string => `email_change_undo:${storedDigest(token)}`;
+
+// Second factors (src/security/second-step.ts, step-up.ts, passkeys.ts).
+
+/** A second-step ticket (issued after a correct password, spent by a second factor), by digest. */
+export const secondStepTicketKey = (ticket: string): string => `second_step:${storedDigest(ticket)}`;
+/** A session's last second-factor confirmation (epoch ms): fresh for STEP_UP_WINDOW_MINUTES. */
+export const stepUpKey = (family: string): string => `step_up:{${family}}`;
+/** A WebAuthn challenge, by digest; the value says what it may be used for and by whom. */
+export const webauthnChallengeKey = (challenge: string): string => `webauthn_challenge:${storedDigest(challenge)}`;

@@ -21,6 +21,7 @@ import {
 } from '../../src/db/backup.js';
 import { createDatabase, migrateToLatest, type Database } from '../../src/db/index.js';
 import { DtcCodesRepository } from '../../src/db/repositories/index.js';
+import { SecondFactorsRepository } from '../../src/db/repositories/second-factors.js';
 import { UsersRepository } from '../../src/db/repositories/users.js';
 import { importComplaints, importRecalls } from '../../src/importers/index.js';
 import { openTestRuntime, testConfig, type TestRuntime } from '../helpers/backends.js';
@@ -91,6 +92,14 @@ async function fill(database: Database, scratch: string): Promise<{ userId: stri
   await sql`insert into user_token_cutoffs (user_id, mark, expires_at) values (${owner.id}, ${String(Date.now())}, ${isoNow(3_600_000)})`.execute(database.db);
   await sql`insert into auth_sessions (id, user_id, state, user_agent, ip_prefix, created_at, last_used_at, expires_at, revoked_at)
     values (${randomBytes(16).toString('hex')}, ${owner.id}, ${'{}'}, ${'test'}, ${'127.0.0.0/24'}, ${isoNow()}, ${isoNow()}, ${isoNow(86_400_000)}, ${null})`.execute(database.db);
+  const factors = new SecondFactorsRepository(database.db);
+  await factors.startTotpEnrolment(owner.id, `v1.${randomBytes(12).toString('base64url')}.${randomBytes(30).toString('base64url')}.${randomBytes(16).toString('base64url')}`, Date.now());
+  await factors.useTotpStep(owner.id, 58_000_000, Date.now(), { confirm: true });
+  await factors.replaceRecoveryCodes(owner.id, [randomBytes(32).toString('hex'), randomBytes(32).toString('hex')], Date.now());
+  await factors.addPasskey(
+    { id: randomBytes(32).toString('base64url'), userId: owner.id, userHandle: randomBytes(32).toString('base64url'), publicKey: randomBytes(77).toString('base64url'), counter: 3, transports: ['internal', 'hybrid'], deviceType: 'multiDevice', backedUp: true, name: 'Laptop „Ödön”' },
+    Date.now(),
+  );
   return { userId: owner.id, email };
 }
 

@@ -9,6 +9,7 @@ import * as serverHeartbeats from './0007-server-heartbeats.js';
 import * as dtcHungarianLists from './0008-dtc-hungarian-lists.js';
 import * as dtcMake from './0009-dtc-make.js';
 import * as diagnosis from './0010-diagnosis.js';
+import * as secondFactors from './0011-second-factors.js';
 
 /**
  * Every migration, in order. Names are stable forever: they are the version
@@ -25,4 +26,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0008-dtc-hungarian-lists': dtcHungarianLists,
   '0009-dtc-make': dtcMake,
   '0010-diagnosis': diagnosis,
+  '0011-second-factors': secondFactors,
 };
