@@ -153,7 +153,8 @@ export class PasskeyService {
   /** Verifies a new passkey against this user's registration challenge and stores it. */
   async register(userId: string, name: string, response: RegistrationResponseJSON): Promise<StoredPasskey> {
     const trimmedName = name.trim();
-    const nameLength = [...trimmedName].length;
+    // Code points, as PostgreSQL's varchar(64) counts them.
+    const nameLength = Array.from(trimmedName).length;
     if (nameLength < 1 || nameLength > PASSKEY_NAME_MAX_CHARS) throw registrationFailed();
 
     const challenge = challengeOf(response.response.clientDataJSON);
