@@ -20,6 +20,7 @@ import { mainPortMetricsAccess, metricsRoutes } from './http/metrics.js';
 import { httpsRedirect } from './http/https-redirect.js';
 import { openApi } from './http/openapi.js';
 import { sessionRoutes } from './http/sessions.js';
+import { secondFactorRoutes } from './http/second-factors.js';
 import { signInRoutes } from './http/sign-in.js';
 import { vehicleRoutes } from './http/vehicles.js';
 import { webApp } from './http/web-app.js';
@@ -119,6 +120,7 @@ export async function buildApp(config: Config, dependencies: AppDependencies): P
   await app.register(signInRoutes, { prefix: '/api/v1/auth', security });
   await app.register(accountRoutes, { prefix: '/api/v1/auth', security });
   await app.register(sessionRoutes, { prefix: '/api/v1/auth', security });
+  await app.register(secondFactorRoutes, { prefix: '/api/v1/auth', security });
   await app.register(adminRoutes, { prefix: '/api/v1/admin', security });
   const publicRoutes = { database: dependencies.database, store: dependencies.store, rateLimit: dependencies.publicRateLimit };
   await app.register(dtcRoutes, { prefix: '/api/v1/dtc', ...publicRoutes });

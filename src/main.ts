@@ -9,7 +9,7 @@ import { createLogger, ownSecretsOf, scrubSecrets, wantsPrettyLogs } from './obs
 import { seedDtcCodesIfEmpty } from './importers/index.js';
 import { syncDiagnosisIndex } from './diagnostics/describe/index.js';
 import { openRuntime, type Runtime } from './runtime.js';
-import { checkEvictionPolicy, warnAboutLooseFilePermissions } from './startup-checks.js';
+import { checkEvictionPolicy, checkMfaEncryptionKey, warnAboutLooseFilePermissions } from './startup-checks.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 /** How long clients get to finish and leave their keep-alive connections before the listener closes. */
@@ -48,9 +48,9 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  const eviction = await checkEvictionPolicy(config, runtime.store, logger);
-  if (eviction.refuse) {
-    process.stderr.write(`${eviction.message}\n`);
+  for (const verdict of [await checkEvictionPolicy(config, runtime.store, logger), await checkMfaEncryptionKey(config, runtime.database)]) {
+    if (!verdict.refuse) continue;
+    process.stderr.write(`${verdict.message}\n`);
     await runtime.close();
     process.exit(EXIT_CONFIGURATION_ERROR);
   }

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config/index.js';
 import { embeddedDatabasePath } from './config/index.js';
 import { loosePermissions } from './db/sqlite-driver.js';
+import type { Database } from './db/index.js';
 import type { KeyValueStore } from './stores/key-value-store.js';
 import { RedisKeyValueStore } from './stores/redis-store.js';
 
@@ -46,4 +47,19 @@ export async function checkEvictionPolicy(config: Config, store: KeyValueStore, 
   if (config.isProduction) return { refuse: true, message };
   logger.warn(`${message} Refused in production.`);
   return { refuse: false };
+}
+
+/**
+ * Production without MFA_ENCRYPTION_KEY: fine until someone sets up an
+ * authenticator app (the setup answers 503 meanwhile), refused (exit 78)
+ * once any secret is stored, because none of them could be checked.
+ */
+export async function checkMfaEncryptionKey(config: Config, database: Database): Promise<EvictionPolicyVerdict> {
+  if (config.mfaEncryptionKey !== undefined) return { refuse: false };
+  const stored = await database.db.selectFrom('user_totp').select('user_id').limit(1).executeTakeFirst();
+  if (stored === undefined) return { refuse: false };
+  return {
+    refuse: true,
+    message: 'MFA_ENCRYPTION_KEY: required in production once any user has set up an authenticator app (the secrets are encrypted with it): set the key they were stored with (docs/DEPLOYMENT.md)',
+  };
 }

@@ -26,6 +26,9 @@ export function describeConfig(config: Config): Record<string, string | number |
     REDIS_KEY_PREFIX: config.redisKeyPrefix,
     REDIS_CLUSTER: config.redisCluster,
     JWT_SECRET_KEY: `${MASK} (${config.jwtSecretSource === 'environment' ? 'from the environment' : 'generated development key'})`,
+    MFA_ENCRYPTION_KEY:
+      config.mfaEncryptionKeySource === 'unset' ? null : `${MASK} (${config.mfaEncryptionKeySource === 'environment' ? 'from the environment' : 'generated development key'})`,
+    STEP_UP_WINDOW_MINUTES: config.stepUpWindowMinutes,
     ACCESS_TOKEN_EXPIRE_MINUTES: config.accessTokenExpireMinutes,
     REFRESH_TOKEN_EXPIRE_DAYS: config.refreshTokenExpireDays,
     CORS_ORIGINS: config.corsOrigins,

@@ -21,7 +21,12 @@ export async function accountRoutes(app: SchemaTypedApp, { security }: AuthRoute
   acceptOAuth2Forms(app);
   const { sessions, users, secureCookies, accountData, accountErasure, emailChange, deviceCookies } = security;
   const signedIn = { preHandler: app.requireAuth, schema: { security: SIGNED_IN_SECURITY } };
-  const stepUp = [app.requireAuth, credentialRateLimit(security, 'step_up')];
+  /** The password routes: a user with a second factor also needs it confirmed in this session, before the password is even checked. */
+  const freshSecondFactor = async (request: FastifyRequest): Promise<void> => {
+    const auth = authOf(request);
+    await security.secondFactors.requireStepUp(auth.userId, auth.sessionId);
+  };
+  const stepUp = [app.requireAuth, credentialRateLimit(security, 'step_up'), freshSecondFactor];
 
   /** Who is typing the password, for the per-account budget (a known browser keeps its own). */
   const attemptOf = (request: FastifyRequest, email: string): AttemptOrigin => ({ address: request.ip, trustedDevice: deviceCookies.trustedDevice(request.cookies, email) });

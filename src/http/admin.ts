@@ -9,6 +9,10 @@ const UserParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 /** `/api/v1/admin/*`: operator actions; admins only. */
 export async function adminRoutes(app: SchemaTypedApp, { security }: { security: Security }): Promise<void> {
   app.addHook('preHandler', app.requireRole('admin'));
+  // An admin with a second factor acts only from a session that confirmed it recently.
+  app.addHook('preHandler', async (request) => {
+    if (request.auth !== null) await security.secondFactors.requireStepUp(request.auth.userId, request.auth.sessionId);
+  });
 
   const setActive = async (userId: string, isActive: boolean, callerId: string | undefined): Promise<void> => {
     const user = await security.users.findById(userId);
@@ -29,4 +33,14 @@ export async function adminRoutes(app: SchemaTypedApp, { security }: { security:
     await setActive(request.params.id, true, request.auth?.userId);
     return reply.code(204).send();
   });
+  app.post(
+    '/users/:id/second-factors/reset',
+    { schema: { ...schema, summary: 'Remove every passkey, authenticator app and recovery code of a user who lost them all (after proving who they are); their sessions end and they are told by mail' } },
+    async (request, reply) => {
+      const user = await security.users.findById(request.params.id);
+      if (user === undefined) throw new HttpError('not_found', { message: 'No such user' });
+      await security.secondFactors.resetAllFactors(user);
+      return reply.code(204).send();
+    },
+  );
 }

@@ -51,9 +51,9 @@ export function userResponse(user: User): Static<typeof UserSchema> {
 /** OpenAPI `security` of a route that needs a signed-in caller: the access token as bearer header or cookie. */
 export const SIGNED_IN_SECURITY: { [scheme: string]: string[] }[] = [{ bearerAuth: [] }, { cookieAuth: [] }];
 
-/** A per-address limit for one group of credential routes (429 `rate_limited` + Retry-After). */
-export function credentialRateLimit(security: Security, group: CredentialRouteGroup): ReturnType<typeof ipRateLimit> {
-  return ipRateLimit({ store: security.store, group: `auth_${group}`, ...CREDENTIAL_RATE_LIMITS[group] });
+/** A per-address limit for one group of credential routes (429 `rate_limited` + Retry-After); `per: 'account'` counts the signed-in account instead. */
+export function credentialRateLimit(security: Security, group: CredentialRouteGroup, per: 'address' | 'account' = 'address'): ReturnType<typeof ipRateLimit> {
+  return ipRateLimit({ store: security.store, group: `auth_${group}`, per, ...CREDENTIAL_RATE_LIMITS[group] });
 }
 
 export function authOf(request: FastifyRequest): NonNullable<FastifyRequest['auth']> {

@@ -1,8 +1,9 @@
 import type {} from '@fastify/swagger';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
 import { EmailTakenError, publicUser } from '../db/repositories/users.js';
-import { accessTokenOf, authenticateToken } from '../security/index.js';
+import { accessTokenOf, authenticateToken, type Security } from '../security/index.js';
+import type { SignedIn } from '../security/second-factors.js';
 import { clearSessionCookies, sessionCookieNames, setSessionCookies } from '../security/cookies.js';
 import { CSRF_HEADER } from '../security/csrf.js';
 import { hashNewPassword, PASSWORD_MAX_LENGTH } from '../security/passwords.js';
@@ -27,10 +28,39 @@ const TokenPairSchema = Type.Object({
   token_type: Type.Optional(Type.Literal('bearer')),
   expires_in: Type.Integer({ description: 'seconds until the access token expires' }),
 });
-const LoginResponseSchema = Type.Object({
+export const LoginResponseSchema = Type.Object({
   ...TokenPairSchema.properties,
   csrf_token: Type.String({ description: 'a fresh CSRF token bound to the new session; the one used to sign in is void' }),
 });
+export const SecondStepResponseSchema = Type.Object({
+  second_factor_required: Type.Literal(true),
+  ticket: Type.String({ description: 'single-use, five minutes; only POST /login/second-factor, /passkey/options and /passkey/login read it' }),
+  methods: Type.Array(Type.Union([Type.Literal('totp'), Type.Literal('recovery_code'), Type.Literal('passkey')])),
+  ticket_expires_in: Type.Integer({ description: 'seconds until the ticket expires' }),
+});
+
+/**
+ * The end of every successful sign-in (password, second step, passkey): the
+ * session cookies, the device cookie for the account, and a CSRF token bound
+ * to the new session in place of the one the sign-in was sent with.
+ */
+export async function completeSignIn(
+  app: SchemaTypedApp,
+  security: Security,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  signedIn: SignedIn,
+  inBody: boolean,
+): Promise<Static<typeof LoginResponseSchema>> {
+  const { tokens, email } = signedIn;
+  setSessionCookies(reply, security.secureCookies, tokens);
+  // This browser is now known for this account: strangers' failures no longer lock it out.
+  security.deviceCookies.issue(reply, email);
+  // A CSRF token planted before sign-in must be worthless after it.
+  await app.csrf.revokePresented(request);
+  const csrfToken = await app.csrf.issue(request, reply, tokens.family);
+  return { ...tokenResponse(tokens, inBody), csrf_token: csrfToken };
+}
 const SessionStateSchema = Type.Object({
   authenticated: Type.Boolean(),
   user: Nullable(UserSchema),
@@ -51,14 +81,14 @@ const LoginBody = Type.Object({
 });
 const RefreshBody = Type.Union([Type.Object({ refresh_token: Type.Optional(Type.String({ maxLength: 8192 })) }), Type.Null()]);
 
-function tokenResponse(tokens: IssuedTokens, inBody: boolean): Static<typeof TokenPairSchema> {
+export function tokenResponse(tokens: IssuedTokens, inBody: boolean): Static<typeof TokenPairSchema> {
   if (!inBody) return { expires_in: tokens.expiresIn };
   return { access_token: tokens.accessToken, refresh_token: tokens.refreshToken, token_type: 'bearer', expires_in: tokens.expiresIn };
 }
 
 /** Signing in and out under `/api/v1/auth`: CSRF token, session state, registration, sign-in, refresh, logout, password reset. Policy lives in src/security. */
 export async function signInRoutes(app: SchemaTypedApp, { security }: AuthRouteOptions): Promise<void> {
-  const { sessions, users, codec, revocation, secureCookies, passwordReset, deviceCookies } = security;
+  const { sessions, users, codec, revocation, secureCookies, passwordReset, deviceCookies, secondFactors } = security;
   const cookieNames = sessionCookieNames(secureCookies);
 
   acceptOAuth2Forms(app);
@@ -144,27 +174,25 @@ export async function signInRoutes(app: SchemaTypedApp, { security }: AuthRouteO
     {
       schema: {
         tags: ['auth'],
-        summary: 'Sign in: sets the session cookies and returns a new CSRF token; the tokens themselves only with X-Token-Delivery: body (API clients)',
+        summary:
+          'Sign in: sets the session cookies and returns a new CSRF token; the tokens themselves only with X-Token-Delivery: body (API clients). A user with a second factor gets a second-step ticket instead',
         body: LoginBody,
-        response: { 200: LoginResponseSchema },
+        response: { 200: Type.Union([LoginResponseSchema, SecondStepResponseSchema]) },
       },
     },
     async (request, reply) => {
       const email = request.body.email ?? request.body.username;
       if (email === undefined) throw new HttpError('validation_failed', { details: [{ field: 'email', message: 'is required', problem: 'required' }] });
-      const tokens = await sessions.login(email, request.body.password, {
+      const outcome = await secondFactors.signIn(email, request.body.password, {
         address: request.ip,
         userAgent: request.headers['user-agent'],
         trustedDevice: deviceCookies.trustedDevice(request.cookies, email),
       });
-      setSessionCookies(reply, secureCookies, tokens);
-      // This browser is now known for this account: strangers' failures no longer lock it out.
-      deviceCookies.issue(reply, email);
-      // A CSRF token planted before sign-in must be worthless after it.
-      await app.csrf.revokePresented(request);
-      const csrfToken = await app.csrf.issue(request, reply, tokens.family);
+      if (outcome.kind === 'second_step') {
+        return reply.send({ second_factor_required: true as const, ticket: outcome.ticket, methods: [...outcome.methods], ticket_expires_in: outcome.expiresInSeconds });
+      }
       const inBody = request.headers[TOKEN_DELIVERY_HEADER] === 'body' || request.body.grant_type === 'password';
-      return reply.send({ ...tokenResponse(tokens, inBody), csrf_token: csrfToken });
+      return reply.send(await completeSignIn(app, security, request, reply, outcome, inBody));
     },
   );
 

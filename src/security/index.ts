@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/index.js';
 import type { Database } from '../db/index.js';
+import { SecondFactorsRepository } from '../db/repositories/second-factors.js';
 import { UsersRepository } from '../db/repositories/users.js';
 import type { KeyValueStore } from '../stores/key-value-store.js';
 import { AccountDataRepository } from '../db/repositories/account-data.js';
@@ -9,7 +10,12 @@ import type { Mailer } from '../mail/mailer.js';
 import { AccountErasure } from './account-erasure.js';
 import { DeviceCookies } from './device-cookie.js';
 import { EmailChangeService } from './email-change.js';
+import { PasskeyService, relyingPartyOf } from './passkeys.js';
 import { PasswordResetService } from './password-reset.js';
+import { SecondFactorService } from './second-factors.js';
+import { SecondStepTickets } from './second-step.js';
+import { SecretBox } from './secret-box.js';
+import { StepUpFreshness } from './step-up.js';
 import { SecurityStateDurability, type DurabilityEvents } from './store-refill.js';
 import { Revocation } from './revocation.js';
 import { SessionService } from './sessions.js';
@@ -27,6 +33,7 @@ export interface Security {
   readonly deviceCookies: DeviceCookies;
   readonly accountData: AccountDataRepository;
   readonly accountErasure: AccountErasure;
+  readonly secondFactors: SecondFactorService;
   readonly secureCookies: boolean;
   /** The shared store, for the per-address limits of the credential routes. */
   readonly store: KeyValueStore;
@@ -83,7 +90,35 @@ export function createSecurity(config: Config, dependencies: SecurityDependencie
   const deviceCookies = new DeviceCookies(config.jwtSecretKey, config.cookieSecure);
   const accountData = new AccountDataRepository(dependencies.database.db);
   const accountErasure = new AccountErasure(sessions, accountData);
-  return { codec, revocation, sessions, users, durability, passwordReset, emailChange, deviceCookies, accountData, accountErasure, secureCookies: config.cookieSecure, store: dependencies.store };
+  const factorRepository = new SecondFactorsRepository(dependencies.database.db);
+  const secondFactors = new SecondFactorService({
+    sessions,
+    users,
+    repository: factorRepository,
+    tickets: new SecondStepTickets(dependencies.store, dependencies.clock),
+    stepUp: new StepUpFreshness(dependencies.store, dependencies.clock, config.stepUpWindowMinutes * 60_000),
+    passkeys: new PasskeyService({ store: dependencies.store, repository: factorRepository, clock: dependencies.clock, relyingParty: relyingPartyOf(config.publicUrl) }),
+    secretBox: config.mfaEncryptionKey === undefined ? undefined : new SecretBox(config.mfaEncryptionKey),
+    clock: dependencies.clock,
+    mailer: dependencies.mailer,
+    publicUrl: config.publicUrl,
+    onMailError: dependencies.onMailError,
+  });
+  return {
+    codec,
+    revocation,
+    sessions,
+    users,
+    durability,
+    passwordReset,
+    emailChange,
+    deviceCookies,
+    accountData,
+    accountErasure,
+    secondFactors,
+    secureCookies: config.cookieSecure,
+    store: dependencies.store,
+  };
 }
 
 export { authentication, authenticateToken, accessTokenOf, type Authentication } from './authenticate.js';

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'f
 import { HttpError } from '../errors.js';
 import { countStoreFailure } from '../observability/metrics.js';
 import type { KeyValueStore } from '../stores/key-value-store.js';
-import { ipRateLimitKey } from './store-keys.js';
+import { ipRateLimitKey, accountRateLimitKey } from './store-keys.js';
 
 /** How many requests one client address may make to one route group per window. */
 export interface IpRateLimitPolicy {
@@ -45,6 +45,11 @@ export interface IpRateLimitOptions extends Partial<IpRateLimitPolicy> {
   readonly store: KeyValueStore;
   /** Names the counter: routes in one group share a budget (`dtc`, `vehicles`, ...). Letters, digits, `_` and `-`. */
   readonly group: string;
+  /**
+   * Whose budget: the client address (default), or the signed-in account
+   * (after `requireAuth`), so a user on many addresses still has one budget.
+   */
+  readonly per?: 'address' | 'account';
 }
 
 const GROUP_NAME = /^[a-z0-9_-]{1,32}$/i;
@@ -68,8 +73,13 @@ export function ipRateLimit(options: IpRateLimitOptions): preHandlerAsyncHookHan
   if (!GROUP_NAME.test(options.group)) throw new RangeError('ip rate limit group: letters, digits, _ and - only');
   const { maxRequests, windowMs } = checkedPolicy(options);
   const { store, group } = options;
+  const keyOf = (request: FastifyRequest): string => {
+    if (options.per !== 'account') return ipRateLimitKey(group, request.ip);
+    if (request.auth === null) throw new HttpError('authentication_required');
+    return accountRateLimitKey(group, request.auth.userId);
+  };
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const { count, ttlMs } = await store.increment(ipRateLimitKey(group, request.ip), windowMs).catch((error: unknown) => {
+    const { count, ttlMs } = await store.increment(keyOf(request), windowMs).catch((error: unknown) => {
       countStoreFailure('ip_rate_limit', error);
       throw error;
     });

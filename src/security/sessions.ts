@@ -85,8 +85,21 @@ export class SessionService {
     this.throttle = new LoginThrottle(options.store);
   }
 
-  /** Checks credentials (throttled, same answer and cost for an unknown email) and opens a session. */
+  /** Checks credentials (throttled, same answer and cost for an unknown email) and opens a session. For users without a second factor. */
   async login(email: string, password: string, origin: SessionOrigin): Promise<IssuedTokens> {
+    const user = await this.checkPassword(email, password, origin);
+    await this.recordSignInSuccess(email, origin);
+    return this.openSession(user.id, origin);
+  }
+
+  /**
+   * The password step of a sign-in: counted in the account's and the
+   * address's budgets before the hash is checked, the same answer and cost
+   * for an unknown email. Does not clear the account's count: for a user
+   * with a second factor only the second step does (else the password alone
+   * would reset the budget the second step's guesses are counted in).
+   */
+  async checkPassword(email: string, password: string, origin: AttemptOrigin): Promise<UserWithPasswordHash> {
     await this.throttle.admitAttempt(email, origin);
     const user = await this.options.users.findByEmail(email);
     const passwordMatches = user === undefined ? await spendPasswordVerificationTime(password).then(() => false) : await verifyPassword(user.passwordHash, password);
@@ -98,9 +111,18 @@ export class SessionService {
       securityMetrics.loginFailures.inc({ reason: 'account_disabled' });
       throw new HttpError('account_disabled');
     }
-    await this.throttle.recordSuccess(email, origin);
     if (passwordHashNeedsUpgrade(user.passwordHash)) await this.options.users.updatePasswordHash(user.id, await hashPassword(password));
-    return this.openSession(user.id, origin);
+    return user;
+  }
+
+  /** Counts one second-factor attempt in the same budgets as a password (429 `login_throttled` past them). */
+  async admitSecondFactorAttempt(email: string, origin: AttemptOrigin): Promise<void> {
+    await this.throttle.admitAttempt(email, origin);
+  }
+
+  /** The sign-in (or step-up) succeeded: the account's and the device's counts start again. */
+  async recordSignInSuccess(email: string, origin: AttemptOrigin): Promise<void> {
+    await this.throttle.recordSuccess(email, origin);
   }
 
   /** Starts a new session (refresh family) for a user whose identity is already established. */

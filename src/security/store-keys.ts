@@ -46,6 +46,8 @@ export const loginFailuresByAddressKey = (address: string): string => `login_fai
 export const loginFailuresByDeviceKey = (deviceNonce: string): string => `login_fail:device:${deviceNonce}`;
 /** One fixed window per address and route group; the tag keeps a client's counters in one Cluster slot. */
 export const ipRateLimitKey = (group: string, address: string): string => `ip_rate:{${address}}:${group}`;
+/** The same per signed-in account, for routes that create state for it (second-factor setup). */
+export const accountRateLimitKey = (group: string, userId: string): string => `account_rate:{${userId}}:${group}`;
 
 // Password reset (src/security/password-reset.ts).
 

@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { embeddedDatabasePath, loadConfig } from '../../src/config/index.js';
+import { SecondFactorsRepository } from '../../src/db/repositories/second-factors.js';
+import { UsersRepository } from '../../src/db/repositories/users.js';
 import { openRuntime } from '../../src/runtime.js';
 import { testEnvironment, uniqueId } from '../helpers/backends.js';
 import { freePort, startTypeScriptProcess, type RunningProcess } from '../helpers/process.js';
@@ -89,5 +91,35 @@ describe('issue 13.3: the Redis eviction policy is checked at start', () => {
     expect(development.output()).toMatch(/maxmemory-policy is volatile-ttl.*Refused in production/);
     development.child.kill('SIGTERM');
     await development.exited;
+  }, 60_000);
+});
+
+describe('issue 18: production needs MFA_ENCRYPTION_KEY once an authenticator app is set up', () => {
+  it('exits 78 naming the variable when a secret is stored and the key is unset; without stored secrets it serves', async () => {
+    const withSecret = freshDataDir();
+    const environment = (dataDir: string) => ({
+      ...testEnvironment({ NODE_ENV: 'production', COOKIE_SECURE: 'true', REDIS_URL: undefined, DATABASE_URL: undefined, DATA_DIR: dataDir }),
+      LOG_LEVEL: 'info',
+    });
+    const config = loadConfig(environment(withSecret)).config;
+    expect(config.mfaEncryptionKey).toBeUndefined();
+    const runtime = await openRuntime(config, { migrate: true });
+    try {
+      const users = new UsersRepository(runtime.database.db);
+      const user = await users.create({ email: `totp-${uniqueId()}@example.com`, passwordHash: '$argon2id$unused', fullName: null });
+      await new SecondFactorsRepository(runtime.database.db).startTotpEnrolment(user.id, 'v1.sealed-elsewhere', Date.now());
+    } finally {
+      await runtime.close();
+    }
+    const refused = startTypeScriptProcess('src/main.ts', [], { ...environment(withSecret), PORT: String(await freePort()) });
+    running.push(refused);
+    const serving = startTypeScriptProcess('src/main.ts', [], { ...environment(freshDataDir()), PORT: String(await freePort()) });
+    running.push(serving);
+    const [refusedExit, servingExit] = await Promise.all([outputOrExit(refused, /AutoCognitix API ready/), outputOrExit(serving, /AutoCognitix API ready/)]);
+    expect(refusedExit).toBe(78);
+    expect(refused.output()).toMatch(/MFA_ENCRYPTION_KEY: required in production once any user has set up an authenticator app/);
+    expect(servingExit).toBeNull();
+    serving.child.kill('SIGTERM');
+    await serving.exited;
   }, 60_000);
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -160,6 +161,46 @@ describe('development signing key', () => {
     const second = loadConfig({ DATA_DIR: 'state' }, { cwd });
     expect(second.config.jwtSecretKey).toBe(first.config.jwtSecretKey);
     for (const warning of [...first.warnings, ...second.warnings]) expect(warning).not.toContain(first.config.jwtSecretKey);
+  });
+});
+
+describe('the authenticator-app encryption key (MFA_ENCRYPTION_KEY)', () => {
+  const production = { NODE_ENV: 'production', COOKIE_SECURE: 'true', SMTP_URL: 'smtp://mail.example.com:587' };
+  const key = (): string => randomBytes(32).toString('base64');
+
+  it('development generates one into DATA_DIR (0600) and reuses it; it is never printed', () => {
+    const cwd = tempDir();
+    const first = loadConfig({ DATA_DIR: 'state' }, { cwd });
+    const keyFile = path.join(cwd, 'state', 'mfa-encryption.key');
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    expect(first.config.mfaEncryptionKeySource).toBe('generated-file');
+    expect(first.config.mfaEncryptionKey?.length).toBe(32);
+    expect(loadConfig({ DATA_DIR: 'state' }, { cwd }).config.mfaEncryptionKey?.equals(first.config.mfaEncryptionKey ?? Buffer.alloc(0))).toBe(true);
+    const shown = JSON.stringify(describeConfig(first.config)) + first.warnings.join('\n');
+    expect(shown).not.toContain(readFileSync(keyFile, 'utf8'));
+  });
+
+  it('production without it starts (setting up an app is refused until it is set) and generates nothing', () => {
+    const cwd = tempDir();
+    const { config } = loadConfig({ ...production, JWT_SECRET_KEY: generatedSecret(), DATA_DIR: 'state' }, { cwd });
+    expect(config.mfaEncryptionKey).toBeUndefined();
+    expect(() => statSync(path.join(cwd, 'state', 'mfa-encryption.key'))).toThrow();
+  });
+
+  it('takes 32 bytes of base64 from the environment, masked for display', () => {
+    const value = key();
+    const { config } = loadConfig({ ...production, JWT_SECRET_KEY: generatedSecret(), MFA_ENCRYPTION_KEY: value }, { cwd: tempDir() });
+    expect(config.mfaEncryptionKey?.equals(Buffer.from(value, 'base64'))).toBe(true);
+    expect(JSON.stringify(describeConfig(config))).not.toContain(value);
+  });
+
+  it.each([
+    ['too short', randomBytes(16).toString('base64')],
+    ['not base64', `${'!'.repeat(43)}=`],
+    ['a placeholder of one repeated byte', Buffer.alloc(32, 7).toString('base64')],
+  ])('refuses a key that is %s, naming the variable without quoting it', (_name, value) => {
+    expect(problemsOf({ ...production, JWT_SECRET_KEY: generatedSecret(), MFA_ENCRYPTION_KEY: value })).toEqual(['MFA_ENCRYPTION_KEY']);
+    expect(errorMessageOf({ ...production, JWT_SECRET_KEY: generatedSecret(), MFA_ENCRYPTION_KEY: value })).not.toContain(value);
   });
 });
 

@@ -19,6 +19,12 @@ export interface AccountExport {
     notes: { id: string; codes: string[]; symptoms: string; created_at: string }[];
   }[];
   readonly sessions: { id: string; created_at: string; last_used_at: string; expires_at: string; revoked_at: string | null; user_agent: string | null; ip_prefix: string | null }[];
+  /** Which factors exist, never a secret, key or code. */
+  readonly second_factors: {
+    authenticator_app: { enabled: boolean; created_at: string } | null;
+    passkeys: { name: string; created_at: string; last_used_at: string | null; backed_up: boolean }[];
+    recovery_codes: { unused: number; used: number };
+  };
 }
 
 /** Tables that hold a user's rows, children first: erasure deletes in this order. */
@@ -30,7 +36,7 @@ export class AccountDataRepository {
   async exportAccount(userId: string, nowMs: number): Promise<AccountExport | undefined> {
     const user = await this.db.selectFrom('users').select(['id', 'email', 'full_name', 'role', 'is_active', 'created_at', 'updated_at']).where('id', '=', userId).executeTakeFirst();
     if (user === undefined) return undefined;
-    const [vehicles, notes, sessions] = await Promise.all([
+    const [vehicles, notes, sessions, totp, passkeys, recoveryCodes] = await Promise.all([
       this.db.selectFrom('garage_vehicles').selectAll().where('user_id', '=', userId).orderBy('created_at').execute(),
       this.db.selectFrom('diagnosis_notes').selectAll().where('user_id', '=', userId).orderBy('created_at').execute(),
       this.db
@@ -39,6 +45,9 @@ export class AccountDataRepository {
         .where('user_id', '=', userId)
         .orderBy('created_at')
         .execute(),
+      this.db.selectFrom('user_totp').select(['confirmed_at', 'created_at']).where('user_id', '=', userId).executeTakeFirst(),
+      this.db.selectFrom('webauthn_credentials').select(['name', 'created_at', 'last_used_at', 'backed_up']).where('user_id', '=', userId).orderBy('created_at').execute(),
+      this.db.selectFrom('user_recovery_codes').select('used_at').where('user_id', '=', userId).execute(),
     ]);
     return {
       exported_at: new Date(nowMs).toISOString(),
@@ -73,6 +82,16 @@ export class AccountDataRepository {
         user_agent: session.user_agent,
         ip_prefix: session.ip_prefix,
       })),
+      second_factors: {
+        authenticator_app: totp === undefined ? null : { enabled: totp.confirmed_at !== null, created_at: toIsoTimestamp(totp.created_at) },
+        passkeys: passkeys.map((passkey) => ({
+          name: passkey.name,
+          created_at: toIsoTimestamp(passkey.created_at),
+          last_used_at: passkey.last_used_at === null ? null : toIsoTimestamp(passkey.last_used_at),
+          backed_up: toBoolean(passkey.backed_up),
+        })),
+        recovery_codes: { unused: recoveryCodes.filter((code) => code.used_at === null).length, used: recoveryCodes.filter((code) => code.used_at !== null).length },
+      },
     };
   }
 
