@@ -127,7 +127,7 @@ function TotpEnrolmentForm({ enrolment, onConfirmed }: { readonly enrolment: Tot
           inputMode="numeric"
           autoComplete="one-time-code"
           pattern="[0-9]*"
-          maxLength={6}
+          maxLength={7}
           required
           value={code}
           error={submission.fieldError('code')}
@@ -241,7 +241,7 @@ function PasskeyItem({ passkey, refresh }: { readonly passkey: Passkey; readonly
             </button>
           }
         >
-          <TextField id={`passkey-name-${passkey.id}`} label={t('passkeyName')} required maxLength={64} value={name} error={submission.fieldError('name')} onValue={setName} />
+          <TextField id={`passkey-name-${passkey.id}`} label={t('passkeyNewName')} required maxLength={64} value={name} error={submission.fieldError('name')} onValue={setName} />
         </SubmitForm>
       ) : (
         <>

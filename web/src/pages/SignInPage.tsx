@@ -90,7 +90,7 @@ function SecondStepForm({ step, onExpired }: { readonly step: SecondStep; readon
               inputMode="numeric"
               autoComplete="one-time-code"
               pattern="[0-9]*"
-              maxLength={6}
+              maxLength={7}
               required
               autoFocus
               value={code}
