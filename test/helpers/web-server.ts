@@ -46,6 +46,11 @@ export interface WebServerOptions {
   readonly complaints?: boolean;
   /** Extra environment for the server process (e.g. SMTP_URL of a local mail server). */
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * The host name of PUBLIC_URL (`http://<publicHost>:<port>`), on the port chosen here: WebAuthn needs a
+   * host name as its RP ID (`localhost`, never an IP address); `origin` then uses it too.
+   */
+  readonly publicHost?: string;
 }
 
 async function runCli(args: readonly string[], env: Record<string, string | undefined>): Promise<void> {
@@ -63,7 +68,15 @@ async function runCli(args: readonly string[], env: Record<string, string | unde
  */
 export async function startWebServer(options: WebServerOptions = {}): Promise<WebServer> {
   const port = await freePort();
-  const env = testEnvironment({ HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', REDIS_KEY_PREFIX: `e2e:${uniqueId()}:`, ...options.env });
+  const publicUrl = options.publicHost === undefined ? undefined : `http://${options.publicHost}:${port}`;
+  const env = testEnvironment({
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    LOG_LEVEL: 'info',
+    REDIS_KEY_PREFIX: `e2e:${uniqueId()}:`,
+    ...(publicUrl === undefined ? {} : { PUBLIC_URL: publicUrl }),
+    ...options.env,
+  });
   const jwtSecret = env.JWT_SECRET_KEY;
   const dataDir = env.DATA_DIR;
   if (jwtSecret === undefined || dataDir === undefined) throw new Error('testEnvironment() gave no JWT secret or data dir');
@@ -80,9 +93,9 @@ export async function startWebServer(options: WebServerOptions = {}): Promise<We
     rmSync(fixtures, { recursive: true, force: true });
   }
   const server = startTypeScriptProcess('src/main.ts', [], env);
-  const origin = `http://127.0.0.1:${port}`;
+  const origin = publicUrl ?? `http://127.0.0.1:${port}`;
   try {
-    await waitForHttp(`${origin}/api/v1/health`, 30_000);
+    await waitForHttp(`http://127.0.0.1:${port}/api/v1/health`, 30_000);
   } catch (error) {
     server.child.kill('SIGKILL');
     throw new Error(`the server did not start:\n${server.output()}`, { cause: error });

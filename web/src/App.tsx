@@ -14,6 +14,7 @@ import { QuickAnalysisPage } from './pages/QuickAnalysisPage';
 import { RegisterPage } from './pages/RegisterPage';
 import { ResetPasswordPage } from './pages/ResetPasswordPage';
 import { EmailLinkPage } from './pages/EmailLinkPage';
+import { SecurityPage } from './pages/SecurityPage';
 import { SignInPage } from './pages/SignInPage';
 import { VehicleInfoPage } from './pages/VehicleInfoPage';
 import { Link, navigate, pathWithQuery, useLocation } from './router';
@@ -59,13 +60,7 @@ function page(path: string): ReactNode {
     case 'garage':
       return <RequireSignIn>{second === undefined ? <GaragePage /> : <GarageVehiclePage id={second} />}</RequireSignIn>;
     case 'account':
-      return second === undefined ? (
-        <RequireSignIn>
-          <AccountPage />
-        </RequireSignIn>
-      ) : (
-        <NotFoundPage />
-      );
+      return second === undefined || second === 'security' ? <RequireSignIn>{second === undefined ? <AccountPage /> : <SecurityPage />}</RequireSignIn> : <NotFoundPage />;
     case 'signin':
       return second === undefined ? <SignInPage /> : <NotFoundPage />;
     case 'register':

@@ -7,6 +7,7 @@
  * for all the requests and all the tabs waiting on it.
  */
 
+import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/browser';
 import type { FieldProblem } from './types';
 
 export const CSRF_HEADER = 'X-CSRF-Token';
@@ -52,7 +53,7 @@ export class ApiError extends Error {
 }
 
 export interface RequestOptions {
-  readonly method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  readonly method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Sent as JSON. */
   readonly body?: unknown;
   readonly query?: Readonly<Record<string, string | number | undefined>>;
@@ -248,14 +249,63 @@ export async function apiCommand(path: string, options: RequestOptions): Promise
   return send(path, options, { csrfRenewed: false, refreshed: false });
 }
 
-/** Sign-in: the answer carries a new CSRF token bound to the new session; the old one is void. */
-export async function signIn(email: string, password: string): Promise<void> {
-  // A failed sign-in must not try to "refresh" a session that does not exist yet.
-  const response = await send('/api/v1/auth/login', { method: 'POST', body: { email, password } }, { csrfRenewed: false, refreshed: true });
-  const body = (await response.json()) as { csrf_token: string };
-  rememberCsrfToken(body.csrf_token);
+/** A second factor the server offers for the second step of a sign-in. */
+export type SecondFactorMethod = 'totp' | 'recovery_code' | 'passkey';
+
+/** The password was right but the account has a second factor: finish with the ticket within `expiresInSeconds`. */
+export interface SecondStep {
+  readonly ticket: string;
+  readonly methods: readonly SecondFactorMethod[];
+  readonly expiresInSeconds: number;
+}
+
+/** Either signed in (cookies set) or a second step to take. */
+export type SignInOutcome = { readonly signedIn: true } | { readonly signedIn: false; readonly secondStep: SecondStep };
+
+interface SignInAnswer {
+  readonly csrf_token?: string;
+  readonly second_factor_required?: boolean;
+  readonly ticket?: string;
+  readonly methods?: readonly SecondFactorMethod[];
+  readonly ticket_expires_in?: number;
+}
+
+/**
+ * Every way in (password, second step, passkey) answers alike: a new CSRF
+ * token bound to the new session (the old one is void), or a second step.
+ * A failed attempt must not try to "refresh" a session that does not exist yet.
+ */
+async function signInStep(path: string, body: unknown): Promise<SignInOutcome> {
+  const response = await send(path, { method: 'POST', body }, { csrfRenewed: false, refreshed: true });
+  const answer = (await response.json()) as SignInAnswer;
+  if (answer.second_factor_required === true && answer.ticket !== undefined) {
+    return { signedIn: false, secondStep: { ticket: answer.ticket, methods: answer.methods ?? [], expiresInSeconds: answer.ticket_expires_in ?? 300 } };
+  }
+  if (answer.csrf_token !== undefined) rememberCsrfToken(answer.csrf_token);
   sessionGeneration += 1;
   notify('signed-in');
+  return { signedIn: true };
+}
+
+/** Sign-in with e-mail and password: signed in, or (with a second factor) a second step. */
+export function signIn(email: string, password: string): Promise<SignInOutcome> {
+  return signInStep('/api/v1/auth/login', { email, password });
+}
+
+/** The second step with an authenticator-app code or a recovery code (exactly one). */
+export async function signInSecondFactor(body: { ticket: string; totp_code?: string; recovery_code?: string }): Promise<void> {
+  await signInStep('/api/v1/auth/login/second-factor', body);
+}
+
+/** The passkey's options: passwordless without a ticket, the ticket's user's passkeys with one. */
+export async function passkeySignInOptions(ticket?: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  const response = await send('/api/v1/auth/passkey/options', { method: 'POST', body: ticket === undefined ? {} : { ticket } }, { csrfRenewed: false, refreshed: true });
+  return ((await response.json()) as { options: PublicKeyCredentialRequestOptionsJSON }).options;
+}
+
+/** Signs in with the passkey's answer: alone (passwordless) or as the second step of `ticket`. */
+export async function signInWithPasskey(passkeyResponse: AuthenticationResponseJSON, ticket?: string): Promise<void> {
+  await signInStep('/api/v1/auth/passkey/login', ticket === undefined ? { response: passkeyResponse } : { response: passkeyResponse, ticket });
 }
 
 /** Sign-out: the next anonymous CSRF token comes back in the `X-CSRF-Token` response header. */

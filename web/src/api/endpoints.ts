@@ -1,3 +1,4 @@
+import type { AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/browser';
 import { apiCommand, apiRequest } from './client';
 import type {
   AuthSession,
@@ -11,9 +12,13 @@ import type {
   GarageVehicle,
   GarageVehicleFields,
   Page,
+  Passkey,
   QuickAnalysis,
   RecallPage,
+  RecoveryCodes,
+  SecondFactors,
   SessionState,
+  TotpEnrolment,
   User,
   VehicleKey,
 } from './types';
@@ -49,10 +54,40 @@ export const auth = {
   resetPassword: async (body: { token: string; new_password: string }): Promise<void> => {
     await apiCommand('/api/v1/auth/reset-password', { method: 'POST', body });
   },
+  /** Erases the account; with a second factor, only within a fresh step-up. */
+  eraseAccount: async (body: { password: string }): Promise<void> => {
+    await apiCommand('/api/v1/auth/me', { method: 'DELETE', body });
+  },
   sessions: (): Promise<{ items: AuthSession[] }> => apiRequest('/api/v1/auth/sessions'),
   endSession: async (id: string): Promise<void> => {
     await apiCommand(`/api/v1/auth/sessions/${segment(id)}`, { method: 'DELETE' });
   },
+};
+
+const factorsPath = '/api/v1/auth/second-factors';
+
+/** The signed-in user's second factors; turning one off, new recovery codes and a first passkey beside a factor need a fresh step-up. */
+export const secondFactors = {
+  get: (): Promise<SecondFactors> => apiRequest(factorsPath),
+  startTotp: (): Promise<TotpEnrolment> => apiRequest(`${factorsPath}/totp`, { method: 'POST', body: {} }),
+  confirmTotp: (code: string): Promise<RecoveryCodes> => apiRequest(`${factorsPath}/totp/confirm`, { method: 'POST', body: { code } }),
+  removeTotp: async (): Promise<void> => {
+    await apiCommand(`${factorsPath}/totp`, { method: 'DELETE' });
+  },
+  newRecoveryCodes: (): Promise<{ recovery_codes: readonly string[] }> => apiRequest(`${factorsPath}/recovery-codes`, { method: 'POST', body: {} }),
+  passkeyOptions: async (): Promise<PublicKeyCredentialCreationOptionsJSON> =>
+    (await apiRequest<{ options: PublicKeyCredentialCreationOptionsJSON }>(`${factorsPath}/passkeys/options`, { method: 'POST', body: {} })).options,
+  addPasskey: (body: { name: string; response: RegistrationResponseJSON }): Promise<RecoveryCodes & { passkey: Passkey }> =>
+    apiRequest(`${factorsPath}/passkeys`, { method: 'POST', body }),
+  renamePasskey: (id: string, name: string): Promise<{ passkey: Passkey }> => apiRequest(`${factorsPath}/passkeys/${segment(id)}`, { method: 'PATCH', body: { name } }),
+  removePasskey: async (id: string): Promise<void> => {
+    await apiCommand(`${factorsPath}/passkeys/${segment(id)}`, { method: 'DELETE' });
+  },
+  stepUp: (body: { totp_code: string } | { recovery_code: string }): Promise<{ fresh_until: string }> => apiRequest(`${factorsPath}/step-up`, { method: 'POST', body }),
+  stepUpPasskeyOptions: async (): Promise<PublicKeyCredentialRequestOptionsJSON> =>
+    (await apiRequest<{ options: PublicKeyCredentialRequestOptionsJSON }>(`${factorsPath}/step-up/passkey-options`, { method: 'POST', body: {} })).options,
+  stepUpWithPasskey: (response: AuthenticationResponseJSON): Promise<{ fresh_until: string }> =>
+    apiRequest(`${factorsPath}/step-up/passkey`, { method: 'POST', body: { response } }),
 };
 
 export const dtc = {

@@ -250,3 +250,33 @@ export interface SessionState {
   readonly user: User | null;
   readonly refresh: boolean;
 }
+
+/** A passkey of the signed-in user (`GET /api/v1/auth/second-factors`). */
+export interface Passkey {
+  readonly id: string;
+  readonly name: string;
+  readonly created_at: string;
+  readonly last_used_at: string | null;
+  readonly backed_up: boolean;
+  readonly device_type: string;
+}
+
+/** The second factors of the signed-in user; `step_up.required`: sensitive changes need a fresh confirmation. */
+export interface SecondFactors {
+  readonly totp: { readonly enabled: boolean };
+  readonly passkeys: readonly Passkey[];
+  readonly recovery_codes: { readonly remaining: number; readonly created_at: string | null };
+  readonly step_up: { readonly required: boolean; readonly fresh_until: string | null };
+}
+
+/** The start of an authenticator-app set-up: the secret, as text and as a QR image (a data: URL). */
+export interface TotpEnrolment {
+  readonly secret: string;
+  readonly otpauth_uri: string;
+  readonly qr_code: string;
+}
+
+/** Recovery codes are shown once: null when none were made (not the first factor). */
+export interface RecoveryCodes {
+  readonly recovery_codes: readonly string[] | null;
+}

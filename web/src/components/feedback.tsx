@@ -4,6 +4,7 @@ import { ApiError } from '../api/client';
 import { ERROR_TEXTS, isErrorCode } from '../i18n/errorTexts';
 import { fieldProblemText } from '../i18n/fieldProblems';
 import type { I18n, Translate } from '../i18n/i18n';
+import { PasskeyAlreadyRegistered, PasskeyCancelled } from '../passkeys';
 import { useI18n } from '../i18n/i18n';
 
 /** For an answer whose code is not in the catalog (a proxy's error page): what its status says. */
@@ -21,6 +22,8 @@ function statusText(status: number, t: Translate): string {
  * try again.
  */
 export function errorMessage(error: unknown, { t, language }: Pick<I18n, 't' | 'language'>): string {
+  if (error instanceof PasskeyCancelled) return t('passkeyCancelled');
+  if (error instanceof PasskeyAlreadyRegistered) return t('passkeyAlreadyRegistered');
   if (!(error instanceof ApiError)) return t('errorUnexpected');
   if (error.code === 'network_error') return t('errorNetwork');
   const text = isErrorCode(error.code) ? ERROR_TEXTS[language][error.code] : statusText(error.status, t);
@@ -43,7 +46,11 @@ export function ErrorNotice({ error, id }: { readonly error: unknown; readonly i
   const i18n = useI18n();
   return (
     <div className="notice-region" aria-live="assertive" {...(id === undefined ? {} : { id })}>
-      {error === undefined || error === null ? null : (
+      {error === undefined || error === null ? null : error instanceof PasskeyCancelled ? (
+        <p className="notice notice-info" role="status">
+          {errorMessage(error, i18n)}
+        </p>
+      ) : (
         <p className="notice notice-error" role="alert">
           {errorMessage(error, i18n)}
         </p>

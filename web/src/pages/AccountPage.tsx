@@ -1,12 +1,13 @@
 import { useState } from 'react';
-import { signOut, signOutEverywhere } from '../api/client';
+import { fetchCsrfToken, signOut, signOutEverywhere } from '../api/client';
 import { auth } from '../api/endpoints';
 import type { User } from '../api/types';
 import { AsyncItems, ErrorNotice, StatusNotice } from '../components/feedback';
 import { FullNameField, NewPasswordFields, PasswordField, TextField, useNewPassword } from '../components/fields';
 import { Card, SubmitForm } from '../components/forms';
+import { useStepUp } from '../components/stepUp';
 import { useI18n } from '../i18n/i18n';
-import { navigate } from '../router';
+import { Link, navigate } from '../router';
 import { useSession } from '../session';
 import { useAsync } from '../useAsync';
 import { usePageTitle } from '../usePageTitle';
@@ -45,13 +46,14 @@ function EmailForm({ email }: { readonly email: string }) {
   const [newEmail, setNewEmail] = useState('');
   const [password, setPassword] = useState('');
   const submission = useSubmission();
+  const stepUp = useStepUp('email');
 
   return (
     <Card id="email" title={t('changeEmail')} intro={t('changeEmailIntro')}>
       <SubmitForm
         submission={submission}
         action={async () => {
-          await auth.requestEmailChange({ new_email: newEmail.trim(), password });
+          await stepUp.guard(() => auth.requestEmailChange({ new_email: newEmail.trim(), password }));
           setNewEmail('');
           setPassword('');
           return { key: 'changeEmailSent', values: { email: newEmail.trim() } };
@@ -62,6 +64,7 @@ function EmailForm({ email }: { readonly email: string }) {
         <TextField id="email-new" label={t('newEmail')} type="email" autoComplete="email" required value={newEmail} error={submission.fieldError('new_email')} onValue={setNewEmail} />
         <PasswordField id="email-password" label={t('currentPassword')} value={password} error={submission.fieldError('password')} onValue={setPassword} />
       </SubmitForm>
+      {stepUp.panel}
     </Card>
   );
 }
@@ -71,6 +74,7 @@ function PasswordForm({ email }: { readonly email: string }) {
   const [current, setCurrent] = useState('');
   const newPassword = useNewPassword();
   const submission = useSubmission();
+  const stepUp = useStepUp('password');
 
   return (
     <Card id="password" title={t('changePassword')}>
@@ -78,7 +82,7 @@ function PasswordForm({ email }: { readonly email: string }) {
         submission={submission}
         check={newPassword.confirmed}
         action={async () => {
-          await auth.changePassword({ current_password: current, new_password: newPassword.password });
+          await stepUp.guard(() => auth.changePassword({ current_password: current, new_password: newPassword.password }));
           setCurrent('');
           newPassword.clear();
           return 'passwordChanged';
@@ -89,6 +93,7 @@ function PasswordForm({ email }: { readonly email: string }) {
         <PasswordField id="password-current" label={t('currentPassword')} value={current} error={submission.fieldError('current_password')} onValue={setCurrent} />
         <NewPasswordFields idPrefix="change" entry={newPassword} passwordError={submission.fieldError('new_password')} />
       </SubmitForm>
+      {stepUp.panel}
     </Card>
   );
 }
@@ -201,6 +206,62 @@ function Sessions() {
   );
 }
 
+/** Erasure: the password again and, with a second factor, a fresh confirmation; every session ends with it. */
+function EraseAccount({ email }: { readonly email: string }) {
+  const { t } = useI18n();
+  const { setUser } = useSession();
+  const [password, setPassword] = useState('');
+  const [sure, setSure] = useState(false);
+  const submission = useSubmission();
+  const stepUp = useStepUp('erase');
+
+  return (
+    <Card id="erase" title={t('eraseTitle')} intro={t('eraseIntro')}>
+      {sure ? (
+        <SubmitForm
+          submission={submission}
+          action={async () => {
+            await stepUp.guard(() => auth.eraseAccount({ password }));
+            // The session (and its CSRF token) died with the account.
+            await fetchCsrfToken().catch(() => undefined);
+            navigate('/signin?erased=1', { replace: true });
+            setUser(null);
+            return undefined;
+          }}
+          submitLabel={t('eraseButton')}
+          busyLabel={t('erasing')}
+          actions={
+            <button
+              type="button"
+              className="button"
+              onClick={() => {
+                setSure(false);
+                setPassword('');
+              }}
+            >
+              {t('cancel')}
+            </button>
+          }
+        >
+          <AccountName email={email} />
+          <PasswordField id="erase-password" label={t('currentPassword')} value={password} error={submission.fieldError('password')} onValue={setPassword} />
+        </SubmitForm>
+      ) : (
+        <button
+          type="button"
+          className="button danger"
+          onClick={() => {
+            setSure(true);
+          }}
+        >
+          {t('eraseStart')}
+        </button>
+      )}
+      {stepUp.panel}
+    </Card>
+  );
+}
+
 export function AccountPage() {
   const { t } = useI18n();
   const { user } = useSession();
@@ -210,12 +271,16 @@ export function AccountPage() {
     <>
       <h1 className="page-title">{t('accountTitle')}</h1>
       <p className="secondary-text">{user.email}</p>
+      <p className="aside">
+        <Link to="/account/security">{t('securityLink')}</Link>
+      </p>
       <div className="columns">
         <ProfileForm user={user} />
         <PasswordForm email={user.email} />
         <EmailForm email={user.email} />
       </div>
       <Sessions />
+      <EraseAccount email={user.email} />
     </>
   );
 }
