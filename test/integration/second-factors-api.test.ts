@@ -5,7 +5,9 @@ import { sessionCookieNames } from '../../src/security/cookies.js';
 import { secondStepTicketKey } from '../../src/security/store-keys.js';
 import { SECOND_STEP_TTL_MS } from '../../src/security/second-step.js';
 import { totpCodeAt, TOTP_PERIOD_SECONDS } from '../../src/security/totp.js';
+import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { SoftAuthenticator } from '../helpers/soft-authenticator.js';
 import { testConfig } from '../helpers/backends.js';
 import { bearer, errorCode, register, request, strongPassword, TOKENS_IN_BODY, type TokenPair } from '../helpers/auth-client.js';
 import { startSmtpServer, type LocalSmtpServer } from '../helpers/smtp.js';
@@ -48,7 +50,8 @@ describe('issue 18: second factors over HTTP', () => {
       url,
       ...(options.payload === undefined ? {} : { payload: options.payload as Record<string, unknown> }),
       headers: { ...TOKENS_IN_BODY, ...(options.token === undefined ? {} : bearer(options.token)) },
-      ...(options.remoteAddress === undefined ? {} : { remoteAddress: options.remoteAddress }),
+      // Every call from an address of its own unless a test says otherwise: per-address budgets are tested elsewhere.
+      remoteAddress: options.remoteAddress ?? address(),
     });
   const signIn = (email: string, password: string, remoteAddress = address()) => call('POST', '/api/v1/auth/login', { payload: { email, password }, remoteAddress });
   const tokensOf = (response: LightMyRequestResponse): TokenPair => {
@@ -79,7 +82,7 @@ describe('issue 18: second factors over HTTP', () => {
     expect(response.statusCode, response.body).toBe(200);
     const body = response.json<SecondStep>();
     expect(body).toMatchObject({ second_factor_required: true, ticket_expires_in: SECOND_STEP_TTL_MS / 1000 });
-    expect(body.methods).toEqual(expect.arrayContaining(['totp', 'recovery_code']));
+    expect(body.methods).toEqual(expect.arrayContaining(['recovery_code']));
     // No session yet: no cookies, no tokens.
     expect(response.cookies.map((cookie) => cookie.name).filter((name) => name.includes('access') || name.includes('refresh'))).toEqual([]);
     expect(response.body).not.toContain('access_token');
@@ -275,5 +278,99 @@ describe('issue 18: second factors over HTTP', () => {
     expect(exported.json()).toMatchObject({ second_factors: { authenticator_app: { enabled: true }, passkeys: [], recovery_codes: { unused: 10, used: 0 } } });
     expect(exported.body).not.toContain(user.secret);
     for (const code of user.recoveryCodes) expect(exported.body).not.toContain(code);
+  });
+
+  describe('passkeys over HTTP (a software authenticator in place of the browser)', () => {
+    const origin = (): string => testApp.config.publicUrl;
+
+    async function userWithPasskey(): Promise<{ email: string; password: string; token: string; authenticator: SoftAuthenticator; passkeyId: string }> {
+      const account = await register(testApp.app);
+      const token = tokensOf(await signIn(account.email, account.password)).access_token;
+      const options = await call('POST', '/api/v1/auth/second-factors/passkeys/options', { token });
+      expect(options.statusCode, options.body).toBe(200);
+      const authenticator = new SoftAuthenticator();
+      const response = authenticator.createCredential(options.json<{ options: PublicKeyCredentialCreationOptionsJSON }>().options, { origin: origin() });
+      const registered = await call('POST', '/api/v1/auth/second-factors/passkeys', { token, payload: { name: 'Laptop', response } });
+      expect(registered.statusCode, registered.body).toBe(201);
+      const body = registered.json<{ passkey: { id: string; name: string }; recovery_codes: string[] | null }>();
+      expect(body.passkey.name).toBe('Laptop');
+      expect(body.recovery_codes).toHaveLength(10);
+      return { ...account, token, authenticator, passkeyId: body.passkey.id };
+    }
+
+    const assertionFor = async (authenticator: SoftAuthenticator, url: string, payload: Record<string, unknown>, token?: string) => {
+      const options = await call('POST', url, { payload, ...(token === undefined ? {} : { token }) });
+      expect(options.statusCode, options.body).toBe(200);
+      return authenticator.getAssertion(options.json<{ options: PublicKeyCredentialRequestOptionsJSON }>().options, { origin: origin() });
+    };
+
+    it('signs in with a passkey alone; the password sign-in then needs a second step, which a passkey can finish', async () => {
+      const user = await userWithPasskey();
+      const alone = await call('POST', '/api/v1/auth/passkey/login', { payload: { response: await assertionFor(user.authenticator, '/api/v1/auth/passkey/options', {}) } });
+      const pair = tokensOf(alone);
+      expect((await call('GET', '/api/v1/auth/me', { token: pair.access_token })).json<{ email: string }>().email).toBe(user.email);
+
+      const { ticket, methods } = await ticketFor(user.email, user.password);
+      expect(methods).toContain('passkey');
+      const response = await assertionFor(user.authenticator, '/api/v1/auth/passkey/options', { ticket });
+      tokensOf(await call('POST', '/api/v1/auth/passkey/login', { payload: { response, ticket } }));
+      // The ticket is spent, and the assertion's challenge with it.
+      expect(errorCode(await call('POST', '/api/v1/auth/passkey/login', { payload: { response, ticket } }))).toBe('second_step_expired');
+      expect(errorCode(await call('POST', '/api/v1/auth/passkey/login', { payload: { response } }))).toBe('passkey_rejected');
+    });
+
+    it("a second step's passkey must be the ticket's user's, and the challenge must be the ticket's", async () => {
+      const owner = await userWithPasskey();
+      const stranger = await userWithPasskey();
+      const { ticket } = await ticketFor(owner.email, owner.password);
+      const foreign = await assertionFor(stranger.authenticator, '/api/v1/auth/passkey/options', { ticket });
+      expect(errorCode(await call('POST', '/api/v1/auth/passkey/login', { payload: { response: foreign, ticket } }))).toBe('passkey_rejected');
+      // A passwordless challenge does not serve a ticket's second step.
+      const passwordless = await assertionFor(owner.authenticator, '/api/v1/auth/passkey/options', {});
+      expect(errorCode(await call('POST', '/api/v1/auth/passkey/login', { payload: { response: passwordless, ticket } }))).toBe('passkey_rejected');
+    });
+
+    it('a cloned authenticator (a counter that went back) is refused', async () => {
+      const user = await userWithPasskey();
+      const clone = user.authenticator.clone();
+      tokensOf(await call('POST', '/api/v1/auth/passkey/login', { payload: { response: await assertionFor(user.authenticator, '/api/v1/auth/passkey/options', {}) } }));
+      const cloned = await call('POST', '/api/v1/auth/passkey/login', { payload: { response: await assertionFor(clone, '/api/v1/auth/passkey/options', {}) } });
+      expect(errorCode(cloned)).toBe('passkey_rejected');
+    });
+
+    it('step-up with a passkey, then rename and remove; the last factor gone, the password alone signs in', async () => {
+      const user = await userWithPasskey();
+      clock.advance(11 * 60_000);
+      const remove = () => call('DELETE', `/api/v1/auth/second-factors/passkeys/${user.passkeyId}`, { token: user.token });
+      expect(errorCode(await remove())).toBe('step_up_required');
+      const response = await assertionFor(user.authenticator, '/api/v1/auth/second-factors/step-up/passkey-options', {}, user.token);
+      const fresh = await call('POST', '/api/v1/auth/second-factors/step-up/passkey', { token: user.token, payload: { response } });
+      expect(fresh.statusCode, fresh.body).toBe(200);
+      const renamed = await call('PATCH', `/api/v1/auth/second-factors/passkeys/${user.passkeyId}`, { token: user.token, payload: { name: 'Régi laptop' } });
+      expect(renamed.json<{ passkey: { name: string } }>().passkey.name).toBe('Régi laptop');
+      expect((await remove()).statusCode).toBe(204);
+      expect((await remove()).statusCode).toBe(404);
+      tokensOf(await signIn(user.email, user.password));
+    });
+
+    it('an admin with a second factor acts only from a fresh session; the reset removes every factor and ends the sessions', async () => {
+      const admin = await userWithPasskey();
+      await testApp.runtime.database.db.updateTable('users').set({ role: 'admin' }).where('email', '=', admin.email).execute();
+      const target = await userWithTotp();
+      const targetId = await idOf(target.email);
+      const reset = () => call('POST', `/api/v1/admin/users/${targetId}/second-factors/reset`, { token: admin.token });
+      clock.advance(11 * 60_000);
+      expect(errorCode(await reset())).toBe('step_up_required');
+      const response = await assertionFor(admin.authenticator, '/api/v1/auth/second-factors/step-up/passkey-options', {}, admin.token);
+      expect((await call('POST', '/api/v1/auth/second-factors/step-up/passkey', { token: admin.token, payload: { response } })).statusCode).toBe(200);
+      expect((await reset()).statusCode).toBe(204);
+      expect((await call('GET', '/api/v1/auth/me', { token: target.token })).statusCode).toBe(401);
+      const mail = await smtp.waitForMail(target.email);
+      expect(mail.body).toContain('An administrator removed every passkey');
+      // The password alone signs in again.
+      tokensOf(await signIn(target.email, target.password));
+    });
+
+    const idOf = async (email: string): Promise<string> => (await testApp.runtime.database.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirstOrThrow()).id;
   });
 });
