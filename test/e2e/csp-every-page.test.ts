@@ -1,3 +1,4 @@
+// @backend-independent: the policy is a response header and the page's own code, the same on either backend; the headers on Redis + PostgreSQL are checked by security-headers
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, recordConsole, type ConsoleRecord } from '../helpers/browser.js';

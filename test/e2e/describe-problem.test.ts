@@ -1,3 +1,4 @@
+// @backend-independent: the page and its requests are the same on either backend; describe on PostgreSQL is tested through the API (diagnosis-describe, diagnosis-engines-agree, diagnosis-eval), notes by garage-api
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';

@@ -1,3 +1,4 @@
+// @backend-independent: a fresh install is the embedded default: the server gets DATABASE_URL and REDIS_URL empty on either run
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/browser.js';

@@ -1,19 +1,18 @@
+// @backend-independent: evaluates both engines itself (the embedded file and PostgreSQL through testPostgresUrl) on either run, so it runs once
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runTypeScript } from '../helpers/process.js';
+import { testPostgresUrl } from '../helpers/test-databases.js';
 
-/** `npm run eval:diagnosis` on the backends of this run (both engines when DATABASE_URL is set): quality below eval/thresholds.json fails the suite. */
+/** `npm run eval:diagnosis` on both engines: quality below eval/thresholds.json fails the suite. */
 describe('npm run eval:diagnosis', () => {
-  const environment = { DATABASE_URL: process.env.DATABASE_URL };
-
   it('meets the thresholds on every engine and language, and prints the table', async () => {
-    const { code, output } = await runTypeScript('eval/run.ts', [], environment);
+    const { code, output } = await runTypeScript('eval/run.ts', [], { DATABASE_URL: testPostgresUrl() });
     expect(code, output).toBe(0);
-    const engines = environment.DATABASE_URL === undefined ? ['embedded'] : ['embedded', 'postgres'];
-    for (const engine of engines) for (const language of ['hu', 'en']) expect(output).toMatch(new RegExp(`^${engine}\\s+${language}\\s+\\d+\\s+\\d\\.\\d{3}`, 'm'));
-    if (engines.length === 2) expect(output).toMatch(/backends agree on the top five .* in \d+ of \d+ cases/);
+    for (const engine of ['embedded', 'postgres']) for (const language of ['hu', 'en']) expect(output).toMatch(new RegExp(`^${engine}\\s+${language}\\s+\\d+\\s+\\d\\.\\d{3}`, 'm'));
+    expect(output).toMatch(/backends agree on the top five .* in \d+ of \d+ cases/);
   }, 180_000);
 
   it('fails, naming the figure, when a threshold is not met', async () => {

@@ -1,3 +1,4 @@
+// @backend-independent: the server process gets no REDIS_URL / DATABASE_URL, so it runs on the embedded default on either run
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

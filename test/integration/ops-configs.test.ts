@@ -1,3 +1,4 @@
+// @backend-independent: checks the nginx, Caddy and systemd files with their own tools; the environment it passes on is not read by them
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

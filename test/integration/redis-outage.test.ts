@@ -1,3 +1,4 @@
+// @backend-independent: only its own redis-server, no database; it never reads REDIS_URL / DATABASE_URL
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisKeyValueStore, StoreUnavailableError, type KeyValueStore, type KeyValueStoreWithAdmin } from '../../src/stores/index.js';
 import { startRedisServer, type RedisServerHandle } from '../helpers/redis-server.js';

@@ -1,3 +1,4 @@
+// @backend-independent: always the embedded SQLite file (REDIS_URL and DATABASE_URL unset): the lock is a property of one file shared by processes
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,3 +1,4 @@
+// @backend-independent: always the embedded SQLite file (REDIS_URL and DATABASE_URL unset): the freeze is a property of two SQLite connections in one process
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { testConfig } from '../helpers/backends.js';

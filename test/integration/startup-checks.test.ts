@@ -1,3 +1,4 @@
+// @backend-independent: every server and runtime here runs on the embedded SQLite file (and its own redis-server), never on REDIS_URL / DATABASE_URL
 import { chmodSync, closeSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
