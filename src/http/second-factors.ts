@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
 import type { StoredPasskey } from '../db/repositories/second-factors.js';
 import { HttpError } from '../errors.js';
+import { knownTransports } from '../security/passkeys.js';
 import type { SecondFactorCode } from '../security/second-factors.js';
 import type { SessionOrigin } from '../security/sessions.js';
 import { authOf, type AuthRouteOptions, credentialRateLimit, SIGNED_IN_SECURITY } from './auth-shared.js';
@@ -53,7 +54,10 @@ const RegistrationResponse = Type.Object({
 
 /** Validated above for shape and size (the schemas' types fit the library's); the signature checks come after, in the passkey service. */
 const asAuthenticationResponse = (body: Static<typeof AuthenticationResponse>): AuthenticationResponseJSON => body;
-const asRegistrationResponse = (body: Static<typeof RegistrationResponse>): RegistrationResponseJSON => body;
+const asRegistrationResponse = (body: Static<typeof RegistrationResponse>): RegistrationResponseJSON => {
+  const { transports, ...response } = body.response;
+  return { ...body, response: { ...response, ...(transports === undefined ? {} : { transports: knownTransports(transports) }) } };
+};
 
 const CodeBody = Type.Object({ totp_code: Type.Optional(TotpCode), recovery_code: Type.Optional(RecoveryCode) }, { additionalProperties: false });
 const SecondStepBody = Type.Object({ ticket: Ticket, totp_code: Type.Optional(TotpCode), recovery_code: Type.Optional(RecoveryCode) }, { additionalProperties: false });

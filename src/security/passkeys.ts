@@ -5,6 +5,7 @@ import {
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
   type AuthenticationResponseJSON,
+  type AuthenticatorTransportFuture,
   type PublicKeyCredentialCreationOptionsJSON,
   type PublicKeyCredentialRequestOptionsJSON,
   type RegistrationResponseJSON,
@@ -15,6 +16,13 @@ import type { SecondFactorsRepository, StoredPasskey } from '../db/repositories/
 import { HttpError } from '../errors.js';
 import type { KeyValueStore } from '../stores/key-value-store.js';
 import { webauthnChallengeKey } from './store-keys.js';
+
+const KNOWN_TRANSPORTS: ReadonlySet<string> = new Set<AuthenticatorTransportFuture>(['ble', 'cable', 'hybrid', 'internal', 'nfc', 'smart-card', 'usb']);
+
+/** Transport hints as stored (whatever the browser reported), narrowed to the ones the library knows; the rest are only hints. */
+export function knownTransports(transports: readonly string[]): AuthenticatorTransportFuture[] {
+  return transports.filter((transport): transport is AuthenticatorTransportFuture => KNOWN_TRANSPORTS.has(transport));
+}
 
 /** A WebAuthn challenge works once, for five minutes: the browser's prompt gets the same timeout. */
 export const WEBAUTHN_CHALLENGE_TTL_MS = 5 * 60_000;
@@ -143,7 +151,7 @@ export class PasskeyService {
       userDisplayName: user.fullName ?? user.email,
       timeout: WEBAUTHN_CHALLENGE_TTL_MS,
       attestationType: 'none',
-      excludeCredentials: passkeys.map((passkey) => ({ id: passkey.id, transports: [...passkey.transports] })),
+      excludeCredentials: passkeys.map((passkey) => ({ id: passkey.id, transports: knownTransports(passkey.transports) })),
       authenticatorSelection: { residentKey: 'required', requireResidentKey: true, userVerification: 'required' },
     });
     await this.storeChallenge(options.challenge, { kind: 'registration', userId: user.id, userHandle });
@@ -206,7 +214,7 @@ export class PasskeyService {
     const passkeys = purpose.kind === 'passwordless' ? [] : await this.repository.listPasskeys(purpose.userId);
     const options = await generateAuthenticationOptions({
       rpID: this.relyingParty.id,
-      allowCredentials: passkeys.map((passkey) => ({ id: passkey.id, transports: [...passkey.transports] })),
+      allowCredentials: passkeys.map((passkey) => ({ id: passkey.id, transports: knownTransports(passkey.transports) })),
       // Passwordless: the passkey is the only factor, so it must also verify the person (PIN, biometrics).
       userVerification: purpose.kind === 'passwordless' ? 'required' : 'preferred',
       timeout: WEBAUTHN_CHALLENGE_TTL_MS,
@@ -238,7 +246,7 @@ export class PasskeyService {
         expectedChallenge: challenge,
         expectedOrigin: this.relyingParty.origin,
         expectedRPID: this.relyingParty.id,
-        credential: { id: passkey.id, publicKey: isoBase64URL.toBuffer(passkey.publicKey), counter: passkey.counter, transports: [...passkey.transports] },
+        credential: { id: passkey.id, publicKey: isoBase64URL.toBuffer(passkey.publicKey), counter: passkey.counter, transports: knownTransports(passkey.transports) },
         requireUserVerification: purpose.kind === 'passwordless',
       });
     } catch (error) {

@@ -207,7 +207,7 @@ export class SecondFactorService {
     if (stored.confirmed) throw new HttpError('totp_already_enabled');
     const step = matchingTotpStep(this.openTotpSecret(user.id, stored.secretCiphertext), code, clock.now());
     if (step === undefined || !(await repository.useTotpStep(user.id, step, clock.now(), { confirm: true }))) throw new HttpError('second_factor_invalid');
-    return this.afterFactorAdded(user.id, sessionId);
+    return this.afterFactorAdded(user, sessionId, 'totp');
   }
 
   async removeTotp(userId: string, sessionId: string): Promise<void> {
@@ -230,7 +230,7 @@ export class SecondFactorService {
 
   async registerPasskey(user: User, sessionId: string, name: string, response: RegistrationResponseJSON): Promise<{ passkey: StoredPasskey; recoveryCodes: string[] | null }> {
     const passkey = await this.options.passkeys.register(user.id, name, response);
-    return { passkey, recoveryCodes: await this.afterFactorAdded(user.id, sessionId) };
+    return { passkey, recoveryCodes: await this.afterFactorAdded(user, sessionId, 'passkey') };
   }
 
   async renamePasskey(userId: string, passkeyId: string, name: string): Promise<StoredPasskey> {
@@ -321,11 +321,25 @@ export class SecondFactorService {
     return { tokens, email: user.email };
   }
 
-  /** The first factor brings recovery codes, and the session that proved it counts as fresh. */
-  private async afterFactorAdded(userId: string, sessionId: string): Promise<string[] | null> {
-    const summary = await this.options.repository.summary(userId);
+  /**
+   * The first factor brings recovery codes, the session that proved it counts
+   * as fresh, and the owner is told: a factor added by someone holding a
+   * stolen session would otherwise go unnoticed until the owner is asked for it.
+   */
+  private async afterFactorAdded(user: User, sessionId: string, kind: 'totp' | 'passkey'): Promise<string[] | null> {
+    const summary = await this.options.repository.summary(user.id);
     await this.options.stepUp.markConfirmed(sessionId);
-    return summary.recoveryCodesLeft === 0 ? this.issueRecoveryCodes(userId) : null;
+    const [hungarian, english] = kind === 'totp' ? ['hitelesítő alkalmazást', 'an authenticator app'] : ['jelkulcsot', 'a passkey'];
+    this.mail(user.email, 'AutoCognitix: új második lépés a fiókodban / a second factor was added', [
+      `A fiókodhoz most ${hungarian} adtak hozzá a kétlépcsős azonosításhoz.`,
+      'Ha nem te voltál, azonnal változtasd meg a jelszavad, és nézd meg a Biztonság oldalt:',
+      `${this.options.publicUrl}/account/security`,
+      '',
+      `${english.charAt(0).toUpperCase()}${english.slice(1)} was just added to your account for two-step verification.`,
+      'If it was not you, change your password now and check the security page:',
+      `${this.options.publicUrl}/account/security`,
+    ]);
+    return summary.recoveryCodesLeft === 0 ? this.issueRecoveryCodes(user.id) : null;
   }
 
   /** With no factor left, recovery codes would recover nothing: they go too. */

@@ -85,13 +85,6 @@ export class SessionService {
     this.throttle = new LoginThrottle(options.store);
   }
 
-  /** Checks credentials (throttled, same answer and cost for an unknown email) and opens a session. For users without a second factor. */
-  async login(email: string, password: string, origin: SessionOrigin): Promise<IssuedTokens> {
-    const user = await this.checkPassword(email, password, origin);
-    await this.recordSignInSuccess(email, origin);
-    return this.openSession(user.id, origin);
-  }
-
   /**
    * The password step of a sign-in: counted in the account's and the
    * address's budgets before the hash is checked, the same answer and cost

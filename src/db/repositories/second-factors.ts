@@ -31,17 +31,7 @@ export interface StoredPasskey {
   readonly lastUsedAt: string | null;
 }
 
-export interface NewPasskey {
-  readonly id: string;
-  readonly userId: string;
-  readonly userHandle: string;
-  readonly publicKey: string;
-  readonly counter: number;
-  readonly transports: readonly string[];
-  readonly deviceType: string;
-  readonly backedUp: boolean;
-  readonly name: string;
-}
+export type NewPasskey = Omit<StoredPasskey, 'createdAt' | 'lastUsedAt'>;
 
 /** Which factors a user has: what sign-in and step-up decide on. */
 export interface FactorSummary {
