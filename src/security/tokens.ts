@@ -161,12 +161,12 @@ export class TokenCodec {
     if (kid !== undefined) {
       const key = typeof kid === 'string' ? this.keysById.get(kid) : undefined;
       if (key === undefined) throw new HttpError('token_invalid', { cause: 'unknown_kid' });
-      return key.verify(token);
+      return sameKeyId(key.verify(token), kid);
     }
     let failure: unknown;
     for (const key of this.keys) {
       try {
-        return key.verify(token);
+        return sameKeyId(key.verify(token), undefined);
       } catch (error) {
         failure ??= error;
       }
@@ -261,6 +261,12 @@ function headerOf(token: string): Readonly<Record<string, unknown>> | undefined 
   } catch {
     return undefined;
   }
+}
+
+/** The verifier's own reading of the header must name the key we chose by (defence in depth: both parse the same bytes). */
+function sameKeyId(verified: VerifiedToken, kid: unknown): VerifiedToken {
+  if (verified.header.kid !== kid) throw new HttpError('token_invalid', { cause: 'kid_mismatch' });
+  return verified;
 }
 
 /** `typ` as RFC 9068 allows it: the short form or with `application/`, in any case. */
