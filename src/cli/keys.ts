@@ -37,6 +37,6 @@ export function rotateKeys(cli: CommandContext): void {
   cli.print(`  5. Restart every instance. \`autocognitix keys rotate\` then shows a new current kid, and kid ${keyIdOf(config.jwtSecretKey)} among the previous ones.`);
   cli.print('     Signed-in users stay signed in: tokens signed with the old key are accepted until they expire; new tokens are signed with the new key.');
   cli.print(`  6. On or after ${removeAfter} (REFRESH_TOKEN_EXPIRE_DAYS=${config.refreshTokenExpireDays} + 1 day from now; count from the restart if it is later),`);
-  cli.print(`     remove kid ${keyIdOf(config.jwtSecretKey)}'s key from JWT_PREVIOUS_SECRET_KEYS and restart again: every token it signed has expired by then.`);
+  cli.print(`     remove the replaced key (kid ${keyIdOf(config.jwtSecretKey)}) from JWT_PREVIOUS_SECRET_KEYS and restart again: every token it signed has expired by then.`);
   cli.print('A key that leaked is not rotated this way: replace JWT_SECRET_KEY and leave it out of JWT_PREVIOUS_SECRET_KEYS, which signs everyone out at once.');
 }
