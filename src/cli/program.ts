@@ -157,7 +157,7 @@ function addDiagnosisCommands(program: Command, io: CliIo): void {
     .action(runs(io, async () => (await import('./diagnose.js')).diagnose));
 }
 
-/** Checks and administration: health-check, openapi, users, security. */
+/** Checks and administration: health-check, openapi, users, keys, security. */
 function addOperationsCommands(program: Command, io: CliIo): void {
   program
     .command('health-check')
@@ -191,6 +191,16 @@ function addOperationsCommands(program: Command, io: CliIo): void {
     .option('--full-name <name>', "the admin's display name")
     .option('--promote-existing', 'if the email already belongs to a user, give that user the admin role (their password is unchanged)')
     .action(runs(io, async () => (await import('./users.js')).createAdmin));
+
+  program
+    .command('keys')
+    .description('the token signing keys (JWT_SECRET_KEY, JWT_PREVIOUS_SECRET_KEYS)')
+    .command('rotate')
+    .description(
+      'print the steps that rotate the signing key without signing anyone out, the ids (kid) of the current and previous keys this environment holds, ' +
+        'and the date the replaced key may be removed. Changes nothing, and never prints a key.',
+    )
+    .action(runs(io, async () => (await import('./keys.js')).rotateKeys));
 
   const security = program.command('security').description("the seed's rollback steps for the token denylist and CSRF tokens");
   security

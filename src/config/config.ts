@@ -26,7 +26,13 @@ export interface Config {
   readonly redisKeyPrefix: string;
   /** REDIS_URL is one node of a Redis Cluster. */
   readonly redisCluster: boolean;
+  /** The key new tokens are signed with. */
   readonly jwtSecretKey: string;
+  /**
+   * Earlier signing keys (JWT_PREVIOUS_SECRET_KEYS), newest first as
+   * configured: they only verify tokens they signed, until those expire.
+   */
+  readonly jwtPreviousSecretKeys: readonly string[];
   /** Where the signing secret came from: the environment, or a file generated in development. */
   readonly jwtSecretSource: 'environment' | 'generated-file';
   /**

@@ -20,6 +20,8 @@ export interface LoadConfigOptions {
 }
 
 const MINIMUM_SECRET_BYTES = 32;
+/** Previous signing keys kept at once: one or two rotations in flight is the norm; more is a key nobody removed. */
+export const MAX_PREVIOUS_SECRET_KEYS = 5;
 const GENERATED_SECRET_FILE = 'jwt-secret.key';
 const GENERATED_MFA_KEY_FILE = 'mfa-encryption.key';
 const MFA_KEY_BYTES = 32;
@@ -55,6 +57,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   problems.push(...tlsCheck.problems);
   problems.push(...metricsListenerProblems(environment, problems));
   problems.push(...databaseUrlProblems(environment, problems));
+  const previousKeys = parsePreviousKeys(environment.JWT_PREVIOUS_SECRET_KEYS);
+  problems.push(...previousKeyProblems(previousKeys, environment.JWT_SECRET_KEY, isProduction));
   if (isProduction) problems.push(...productionProblems(environment, cookieSecure, problems));
   if (problems.length > 0 || !Value.Check(environmentSchema, candidate)) throw new ConfigurationError(problems);
 
@@ -70,6 +74,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     jwtSecretSource = 'generated-file';
   } else if (Buffer.byteLength(jwtSecretKey) < MINIMUM_SECRET_BYTES) {
     warnings.push(`JWT_SECRET_KEY is shorter than ${MINIMUM_SECRET_BYTES} bytes; production refuses such a key.`);
+  }
+  // The generated development key is only known now: a previous key equal to it would sign nothing new.
+  if (environment.JWT_SECRET_KEY === undefined && previousKeys.includes(jwtSecretKey)) {
+    throw new ConfigurationError([{ variable: 'JWT_PREVIOUS_SECRET_KEYS', expected: 'keys other than the current signing key' }]);
+  }
+  if (!isProduction && previousKeys.some((key) => Buffer.byteLength(key) < MINIMUM_SECRET_BYTES)) {
+    warnings.push(`JWT_PREVIOUS_SECRET_KEYS holds a key shorter than ${MINIMUM_SECRET_BYTES} bytes; production refuses such a key.`);
   }
 
   let mfaEncryptionKey: Buffer | undefined;
@@ -94,6 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     redisKeyPrefix: environment.REDIS_KEY_PREFIX,
     redisCluster: environment.REDIS_CLUSTER,
     jwtSecretKey,
+    jwtPreviousSecretKeys: Object.freeze(previousKeys),
     jwtSecretSource,
     mfaEncryptionKey,
     mfaEncryptionKeySource,
@@ -141,6 +153,31 @@ function databaseUrlProblems(environment: Environment, problems: readonly Config
   } catch {
     return problem('expected the user name and password percent-encoded (a % must start %XX)');
   }
+  return [];
+}
+
+/** JWT_PREVIOUS_SECRET_KEYS as a list: comma-separated, blanks around and empty items ignored, a repeated key kept once. */
+function parsePreviousKeys(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  const keys = value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  return [...new Set(keys)];
+}
+
+/**
+ * Previous keys must differ from the current one (a token's kid must name one
+ * key) and be few; in production each must be as strong as JWT_SECRET_KEY,
+ * since a token it signed is accepted like one signed with the current key.
+ */
+function previousKeyProblems(keys: readonly string[], currentKey: string | undefined, isProduction: boolean): ConfigurationProblem[] {
+  const problem = (expected: string): ConfigurationProblem[] => [{ variable: 'JWT_PREVIOUS_SECRET_KEYS', expected }];
+  if (keys.length > MAX_PREVIOUS_SECRET_KEYS) return problem(`at most ${MAX_PREVIOUS_SECRET_KEYS} keys (remove those older than REFRESH_TOKEN_EXPIRE_DAYS)`);
+  if (currentKey !== undefined && keys.includes(currentKey)) return problem('keys other than JWT_SECRET_KEY (the current key is accepted anyway)');
+  if (!isProduction) return [];
+  if (keys.some((key) => Buffer.byteLength(key) < MINIMUM_SECRET_BYTES)) return problem(`each key at least ${MINIMUM_SECRET_BYTES} bytes in production`);
+  if (keys.some((key) => PLACEHOLDER_SECRET_PATTERNS.some((pattern) => pattern.test(key)))) return problem('random secrets, not placeholders or template values');
   return [];
 }
 

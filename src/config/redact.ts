@@ -26,6 +26,7 @@ export function describeConfig(config: Config): Record<string, string | number |
     REDIS_KEY_PREFIX: config.redisKeyPrefix,
     REDIS_CLUSTER: config.redisCluster,
     JWT_SECRET_KEY: `${MASK} (${config.jwtSecretSource === 'environment' ? 'from the environment' : 'generated development key'})`,
+    JWT_PREVIOUS_SECRET_KEYS: config.jwtPreviousSecretKeys.length === 0 ? null : `${MASK} (${config.jwtPreviousSecretKeys.length} previous ${config.jwtPreviousSecretKeys.length === 1 ? 'key' : 'keys'})`,
     MFA_ENCRYPTION_KEY:
       config.mfaEncryptionKeySource === 'unset' ? null : `${MASK} (${config.mfaEncryptionKeySource === 'environment' ? 'from the environment' : 'generated development key'})`,
     STEP_UP_WINDOW_MINUTES: config.stepUpWindowMinutes,

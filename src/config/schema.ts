@@ -40,6 +40,13 @@ export const environmentSchema = Type.Object({
   JWT_SECRET_KEY: Type.Optional(
     Type.String({ minLength: 1, description: 'a random secret of at least 32 bytes for signing tokens (e.g. `openssl rand -base64 48`)' }),
   ),
+  JWT_PREVIOUS_SECRET_KEYS: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        'a comma-separated list of at most 5 earlier JWT_SECRET_KEY values, each other than JWT_SECRET_KEY: tokens they signed are accepted until they expire (key rotation, docs/DEPLOYMENT.md)',
+    }),
+  ),
   MFA_ENCRYPTION_KEY: Type.Optional(
     Type.String({
       pattern: '^[A-Za-z0-9+/_-]{43}=?$',
@@ -115,7 +122,7 @@ export type Environment = Static<typeof environmentSchema>;
 export type EnvironmentVariableName = keyof Environment;
 
 /** Variables whose value is a secret: never printed, only masked. */
-export const SECRET_VARIABLES: readonly EnvironmentVariableName[] = ['JWT_SECRET_KEY', 'MFA_ENCRYPTION_KEY', 'METRICS_TOKEN'];
+export const SECRET_VARIABLES: readonly EnvironmentVariableName[] = ['JWT_SECRET_KEY', 'JWT_PREVIOUS_SECRET_KEYS', 'MFA_ENCRYPTION_KEY', 'METRICS_TOKEN'];
 
 /** Variables that are URLs and may carry a password in their user-info part. */
 export const URL_VARIABLES: readonly EnvironmentVariableName[] = ['DATABASE_URL', 'REDIS_URL', 'SMTP_URL'];

@@ -17,15 +17,16 @@ const MASK = '********';
  * of one of our connection strings, or a token that verifies with our key.
  */
 export interface OwnSecrets {
-  /** Secret values as configured (signing key, metrics token, connection-string passwords). */
+  /** Secret values as configured (signing keys, metrics token, connection-string passwords). */
   readonly values: readonly string[];
-  /** The HS256 key our tokens are signed with: a JWT whose signature verifies with it is ours. */
-  readonly tokenKey?: string | undefined;
+  /** The HS256 keys our tokens are signed with, current and previous: a JWT whose signature verifies with one is ours. */
+  readonly tokenKeys?: readonly string[];
 }
 
 /** The secrets of a configuration: what the log scrubber counts as a leak. */
 export function ownSecretsOf(config: {
   readonly jwtSecretKey: string;
+  readonly jwtPreviousSecretKeys?: readonly string[];
   readonly mfaEncryptionKey?: Buffer | undefined;
   readonly metricsToken?: string | undefined;
   readonly databaseUrl?: string | undefined;
@@ -38,8 +39,9 @@ export function ownSecretsOf(config: {
     return password === '' ? [] : [password, safeDecode(password)];
   });
   const mfaKeyTexts = config.mfaEncryptionKey === undefined ? [] : [config.mfaEncryptionKey.toString('base64'), config.mfaEncryptionKey.toString('base64url')];
-  const values = [config.jwtSecretKey, config.metricsToken, ...mfaKeyTexts, ...urlPasswords].filter((value): value is string => value !== undefined && value.length >= MIN_SECRET_LENGTH);
-  return { values: [...new Set(values)], tokenKey: config.jwtSecretKey };
+  const tokenKeys = [config.jwtSecretKey, ...(config.jwtPreviousSecretKeys ?? [])];
+  const values = [...tokenKeys, config.metricsToken, ...mfaKeyTexts, ...urlPasswords].filter((value): value is string => value !== undefined && value.length >= MIN_SECRET_LENGTH);
+  return { values: [...new Set(values)], tokenKeys };
 }
 
 function safeDecode(text: string): string {
@@ -67,7 +69,8 @@ interface SecretPattern {
 
 const isOwnValue = (candidate: string, own: OwnSecrets | undefined): boolean => own?.values.some((value) => value === candidate || value === safeDecode(candidate)) === true;
 const isOwnToken = (candidate: string, own: OwnSecrets | undefined): boolean =>
-  own !== undefined && ((own.tokenKey !== undefined && candidate.split('.').length === 3 && signedWith(candidate, own.tokenKey)) || isOwnValue(candidate, own));
+  own !== undefined &&
+  ((candidate.split('.').length === 3 && (own.tokenKeys ?? []).some((key) => signedWith(candidate, key))) || isOwnValue(candidate, own));
 
 /** Patterns of secrets that must never reach a log line, whatever code path produced it. Each is replaced by a mask. */
 const SECRET_PATTERNS: readonly SecretPattern[] = [

@@ -21,6 +21,7 @@ export const REDACTED_LOG_PATHS: readonly string[] = [
   '*.csrf_token',
   '*.token',
   '*.jwtSecretKey',
+  '*.jwtPreviousSecretKeys',
   '*.mfaEncryptionKey',
   '*.metricsToken',
   '*.databaseUrl',

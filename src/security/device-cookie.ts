@@ -1,6 +1,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import { REFRESH_COOKIE_PATH } from './cookies.js';
+import type { SigningKeys } from './tokens.js';
 
 /** How long a browser stays known after a successful sign-in. */
 export const DEVICE_COOKIE_MAX_AGE_SECONDS = 180 * 86_400;
@@ -25,14 +26,21 @@ const accountOf = (email: string): string => createHash('sha256').update(email.t
  * names no account: the signature only verifies together with the email typed.
  */
 export class DeviceCookies {
+  /** The key cookies are signed with now. */
   private readonly key: Buffer;
+  /**
+   * Keys derived from the previous signing keys: a cookie signed before a key
+   * rotation still verifies, so known browsers stay known across it.
+   */
+  private readonly previousKeys: readonly Buffer[];
 
   constructor(
-    secret: string,
+    signingKeys: string | SigningKeys,
     private readonly secure: boolean,
   ) {
-    // A key of its own, derived from the signing secret: a device cookie can never pass for a token or vice versa.
-    this.key = createHmac('sha256', secret).update('autocognitix device cookie v1').digest();
+    const { current, previous = [] } = typeof signingKeys === 'string' ? { current: signingKeys } : signingKeys;
+    this.key = deviceCookieKey(current);
+    this.previousKeys = previous.map(deviceCookieKey);
   }
 
   /** Sets a fresh device cookie for `email` (after a successful sign-in). */
@@ -53,12 +61,20 @@ export class DeviceCookies {
     if (value === undefined || value.length > 100) return undefined;
     const [version, nonce = '', signature = '', ...rest] = value.split('.');
     if (version !== VERSION || rest.length > 0 || !NONCE_PATTERN.test(nonce) || !SIGNATURE_PATTERN.test(signature)) return undefined;
-    const expected = Buffer.from(this.signature(email, nonce));
     const presented = Buffer.from(signature);
-    return expected.length === presented.length && timingSafeEqual(expected, presented) ? nonce : undefined;
+    const signedWith = (key: Buffer): boolean => {
+      const expected = Buffer.from(this.signature(email, nonce, key));
+      return expected.length === presented.length && timingSafeEqual(expected, presented);
+    };
+    return signedWith(this.key) || this.previousKeys.some(signedWith) ? nonce : undefined;
   }
 
-  private signature(email: string, nonce: string): string {
-    return createHmac('sha256', this.key).update(`${accountOf(email)}.${nonce}`).digest('base64url');
+  private signature(email: string, nonce: string, key: Buffer = this.key): string {
+    return createHmac('sha256', key).update(`${accountOf(email)}.${nonce}`).digest('base64url');
   }
+}
+
+/** A key of its own, derived from a signing secret: a device cookie can never pass for a token or vice versa. */
+function deviceCookieKey(secret: string): Buffer {
+  return createHmac('sha256', secret).update('autocognitix device cookie v1').digest();
 }

@@ -51,7 +51,8 @@ export interface SecurityDependencies {
 export function createSecurity(config: Config, dependencies: SecurityDependencies): Security {
   const refreshTokenLifetimeSeconds = config.refreshTokenExpireDays * 86_400;
   const accessTokenLifetimeSeconds = config.accessTokenExpireMinutes * 60;
-  const codec = new TokenCodec(config.jwtSecretKey, dependencies.clock, { accessSeconds: accessTokenLifetimeSeconds, refreshSeconds: refreshTokenLifetimeSeconds });
+  const signingKeys = { current: config.jwtSecretKey, previous: config.jwtPreviousSecretKeys };
+  const codec = new TokenCodec(signingKeys, dependencies.clock, { accessSeconds: accessTokenLifetimeSeconds, refreshSeconds: refreshTokenLifetimeSeconds });
   const repository = new AuthStateRepository(dependencies.database.db);
   const durability = new SecurityStateDurability(dependencies.store, repository, dependencies.clock, dependencies.durabilityEvents);
   const revocation = new Revocation(dependencies.store, dependencies.clock, refreshTokenLifetimeSeconds * 1000, { repository, durability });
@@ -87,7 +88,7 @@ export function createSecurity(config: Config, dependencies: SecurityDependencie
     publicUrl: config.publicUrl,
     onMailError: dependencies.onMailError,
   });
-  const deviceCookies = new DeviceCookies(config.jwtSecretKey, config.cookieSecure);
+  const deviceCookies = new DeviceCookies(signingKeys, config.cookieSecure);
   const accountData = new AccountDataRepository(dependencies.database.db);
   const accountErasure = new AccountErasure(sessions, accountData);
   const factorRepository = new SecondFactorsRepository(dependencies.database.db);

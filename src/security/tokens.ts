@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { TokenError, createSigner, createVerifier } from 'fast-jwt';
 import type { Clock } from '../clock.js';
 import { HttpError } from '../errors.js';
@@ -64,43 +64,114 @@ interface VerifiedToken {
 }
 
 const JTI_PATTERN = /^[A-Za-z0-9_-]{22}$/;
-const ALLOWED_HEADER_PARAMETERS = new Set(['alg', 'typ']);
+const ALLOWED_HEADER_PARAMETERS = new Set(['alg', 'typ', 'kid']);
+
+/**
+ * The keys tokens are signed and verified with (JWT_SECRET_KEY and
+ * JWT_PREVIOUS_SECRET_KEYS): new tokens are signed with `current` only;
+ * tokens signed with a `previous` key are accepted until they expire.
+ */
+export interface SigningKeys {
+  readonly current: string;
+  readonly previous?: readonly string[];
+}
+
+/** Fixed label hashed with the key, so a key id is never a plain SHA-256 of the key that could be met elsewhere. */
+const KEY_ID_LABEL = 'autocognitix jwt key id v1\0';
+/** 16 base64url characters: 96 bits, ample to tell a handful of keys apart. */
+const KEY_ID_LENGTH = 16;
+
+/**
+ * A key's public id, the `kid` of the tokens it signs: the first 16 base64url
+ * characters of SHA-256 over a fixed label and the key. Safe to print and log:
+ * a one-way hash of a random key tells nothing of the key.
+ */
+export function keyIdOf(secret: string): string {
+  return createHash('sha256').update(KEY_ID_LABEL).update(secret).digest('base64url').slice(0, KEY_ID_LENGTH);
+}
+
+/** One verification key: its id and a verifier bound to it. */
+interface VerificationKey {
+  readonly kid: string;
+  readonly verify: (token: string) => VerifiedToken;
+}
 
 /** 128 random bits, base64url: token ids and session (family) ids. */
 export function newTokenId(): string {
   return randomBytes(16).toString('base64url');
 }
 
+function verifierFor(secret: string): VerificationKey {
+  const verify = createVerifier({
+    key: secret,
+    algorithms: ['HS256'],
+    allowedIss: TOKEN_ISSUER,
+    allowedAud: TOKEN_AUDIENCE,
+    requiredClaims: ['sub', 'jti', 'type', 'family', 'iat', 'iat_ms', 'exp', 'iss', 'aud'],
+    ignoreExpiration: true,
+    ignoreNotBefore: true,
+    complete: true,
+  }) as (token: string) => VerifiedToken;
+  return { kid: keyIdOf(secret), verify };
+}
+
 /**
  * Signs and verifies the service's JWTs: HS256 only, fixed issuer and
  * audience, every claim required. Time is checked here with the injected
  * clock (fast-jwt's own checks are off) so expiry is testable to the second.
+ * Each token names its key (`kid`); see {@link SigningKeys} for rotation.
  */
 export class TokenCodec {
+  /** The `kid` new tokens carry. */
+  readonly currentKeyId: string;
   private readonly signers: Readonly<Record<TokenType, (payload: Record<string, unknown>) => string>>;
-  private readonly verify: (token: string) => VerifiedToken;
+  /** Current key first, then the previous keys in the order configured. */
+  private readonly keys: readonly VerificationKey[];
+  private readonly keysById: ReadonlyMap<string, VerificationKey>;
   private readonly verified = new Map<string, VerifiedToken>();
 
   constructor(
-    secret: string,
+    signingKeys: string | SigningKeys,
     private readonly clock: Clock,
     private readonly lifetimes: TokenLifetimes = DEFAULT_TOKEN_LIFETIMES,
   ) {
+    const { current, previous = [] } = typeof signingKeys === 'string' ? { current: signingKeys } : signingKeys;
+    const secrets = [...new Set([current, ...previous])];
+    this.keys = secrets.map(verifierFor);
+    this.keysById = new Map(this.keys.map((key) => [key.kid, key]));
+    // Two keys with one id would make a token's kid ambiguous (96 bits: never by chance).
+    if (this.keysById.size !== this.keys.length) throw new Error('two signing keys share a key id');
+    this.currentKeyId = keyIdOf(current);
     // iat and exp come from the payload (our clock), so fast-jwt adds no time of its own.
-    this.signers = {
-      access: createSigner({ key: secret, algorithm: 'HS256', header: { alg: 'HS256', typ: TOKEN_TYPE_HEADERS.access } }),
-      refresh: createSigner({ key: secret, algorithm: 'HS256', header: { alg: 'HS256', typ: TOKEN_TYPE_HEADERS.refresh } }),
-    };
-    this.verify = createVerifier({
-      key: secret,
-      algorithms: ['HS256'],
-      allowedIss: TOKEN_ISSUER,
-      allowedAud: TOKEN_AUDIENCE,
-      requiredClaims: ['sub', 'jti', 'type', 'family', 'iat', 'iat_ms', 'exp', 'iss', 'aud'],
-      ignoreExpiration: true,
-      ignoreNotBefore: true,
-      complete: true,
-    }) as (token: string) => VerifiedToken;
+    const signer = (type: TokenType): ((payload: Record<string, unknown>) => string) =>
+      createSigner({ key: current, algorithm: 'HS256', kid: this.currentKeyId, header: { alg: 'HS256', typ: TOKEN_TYPE_HEADERS[type] } });
+    this.signers = { access: signer('access'), refresh: signer('refresh') };
+  }
+
+  /**
+   * The signature check for a token: by its `kid` against the key with that
+   * id, never against the others; an id we do not hold is refused. Tokens
+   * issued before tokens carried a kid have none: those alone are tried
+   * against each configured key in turn (at most six HMACs, and such tokens
+   * are at most REFRESH_TOKEN_EXPIRE_DAYS old, so the fallback dies out by
+   * itself once every token issued before the upgrade has expired).
+   */
+  private verifySignature(token: string): VerifiedToken {
+    const kid = headerOf(token)?.kid;
+    if (kid !== undefined) {
+      const key = typeof kid === 'string' ? this.keysById.get(kid) : undefined;
+      if (key === undefined) throw new HttpError('token_invalid', { cause: 'unknown_kid' });
+      return sameKeyId(key.verify(token), kid);
+    }
+    let failure: unknown;
+    for (const key of this.keys) {
+      try {
+        return sameKeyId(key.verify(token), undefined);
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+    throw failure;
   }
 
   /**
@@ -113,7 +184,7 @@ export class TokenCodec {
   private verifyOnce(token: string): VerifiedToken {
     const known = this.verified.get(token);
     if (known !== undefined) return known;
-    const decoded = this.verify(token);
+    const decoded = this.verifySignature(token);
     const entry: VerifiedToken = Object.freeze({ header: Object.freeze(decoded.header), payload: Object.freeze(decoded.payload) });
     if (this.verified.size >= VERIFIED_TOKEN_CACHE_SIZE) {
       // Oldest first: a Map iterates in insertion order.
@@ -152,9 +223,10 @@ export class TokenCodec {
     try {
       decoded = this.verifyOnce(token);
     } catch (error) {
+      if (error instanceof HttpError) throw error;
       throw new HttpError('token_invalid', { cause: error instanceof TokenError ? error.code : undefined });
     }
-    // We never issue kid/jku/x5u/jwk/crit: a token that has them was not made here.
+    // We never issue jku/x5u/jwk/crit: a token that has them was not made here.
     if (Object.keys(decoded.header).some((name) => !ALLOWED_HEADER_PARAMETERS.has(name))) throw new HttpError('token_invalid');
     if (!hasTypeHeader(decoded.header, expectedType)) throw new HttpError('token_invalid');
     const claims = parseClaims(decoded.payload);
@@ -173,6 +245,28 @@ export class TokenCodec {
     if (options.allowExpired !== true && claims.exp * 1000 + leewayMs <= nowMs) throw new HttpError('token_expired');
     return claims;
   }
+}
+
+/**
+ * The token's JOSE header, read before its signature is checked only to
+ * pick the key; undefined when the first segment is not a JSON object (the
+ * verifier then refuses the token).
+ */
+function headerOf(token: string): Readonly<Record<string, unknown>> | undefined {
+  const end = token.indexOf('.');
+  if (end <= 0) return undefined;
+  try {
+    const header: unknown = JSON.parse(Buffer.from(token.slice(0, end), 'base64url').toString('utf8'));
+    return typeof header === 'object' && header !== null && !Array.isArray(header) ? (header as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The verifier's own reading of the header must name the key we chose by (defence in depth: both parse the same bytes). */
+function sameKeyId(verified: VerifiedToken, kid: unknown): VerifiedToken {
+  if (verified.header.kid !== kid) throw new HttpError('token_invalid', { cause: 'kid_mismatch' });
+  return verified;
 }
 
 /** `typ` as RFC 9068 allows it: the short form or with `application/`, in any case. */

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError, describeConfig, loadConfig, maskUrlCredentials } from '../../src/config/index.js';
+import { ConfigurationError, SECRET_VARIABLES, describeConfig, loadConfig, maskUrlCredentials } from '../../src/config/index.js';
 import { generatedSecret } from '../helpers/backends.js';
 
 function tempDir(): string {
@@ -161,6 +161,57 @@ describe('development signing key', () => {
     const second = loadConfig({ DATA_DIR: 'state' }, { cwd });
     expect(second.config.jwtSecretKey).toBe(first.config.jwtSecretKey);
     for (const warning of [...first.warnings, ...second.warnings]) expect(warning).not.toContain(first.config.jwtSecretKey);
+  });
+});
+
+describe('previous signing keys (JWT_PREVIOUS_SECRET_KEYS)', () => {
+  const production = { NODE_ENV: 'production', COOKIE_SECURE: 'true', SMTP_URL: 'smtp://mail.example.com:587' };
+
+  it('is empty when unset, and a comma-separated list otherwise (blanks and repeats dropped, order kept)', () => {
+    expect(loadConfig({ JWT_SECRET_KEY: generatedSecret() }, { cwd: tempDir() }).config.jwtPreviousSecretKeys).toEqual([]);
+    const [first, second] = [generatedSecret(), generatedSecret()];
+    const { config } = loadConfig({ ...production, JWT_SECRET_KEY: generatedSecret(), JWT_PREVIOUS_SECRET_KEYS: ` ${first} ,, ${second},${first}` }, { cwd: tempDir() });
+    expect(config.jwtPreviousSecretKeys).toEqual([first, second]);
+    expect(Object.isFrozen(config.jwtPreviousSecretKeys)).toBe(true);
+  });
+
+  it.each<[string, (current: string) => string, Record<string, string>]>([
+    ['more than 5 keys', () => Array.from({ length: 6 }, generatedSecret).join(','), {}],
+    ['the current key among them', (current) => `${generatedSecret()},${current}`, {}],
+    ['a key under 32 bytes in production', () => `${generatedSecret()},${randomBytes(12).toString('base64url')}`, production],
+    ['a placeholder key in production', () => 'your-previous-secret-key-change-me-in-production', production],
+  ])('refuses %s, naming the variable without quoting a key', (_name, previous, env) => {
+    const current = generatedSecret();
+    const value = previous(current);
+    expect(problemsOf({ ...env, JWT_SECRET_KEY: current, JWT_PREVIOUS_SECRET_KEYS: value })).toEqual(['JWT_PREVIOUS_SECRET_KEYS']);
+    const message = errorMessageOf({ ...env, JWT_SECRET_KEY: current, JWT_PREVIOUS_SECRET_KEYS: value });
+    for (const key of value.split(',')) expect(message).not.toContain(key);
+    expect(message).not.toContain(current);
+  });
+
+  it('development accepts a short previous key with a warning that does not quote it', () => {
+    const short = randomBytes(12).toString('base64url');
+    const { config, warnings } = loadConfig({ JWT_SECRET_KEY: generatedSecret(), JWT_PREVIOUS_SECRET_KEYS: short }, { cwd: tempDir() });
+    expect(config.jwtPreviousSecretKeys).toEqual([short]);
+    expect(warnings.join('\n')).toMatch(/JWT_PREVIOUS_SECRET_KEYS holds a key shorter than 32 bytes/);
+    expect(warnings.join('\n')).not.toContain(short);
+  });
+
+  it('refuses the generated development key as a previous key', () => {
+    const cwd = tempDir();
+    const generated = loadConfig({ DATA_DIR: 'state' }, { cwd }).config.jwtSecretKey;
+    expect(() => loadConfig({ DATA_DIR: 'state', JWT_PREVIOUS_SECRET_KEYS: generated }, { cwd })).toThrow(ConfigurationError);
+  });
+
+  it('is a secret: masked for display with only how many keys there are', () => {
+    const [first, second] = [generatedSecret(), generatedSecret()];
+    const { config } = loadConfig({ JWT_SECRET_KEY: generatedSecret(), JWT_PREVIOUS_SECRET_KEYS: `${first},${second}` }, { cwd: tempDir() });
+    const shown = describeConfig(config);
+    expect(shown.JWT_PREVIOUS_SECRET_KEYS).toBe('******** (2 previous keys)');
+    expect(JSON.stringify(shown)).not.toContain(first);
+    expect(JSON.stringify(shown)).not.toContain(second);
+    expect(SECRET_VARIABLES).toContain('JWT_PREVIOUS_SECRET_KEYS');
+    expect(describeConfig(loadConfig({ JWT_SECRET_KEY: generatedSecret() }, { cwd: tempDir() }).config).JWT_PREVIOUS_SECRET_KEYS).toBeNull();
   });
 });
 

@@ -10,9 +10,10 @@ async function leaks(kind: SecretKind): Promise<number> {
 }
 
 const jwtKey = randomBytes(48).toString('base64url');
+const previousJwtKey = randomBytes(48).toString('base64url');
 const metricsToken = randomBytes(32).toString('base64url');
 const redisPassword = `redis-${randomBytes(12).toString('hex')}`;
-const own = ownSecretsOf({ jwtSecretKey: jwtKey, metricsToken, redisUrl: `redis://default:${redisPassword}@cache:6379/0` });
+const own = ownSecretsOf({ jwtSecretKey: jwtKey, jwtPreviousSecretKeys: [previousJwtKey], metricsToken, redisUrl: `redis://default:${redisPassword}@cache:6379/0` });
 
 function capturingLogger(): { logger: ReturnType<typeof createLogger>; output: () => string } {
   const destination = new PassThrough();
@@ -36,7 +37,9 @@ describe('security_log_secret_leaks_total (the CredentialLeak alert): only our o
     ['bearer_token', 'the configured metrics token', () => metricsToken, (secret: string) => `scraping with Authorization: Bearer ${secret}`],
     ['url_password', 'our Redis password', () => redisPassword, (secret: string) => `connecting to redis://default:${secret}@cache:6379/0`],
     ['jwt', 'a token signed with our key', () => jwtSignedWith(jwtKey), (secret: string) => `issued ${secret} to a client`],
+    ['jwt', 'a token signed with a previous key (JWT_PREVIOUS_SECRET_KEYS)', () => jwtSignedWith(previousJwtKey), (secret: string) => `issued ${secret} to a client`],
     ['configured_secret', 'the signing key itself', () => jwtKey, (secret: string) => `loaded key ${secret}`],
+    ['configured_secret', 'a previous signing key', () => previousJwtKey, (secret: string) => `loaded key ${secret}`],
   ] as const)('counts a %s (%s), and masks it', async (kind, _what, secret, message) => {
     const { logger, output } = capturingLogger();
     const before = await leaks(kind);

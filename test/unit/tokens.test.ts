@@ -1,7 +1,7 @@
 import { createHmac, createSign, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { HttpError } from '../../src/errors.js';
-import { CLOCK_LEEWAY_SECONDS, TOKEN_AUDIENCE, TOKEN_ISSUER, TokenCodec, newTokenId, type TokenSpec } from '../../src/security/tokens.js';
+import { CLOCK_LEEWAY_SECONDS, TOKEN_AUDIENCE, TOKEN_ISSUER, TokenCodec, keyIdOf, newTokenId, type TokenSpec } from '../../src/security/tokens.js';
 import { generatedSecret } from '../helpers/backends.js';
 import { manualClock } from '../helpers/time.js';
 
@@ -113,7 +113,9 @@ describe('TokenCodec', () => {
     ['a refresh token used as access token', () => codec.encode(spec({ type: 'refresh' })), 'token_invalid'],
     ['a missing jti', () => forge({ alg: 'HS256', typ: 'at+jwt' }, validPayload({ jti: undefined })), 'token_invalid'],
     ['a short jti', () => forge({ alg: 'HS256', typ: 'at+jwt' }, validPayload({ jti: 'abc' })), 'token_invalid'],
-    ['a kid header', () => forge({ alg: 'HS256', typ: 'at+jwt', kid: '../../etc/passwd' }, validPayload()), 'token_invalid'],
+    ['an unknown kid header', () => forge({ alg: 'HS256', typ: 'at+jwt', kid: '../../etc/passwd' }, validPayload()), 'token_invalid'],
+    ['a crit header', () => forge({ alg: 'HS256', typ: 'at+jwt', kid: keyIdOf(secret), crit: ['exp'] }, validPayload()), 'token_invalid'],
+    ['an embedded jwk header', () => forge({ alg: 'HS256', typ: 'at+jwt', kid: keyIdOf(secret), jwk: { kty: 'oct', k: 'AA' } }, validPayload()), 'token_invalid'],
     ['a jku header', () => forge({ alg: 'HS256', typ: 'at+jwt', jku: 'http://attacker.example/keys' }, validPayload()), 'token_invalid'],
     ['an x5u header', () => forge({ alg: 'HS256', typ: 'at+jwt', x5u: 'http://attacker.example/cert' }, validPayload()), 'token_invalid'],
     ['an oversized token (> 8 KB)', () => forge({ alg: 'HS256', typ: 'at+jwt' }, validPayload({ pad: 'x'.repeat(9000) })), 'token_invalid'],
@@ -129,8 +131,8 @@ describe('TokenCodec', () => {
     const headerOf = (token: string): Record<string, unknown> => JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
 
     it('signs access tokens as at+jwt and refresh tokens as refresh+jwt', () => {
-      expect(headerOf(codec.encode(spec()))).toEqual({ alg: 'HS256', typ: 'at+jwt' });
-      expect(headerOf(codec.encode(spec({ type: 'refresh', expiresAtSeconds: nowSeconds() + 3600 })))).toEqual({ alg: 'HS256', typ: 'refresh+jwt' });
+      expect(headerOf(codec.encode(spec()))).toEqual({ alg: 'HS256', typ: 'at+jwt', kid: keyIdOf(secret) });
+      expect(headerOf(codec.encode(spec({ type: 'refresh', expiresAtSeconds: nowSeconds() + 3600 })))).toEqual({ alg: 'HS256', typ: 'refresh+jwt', kid: keyIdOf(secret) });
     });
 
     it.each([
@@ -196,6 +198,94 @@ describe('TokenCodec', () => {
       const at = firstToken.length - 5;
       const forged = firstToken.slice(0, at) + (firstToken[at] === 'A' ? 'B' : 'A') + firstToken.slice(at + 1);
       expect(codeOf(() => codec.decode(forged, 'access'))).toBe('token_invalid');
+    });
+  });
+
+  describe('signing-key rotation (kid)', () => {
+    const keyA = generatedSecret();
+    const keyB = generatedSecret();
+    const onlyA = new TokenCodec(keyA, clock);
+    const rotated = new TokenCodec({ current: keyB, previous: [keyA] }, clock);
+    const onlyB = new TokenCodec({ current: keyB }, clock);
+    const kidOf = (token: string): unknown => (JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>).kid;
+    const refreshSpec = (): TokenSpec => spec({ type: 'refresh', expiresAtSeconds: nowSeconds() + 7 * 86_400 });
+
+    it('a key id is 16 base64url characters, stable per key, different between keys, and not the key', () => {
+      expect(keyIdOf(keyA)).toMatch(/^[A-Za-z0-9_-]{16}$/);
+      expect(keyIdOf(keyA)).toBe(keyIdOf(keyA));
+      expect(keyIdOf(keyA)).not.toBe(keyIdOf(keyB));
+      expect(keyA).not.toContain(keyIdOf(keyA));
+      expect(Buffer.from(keyA).toString('base64url')).not.toContain(keyIdOf(keyA));
+    });
+
+    it('signs new tokens with the current key only, naming it in kid', () => {
+      expect(rotated.currentKeyId).toBe(keyIdOf(keyB));
+      const token = rotated.encode(spec());
+      expect(kidOf(token)).toBe(keyIdOf(keyB));
+      expect(codeOf(() => onlyB.decode(token, 'access'))).toBe('accepted');
+      // The key that is now previous never signs: a codec holding only A cannot verify it.
+      expect(codeOf(() => onlyA.decode(token, 'access'))).toBe('token_invalid');
+    });
+
+    it('accepts access and refresh tokens signed with a previous key', () => {
+      const access = spec();
+      const refresh = refreshSpec();
+      expect(rotated.decode(onlyA.encode(access), 'access').jti).toBe(access.jti);
+      expect(rotated.decode(onlyA.encode(refresh), 'refresh').jti).toBe(refresh.jti);
+    });
+
+    it('a token signed with a previous key dies at its own expiry', () => {
+      const token = onlyA.encode(spec({ expiresAtSeconds: nowSeconds() + 60 }));
+      const saved = clock.now();
+      clock.advance(60_000 + CLOCK_LEEWAY_SECONDS * 1000 - 1);
+      expect(codeOf(() => rotated.decode(token, 'access'))).toBe('accepted');
+      clock.advance(1);
+      expect(codeOf(() => rotated.decode(token, 'access'))).toBe('token_expired');
+      clock.set(saved);
+    });
+
+    it('refuses a token signed with a key that has been removed', () => {
+      expect(codeOf(() => onlyB.decode(onlyA.encode(spec()), 'access'))).toBe('token_invalid');
+      expect(codeOf(() => onlyB.decode(onlyA.encode(refreshSpec()), 'refresh'))).toBe('token_invalid');
+    });
+
+    it('checks a token only against the key its kid names: kid of A signed with B is refused although B is held', () => {
+      expect(codeOf(() => rotated.decode(forge({ alg: 'HS256', typ: 'at+jwt', kid: keyIdOf(keyA) }, validPayload(), keyB), 'access'))).toBe('token_invalid');
+      expect(codeOf(() => rotated.decode(forge({ alg: 'HS256', typ: 'at+jwt', kid: keyIdOf(keyB) }, validPayload(), keyA), 'access'))).toBe('token_invalid');
+      expect(codeOf(() => rotated.decode(forge({ alg: 'HS256', typ: 'at+jwt', kid: keyIdOf(keyA) }, validPayload(), keyA), 'access'))).toBe('accepted');
+    });
+
+    it.each<[string, unknown]>([
+      ['an unknown kid', keyIdOf(generatedSecret())],
+      ['an empty kid', ''],
+      ['a numeric kid', 1],
+      ['an object kid', { id: 'x' }],
+      ['a null kid', null],
+    ])('refuses %s even on a token signed with the current key', (_name, kid) => {
+      expect(codeOf(() => rotated.decode(forge({ alg: 'HS256', typ: 'at+jwt', kid }, validPayload(), keyB), 'access'))).toBe('token_invalid');
+    });
+
+    describe('tokens issued before tokens carried a kid', () => {
+      const legacy = (key: string, type: 'access' | 'refresh' = 'access'): string =>
+        forge({ alg: 'HS256', typ: type === 'access' ? 'at+jwt' : 'refresh+jwt' }, validPayload(type === 'access' ? {} : { type, exp: nowSeconds() + 86_400 }), key);
+
+      it('are accepted when signed with the current key or a previous one', () => {
+        expect(codeOf(() => rotated.decode(legacy(keyB), 'access'))).toBe('accepted');
+        expect(codeOf(() => rotated.decode(legacy(keyA), 'access'))).toBe('accepted');
+        expect(codeOf(() => rotated.decode(legacy(keyA, 'refresh'), 'refresh'))).toBe('accepted');
+      });
+
+      it('are refused when signed with any other key, or with a key since removed', () => {
+        expect(codeOf(() => rotated.decode(legacy(generatedSecret()), 'access'))).toBe('token_invalid');
+        expect(codeOf(() => onlyB.decode(legacy(keyA), 'access'))).toBe('token_invalid');
+      });
+    });
+
+    it('holds a key given twice once, and the current key in the previous list changes nothing', () => {
+      const doubled = new TokenCodec({ current: keyB, previous: [keyA, keyA, keyB] }, clock);
+      expect(doubled.currentKeyId).toBe(keyIdOf(keyB));
+      expect(codeOf(() => doubled.decode(onlyA.encode(spec()), 'access'))).toBe('accepted');
+      expect(kidOf(doubled.encode(spec()))).toBe(keyIdOf(keyB));
     });
   });
 });
