@@ -124,8 +124,9 @@ describe('issue 8: brute force and enumeration', () => {
    * throttle answers early. The first pairs are discarded (the unknown path
    * builds its dummy hash once, and code warms up).
    */
-  it('a known account and an unknown email take the same time, within 20 % (median of 25 simultaneous pairs)', async () => {
-    const PAIRS = 25;
+  it('a known account and an unknown email take the same time, within 20 % (median of 45 simultaneous pairs)', async () => {
+    // 45 pairs: under a fully loaded CI machine the median of 25 strayed past 20 % once (0.78) while quiet runs give 0.91-1.01.
+    const PAIRS = 45;
     const WARM_UP = 2;
     const accounts = [];
     for (let index = 0; index < PAIRS + WARM_UP; index++) accounts.push(await register(testApp.app));
