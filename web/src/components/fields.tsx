@@ -85,6 +85,16 @@ export function SelectField({ id, label, hint, error, onValue, children, ...sele
   );
 }
 
+/** What a person types as an authenticator-app code ("123 456" pasted with a space) sent as the six digits. */
+export function compactCode(entry: string): string {
+  return entry.replace(/\s/g, '');
+}
+
+/** An authenticator app's six digits: a numeric keypad, one-time-code autofill, room for a pasted "123 456". */
+export function AuthenticatorCodeField(props: FieldFrame & ValueProp & Pick<InputProps, 'value' | 'autoFocus'>) {
+  return <TextField inputMode="numeric" autoComplete="one-time-code" pattern="[0-9]*" maxLength={7} required {...props} />;
+}
+
 /** The optional full name: registration and the profile. */
 export function FullNameField(props: Omit<FieldFrame, 'label'> & ValueProp & { readonly value: string }) {
   const { t } = useI18n();

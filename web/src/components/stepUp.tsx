@@ -5,12 +5,12 @@ import { useI18n } from '../i18n/i18n';
 import { authenticateWithPasskey, passkeysSupported } from '../passkeys';
 import { useSubmission, type Submission } from '../useSubmission';
 import { ErrorNotice } from './feedback';
-import { TextField } from './fields';
+import { compactCode, TextField } from './fields';
 import { SubmitForm } from './forms';
 
 /** Six digits are an authenticator-app code; anything else is taken for a recovery code (the server ignores case and separators). */
 export function secondFactorCode(entry: string): { totp_code: string } | { recovery_code: string } {
-  const compact = entry.replace(/\s/g, '');
+  const compact = compactCode(entry);
   return /^\d{6}$/.test(compact) ? { totp_code: compact } : { recovery_code: entry.trim() };
 }
 

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { secondFactors } from '../api/endpoints';
 import type { Passkey, SecondFactors, TotpEnrolment } from '../api/types';
 import { ErrorNotice, Loading, StatusNotice } from '../components/feedback';
-import { TextField } from '../components/fields';
+import { AuthenticatorCodeField, compactCode, TextField } from '../components/fields';
 import { Card, SubmitForm } from '../components/forms';
 import { useStepUp } from '../components/stepUp';
 import { useI18n } from '../i18n/i18n';
@@ -113,22 +113,17 @@ function TotpEnrolmentForm({ enrolment, onConfirmed }: { readonly enrolment: Tot
       <SubmitForm
         submission={submission}
         action={async () => {
-          const answer = await secondFactors.confirmTotp(code.replace(/\s/g, ''));
+          const answer = await secondFactors.confirmTotp(compactCode(code));
           await onConfirmed(answer.recovery_codes);
           return 'totpEnabled';
         }}
         submitLabel={t('totpConfirmButton')}
         busyLabel={t('checking')}
       >
-        <TextField
+        <AuthenticatorCodeField
           id="totp-confirm-code"
           label={t('authenticatorCode')}
           hint={t('totpConfirmHint')}
-          inputMode="numeric"
-          autoComplete="one-time-code"
-          pattern="[0-9]*"
-          maxLength={7}
-          required
           value={code}
           error={submission.fieldError('code')}
           onValue={setCode}

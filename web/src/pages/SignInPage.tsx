@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { ApiError, passkeySignInOptions, signIn, signInSecondFactor, signInWithPasskey, type SecondStep } from '../api/client';
 import { auth } from '../api/endpoints';
 import { ErrorNotice } from '../components/feedback';
-import { PasswordField, TextField } from '../components/fields';
+import { AuthenticatorCodeField, compactCode, PasswordField, TextField } from '../components/fields';
 import { Card, SubmitForm } from '../components/forms';
 import { PasskeyButton } from '../components/stepUp';
 import { useI18n } from '../i18n/i18n';
@@ -61,7 +61,7 @@ function SecondStepForm({ step, onExpired }: { readonly step: SecondStep; readon
           submission={submission}
           action={() =>
             orBackToPassword(() =>
-              signInSecondFactor(useRecovery ? { ticket: step.ticket, recovery_code: code.trim() } : { ticket: step.ticket, totp_code: code.replace(/\s/g, '') }),
+              signInSecondFactor(useRecovery ? { ticket: step.ticket, recovery_code: code.trim() } : { ticket: step.ticket, totp_code: compactCode(code) }),
             )
           }
           submitLabel={t('secondStepButton')}
@@ -82,16 +82,11 @@ function SecondStepForm({ step, onExpired }: { readonly step: SecondStep; readon
               onValue={setCode}
             />
           ) : (
-            <TextField
+            <AuthenticatorCodeField
               key="totp"
               id="signin-totp-code"
               label={t('authenticatorCode')}
               hint={t('authenticatorCodeHint')}
-              inputMode="numeric"
-              autoComplete="one-time-code"
-              pattern="[0-9]*"
-              maxLength={7}
-              required
               autoFocus
               value={code}
               onValue={setCode}
