@@ -40,6 +40,9 @@ export function createServices(config: Config, { database, store, clock, log }: 
       log.error({ err: error }, 'a password-reset mail could not be sent');
     },
     durabilityEvents: loggedDurabilityEvents(log),
+    onEventListenerError: (error) => {
+      log.error({ err: error }, 'a security-event listener failed');
+    },
   });
   const csrfProtection = new CsrfProtection({
     store,

@@ -27,6 +27,8 @@ export const BACKUP_TABLES = [
   'user_totp',
   'user_recovery_codes',
   'webauthn_credentials',
+  // The security activity log: an operator's record, restored with the users it names.
+  'security_events',
 ] as const;
 export type BackupTableName = (typeof BACKUP_TABLES)[number];
 
@@ -45,6 +47,7 @@ export const BACKUP_TABLE_KEYS: Readonly<Record<BackupTableName, readonly string
   user_totp: ['user_id'],
   user_recovery_codes: ['id'],
   webauthn_credentials: ['id'],
+  security_events: ['id'],
 };
 
 /**
@@ -89,6 +92,7 @@ export const BACKUP_TABLE_SINCE: Readonly<Record<BackupTableName, string>> = {
   user_totp: '0011-second-factors',
   user_recovery_codes: '0011-second-factors',
   webauthn_credentials: '0011-second-factors',
+  security_events: '0012-security-events',
 };
 
 /** A backup line longer than this is refused (rows are a few KiB; the bound keeps memory flat on a hostile file). */

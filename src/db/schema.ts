@@ -233,6 +233,19 @@ export interface DiagnosisStateTable {
   value: string;
 }
 
+/** One row of the append-only security activity log (migration 0012). */
+export interface SecurityEventsTable {
+  id: string;
+  occurred_at: Timestamp;
+  user_id: string | null;
+  event: string;
+  reason: string | null;
+  address: string | null;
+  device: string | null;
+  session_id: string | null;
+  actor_id: string | null;
+}
+
 export interface DatabaseSchema {
   users: UsersTable;
   dtc_codes: DtcCodesTable;
@@ -251,6 +264,7 @@ export interface DatabaseSchema {
   user_totp: UserTotpTable;
   user_recovery_codes: UserRecoveryCodesTable;
   webauthn_credentials: WebauthnCredentialsTable;
+  security_events: SecurityEventsTable;
 }
 
 export function toIsoTimestamp(value: Date | string): string {

@@ -3,6 +3,7 @@ import Type, { type Static } from 'typebox';
 import type { User } from '../db/repositories/users.js';
 import type { Security } from '../security/index.js';
 import { CREDENTIAL_RATE_LIMITS, ipRateLimit, type CredentialRouteGroup } from '../security/ip-rate-limit.js';
+import type { RequestOrigin } from '../security/security-events.js';
 import { HttpError } from '../errors.js';
 import { Nullable } from './schemas.js';
 
@@ -59,4 +60,10 @@ export function credentialRateLimit(security: Security, group: CredentialRouteGr
 export function authOf(request: FastifyRequest): NonNullable<FastifyRequest['auth']> {
   if (request.auth === null) throw new HttpError('authentication_required');
   return request.auth;
+}
+
+/** Where a request came from, for the security activity log. */
+export function requestOrigin(request: FastifyRequest): RequestOrigin {
+  const userAgent = request.headers['user-agent'];
+  return { address: request.ip, userAgent: typeof userAgent === 'string' ? userAgent : null };
 }

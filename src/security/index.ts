@@ -16,6 +16,7 @@ import { SecondFactorService } from './second-factors.js';
 import { SecondStepTickets } from './second-step.js';
 import { SecretBox } from './secret-box.js';
 import { StepUpFreshness } from './step-up.js';
+import { SecurityEvents } from './security-events.js';
 import { SecurityStateDurability, type DurabilityEvents } from './store-refill.js';
 import { Revocation } from './revocation.js';
 import { SessionService } from './sessions.js';
@@ -34,6 +35,8 @@ export interface Security {
   readonly accountData: AccountDataRepository;
   readonly accountErasure: AccountErasure;
   readonly secondFactors: SecondFactorService;
+  /** The security activity log's announcements: recorded without blocking, written and mailed by listeners. */
+  readonly events: SecurityEvents;
   readonly secureCookies: boolean;
   /** The shared store, for the per-address limits of the credential routes. */
   readonly store: KeyValueStore;
@@ -46,6 +49,8 @@ export interface SecurityDependencies {
   readonly mailer: Mailer;
   readonly onMailError: (error: unknown) => void;
   readonly durabilityEvents?: DurabilityEvents;
+  /** A security-event listener that threw (a bug: listeners must not throw). */
+  readonly onEventListenerError?: (error: unknown) => void;
 }
 
 export function createSecurity(config: Config, dependencies: SecurityDependencies): Security {
@@ -53,6 +58,7 @@ export function createSecurity(config: Config, dependencies: SecurityDependencie
   const accessTokenLifetimeSeconds = config.accessTokenExpireMinutes * 60;
   const signingKeys = { current: config.jwtSecretKey, previous: config.jwtPreviousSecretKeys };
   const codec = new TokenCodec(signingKeys, dependencies.clock, { accessSeconds: accessTokenLifetimeSeconds, refreshSeconds: refreshTokenLifetimeSeconds });
+  const events = new SecurityEvents(dependencies.clock, dependencies.onEventListenerError);
   const repository = new AuthStateRepository(dependencies.database.db);
   const durability = new SecurityStateDurability(dependencies.store, repository, dependencies.clock, dependencies.durabilityEvents);
   const revocation = new Revocation(dependencies.store, dependencies.clock, refreshTokenLifetimeSeconds * 1000, { repository, durability });
@@ -117,6 +123,7 @@ export function createSecurity(config: Config, dependencies: SecurityDependencie
     accountData,
     accountErasure,
     secondFactors,
+    events,
     secureCookies: config.cookieSecure,
     store: dependencies.store,
   };

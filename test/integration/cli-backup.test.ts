@@ -100,6 +100,8 @@ async function fill(database: Database, scratch: string): Promise<{ userId: stri
     { id: randomBytes(32).toString('base64url'), userId: owner.id, userHandle: randomBytes(32).toString('base64url'), publicKey: randomBytes(77).toString('base64url'), counter: 3, transports: ['internal', 'hybrid'], deviceType: 'multiDevice', backedUp: true, name: 'Laptop „Ödön”' },
     Date.now(),
   );
+  await sql`insert into security_events (id, occurred_at, user_id, event, reason, address, device, session_id, actor_id)
+    values (${randomUUID()}, ${isoNow()}, ${owner.id}, ${'sign_in_succeeded'}, ${null}, ${'127.0.0.1'}, ${'Firefox 133 on Linux'}, ${randomBytes(16).toString('hex')}, ${null})`.execute(database.db);
   return { userId: owner.id, email };
 }
 

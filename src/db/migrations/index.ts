@@ -10,6 +10,7 @@ import * as dtcHungarianLists from './0008-dtc-hungarian-lists.js';
 import * as dtcMake from './0009-dtc-make.js';
 import * as diagnosis from './0010-diagnosis.js';
 import * as secondFactors from './0011-second-factors.js';
+import * as securityEvents from './0012-security-events.js';
 
 /**
  * Every migration, in order. Names are stable forever: they are the version
@@ -27,4 +28,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0009-dtc-make': dtcMake,
   '0010-diagnosis': diagnosis,
   '0011-second-factors': secondFactors,
+  '0012-security-events': securityEvents,
 };
