@@ -11,6 +11,7 @@ import { answerClientError, answerFrameworkError } from './http/errors-before-ho
 import { finiteNumbers } from './http/finite-numbers.js';
 import { adminRoutes } from './http/admin.js';
 import { accountRoutes } from './http/account.js';
+import { emailVerificationRoutes } from './http/email-verification.js';
 import { diagnosisRoutes } from './http/diagnosis.js';
 import { garageRoutes } from './http/garage.js';
 import { dtcRoutes } from './http/dtc.js';
@@ -32,6 +33,7 @@ import { buildSecurityHeaders, securityHeaders } from './security/headers.js';
 import { csrf } from './security/csrf.js';
 import { durabilityMaintenance } from './security/store-refill.js';
 import { authentication } from './security/index.js';
+import { verifiedEmailGuard } from './security/email-verification.js';
 import { createServices } from './services.js';
 import type { IpRateLimitPolicy } from './security/ip-rate-limit.js';
 import type { KeyValueStoreWithAdmin } from './stores/key-value-store.js';
@@ -106,6 +108,8 @@ export async function buildApp(config: Config, dependencies: AppDependencies): P
   // preHandler: non-finite numbers refused in every body; the guards routes choose (requireAuth, requireRole).
   await app.register(finiteNumbers);
   await app.register(authentication, { codec: security.codec, revocation: security.revocation, secureCookies: security.secureCookies, users: security.users });
+  // Before the routes: it adds the verified-address check to the routes the policy names.
+  await app.register(verifiedEmailGuard, { emailVerification: security.emailVerification });
 
   // onSend / onResponse: `Connection: close` while draining; request metrics.
   await app.register(drain);
@@ -119,6 +123,7 @@ export async function buildApp(config: Config, dependencies: AppDependencies): P
   if (metricsAccess !== undefined) await app.register(metricsRoutes, { access: metricsAccess });
   await app.register(signInRoutes, { prefix: '/api/v1/auth', security });
   await app.register(accountRoutes, { prefix: '/api/v1/auth', security });
+  await app.register(emailVerificationRoutes, { prefix: '/api/v1/auth', security });
   await app.register(sessionRoutes, { prefix: '/api/v1/auth', security });
   await app.register(secondFactorRoutes, { prefix: '/api/v1/auth', security });
   await app.register(adminRoutes, { prefix: '/api/v1/admin', security });

@@ -21,6 +21,7 @@ export const ERROR_CATALOG = {
   account_disabled: { status: 403, message: 'This account is disabled' },
   forbidden: { status: 403, message: 'You may not do this' },
   step_up_required: { status: 403, message: 'Confirm it is you with your second factor first' },
+  email_not_verified: { status: 403, message: 'Verify your e-mail address first: follow the link we mailed you, or ask for a new one' },
   csrf_missing: { status: 403, message: 'The X-CSRF-Token header or the CSRF cookie is missing; fetch one from /api/v1/auth/csrf-token' },
   csrf_mismatch: { status: 403, message: 'The CSRF token does not match this session' },
   csrf_expired: { status: 403, message: 'The CSRF token has expired; fetch a new one from /api/v1/auth/csrf-token' },

@@ -50,6 +50,8 @@ export interface Config {
   readonly refreshRateLimitPerHour: number;
   readonly corsOrigins: readonly string[];
   readonly cookieSecure: boolean;
+  /** REQUIRE_VERIFIED_EMAIL: the strict verified-address policy (docs/SECURITY.md). */
+  readonly requireVerifiedEmail: boolean;
   /** Set: the server speaks HTTPS with these files. Unset: plain HTTP (behind a TLS-terminating proxy). */
   readonly tls: TlsFiles | undefined;
   /** Which peers may set X-Forwarded-For/-Proto/-Host: none (false), any (true), or these addresses and CIDR ranges. */

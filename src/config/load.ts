@@ -115,6 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     refreshRateLimitPerHour: environment.REFRESH_RATE_LIMIT_PER_HOUR,
     corsOrigins: Object.freeze(corsOrigins),
     cookieSecure,
+    requireVerifiedEmail: environment.REQUIRE_VERIFIED_EMAIL,
     tls: tlsCheck.tls,
     trustProxy,
     xXssProtection: environment.X_XSS_PROTECTION,

@@ -34,6 +34,7 @@ export function describeConfig(config: Config): Record<string, string | number |
     REFRESH_TOKEN_EXPIRE_DAYS: config.refreshTokenExpireDays,
     CORS_ORIGINS: config.corsOrigins,
     COOKIE_SECURE: config.cookieSecure,
+    REQUIRE_VERIFIED_EMAIL: config.requireVerifiedEmail,
     // Paths only: the key file's contents are never read for display.
     TLS_CERT_FILE: config.tls?.certFile ?? null,
     TLS_KEY_FILE: config.tls?.keyFile ?? null,

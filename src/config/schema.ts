@@ -71,6 +71,11 @@ export const environmentSchema = Type.Object({
     default: '',
     description: 'a comma-separated list of origins such as https://app.example.com (scheme://host[:port], no path, no *)',
   }),
+  REQUIRE_VERIFIED_EMAIL: Type.Boolean({
+    default: false,
+    description:
+      'true or false (default): true refuses every signed-in change but verifying, signing out, the password, the address and erasure until the address is verified, and sends no password-reset mail to an unverified address',
+  }),
   COOKIE_SECURE: Type.Optional(Type.Boolean({ description: 'true or false (defaults to true in production)' })),
   TLS_CERT_FILE: Type.Optional(
     Type.String({ minLength: 1, description: 'the path of a readable PEM certificate (chain) file, set together with TLS_KEY_FILE' }),

@@ -19,6 +19,8 @@ export interface UsersTable {
   is_active: DatabaseBoolean;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** When the account proved it receives mail at `email`; null: not verified (migration 0013). */
+  email_verified_at: Timestamp | null;
 }
 
 /** A JSON array of strings kept as text, so one query works on both engines. */

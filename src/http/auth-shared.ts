@@ -35,6 +35,8 @@ export const UserSchema = Type.Object({
   is_active: Type.Boolean(),
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),
+  email_verified: Type.Boolean({ description: 'whether the account proved it receives mail at `email`' }),
+  email_verified_at: Nullable(Type.String({ format: 'date-time' })),
 });
 
 export function userResponse(user: User): Static<typeof UserSchema> {
@@ -46,6 +48,8 @@ export function userResponse(user: User): Static<typeof UserSchema> {
     is_active: user.isActive,
     created_at: user.createdAt,
     updated_at: user.updatedAt,
+    email_verified: user.emailVerifiedAt !== null,
+    email_verified_at: user.emailVerifiedAt,
   };
 }
 

@@ -161,6 +161,7 @@ export async function signInRoutes(app: SchemaTypedApp, { security }: AuthRouteO
       const passwordHash = await hashNewPassword(password, email, 'password');
       try {
         const user = await users.create({ email, passwordHash, fullName: fullName ?? null });
+        security.emailVerification.sendAfterRegistration(user);
         return await reply.code(201).send(userResponse(publicUser(user)));
       } catch (error) {
         if (error instanceof EmailTakenError) throw new HttpError('email_taken');

@@ -4,6 +4,7 @@ import { EmailTakenError, normalizeEmail, type UserWithPasswordHash, type UsersR
 import { HttpError } from '../errors.js';
 import type { Mailer, MailMessage } from '../mail/mailer.js';
 import type { KeyValueStore } from '../stores/key-value-store.js';
+import type { EmailVerificationService } from './email-verification.js';
 import type { PasswordResetService } from './password-reset.js';
 import type { SessionService } from './sessions.js';
 import { emailChangeKey, emailChangeKeyOfDigest, emailChangeUndoKey, emailChangeUserKey, storedDigest } from './store-keys.js';
@@ -42,6 +43,8 @@ export interface EmailChangeOptions {
   /** The web app's origin; links are `<publicUrl>/confirm-email#token=…` and `<publicUrl>/undo-email-change#token=…`. */
   readonly publicUrl: string;
   readonly onMailError: (error: unknown) => void;
+  /** Voids a pending verification link when the address moves (the move itself verifies the new address). */
+  readonly emailVerification?: Pick<EmailVerificationService, 'voidPendingLink'>;
 }
 
 /** A stored link record, or undefined for anything malformed. */
@@ -90,6 +93,7 @@ export class EmailChangeService {
     const user = await this.options.users.findById(pending.userId);
     if (user?.isActive !== true || !(await this.moveAddress(pending.userId, pending.from, pending.to))) throw new HttpError('email_token_invalid');
     await this.options.passwordReset.voidPendingReset(pending.userId);
+    await this.options.emailVerification?.voidPendingLink(pending.userId);
     await this.options.sessions.endSessionsExcept(pending.userId, pending.family);
 
     const undoToken = randomBytes(32).toString('base64url');
@@ -106,13 +110,15 @@ export class EmailChangeService {
     const pendingChange = await this.options.store.getAndDelete(emailChangeUserKey(grant.userId));
     if (pendingChange !== null) await this.options.store.delete(emailChangeKeyOfDigest(pendingChange));
     await this.options.passwordReset.voidPendingReset(grant.userId);
+    await this.options.emailVerification?.voidPendingLink(grant.userId);
     // Whoever changed the address may hold a session (and may have changed the password): all of them end.
     await this.options.sessions.endAllSessions(grant.userId);
   }
 
   private async moveAddress(userId: string, from: string, to: string): Promise<boolean> {
     try {
-      return await this.options.users.changeEmailIf(userId, from, to);
+      // The link was mailed to `to` and followed: that address is verified now.
+      return await this.options.users.changeEmailIf(userId, from, to, new Date(this.options.clock.now()).toISOString());
     } catch (error) {
       if (error instanceof EmailTakenError) throw new HttpError('email_taken');
       throw error;

@@ -10,6 +10,7 @@ import type { Mailer } from '../mail/mailer.js';
 import { AccountErasure } from './account-erasure.js';
 import { DeviceCookies } from './device-cookie.js';
 import { EmailChangeService } from './email-change.js';
+import { EmailVerificationService } from './email-verification.js';
 import { PasskeyService, relyingPartyOf } from './passkeys.js';
 import { PasswordResetService } from './password-reset.js';
 import { SecondFactorService } from './second-factors.js';
@@ -31,6 +32,8 @@ export interface Security {
   readonly durability: SecurityStateDurability;
   readonly passwordReset: PasswordResetService;
   readonly emailChange: EmailChangeService;
+  /** Verified e-mail addresses: the links, and which writes need one (REQUIRE_VERIFIED_EMAIL). */
+  readonly emailVerification: EmailVerificationService;
   readonly deviceCookies: DeviceCookies;
   readonly accountData: AccountDataRepository;
   readonly accountErasure: AccountErasure;
@@ -75,7 +78,17 @@ export function createSecurity(config: Config, dependencies: SecurityDependencie
     repository,
     durability,
   });
+  const emailVerification = new EmailVerificationService({
+    store: dependencies.store,
+    users,
+    mailer: dependencies.mailer,
+    clock: dependencies.clock,
+    publicUrl: config.publicUrl,
+    onMailError: dependencies.onMailError,
+    requireVerifiedEmail: config.requireVerifiedEmail,
+  });
   const passwordReset = new PasswordResetService({
+    emailVerification,
     store: dependencies.store,
     users,
     sessions,
@@ -85,6 +98,7 @@ export function createSecurity(config: Config, dependencies: SecurityDependencie
     onMailError: dependencies.onMailError,
   });
   const emailChange = new EmailChangeService({
+    emailVerification,
     store: dependencies.store,
     users,
     sessions,
@@ -119,6 +133,7 @@ export function createSecurity(config: Config, dependencies: SecurityDependencie
     durability,
     passwordReset,
     emailChange,
+    emailVerification,
     deviceCookies,
     accountData,
     accountErasure,

@@ -35,8 +35,12 @@ export const CREDENTIAL_RATE_LIMITS = Object.freeze({
   passkey_challenge: Object.freeze({ maxRequests: 60, windowMs: 900_000 }),
   /** Starting an authenticator-app or passkey enrolment, regenerating recovery codes: each stores state or hashes ten codes. */
   second_factor_setup: Object.freeze({ maxRequests: 20, windowMs: 3_600_000 }),
-  /** Following an e-mail confirmation or undo link. */
+  /** Following an e-mail confirmation, undo or verification link. */
   email_link: Object.freeze({ maxRequests: 20, windowMs: 900_000 }),
+  /** Asking for a new verification link (a mail each), per client address. */
+  email_verification: Object.freeze({ maxRequests: 20, windowMs: 3_600_000 }),
+  /** The same per signed-in account: a few mails an hour to one address at most. */
+  email_verification_account: Object.freeze({ maxRequests: 3, windowMs: 3_600_000 }),
 } satisfies Record<string, IpRateLimitPolicy>);
 
 export type CredentialRouteGroup = keyof typeof CREDENTIAL_RATE_LIMITS;

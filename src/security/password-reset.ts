@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { UsersRepository } from '../db/repositories/users.js';
+import type { EmailVerificationService } from './email-verification.js';
 import { HttpError } from '../errors.js';
 import type { Mailer } from '../mail/mailer.js';
 import { securityMetrics } from '../observability/metrics.js';
@@ -30,6 +31,8 @@ export interface PasswordResetOptions {
   readonly publicUrl: string;
   /** Reports a mail that could not be sent (never the link). */
   readonly onMailError: (error: unknown) => void;
+  /** Says whether a reset mail may go to an unverified address now (one an hour; none with REQUIRE_VERIFIED_EMAIL). */
+  readonly emailVerification?: Pick<EmailVerificationService, 'resetMailAllowed'>;
 }
 
 /**
@@ -45,8 +48,9 @@ export class PasswordResetService {
     await this.throttle(email, clientAddress);
     const user = await this.options.users.findByEmail(email);
     const token = randomBytes(32).toString('base64url');
-    if (user?.isActive !== true) {
-      // The same store round trips as for a real account.
+    const mailAllowed = user?.isActive === true && (await this.options.emailVerification?.resetMailAllowed(user)) !== false;
+    if (user?.isActive !== true || !mailAllowed) {
+      // The same store round trips as for a real account; the same answer for an unverified address over its budget.
       await this.options.store.set(passwordResetDecoyKey(token), '0', 1000);
       return;
     }

@@ -71,6 +71,16 @@ export const emailChangeUserKey = (userId: string): string => `email_change_user
 /** An undo link's token (sent to the old address), by digest. */
 export const emailChangeUndoKey = (token: string): string => `email_change_undo:${storedDigest(token)}`;
 
+// E-mail verification (src/security/email-verification.ts).
+
+/** A verification link's token, by digest; the value names the user and the address the link was sent to. */
+export const emailVerificationKeyOfDigest = (tokenDigest: string): string => `email_verification:${tokenDigest}`;
+export const emailVerificationKey = (token: string): string => emailVerificationKeyOfDigest(storedDigest(token));
+/** The digest of the user's newest verification token: a new link voids the previous one. */
+export const emailVerificationUserKey = (userId: string): string => `email_verification_user:${userId}`;
+/** Counts the reset mails sent to an account's unverified address in one hour (one is allowed). */
+export const unverifiedResetMailKey = (userId: string): string => `reset_unverified:${userId}`;
+
 // Second factors (src/security/second-step.ts, step-up.ts, passkeys.ts).
 
 /** A second-step ticket (issued after a correct password, spent by a second factor), by digest. */

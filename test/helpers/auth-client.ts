@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { UsersRepository } from '../../src/db/repositories/users.js';
+import type { TestApp } from './app.js';
+import type { LocalSmtpServer } from './smtp.js';
 
 /** A password that passes the policy, generated per test. */
 export function strongPassword(): string {
@@ -100,4 +103,38 @@ export function errorCode(response: LightMyRequestResponse): string | undefined 
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Marks an account's address verified straight in the database, for tests
+ * that are not about verification but add garage data (test/integration/
+ * email-verification.test.ts goes through the real link).
+ */
+export async function markEmailVerified(testApp: Pick<TestApp, 'runtime'>, userId: string): Promise<void> {
+  const users = new UsersRepository(testApp.runtime.database.db);
+  const user = await users.findById(userId);
+  if (user === undefined || !(await users.markEmailVerifiedIf(userId, user.email, new Date().toISOString()))) throw new Error(`no user ${userId} to verify`);
+}
+
+/** `registerAndLogin`, with the address verified (see {@link markEmailVerified}). */
+export async function registerVerifiedAndLogin(testApp: Pick<TestApp, 'app' | 'runtime'>): Promise<{ email: string; password: string; id: string; tokens: TokenPair }> {
+  const account = await register(testApp.app);
+  await markEmailVerified(testApp, account.id);
+  return { ...account, tokens: await login(testApp.app, account.email, account.password) };
+}
+
+/** The token of the newest verification link mailed to `email`. */
+export async function verificationTokenFor(smtp: LocalSmtpServer, email: string): Promise<string> {
+  await smtp.waitForMail(email, 5000, 'verify-email#token=');
+  const mails = smtp.messages.filter((message) => message.to.includes(email) && message.body.includes('verify-email#token='));
+  const token = /verify-email#token=([A-Za-z0-9_-]+)/.exec(mails.at(-1)?.body ?? '')?.[1];
+  if (token === undefined) throw new Error(`no verification link mailed to ${email}`);
+  return token;
+}
+
+/** Verifies `email` the way its owner does: the link from the captured registration mail. */
+export async function verifyThroughMail(app: FastifyInstance, smtp: LocalSmtpServer, email: string): Promise<void> {
+  const token = await verificationTokenFor(smtp, email);
+  const response = await request(app, { method: 'POST', url: '/api/v1/auth/email/verify', payload: { token } });
+  if (response.statusCode !== 204) throw new Error(`verify failed: ${response.statusCode} ${response.body}`);
 }

@@ -11,8 +11,11 @@ export interface ReceivedMail {
 export interface LocalSmtpServer {
   readonly url: string;
   readonly messages: ReceivedMail[];
-  /** Waits for the next message to `to` (up to timeoutMs). */
-  waitForMail(to: string, timeoutMs?: number): Promise<ReceivedMail>;
+  /**
+   * Waits for the first message to `to` (up to timeoutMs), or the first whose
+   * body contains `containing` (registration mails a verification link first).
+   */
+  waitForMail(to: string, timeoutMs?: number, containing?: string): Promise<ReceivedMail>;
   stop(): Promise<void>;
 }
 
@@ -43,8 +46,11 @@ export async function startSmtpServer(): Promise<LocalSmtpServer> {
   return {
     url: `smtp://127.0.0.1:${port}`,
     messages,
-    waitForMail(to, timeoutMs = 5000) {
-      return eventually(() => messages.find((message) => message.to.includes(to)), { timeoutMs, what: `a mail to ${to}` });
+    waitForMail(to, timeoutMs = 5000, containing) {
+      return eventually(() => messages.find((message) => message.to.includes(to) && (containing === undefined || message.body.includes(containing))), {
+        timeoutMs,
+        what: containing === undefined ? `a mail to ${to}` : `a mail to ${to} containing "${containing}"`,
+      });
     },
     stop: () =>
       new Promise<void>((resolve) => {

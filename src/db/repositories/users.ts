@@ -12,6 +12,8 @@ export interface User {
   readonly isActive: boolean;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** When the account proved it receives mail at `email` (a verification or address-change link); null: not verified. */
+  readonly emailVerifiedAt: string | null;
 }
 
 export interface UserWithPasswordHash extends User {
@@ -39,6 +41,7 @@ function toUser(row: Selectable<UsersTable>): UserWithPasswordHash {
     isActive: toBoolean(row.is_active),
     createdAt: toIsoTimestamp(row.created_at),
     updatedAt: toIsoTimestamp(row.updated_at),
+    emailVerifiedAt: row.email_verified_at === null ? null : toIsoTimestamp(row.email_verified_at),
     passwordHash: row.password_hash,
   };
 }
@@ -86,7 +89,7 @@ export class UsersRepository {
       if (isUniqueViolation(error)) throw new EmailTakenError();
       throw error;
     }
-    return toUser({ ...row, is_active: true });
+    return toUser({ ...row, is_active: true, email_verified_at: null });
   }
 
   async updateProfile(id: string, changes: { fullName?: string | null; email?: string }): Promise<UserWithPasswordHash | undefined> {
@@ -105,13 +108,15 @@ export class UsersRepository {
   /**
    * Moves the account from `fromEmail` to `toEmail` only if it still has
    * `fromEmail` (a confirmation or undo link is void once the address moved on).
+   * Both links were mailed to `toEmail` and followed, so the new address
+   * counts as verified at `verifiedAt` (ISO-8601).
    * @throws EmailTakenError
    */
-  async changeEmailIf(id: string, fromEmail: string, toEmail: string): Promise<boolean> {
+  async changeEmailIf(id: string, fromEmail: string, toEmail: string, verifiedAt: string): Promise<boolean> {
     try {
       const result = await this.db
         .updateTable('users')
-        .set({ email: normalizeEmail(toEmail), updated_at: new Date().toISOString() })
+        .set({ email: normalizeEmail(toEmail), email_verified_at: verifiedAt, updated_at: new Date().toISOString() })
         .where('id', '=', id)
         .where('email', '=', normalizeEmail(fromEmail))
         .executeTakeFirst();
@@ -120,6 +125,21 @@ export class UsersRepository {
       if (isUniqueViolation(error)) throw new EmailTakenError();
       throw error;
     }
+  }
+
+  /**
+   * Marks the address verified at `verifiedAt` (ISO-8601), only while the
+   * account still has `email` (a link sent to an earlier address proves nothing
+   * about the current one). False: no such account at that address.
+   */
+  async markEmailVerifiedIf(id: string, email: string, verifiedAt: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('users')
+      .set({ email_verified_at: verifiedAt, updated_at: new Date().toISOString() })
+      .where('id', '=', id)
+      .where('email', '=', normalizeEmail(email))
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
   }
 
   async updatePasswordHash(id: string, passwordHash: string): Promise<void> {
