@@ -6,7 +6,7 @@ import { systemClock } from '../../src/clock.js';
 import { ERROR_CATALOG } from '../../src/errors.js';
 import { TokenCodec, newTokenId } from '../../src/security/tokens.js';
 import { startTestApp } from '../helpers/app.js';
-import { bearer, csrfTokenFor, registerAndLogin, request } from '../helpers/auth-client.js';
+import { bearer, csrfTokenFor, registerVerifiedAndLogin, request } from '../helpers/auth-client.js';
 import { projectRoot } from '../helpers/process.js';
 import { RAW_PATH_SEGMENTS, anyString, asText, headerValue, hostileString, schemaValue, wireBody, type JsonSchema, type WireBody } from './arbitraries.js';
 
@@ -92,7 +92,7 @@ function routesOf(document: { paths?: Readonly<Record<string, Readonly<Record<st
 const routes = routesOf(app.swagger() as Parameters<typeof routesOf>[0]);
 
 // A signed-in user with a vehicle and a note, so path values can hit real rows too.
-const owner = await registerAndLogin(app);
+const owner = await registerVerifiedAndLogin(testApp);
 const vehicle = await request(app, { method: 'POST', url: '/api/v1/garage/vehicles', headers: bearer(owner.tokens.access_token), payload: { make: 'honda', model: 'civic', year: 2018 } });
 const vehicleId = vehicle.json<{ id: string }>().id;
 const note = await request(app, { method: 'POST', url: `/api/v1/garage/vehicles/${vehicleId}/notes`, headers: bearer(owner.tokens.access_token), payload: { codes: ['P0301'], symptoms: 'rough idle' } });

@@ -116,6 +116,13 @@ export async function markEmailVerified(testApp: Pick<TestApp, 'runtime'>, userI
   if (user === undefined || !(await users.markEmailVerifiedIf(userId, user.email, new Date().toISOString()))) throw new Error(`no user ${userId} to verify`);
 }
 
+/** `register`, with the address verified (see {@link markEmailVerified}). */
+export async function registerVerified(testApp: Pick<TestApp, 'app' | 'runtime'>): Promise<{ email: string; password: string; id: string }> {
+  const account = await register(testApp.app);
+  await markEmailVerified(testApp, account.id);
+  return account;
+}
+
 /** `registerAndLogin`, with the address verified (see {@link markEmailVerified}). */
 export async function registerVerifiedAndLogin(testApp: Pick<TestApp, 'app' | 'runtime'>): Promise<{ email: string; password: string; id: string; tokens: TokenPair }> {
   const account = await register(testApp.app);

@@ -3,7 +3,7 @@ import { securityMetrics } from '../../src/observability/metrics.js';
 import { passwordResetKey } from '../../src/security/store-keys.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { testConfig } from '../helpers/backends.js';
-import { bearer, errorCode, login, me, refresh, register, registerAndLogin, request, strongPassword, uniqueEmail } from '../helpers/auth-client.js';
+import { bearer, errorCode, login, me, refresh, register, registerAndLogin, registerVerified, registerVerifiedAndLogin, request, strongPassword, uniqueEmail } from '../helpers/auth-client.js';
 import { startSmtpServer, type LocalSmtpServer } from '../helpers/smtp.js';
 import { eventually, shiftedClock } from '../helpers/time.js';
 
@@ -44,7 +44,7 @@ describe('password reset by e-mail', () => {
     const issuedBefore = await issuedResetTokens();
     const response = await forgot(account.email);
     expect(response.statusCode).toBe(202);
-    const mail = await smtp.waitForMail(account.email);
+    const mail = await smtp.waitForMail(account.email, undefined, 'reset-password');
     expect(mail.body).toContain('https://app.autocognitix.example/reset-password#token=');
     const token = tokenIn(mail.body);
     expect(await issuedResetTokens()).toBe(issuedBefore + 1);
@@ -63,7 +63,7 @@ describe('password reset by e-mail', () => {
   it('a token works once (400 reset_token_invalid the second time)', async () => {
     const { email } = await register(testApp.app);
     await forgot(email);
-    const token = tokenIn((await smtp.waitForMail(email)).body);
+    const token = tokenIn((await smtp.waitForMail(email, undefined, 'reset-password')).body);
     expect((await reset(token, strongPassword())).statusCode).toBe(204);
     const again = await reset(token, strongPassword());
     expect(again.statusCode).toBe(400);
@@ -73,7 +73,7 @@ describe('password reset by e-mail', () => {
   it('an expired token (over an hour, by the clock) is refused', async () => {
     const { email } = await register(testApp.app);
     await forgot(email);
-    const token = tokenIn((await smtp.waitForMail(email)).body);
+    const token = tokenIn((await smtp.waitForMail(email, undefined, 'reset-password')).body);
     clock.shift(3_600_000 + 1000);
     try {
       expect(errorCode(await reset(token, strongPassword()))).toBe('reset_token_invalid');
@@ -83,13 +83,14 @@ describe('password reset by e-mail', () => {
   });
 
   it('a new request voids the older link', async () => {
-    const { email } = await register(testApp.app);
+    // Verified: an unverified address gets one reset mail an hour (test/integration/email-verification.test.ts).
+    const { email } = await registerVerified(testApp);
     await forgot(email);
-    const first = tokenIn((await smtp.waitForMail(email)).body);
-    const countBefore = smtp.messages.filter((message) => message.to.includes(email)).length;
+    const first = tokenIn((await smtp.waitForMail(email, undefined, 'reset-password')).body);
+    const countBefore = smtp.messages.filter((message) => message.to.includes(email) && message.body.includes('reset-password')).length;
     await forgot(email);
-    await eventually(() => smtp.messages.filter((message) => message.to.includes(email)).length > countBefore, { what: 'the second reset mail' });
-    const second = tokenIn(smtp.messages.filter((message) => message.to.includes(email)).at(-1)?.body ?? '');
+    await eventually(() => smtp.messages.filter((message) => message.to.includes(email) && message.body.includes('reset-password')).length > countBefore, { what: 'the second reset mail' });
+    const second = tokenIn(smtp.messages.filter((message) => message.to.includes(email) && message.body.includes('reset-password')).at(-1)?.body ?? '');
     expect(second).not.toBe(first);
     expect(errorCode(await reset(first, strongPassword()))).toBe('reset_token_invalid');
     expect((await reset(second, strongPassword())).statusCode).toBe(204);
@@ -98,7 +99,7 @@ describe('password reset by e-mail', () => {
   it('a weak new password is refused without using the token up', async () => {
     const { email } = await register(testApp.app);
     await forgot(email);
-    const token = tokenIn((await smtp.waitForMail(email)).body);
+    const token = tokenIn((await smtp.waitForMail(email, undefined, 'reset-password')).body);
     expect((await reset(token, 'short')).statusCode).toBe(422);
     expect((await reset(token, strongPassword())).statusCode).toBe(204);
   });
@@ -110,11 +111,11 @@ describe('password reset by e-mail', () => {
     const missing = await forgot(unknown, '198.51.100.21');
     expect(missing.statusCode).toBe(known.statusCode);
     expect(missing.body).toBe(known.body);
-    await smtp.waitForMail(email);
+    await smtp.waitForMail(email, undefined, 'reset-password');
     // A mail the unknown address's request had started would arrive before a later request's (a whole request's head start).
     const later = (await register(testApp.app)).email;
     await forgot(later, '198.51.100.22');
-    await smtp.waitForMail(later);
+    await smtp.waitForMail(later, undefined, 'reset-password');
     expect(smtp.messages.some((message) => message.to.includes(unknown))).toBe(false);
   });
 
@@ -142,7 +143,7 @@ describe('data rights: export and erasure', () => {
   });
 
   it('exports profile, garage, notes and sessions, never hashes or tokens', async () => {
-    const account = await registerAndLogin(testApp.app);
+    const account = await registerVerifiedAndLogin(testApp);
     const headers = bearer(account.tokens.access_token);
     const vehicle = (await request(testApp.app, { method: 'POST', url: '/api/v1/garage/vehicles', headers, payload: { make: 'Lada', model: 'Niva', year: 1995, nickname: 'Öreg' } })).json<{ id: string }>();
     await request(testApp.app, { method: 'POST', url: `/api/v1/garage/vehicles/${vehicle.id}/notes`, headers, payload: { codes: ['P0171'], symptoms: 'szegény keverék' } });
@@ -159,7 +160,7 @@ describe('data rights: export and erasure', () => {
   });
 
   it('erases the user and every row of theirs, and every token dies', async () => {
-    const account = await registerAndLogin(testApp.app);
+    const account = await registerVerifiedAndLogin(testApp);
     const headers = bearer(account.tokens.access_token);
     const vehicle = (await request(testApp.app, { method: 'POST', url: '/api/v1/garage/vehicles', headers, payload: { make: 'Trabant', model: '601', year: 1988 } })).json<{ id: string }>();
     await request(testApp.app, { method: 'POST', url: `/api/v1/garage/vehicles/${vehicle.id}/notes`, headers, payload: { codes: [], symptoms: 'füstöl' } });

@@ -127,7 +127,7 @@ describe('issue 14: credential paths', () => {
       await lockOut(owner.email);
       const asked = await request(testApp.app, { method: 'POST', url: '/api/v1/auth/forgot-password', payload: { email: owner.email }, remoteAddress: uniqueAddress() });
       expect(asked.statusCode).toBe(202);
-      const mail = await smtp.waitForMail(owner.email);
+      const mail = await smtp.waitForMail(owner.email, undefined, 'reset-password');
       const token = /reset-password#token=([A-Za-z0-9_-]+)/.exec(mail.body)?.[1] ?? '';
       const newPassword = strongPassword();
       const reset = await request(testApp.app, { method: 'POST', url: '/api/v1/auth/reset-password', payload: { token, new_password: newPassword }, remoteAddress: uniqueAddress() });

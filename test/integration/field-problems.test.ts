@@ -1,7 +1,7 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { bearer, registerAndLogin, request } from '../helpers/auth-client.js';
+import { bearer, registerAndLogin, registerVerifiedAndLogin, request } from '../helpers/auth-client.js';
 import { withCheckDigit, withWrongCheckDigit } from '../helpers/vin.js';
 
 /**
@@ -16,7 +16,7 @@ describe('422 details carry the kind of problem', () => {
 
   beforeAll(async () => {
     testApp = await startTestApp();
-    account = await registerAndLogin(testApp.app);
+    account = await registerVerifiedAndLogin(testApp);
   });
   afterAll(async () => {
     await testApp.close();

@@ -2,7 +2,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecallsRepository } from '../../src/db/repositories/index.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { bearer, errorCode, registerAndLogin, request } from '../helpers/auth-client.js';
+import { bearer, errorCode, registerVerifiedAndLogin, request } from '../helpers/auth-client.js';
 import { withCheckDigit, withWrongCheckDigit } from '../helpers/vin.js';
 
 interface Vehicle {
@@ -35,8 +35,8 @@ describe('garage: a user\'s own vehicles and notes', () => {
 
   beforeAll(async () => {
     testApp = await startTestApp();
-    owner = { headers: bearer((await registerAndLogin(testApp.app)).tokens.access_token) };
-    stranger = { headers: bearer((await registerAndLogin(testApp.app)).tokens.access_token) };
+    owner = { headers: bearer((await registerVerifiedAndLogin(testApp)).tokens.access_token) };
+    stranger = { headers: bearer((await registerVerifiedAndLogin(testApp)).tokens.access_token) };
   });
   afterAll(async () => {
     await testApp.close();

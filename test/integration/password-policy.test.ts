@@ -69,7 +69,7 @@ describe('one password policy on every path that sets a password', () => {
     it('is refused by POST /reset-password, and the link still works', async () => {
       const { email } = await register(testApp.app);
       await request(testApp.app, { method: 'POST', url: '/api/v1/auth/forgot-password', payload: { email } });
-      const token = /reset-password#token=([A-Za-z0-9_-]+)/.exec((await smtp.waitForMail(email)).body)?.[1] ?? '';
+      const token = /reset-password#token=([A-Za-z0-9_-]+)/.exec((await smtp.waitForMail(email, undefined, 'reset-password')).body)?.[1] ?? '';
       const reset = (newPassword: string) => request(testApp.app, { method: 'POST', url: '/api/v1/auth/reset-password', payload: { token, new_password: newPassword } });
       expectPolicyRefusal(await reset(password(email)), 'new_password', refusal);
       expect((await reset(strongPassword())).statusCode).toBe(204);
