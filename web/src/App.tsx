@@ -73,6 +73,8 @@ function page(path: string): ReactNode {
       return second === undefined ? <EmailLinkPage kind="confirm" /> : <NotFoundPage />;
     case 'undo-email-change':
       return second === undefined ? <EmailLinkPage kind="undo" /> : <NotFoundPage />;
+    case 'verify-email':
+      return second === undefined ? <EmailLinkPage kind="verify" /> : <NotFoundPage />;
     default:
       return <NotFoundPage />;
   }

@@ -43,6 +43,13 @@ export const auth = {
   undoEmailChange: async (token: string): Promise<void> => {
     await apiCommand('/api/v1/auth/email/undo', { method: 'POST', body: { token } });
   },
+  verifyEmail: async (token: string): Promise<void> => {
+    await apiCommand('/api/v1/auth/email/verify', { method: 'POST', body: { token } });
+  },
+  /** 204: a new verification link is on its way (none when the address is already verified). */
+  resendVerification: async (): Promise<void> => {
+    await apiCommand('/api/v1/auth/email/verification', { method: 'POST' });
+  },
   changePassword: async (body: { current_password: string; new_password: string }): Promise<void> => {
     await apiCommand('/api/v1/auth/password', { method: 'PUT', body });
   },

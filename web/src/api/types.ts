@@ -21,6 +21,9 @@ export interface User {
   readonly is_active: boolean;
   readonly created_at: string;
   readonly updated_at: string;
+  /** Whether the account proved it receives mail at `email`. */
+  readonly email_verified: boolean;
+  readonly email_verified_at: string | null;
 }
 
 export type DtcSystem = 'powertrain' | 'body' | 'chassis' | 'network';

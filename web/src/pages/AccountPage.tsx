@@ -35,6 +35,42 @@ function ProfileForm({ user }: { readonly user: User }) {
   );
 }
 
+/** Whether the address is verified; if not, a button that mails a new link. */
+function EmailVerification({ user }: { readonly user: User }) {
+  const { t, formatDate } = useI18n();
+  const submission = useSubmission();
+
+  return (
+    <Card id="email-verification" title={t('emailVerificationTitle')}>
+      <p>
+        {user.email}:{' '}
+        <strong id="email-verification-state">{user.email_verified ? t('emailVerifiedState') : t('emailNotVerifiedState')}</strong>
+        {user.email_verified_at === null ? null : ` (${formatDate(user.email_verified_at)})`}
+      </p>
+      {user.email_verified ? null : (
+        <>
+          <p className="secondary-text">{t('emailNotVerifiedIntro')}</p>
+          <ErrorNotice error={submission.error} />
+          <StatusNotice message={submission.status} />
+          <button
+            type="button"
+            className="button"
+            disabled={submission.busy}
+            onClick={() => {
+              void submission.run(async () => {
+                await auth.resendVerification();
+                return { key: 'verificationSent', values: { email: user.email } };
+              });
+            }}
+          >
+            {submission.busy ? t('saving') : t('resendVerificationButton')}
+          </button>
+        </>
+      )}
+    </Card>
+  );
+}
+
 /** Lets password managers file a changed password or address under the right account. */
 function AccountName({ email }: { readonly email: string }) {
   return <input type="text" name="username" autoComplete="username" value={email} readOnly hidden />;
@@ -274,6 +310,7 @@ export function AccountPage() {
       <p className="aside">
         <Link to="/account/security">{t('securityLink')}</Link>
       </p>
+      <EmailVerification user={user} />
       <div className="columns">
         <ProfileForm user={user} />
         <PasswordForm email={user.email} />

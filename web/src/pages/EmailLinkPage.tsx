@@ -12,11 +12,13 @@ import { useSubmission } from '../useSubmission';
 const KINDS = {
   confirm: { title: 'confirmEmailTitle', intro: undefined, button: 'confirmEmailButton', done: 'emailChanged', send: auth.confirmEmailChange },
   undo: { title: 'undoEmailTitle', intro: 'undoEmailIntro', button: 'undoEmailButton', done: 'emailChangeUndone', send: auth.undoEmailChange },
+  verify: { title: 'verifyEmailTitle', intro: 'verifyEmailIntro', button: 'verifyEmailButton', done: 'emailVerified', send: auth.verifyEmail },
 } as const satisfies Record<string, { title: MessageKey; intro: MessageKey | undefined; button: MessageKey; done: MessageKey; send: (token: string) => Promise<void> }>;
 
 /**
- * The pages the e-mail change links open: `/confirm-email#token=…` (sent to
- * the new address) and `/undo-email-change#token=…` (sent to the old one).
+ * The pages the e-mail links open: `/confirm-email#token=…` (sent to the new
+ * address), `/undo-email-change#token=…` (sent to the old one) and
+ * `/verify-email#token=…` (sent at registration).
  * Nothing happens until the button is pressed: a mail scanner that opens links
  * changes nothing.
  */

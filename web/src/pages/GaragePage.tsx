@@ -4,12 +4,14 @@ import { Card } from '../components/forms';
 import { VehicleForm, vehicleName } from '../components/garage';
 import { useI18n } from '../i18n/i18n';
 import { Link, navigate } from '../router';
+import { useSession } from '../session';
 import { useAsync } from '../useAsync';
 import { usePageTitle } from '../usePageTitle';
 
 export function GaragePage() {
   const { t } = useI18n();
   const [list] = useAsync(() => garage.list(), []);
+  const { user } = useSession();
   usePageTitle(t('garageTitle'));
 
   return (
@@ -36,14 +38,24 @@ export function GaragePage() {
         </AsyncItems>
       </section>
       <Card id="add-vehicle" title={t('addVehicle')}>
-        <VehicleForm
-          idPrefix="new-vehicle"
-          submitLabel={t('addVehicleButton')}
-          onSubmit={async (fields) => {
-            const added = await garage.add(fields);
-            navigate(`/garage/${added.id}`);
-          }}
-        />
+        {user?.email_verified === false ? (
+          // Adding needs a verified address: say so instead of a form that would fail.
+          <>
+            <p id="garage-needs-verified-email">{t('garageNeedsVerifiedEmail')}</p>
+            <p>
+              <Link to="/account">{t('garageAccountLink')}</Link>
+            </p>
+          </>
+        ) : (
+          <VehicleForm
+            idPrefix="new-vehicle"
+            submitLabel={t('addVehicleButton')}
+            onSubmit={async (fields) => {
+              const added = await garage.add(fields);
+              navigate(`/garage/${added.id}`);
+            }}
+          />
+        )}
       </Card>
     </>
   );
