@@ -38,6 +38,8 @@ afterAll(async () => {
 async function signedInVictim(label: string): Promise<{ context: BrowserContext; page: Page; api: ApiClient; consoleRecords: ConsoleRecord[] }> {
   const api = new ApiClient(server.origin);
   const account = await api.register(label);
+  // Victims add garage data, which needs a verified address.
+  await server.verifyEmail(account.email);
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   context.setDefaultTimeout(10_000);
   const page = await context.newPage();

@@ -64,6 +64,7 @@ describe('no CSP violation anywhere', { timeout: 90_000 }, () => {
       found.push(...(await violationsOn(page, records, path, appShell)));
     }
     const account = await new ApiClient(server.origin).register('csp');
+    await server.verifyEmail(account.email);
     await signInThroughUi(page, server.origin, account);
     const vehicleId = await addVehicleThroughUi(page, server.origin, { make: 'HONDA', model: 'CIVIC', year: 2019 });
     for (const path of ['/garage', `/garage/${vehicleId}`, '/describe', '/account']) {

@@ -141,6 +141,7 @@ describe('describe the problem in Chromium', { timeout: 90_000 }, () => {
 
   it('signed in with a garage vehicle: shows its related recalls and saves the result as a note that appears on the vehicle page', async () => {
     const account = await new ApiClient(server.origin).register('describe');
+    await server.verifyEmail(account.email);
     const { context, page, records } = await watchedPage();
     await signInThroughUi(page, server.origin, account);
     const vehicleId = await addVehicleThroughUi(page, server.origin, { make: 'HONDA', model: 'CIVIC', year: 2018, nickname: 'Rángatós' });

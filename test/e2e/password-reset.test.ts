@@ -14,7 +14,7 @@ let browser: Browser;
 beforeAll(async () => {
   smtp = await startSmtpServer();
   // PUBLIC_URL defaults to http://127.0.0.1:<port>, the origin the browser uses.
-  [server, browser] = await Promise.all([startWebServer({ env: { SMTP_URL: smtp.url, MAIL_FROM: 'AutoCognitix <noreply@autocognitix.test>' } }), launchChromium()]);
+  [server, browser] = await Promise.all([startWebServer({ smtp, env: { MAIL_FROM: 'AutoCognitix <noreply@autocognitix.test>' } }), launchChromium()]);
 }, 120_000);
 
 afterAll(async () => {
@@ -52,7 +52,7 @@ describe('account recovery in Chromium', { timeout: 60_000 }, () => {
     await page.getByRole('button', { name: 'Hivatkozás küldése' }).click();
     await page.getByRole('status').getByText('Ha ehhez a címhez tartozik fiók').waitFor();
 
-    const mail = await smtp.waitForMail(account.email, 15_000);
+    const mail = await smtp.waitForMail(account.email, 15_000, 'reset-password');
     const match = /(http:\/\/127\.0\.0\.1:\d+\/reset-password#token=([A-Za-z0-9_-]+))/.exec(mail.body);
     expect(match, mail.body).not.toBeNull();
     const [, link = '', token = ''] = match ?? [];
@@ -131,7 +131,7 @@ describe('account recovery in Chromium', { timeout: 60_000 }, () => {
     expect(await loginStatus(target, account.password)).toBe(200);
     expect(await loginStatus(account.email, account.password)).toBe(401);
 
-    const notice = await smtp.waitForMail(account.email, 15_000);
+    const notice = await smtp.waitForMail(account.email, 15_000, 'undo-email-change');
     const undoLink = /(http:\/\/127\.0\.0\.1:\d+\/undo-email-change#token=[A-Za-z0-9_-]+)/.exec(notice.body)?.[1] ?? '';
     expect(undoLink).not.toBe('');
     const owner = await (await newContext()).newPage();

@@ -55,6 +55,8 @@ describe('the web app in Chromium', { timeout: 60_000 }, () => {
     await page.getByRole('button', { name: 'Fiók létrehozása' }).click();
     await page.waitForURL(`${server.origin}/signin?registered=1`);
     await page.getByRole('status').getByText('A fiókja elkészült').waitFor();
+    // The registration mail's link; test/e2e/email-verification.test.ts follows it in the browser.
+    await server.verifyEmail(account.email);
 
     await page.getByLabel('E-mail-cím').fill(account.email);
     await page.getByLabel('Jelszó', { exact: true }).fill(account.password);
@@ -114,6 +116,7 @@ describe('the web app in Chromium', { timeout: 60_000 }, () => {
   it('two tabs with an expired access token make one refresh between them (issue 14 item 9), get no token in its body (item 7), and both keep working', async () => {
     const api = new ApiClient(server.origin);
     const account = await api.register('tabs');
+    await server.verifyEmail(account.email);
     const context = await newContext();
     // Test instrumentation, injected before the app loads: records what each tab's session channel receives.
     await context.addInitScript(`{
@@ -304,6 +307,7 @@ describe('the web app in Chromium', { timeout: 60_000 }, () => {
   it('shows the main pages in Hungarian and English, remembers the language, and fits a phone screen (screenshots)', async () => {
     const api = new ApiClient(server.origin);
     const account = await api.register('pages');
+    await server.verifyEmail(account.email);
     const context = await newContext();
     const page: Page = await context.newPage();
     const consoleRecords = recordConsole(page);

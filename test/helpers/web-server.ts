@@ -1,10 +1,11 @@
 import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
-import { strongPassword, uniqueEmail } from './auth-client.js';
+import { strongPassword, uniqueEmail, verificationTokenFor } from './auth-client.js';
 import { testEnvironment, uniqueId } from './backends.js';
 import { SAMPLE_COMPLAINT_LINES, SAMPLE_RECALL_LINES, fixtureDirectory, writeLines } from './nhtsa-fixtures.js';
 import { freePort, runTypeScript, startTypeScriptProcess, waitForHttp, type RunningProcess } from './process.js';
+import { startSmtpServer, type LocalSmtpServer } from './smtp.js';
 
 /** One line of the server's pino output, as far as the browser tests read it. */
 export interface LogLine {
@@ -33,6 +34,10 @@ export interface WebServer {
   /** The server's JWT secret, generated for this run: lets a test mint tokens as the server would. */
   readonly jwtSecret: string;
   readonly process: RunningProcess;
+  /** The local SMTP server the app mails to: the test's own (`smtp` option) or one started here. */
+  readonly smtp: LocalSmtpServer;
+  /** Verifies `email` as its owner does: the link from the registration mail, through the API. */
+  verifyEmail(email: string): Promise<void>;
   requests(): RequestOutcome[];
   stop(): Promise<void>;
 }
@@ -46,6 +51,8 @@ export interface WebServerOptions {
   readonly complaints?: boolean;
   /** Extra environment for the server process (e.g. SMTP_URL of a local mail server). */
   readonly env?: Readonly<Record<string, string>>;
+  /** The test's own mail capture; without it the server mails to one started (and stopped) here. */
+  readonly smtp?: LocalSmtpServer;
   /**
    * The host name of PUBLIC_URL (`http://<publicHost>:<port>`), on the port chosen here: WebAuthn needs a
    * host name as its RP ID (`localhost`, never an IP address); `origin` then uses it too.
@@ -68,12 +75,15 @@ async function runCli(args: readonly string[], env: Record<string, string | unde
  */
 export async function startWebServer(options: WebServerOptions = {}): Promise<WebServer> {
   const port = await freePort();
+  const smtp = options.smtp ?? (await startSmtpServer());
+  const ownSmtp = options.smtp === undefined ? smtp : undefined;
   const publicUrl = options.publicHost === undefined ? undefined : `http://${options.publicHost}:${port}`;
   const env = testEnvironment({
     HOST: '127.0.0.1',
     PORT: String(port),
     LOG_LEVEL: 'info',
     REDIS_KEY_PREFIX: `e2e:${uniqueId()}:`,
+    SMTP_URL: smtp.url,
     ...(publicUrl === undefined ? {} : { PUBLIC_URL: publicUrl }),
     ...options.env,
   });
@@ -98,6 +108,7 @@ export async function startWebServer(options: WebServerOptions = {}): Promise<We
     await waitForHttp(`http://127.0.0.1:${port}/api/v1/health`, 30_000);
   } catch (error) {
     server.child.kill('SIGKILL');
+    await ownSmtp?.stop();
     throw new Error(`the server did not start:\n${server.output()}`, { cause: error });
   }
 
@@ -106,12 +117,19 @@ export async function startWebServer(options: WebServerOptions = {}): Promise<We
     port,
     jwtSecret,
     process: server,
+    smtp,
+    async verifyEmail(email) {
+      const token = await verificationTokenFor(smtp, email);
+      const response = await new ApiClient(origin).request('POST', '/api/v1/auth/email/verify', { token });
+      if (response.status !== 204) throw new Error(`verify failed: ${response.status} ${await response.text()}`);
+    },
     requests: () => requestOutcomes(server.output()),
     async stop() {
       if (server.child.exitCode === null) {
         server.child.kill('SIGTERM');
         await server.exited;
       }
+      await ownSmtp?.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
