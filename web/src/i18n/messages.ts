@@ -274,8 +274,8 @@ const en = {
   emailNotVerifiedIntro: 'We sent a link to this address when you registered. Until you open it, you cannot add vehicles to your garage.',
   resendVerificationButton: 'Send a new link',
   verificationSent: 'We have sent a new link to {email}. It is valid for 24 hours.',
-  garageNeedsVerifiedEmail: 'You can add vehicles once your e-mail address is verified. Open the link we sent you, or ask for a new one on your account page.',
-  garageAccountLink: 'Go to my account',
+  garageNeedsVerifiedEmail: 'You can add vehicles once your e-mail address is verified. Open the link we sent you, or ask for a new one.',
+  garageAccountLink: 'Ask for a new link',
 
   passkeyCancelled: 'The passkey prompt was closed. You can try again, or use a code instead.',
   passkeyAlreadyRegistered: 'This device already holds a passkey for your account.',
@@ -631,8 +631,8 @@ const hu: Messages = {
   emailNotVerifiedIntro: 'A regisztrációkor hivatkozást küldtünk erre a címre. Amíg meg nem nyitja, nem vehet fel járművet a garázsába.',
   resendVerificationButton: 'Új hivatkozás küldése',
   verificationSent: 'Új hivatkozást küldtünk ide: {email}. 24 óráig érvényes.',
-  garageNeedsVerifiedEmail: 'Járművet akkor vehet fel, ha az e-mail-címe meg van erősítve. Nyissa meg az elküldött hivatkozást, vagy kérjen újat a fiókja oldalán.',
-  garageAccountLink: 'Tovább a fiókomhoz',
+  garageNeedsVerifiedEmail: 'Járművet akkor vehet fel, ha az e-mail-címe meg van erősítve. Nyissa meg az elküldött hivatkozást, vagy kérjen újat.',
+  garageAccountLink: 'Új hivatkozás kérése',
 
   passkeyCancelled: 'A jelkulcs ablaka bezárult. Próbálja újra, vagy használjon inkább kódot.',
   passkeyAlreadyRegistered: 'Ezen az eszközön már van jelkulcs ehhez a fiókhoz.',
