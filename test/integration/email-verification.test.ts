@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { UsersRepository } from '../../src/db/repositories/users.js';
 import { UNVERIFIED_ALLOWED_WRITES, verifiedEmailRequired } from '../../src/security/email-verification.js';
@@ -83,6 +83,16 @@ describe('issue 19: verified e-mail addresses', () => {
     expect(record).toHaveBeenCalled();
     expect(await meOf(account.tokens)).toEqual(expect.objectContaining({ email_verified: true, email_verified_at: new Date(clock.now()).toISOString() }));
     expect((await addVehicle(account.tokens)).statusCode).toBe(201);
+    const exported = await call('GET', '/api/v1/auth/me/export', { token: account.tokens.access_token });
+    expect(exported.json<{ profile: { email_verified_at: string | null } }>().profile.email_verified_at).toBe(new Date(clock.now()).toISOString());
+  });
+
+  it('an account from before migration 0013 (no email_verified_at written) is unverified', async () => {
+    const id = randomUUID();
+    const now = new Date().toISOString();
+    const { db } = testApp.runtime.database;
+    await db.insertInto('users').values({ id, email: `old.${randomBytes(4).toString('hex')}@example.com`, password_hash: 'x', full_name: null, role: 'user', is_active: true, created_at: now, updated_at: now }).execute();
+    expect((await new UsersRepository(db).findById(id))?.emailVerifiedAt).toBeNull();
   });
 
   it('a link works once', async () => {

@@ -6,7 +6,7 @@ import { decodeStringArray } from './column-values.js';
 /** Everything stored about one user, as they may take it with them (GDPR art. 15/20). Never hashes, tokens or session state. */
 export interface AccountExport {
   readonly exported_at: string;
-  readonly profile: { id: string; email: string; full_name: string | null; role: string; is_active: boolean; created_at: string; updated_at: string };
+  readonly profile: { id: string; email: string; full_name: string | null; role: string; is_active: boolean; created_at: string; updated_at: string; email_verified_at: string | null };
   readonly garage: {
     id: string;
     make: string;
@@ -34,7 +34,7 @@ export class AccountDataRepository {
   constructor(private readonly db: Kysely<DatabaseSchema>) {}
 
   async exportAccount(userId: string, nowMs: number): Promise<AccountExport | undefined> {
-    const user = await this.db.selectFrom('users').select(['id', 'email', 'full_name', 'role', 'is_active', 'created_at', 'updated_at']).where('id', '=', userId).executeTakeFirst();
+    const user = await this.db.selectFrom('users').select(['id', 'email', 'full_name', 'role', 'is_active', 'created_at', 'updated_at', 'email_verified_at']).where('id', '=', userId).executeTakeFirst();
     if (user === undefined) return undefined;
     const [vehicles, notes, sessions, totp, passkeys, recoveryCodes] = await Promise.all([
       this.db.selectFrom('garage_vehicles').selectAll().where('user_id', '=', userId).orderBy('created_at').execute(),
@@ -59,6 +59,7 @@ export class AccountDataRepository {
         is_active: toBoolean(user.is_active),
         created_at: toIsoTimestamp(user.created_at),
         updated_at: toIsoTimestamp(user.updated_at),
+        email_verified_at: user.email_verified_at === null ? null : toIsoTimestamp(user.email_verified_at),
       },
       garage: vehicles.map((vehicle) => ({
         id: vehicle.id,
