@@ -3,11 +3,14 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsersRepository } from '../../src/db/repositories/users.js';
 import type { SecurityEvent } from '../../src/security/security-events.js';
+import { CREDENTIAL_RATE_LIMITS } from '../../src/security/ip-rate-limit.js';
 import { TOTP_PERIOD_SECONDS, totpCodeAt } from '../../src/security/totp.js';
+import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { testConfig } from '../helpers/backends.js';
 import { bearer, errorCode, register, request, TOKENS_IN_BODY, type TokenPair } from '../helpers/auth-client.js';
 import { startSmtpServer, type LocalSmtpServer } from '../helpers/smtp.js';
+import { SoftAuthenticator } from '../helpers/soft-authenticator.js';
 import { eventually, manualClock } from '../helpers/time.js';
 
 const STEP_MS = TOTP_PERIOD_SECONDS * 1000;
@@ -246,6 +249,43 @@ describe('issue 19: user administration over HTTP', () => {
     const changed = await call('PUT', '/api/v1/auth/password', { token: session.access_token, payload: { current_password: user.password, new_password: newPassword } });
     expect(changed.statusCode, changed.body).toBe(204);
     expect((await users.findById(user.id))?.passwordResetRequired).toBe(false);
+  });
+
+  it('require password reset also refuses a passkey sign-in, passwordless or as the second step', async () => {
+    const user = await signedInUser();
+    const token = user.tokens.access_token;
+    const options = await call('POST', '/api/v1/auth/second-factors/passkeys/options', { token });
+    expect(options.statusCode, options.body).toBe(200);
+    const authenticator = new SoftAuthenticator();
+    const origin = testApp.config.publicUrl;
+    const response = authenticator.createCredential(options.json<{ options: PublicKeyCredentialCreationOptionsJSON }>().options, { origin });
+    expect((await call('POST', '/api/v1/auth/second-factors/passkeys', { token, payload: { name: 'Laptop', response } })).statusCode).toBe(201);
+    const assertion = async (payload: Record<string, unknown>) => {
+      const answer = await call('POST', '/api/v1/auth/passkey/options', { payload });
+      expect(answer.statusCode, answer.body).toBe(200);
+      return authenticator.getAssertion(answer.json<{ options: PublicKeyCredentialRequestOptionsJSON }>().options, { origin });
+    };
+    const { ticket } = (await signIn(user.email, user.password)).json<{ ticket: string }>();
+    expect((await act('password-reset/require', user.id)).statusCode).toBe(204);
+    for (const payload of [{ response: await assertion({}) }, { response: await assertion({ ticket }), ticket }]) {
+      const refused = await call('POST', '/api/v1/auth/passkey/login', { payload });
+      expect(refused.statusCode, refused.body).toBe(403);
+      expect(errorCode(refused)).toBe('password_reset_required');
+    }
+  });
+
+  it(`the actions count in a budget per admin: ${CREDENTIAL_RATE_LIMITS.admin_action.maxRequests} per window, then 429`, async () => {
+    const other = await signedInUser();
+    await testApp.runtime.database.db.updateTable('users').set({ role: 'admin' }).where('id', '=', other.id).execute();
+    const target = await register(testApp.app);
+    const statuses: number[] = [];
+    for (let index = 0; index <= CREDENTIAL_RATE_LIMITS.admin_action.maxRequests; index++) statuses.push((await act('unlock', target.id, other.tokens.access_token)).statusCode);
+    expect(statuses.filter((status) => status === 204)).toHaveLength(CREDENTIAL_RATE_LIMITS.admin_action.maxRequests);
+    const refused = await act('unlock', target.id, other.tokens.access_token);
+    expect(refused.statusCode).toBe(429);
+    expect(errorCode(refused)).toBe('rate_limited');
+    // Another admin's budget is their own.
+    expect((await act('unlock', target.id)).statusCode).toBe(204);
   });
 
   it('reset factors is recorded too', async () => {
