@@ -79,4 +79,29 @@ describe('admin user management in Chromium', { timeout: 90_000 }, () => {
 
     await Promise.all([userContext.close(), adminContext.close()]);
   });
+
+  it('a user whose admin requires a new password is told at sign-in, in Hungarian, and led to the reset link', async () => {
+    const api = new ApiClient(server.origin);
+    const user = await api.register('reset-required');
+    const admin = await api.register('admin-two');
+    expect((await runCli(['users', 'create-admin', '--email', admin.email, '--promote-existing'], server.env)).code).toBe(0);
+    const adminApi = new ApiClient(server.origin);
+    expect((await adminApi.request('POST', '/api/v1/auth/login', admin)).status).toBe(200);
+    await adminApi.fetchCsrfToken();
+    const found = (await (await adminApi.request('GET', `/api/v1/admin/users?q=${encodeURIComponent(user.email)}`)).json()) as { items: { id: string }[] };
+    const [target] = found.items;
+    expect(target).toBeDefined();
+    expect((await adminApi.request('POST', `/api/v1/admin/users/${target?.id ?? ''}/password-reset/require`)).status).toBe(204);
+
+    const context = await newContext();
+    const page = await context.newPage();
+    await page.goto(`${server.origin}/signin`);
+    await page.getByLabel('E-mail-cím').fill(user.email);
+    await page.getByLabel('Jelszó', { exact: true }).fill(user.password);
+    await page.getByRole('button', { name: 'Bejelentkezés' }).click();
+    await page.getByRole('alert').getByText('Az adminisztrátor új jelszó beállítását kérte.').waitFor();
+    await page.getByRole('link', { name: 'Jelszó-visszaállító hivatkozás kérése' }).click();
+    await page.waitForURL(`${server.origin}/forgot-password`);
+    await context.close();
+  });
 });
