@@ -19,6 +19,10 @@ export interface UsersTable {
   is_active: DatabaseBoolean;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** Migration 0014: a correct password does not sign in until a new one is set. */
+  password_reset_required: ColumnType<boolean | number, boolean | undefined, boolean>;
+  /** Migration 0014: when an admin locked the account (null when not locked by an admin). */
+  locked_at: ColumnType<Date | string | null, string | null | undefined, string | null>;
 }
 
 /** A JSON array of strings kept as text, so one query works on both engines. */

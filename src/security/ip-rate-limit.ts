@@ -37,6 +37,8 @@ export const CREDENTIAL_RATE_LIMITS = Object.freeze({
   second_factor_setup: Object.freeze({ maxRequests: 20, windowMs: 3_600_000 }),
   /** Following an e-mail confirmation or undo link. */
   email_link: Object.freeze({ maxRequests: 20, windowMs: 900_000 }),
+  /** An admin's actions on accounts (lock, end sessions, require a new password, reset factors: one sends mail), per admin account. */
+  admin_action: Object.freeze({ maxRequests: 60, windowMs: 900_000 }),
 } satisfies Record<string, IpRateLimitPolicy>);
 
 export type CredentialRouteGroup = keyof typeof CREDENTIAL_RATE_LIMITS;

@@ -32,6 +32,8 @@ export interface WebServer {
   readonly port: number;
   /** The server's JWT secret, generated for this run: lets a test mint tokens as the server would. */
   readonly jwtSecret: string;
+  /** The environment the server runs with: `autocognitix` commands run with it reach the same database and store. */
+  readonly env: Readonly<Record<string, string | undefined>>;
   readonly process: RunningProcess;
   requests(): RequestOutcome[];
   stop(): Promise<void>;
@@ -105,6 +107,7 @@ export async function startWebServer(options: WebServerOptions = {}): Promise<We
     origin,
     port,
     jwtSecret,
+    env,
     process: server,
     requests: () => requestOutcomes(server.output()),
     async stop() {
