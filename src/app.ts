@@ -35,6 +35,7 @@ import { durabilityMaintenance } from './security/store-refill.js';
 import { authentication } from './security/index.js';
 import { verifiedEmailGuard } from './security/email-verification.js';
 import { createServices } from './services.js';
+import type { SecurityEvents } from './security/security-events.js';
 import type { IpRateLimitPolicy } from './security/ip-rate-limit.js';
 import type { KeyValueStoreWithAdmin } from './stores/key-value-store.js';
 
@@ -84,6 +85,8 @@ export async function buildApp(config: Config, dependencies: AppDependencies): P
 
   const services = createServices(config, { database: dependencies.database, store: dependencies.store, clock, log: app.log });
   const { security } = services;
+  // The security-event hub, for in-process listeners (tests collect what an action recorded).
+  app.decorate('securityEvents', security.events);
   const stopLoggingSlowOperations = logSlowOperations(app.log, { clock });
   app.addHook('onClose', async () => {
     stopLoggingSlowOperations();
@@ -141,5 +144,6 @@ declare module 'fastify' {
   interface FastifyInstance {
     clock: Clock;
     config: Config;
+    securityEvents: SecurityEvents;
   }
 }

@@ -19,6 +19,7 @@ export const ERROR_CATALOG = {
   second_step_expired: { status: 401, message: 'This sign-in step has expired or was already used; sign in again' },
   passkey_rejected: { status: 401, message: 'The passkey could not be verified' },
   account_disabled: { status: 403, message: 'This account is disabled' },
+  password_reset_required: { status: 403, message: 'An administrator asked for a new password: set one with "forgot password" before signing in' },
   forbidden: { status: 403, message: 'You may not do this' },
   step_up_required: { status: 403, message: 'Confirm it is you with your second factor first' },
   email_not_verified: { status: 403, message: 'Verify your e-mail address first: follow the link we mailed you, or ask for a new one' },

@@ -35,3 +35,6 @@ export const DENYLIST_WARNING =
   'Every token revoked by a logout, a refresh rotation or a stolen-token response becomes valid again until it expires on its own ' +
   '(access tokens within minutes, refresh tokens within days). Use it only to recover from a corrupted denylist.';
 export const CSRF_WARNING = 'Every browser session must fetch a new CSRF token; a form submitted with an old one is refused once with 403.';
+
+/** The `--state` values of `users list`: the API's `state` filter of `GET /api/v1/admin/users`. */
+export const USER_STATES = ['active', 'locked', 'reset_required'] as const;

@@ -12,6 +12,7 @@ import {
   EXPORTABLE_TABLES,
   EXPORT_REFUSALS,
   MAX_BATCH_SIZE,
+  USER_STATES,
 } from './constants.js';
 import type { CommandContext } from './context.js';
 import { EXIT_SUCCESS, EXIT_USAGE } from './exit-status.js';
@@ -178,9 +179,8 @@ function addOperationsCommands(program: Command, io: CliIo): void {
     .option('--out <file>', 'write to this file instead of standard output')
     .action(runs(io, async () => (await import('./openapi.js')).openApi));
 
-  program
-    .command('users')
-    .description('manage user accounts')
+  const users = program.command('users').description('manage user accounts');
+  users
     .command('create-admin')
     .description(
       `create a user with the admin role. The password comes from the ${ADMIN_PASSWORD_VARIABLE} environment variable or, on a terminal, a hidden prompt; ` +
@@ -191,6 +191,30 @@ function addOperationsCommands(program: Command, io: CliIo): void {
     .option('--full-name <name>', "the admin's display name")
     .option('--promote-existing', 'if the email already belongs to a user, give that user the admin role (their password is unchanged)')
     .action(runs(io, async () => (await import('./users.js')).createAdmin));
+  users
+    .command('list')
+    .description(
+      'list users in email order, one a line: email, role, state (active, locked, reset_required) and id, separated by tabs; the count goes to stderr. ' +
+        'Every match is listed (the API pages them).',
+    )
+    .option('--search <prefix>', 'only emails starting with this text (matched literally; case does not matter)')
+    .addOption(new Option('--role <role>', 'only this role').choices(['user', 'admin']))
+    .addOption(new Option('--state <state>', 'only users in this state').choices([...USER_STATES]))
+    .option('--json', 'print one JSON array of {id, email, role, state, locked_at, created_at} instead')
+    .action(runs(io, async () => (await import('./users.js')).listUsers));
+  users
+    .command('lock')
+    .description(
+      'lock a user: sign-in is refused (account_disabled) and every session and token of theirs ends at once. The last active admin cannot be locked. ' +
+        'Recorded in the security log as admin_action cli_lock (no actor). An unknown email is exit 1.',
+    )
+    .argument('<email>', "the user's email address")
+    .action(runs(io, async () => (await import('./users.js')).lockUser));
+  users
+    .command('unlock')
+    .description('unlock a user: they may sign in again. Recorded as admin_action cli_unlock. An unknown email is exit 1.')
+    .argument('<email>', "the user's email address")
+    .action(runs(io, async () => (await import('./users.js')).unlockUser));
 
   program
     .command('keys')

@@ -1,5 +1,9 @@
-import { EmailTakenError, UsersRepository, normalizeEmail } from '../db/repositories/users.js';
+import { systemClock } from '../clock.js';
+import { EmailTakenError, UsersRepository, normalizeEmail, type User, type UserState } from '../db/repositories/users.js';
 import { HttpError } from '../errors.js';
+import { loggingMailer } from '../mail/mailer.js';
+import { createSecurity } from '../security/index.js';
+import { USER_LIST_MAX_LIMIT, type UserAdministration } from '../security/user-administration.js';
 import { hashNewPassword } from '../security/passwords.js';
 import { openRuntime } from '../runtime.js';
 import { ADMIN_PASSWORD_VARIABLE } from './constants.js';
@@ -63,4 +67,85 @@ export async function createAdmin(cli: CommandContext, options: CreateAdminOptio
   } finally {
     await runtime.close();
   }
+}
+
+interface ListUsersOptions {
+  readonly search?: string;
+  readonly role?: User['role'];
+  readonly state?: UserState;
+  readonly json?: boolean;
+}
+
+/** Opens the runtime and the security services over it (a lock ends sessions in the store too); closes them after `run`. */
+async function withAdministration<T>(cli: CommandContext, run: (administration: UserAdministration) => Promise<T>): Promise<T> {
+  const config = cli.config();
+  const runtime = await openRuntime(config, { migrate: true });
+  try {
+    const security = createSecurity(config, {
+      database: runtime.database,
+      store: runtime.store,
+      clock: systemClock,
+      // No command here sends mail (resetting factors, which does, is the API's).
+      mailer: loggingMailer(() => undefined),
+      onMailError: () => undefined,
+    });
+    return await run(security.userAdministration);
+  } catch (error) {
+    if (error instanceof HttpError && (error.code === 'not_found' || error.code === 'forbidden')) throw new CommandFailure(`error: ${error.message}`);
+    throw error;
+  } finally {
+    await runtime.close();
+  }
+}
+
+function stateOf(user: User): UserState {
+  if (!user.isActive) return 'locked';
+  return user.passwordResetRequired ? 'reset_required' : 'active';
+}
+
+/** `users list`: every matching user in email order, a line each (or one JSON array). */
+export async function listUsers(cli: CommandContext, options: ListUsersOptions): Promise<void> {
+  const found = await withAdministration(cli, async (administration) => {
+    const all: User[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await administration.list({ emailPrefix: options.search, role: options.role, state: options.state, limit: USER_LIST_MAX_LIMIT, cursor });
+      all.push(...page.items);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+    return all;
+  });
+  if (options.json === true) {
+    const rows = found.map((user) => ({ id: user.id, email: user.email, role: user.role, state: stateOf(user), locked_at: user.lockedAt, created_at: user.createdAt }));
+    cli.print(JSON.stringify(rows, null, 2));
+    return;
+  }
+  for (const user of found) cli.print(`${user.email}\t${user.role}\t${stateOf(user)}\t${user.id}`);
+  cli.printError(`${found.length} user${found.length === 1 ? '' : 's'}`);
+}
+
+function emailArgument(email: string): string {
+  const normalized = normalizeEmail(email);
+  if (!EMAIL_SHAPE.test(normalized) || normalized.length > EMAIL_MAX_LENGTH) throw new CommandFailure('error: <email> is not an email address', EXIT_USAGE);
+  return normalized;
+}
+
+/** `users lock <email>`: sign-in refused, every session and token of theirs ends now; recorded as `cli_lock`. */
+export async function lockUser(cli: CommandContext, email: string): Promise<void> {
+  const address = emailArgument(email);
+  await withAdministration(cli, async (administration) => {
+    const user = await administration.findByEmail(address);
+    await administration.lock(user.id, { kind: 'cli' });
+  });
+  cli.print(`locked ${address}: sign-in refused, every session ended`);
+}
+
+/** `users unlock <email>`: they may sign in again; recorded as `cli_unlock`. */
+export async function unlockUser(cli: CommandContext, email: string): Promise<void> {
+  const address = emailArgument(email);
+  await withAdministration(cli, async (administration) => {
+    const user = await administration.findByEmail(address);
+    await administration.unlock(user.id, { kind: 'cli' });
+  });
+  cli.print(`unlocked ${address}: they may sign in again`);
 }

@@ -21,6 +21,10 @@ export interface UsersTable {
   updated_at: Timestamp;
   /** When the account proved it receives mail at `email`; null: not verified (migration 0013). */
   email_verified_at: Timestamp | null;
+  /** Migration 0014: a correct password does not sign in until a new one is set. */
+  password_reset_required: ColumnType<boolean | number, boolean | undefined, boolean>;
+  /** Migration 0014: when an admin locked the account (null when not locked by an admin). */
+  locked_at: ColumnType<Date | string | null, string | null | undefined, string | null>;
 }
 
 /** A JSON array of strings kept as text, so one query works on both engines. */

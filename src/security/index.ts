@@ -22,6 +22,7 @@ import { SecurityStateDurability, type DurabilityEvents } from './store-refill.j
 import { Revocation } from './revocation.js';
 import { SessionService } from './sessions.js';
 import { TokenCodec } from './tokens.js';
+import { UserAdministration } from './user-administration.js';
 
 /** The security services one app instance uses, wired from config and dependencies. */
 export interface Security {
@@ -40,6 +41,8 @@ export interface Security {
   readonly secondFactors: SecondFactorService;
   /** The security activity log's announcements: recorded without blocking, written and mailed by listeners. */
   readonly events: SecurityEvents;
+  /** What admins (API) and the operator (CLI) do to accounts: list, lock, end sessions, require a new password (issue 19). */
+  readonly userAdministration: UserAdministration;
   readonly secureCookies: boolean;
   /** The shared store, for the per-address limits of the credential routes. */
   readonly store: KeyValueStore;
@@ -125,6 +128,7 @@ export function createSecurity(config: Config, dependencies: SecurityDependencie
     publicUrl: config.publicUrl,
     onMailError: dependencies.onMailError,
   });
+  const userAdministration = new UserAdministration({ users, sessions, secondFactors, factors: factorRepository, events, clock: dependencies.clock });
   return {
     codec,
     revocation,
@@ -139,6 +143,7 @@ export function createSecurity(config: Config, dependencies: SecurityDependencie
     accountErasure,
     secondFactors,
     events,
+    userAdministration,
     secureCookies: config.cookieSecure,
     store: dependencies.store,
   };

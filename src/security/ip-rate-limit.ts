@@ -41,6 +41,8 @@ export const CREDENTIAL_RATE_LIMITS = Object.freeze({
   email_verification: Object.freeze({ maxRequests: 20, windowMs: 3_600_000 }),
   /** The same per signed-in account: a few mails an hour to one address at most. */
   email_verification_account: Object.freeze({ maxRequests: 3, windowMs: 3_600_000 }),
+  /** An admin's actions on accounts (lock, end sessions, require a new password, reset factors: one sends mail), per admin account. */
+  admin_action: Object.freeze({ maxRequests: 60, windowMs: 900_000 }),
 } satisfies Record<string, IpRateLimitPolicy>);
 
 export type CredentialRouteGroup = keyof typeof CREDENTIAL_RATE_LIMITS;

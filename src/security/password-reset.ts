@@ -81,6 +81,8 @@ export class PasswordResetService {
     if ((await this.options.store.getAndDelete(key)) === null) throw new HttpError('reset_token_invalid');
     await this.options.store.delete(passwordResetUserKey(user.id));
     await this.options.users.updatePasswordHash(user.id, await hashNewPassword(newPassword, user.email, 'new_password'));
+    // The new password an admin's "reset required" asked for.
+    if (user.passwordResetRequired) await this.options.users.setPasswordResetRequired(user.id, false, new Date(this.options.clock.now()).toISOString());
     await this.options.sessions.endAllSessions(user.id);
     // The owner proved themselves: a lock strangers put on the account ends here.
     await this.options.sessions.clearSignInLock(user.email);

@@ -130,7 +130,8 @@ export class SecondFactorService {
     if (ticket === undefined) {
       const { userId } = await this.countingRejections(passkeys.authenticate({ kind: 'passwordless' }, response));
       const user = await this.options.users.findById(userId);
-      if (user?.isActive !== true) throw new HttpError(user === undefined ? 'passkey_rejected' : 'account_disabled');
+      if (user === undefined) throw new HttpError('passkey_rejected');
+      sessions.assertMaySignIn(user);
       const tokens = await sessions.openSession(user.id, originFor(user.email));
       await this.options.stepUp.markConfirmed(tokens.family);
       return { tokens, email: user.email };
@@ -312,7 +313,8 @@ export class SecondFactorService {
   private async finishSignIn(grant: SecondStepGrant, origin: SessionOrigin, method: SecondFactorMethod): Promise<SignedIn> {
     const { users, sessions, stepUp } = this.options;
     const user = await users.findById(grant.userId);
-    if (user?.isActive !== true) throw new HttpError(user === undefined ? 'second_step_expired' : 'account_disabled');
+    if (user === undefined) throw new HttpError('second_step_expired');
+    sessions.assertMaySignIn(user);
     await sessions.recordSignInSuccess(grant.email, origin);
     const tokens = await sessions.openSession(user.id, origin);
     // The factor was just confirmed: sensitive changes need no second prompt within the window.

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { AuthStateRepository, SessionRecord } from '../db/repositories/auth-state.js';
-import type { UserWithPasswordHash, UsersRepository } from '../db/repositories/users.js';
+import type { User, UserWithPasswordHash, UsersRepository } from '../db/repositories/users.js';
 import { HttpError } from '../errors.js';
 import { securityMetrics } from '../observability/metrics.js';
 import type { KeyValueStore } from '../stores/key-value-store.js';
@@ -100,12 +100,25 @@ export class SessionService {
       securityMetrics.loginFailures.inc({ reason: 'invalid_credentials' });
       throw new HttpError('invalid_credentials');
     }
+    this.assertMaySignIn(user);
+    if (passwordHashNeedsUpgrade(user.passwordHash)) await this.options.users.updatePasswordHash(user.id, await hashPassword(password));
+    return user;
+  }
+
+  /**
+   * What an account's state says about a sign-in whose credentials were right:
+   * 403 `account_disabled` when locked, 403 `password_reset_required` when an
+   * admin asked for a new password. Every sign-in path asks (password, second step, passkey).
+   */
+  assertMaySignIn(user: Pick<User, 'isActive' | 'passwordResetRequired'>): void {
     if (!user.isActive) {
       securityMetrics.loginFailures.inc({ reason: 'account_disabled' });
       throw new HttpError('account_disabled');
     }
-    if (passwordHashNeedsUpgrade(user.passwordHash)) await this.options.users.updatePasswordHash(user.id, await hashPassword(password));
-    return user;
+    if (user.passwordResetRequired) {
+      securityMetrics.loginFailures.inc({ reason: 'password_reset_required' });
+      throw new HttpError('password_reset_required');
+    }
   }
 
   /** Counts one second-factor attempt in the same budgets as a password (429 `login_throttled` past them). */
@@ -273,6 +286,8 @@ export class SessionService {
     assertAcceptableNewPassword(newPassword, user.email, 'new_password');
     await this.verifyStepUp(user, currentPassword, attempt, 'The current password is incorrect');
     await this.options.users.updatePasswordHash(user.id, await hashNewPassword(newPassword, user.email, 'new_password'));
+    // A new password is what an admin's "reset required" asked for.
+    if (user.passwordResetRequired) await this.options.users.setPasswordResetRequired(user.id, false, new Date(this.options.clock.now()).toISOString());
     await this.endSessionsExcept(user.id, callerFamily);
   }
 

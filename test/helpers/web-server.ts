@@ -33,6 +33,8 @@ export interface WebServer {
   readonly port: number;
   /** The server's JWT secret, generated for this run: lets a test mint tokens as the server would. */
   readonly jwtSecret: string;
+  /** The environment the server runs with: `autocognitix` commands run with it reach the same database and store. */
+  readonly env: Readonly<Record<string, string | undefined>>;
   readonly process: RunningProcess;
   /** The local SMTP server the app mails to: the test's own (`smtp` option) or one started here. */
   readonly smtp: LocalSmtpServer;
@@ -116,6 +118,7 @@ export async function startWebServer(options: WebServerOptions = {}): Promise<We
     origin,
     port,
     jwtSecret,
+    env,
     process: server,
     smtp,
     async verifyEmail(email) {

@@ -40,6 +40,8 @@ describe('administration commands never print a secret', { timeout: 60_000 }, ()
     // The document is built from the route schemas: it needs neither dependency to answer.
     { name: 'openapi', args: () => ['openapi'], exitWhenUnreachable: 0 },
     { name: 'users create-admin', args: () => ['users', 'create-admin', '--email', 'ops@example.com'], exitWhenUnreachable: 1 },
+    { name: 'users list', args: () => ['users', 'list'], exitWhenUnreachable: 1 },
+    { name: 'users lock', args: () => ['users', 'lock', 'driver@example.com'], exitWhenUnreachable: 1 },
     { name: 'security purge-denylist', args: () => ['security', 'purge-denylist', '--yes'], exitWhenUnreachable: 1 },
     { name: 'security flush-csrf', args: () => ['security', 'flush-csrf', '--yes'], exitWhenUnreachable: 1 },
   ];

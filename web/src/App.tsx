@@ -3,6 +3,7 @@ import { LANGUAGES } from './i18n/messages';
 import { useI18n } from './i18n/i18n';
 import { Loading } from './components/feedback';
 import { AccountPage } from './pages/AccountPage';
+import { AdminOnly, AdminUserPage, AdminUsersPage } from './pages/AdminPage';
 import { DescribeProblemPage } from './pages/DescribeProblemPage';
 import { DtcDetailPage } from './pages/DtcDetailPage';
 import { DtcSearchPage } from './pages/DtcSearchPage';
@@ -61,6 +62,12 @@ function page(path: string): ReactNode {
       return <RequireSignIn>{second === undefined ? <GaragePage /> : <GarageVehiclePage id={second} />}</RequireSignIn>;
     case 'account':
       return second === undefined || second === 'security' ? <RequireSignIn>{second === undefined ? <AccountPage /> : <SecurityPage />}</RequireSignIn> : <NotFoundPage />;
+    case 'admin':
+      return (
+        <RequireSignIn>
+          <AdminOnly>{second === undefined ? <AdminUsersPage /> : <AdminUserPage id={second} />}</AdminOnly>
+        </RequireSignIn>
+      );
     case 'signin':
       return second === undefined ? <SignInPage /> : <NotFoundPage />;
     case 'register':
@@ -126,6 +133,7 @@ export function App() {
               <>
                 <NavLink to="/garage">{t('navGarage')}</NavLink>
                 <NavLink to="/account">{t('navAccount')}</NavLink>
+                {user.role === 'admin' ? <NavLink to="/admin">{t('navAdmin')}</NavLink> : null}
               </>
             ) : (
               <>

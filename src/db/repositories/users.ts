@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable, type SqlBool } from 'kysely';
 import type { DatabaseSchema, UsersTable } from '../schema.js';
 import { toBoolean, toIsoTimestamp } from '../schema.js';
+import { escapeLikePattern } from './text-search.js';
 
 /** A user as the rest of the code sees it; the hash only travels where passwords are checked. */
 export interface User {
@@ -14,6 +15,10 @@ export interface User {
   readonly updatedAt: string;
   /** When the account proved it receives mail at `email` (a verification or address-change link); null: not verified. */
   readonly emailVerifiedAt: string | null;
+  /** An admin asked for a new password: a correct old one no longer signs in (403 `password_reset_required`). */
+  readonly passwordResetRequired: boolean;
+  /** When an admin locked the account; null when it is not locked (or was deactivated before locks were dated). */
+  readonly lockedAt: string | null;
 }
 
 export interface UserWithPasswordHash extends User {
@@ -42,6 +47,8 @@ function toUser(row: Selectable<UsersTable>): UserWithPasswordHash {
     createdAt: toIsoTimestamp(row.created_at),
     updatedAt: toIsoTimestamp(row.updated_at),
     emailVerifiedAt: row.email_verified_at === null ? null : toIsoTimestamp(row.email_verified_at),
+    passwordResetRequired: toBoolean(row.password_reset_required),
+    lockedAt: row.locked_at === null ? null : toIsoTimestamp(row.locked_at),
     passwordHash: row.password_hash,
   };
 }
@@ -89,7 +96,7 @@ export class UsersRepository {
       if (isUniqueViolation(error)) throw new EmailTakenError();
       throw error;
     }
-    return toUser({ ...row, is_active: true, email_verified_at: null });
+    return toUser({ ...row, is_active: true, password_reset_required: false, locked_at: null, email_verified_at: null });
   }
 
   async updateProfile(id: string, changes: { fullName?: string | null; email?: string }): Promise<UserWithPasswordHash | undefined> {
@@ -149,4 +156,56 @@ export class UsersRepository {
   async setActive(id: string, isActive: boolean): Promise<void> {
     await this.db.updateTable('users').set({ is_active: isActive, updated_at: new Date().toISOString() }).where('id', '=', id).execute();
   }
+
+  // Administration (issue 19): listing, locks and the password-reset flag.
+
+  /**
+   * One page of users in email order (keyset: `after` is the last email of the
+   * previous page). `emailPrefix` matches literally: `%`, `_` and `\` are escaped.
+   */
+  async list(filter: UserListFilter): Promise<User[]> {
+    let query = this.db.selectFrom('users').selectAll();
+    if (filter.emailPrefix !== undefined && filter.emailPrefix !== '') {
+      query = query.where(sql<SqlBool>`${sql.ref('email')} like ${`${escapeLikePattern(normalizeEmail(filter.emailPrefix))}%`} escape '\\'`);
+    }
+    if (filter.role !== undefined) query = query.where('role', '=', filter.role);
+    if (filter.state === 'active') query = query.where('is_active', '=', true);
+    if (filter.state === 'locked') query = query.where('is_active', '=', false);
+    if (filter.state === 'reset_required') query = query.where('password_reset_required', '=', true);
+    if (filter.after !== undefined) query = query.where('email', '>', filter.after);
+    const rows = await query.orderBy('email').limit(filter.limit).execute();
+    return rows.map((row) => publicUser(toUser(row)));
+  }
+
+  /** Locks (is_active false, dated) or unlocks the account. */
+  async setLocked(id: string, locked: boolean, nowIso: string): Promise<void> {
+    await this.db.updateTable('users').set({ is_active: !locked, locked_at: locked ? nowIso : null, updated_at: nowIso }).where('id', '=', id).execute();
+  }
+
+  async setPasswordResetRequired(id: string, required: boolean, nowIso: string): Promise<void> {
+    await this.db.updateTable('users').set({ password_reset_required: required, updated_at: nowIso }).where('id', '=', id).execute();
+  }
+
+  /** How many admins can still sign in. */
+  async countActiveAdmins(): Promise<number> {
+    const row = await this.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number | string>().as('count'))
+      .where('role', '=', 'admin')
+      .where('is_active', '=', true)
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
 }
+
+/** What GET /api/v1/admin/users and `users list` filter by. */
+export interface UserListFilter {
+  readonly emailPrefix?: string | undefined;
+  readonly role?: User['role'] | undefined;
+  readonly state?: UserState | undefined;
+  /** The last email of the previous page. */
+  readonly after?: string | undefined;
+  readonly limit: number;
+}
+
+export type UserState = 'active' | 'locked' | 'reset_required';

@@ -1,6 +1,10 @@
 import type { AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/browser';
 import { apiCommand, apiRequest } from './client';
 import type {
+  AdminUserAction,
+  AdminUserDetail,
+  AdminUserPage,
+  AdminUserState,
   AuthSession,
   ComplaintPage,
   DescribeRequest,
@@ -147,5 +151,15 @@ export const garage = {
   addNote: (id: string, body: { codes: string[]; symptoms: string }): Promise<GarageNote> => apiRequest(`${garagePath(id)}/notes`, { method: 'POST', body }),
   removeNote: async (id: string, noteId: string): Promise<void> => {
     await apiCommand(`${garagePath(id)}/notes/${segment(noteId)}`, { method: 'DELETE' });
+  },
+};
+
+/** Admins only; with a second factor of their own, every call needs a fresh step-up. */
+export const admin = {
+  users: (query: { q?: string; role?: 'user' | 'admin' | ''; state?: AdminUserState | ''; cursor?: string | undefined }, signal?: AbortSignal): Promise<AdminUserPage> =>
+    apiRequest('/api/v1/admin/users', { query: { q: query.q, role: query.role, state: query.state, cursor: query.cursor, limit: 25 }, ...(signal ? { signal } : {}) }),
+  user: (id: string, signal?: AbortSignal): Promise<AdminUserDetail> => apiRequest(`/api/v1/admin/users/${segment(id)}`, signal ? { signal } : {}),
+  act: async (id: string, action: AdminUserAction): Promise<void> => {
+    await apiCommand(`/api/v1/admin/users/${segment(id)}/${action}`, { method: 'POST' });
   },
 };

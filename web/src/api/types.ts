@@ -283,3 +283,32 @@ export interface TotpEnrolment {
 export interface RecoveryCodes {
   readonly recovery_codes: readonly string[] | null;
 }
+
+/** A user as an admin sees them (`GET /api/v1/admin/users`). */
+export type AdminUserState = 'active' | 'locked' | 'reset_required';
+export interface AdminUser extends User {
+  readonly state: AdminUserState;
+  readonly password_reset_required: boolean;
+  readonly locked_at: string | null;
+}
+
+export interface AdminUserPage {
+  readonly items: readonly AdminUser[];
+  readonly next_cursor: string | null;
+}
+
+export interface AdminUserDetail {
+  readonly user: AdminUser;
+  readonly sessions: readonly {
+    readonly id: string;
+    readonly created_at: string;
+    readonly last_used_at: string;
+    readonly expires_at: string;
+    readonly device: string | null;
+    readonly user_agent: string | null;
+    readonly ip_prefix: string | null;
+  }[];
+  readonly factors: { readonly passkeys: number; readonly totp: boolean; readonly recovery_codes_left: number };
+}
+
+export type AdminUserAction = 'lock' | 'unlock' | 'sessions/end' | 'password-reset/require' | 'second-factors/reset';

@@ -230,7 +230,14 @@ export function SignInPage() {
       </SubmitForm>
       <PasskeySignIn />
       <p className="aside">
-        <Link to="/forgot-password">{t('forgotPasswordLink')}</Link>
+        {/* An admin asked for a new password: the way forward is the reset link, said plainly. */}
+        {submission.error instanceof ApiError && submission.error.code === 'password_reset_required' ? (
+          <Link to="/forgot-password" className="button primary">
+            {t('passwordResetRequiredLink')}
+          </Link>
+        ) : (
+          <Link to="/forgot-password">{t('forgotPasswordLink')}</Link>
+        )}
       </p>
       <p className="aside">
         {t('noAccount')} <Link to="/register">{t('registerLink')}</Link>
