@@ -60,7 +60,7 @@ describe('no CSP violation anywhere', { timeout: 90_000 }, () => {
   it('on every page of the app, anonymous and signed in', async () => {
     const { context, page, records } = await watchedContext();
     const found: string[] = [];
-    for (const path of ['/', '/dtc?q=P0300', '/dtc/P0300', '/analysis?codes=P0300%20P0171', '/describe', '/vehicles', '/signin', '/register', '/forgot-password', '/reset-password', '/no-such-page']) {
+    for (const path of ['/', '/dtc?q=P0300', '/dtc/P0300', '/analysis?codes=P0300%20P0171', '/describe', '/vehicles', '/signin', '/register', '/forgot-password', '/reset-password', '/verify-email', '/no-such-page']) {
       found.push(...(await violationsOn(page, records, path, appShell)));
     }
     const account = await new ApiClient(server.origin).register('csp');
