@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { UsersRepository } from '../../src/db/repositories/users.js';
+import { StoreUnavailableError } from '../../src/stores/key-value-store.js';
 import { UNVERIFIED_ALLOWED_WRITES, verifiedEmailRequired } from '../../src/security/email-verification.js';
 import { SecurityEvents, type SecurityEventInput } from '../../src/security/security-events.js';
 import { emailVerificationKey, emailVerificationUserKey, storedDigest, unverifiedResetMailKey } from '../../src/security/store-keys.js';
@@ -215,6 +216,27 @@ describe('issue 19: verified e-mail addresses', () => {
     await markEmailVerified(testApp, verified.id);
     for (let attempt = 0; attempt < 2; attempt += 1) expect((await call('POST', '/api/v1/auth/forgot-password', { payload: { email: verified.email } })).statusCode).toBe(202);
     await eventually(() => mailsTo(verified.email, 'reset-password#token=') === 2, { what: 'both reset mails to a verified address' });
+  });
+
+  it('fails closed: a database that does not answer the guard is 503 (nothing added), a store that does not answer a link is 503 (nothing verified)', async () => {
+    const account = await registerAndLogin(testApp.app);
+    await markEmailVerified(testApp, account.id);
+    const outage = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    vi.spyOn(UsersRepository.prototype, 'findById').mockRejectedValueOnce(outage);
+    const refused = await addVehicle(account.tokens);
+    expect(refused.statusCode).toBe(503);
+    expect(errorCode(refused)).toBe('database_unavailable');
+    vi.restoreAllMocks();
+    expect((await call('GET', '/api/v1/garage/vehicles', { token: account.tokens.access_token })).json<{ total: number }>().total).toBe(0);
+
+    const unverified = await registerAndLogin(testApp.app);
+    const token = await verificationTokenFor(smtp, unverified.email);
+    vi.spyOn(testApp.runtime.store, 'getAndDelete').mockRejectedValueOnce(new StoreUnavailableError(undefined, { cause: new Error('connection lost') }));
+    const storeDown = await verify(token);
+    expect(storeDown.statusCode).toBe(503);
+    expect(errorCode(storeDown)).toBe('store_unavailable');
+    vi.restoreAllMocks();
+    expect((await new UsersRepository(testApp.runtime.database.db).findById(unverified.id))?.emailVerifiedAt).toBeNull();
   });
 
   it('the policy: garage additions and changes need a verified address, reads and removals do not; the strict list names real routes', () => {
