@@ -1,4 +1,4 @@
-import type { ColumnType } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /**
  * Column types as both engines hand them back. Timestamps are ISO-8601 strings
@@ -19,6 +19,8 @@ export interface UsersTable {
   is_active: DatabaseBoolean;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** 'hu' or 'en' (migration 0015): the language of the mail the user gets. */
+  language: Generated<'hu' | 'en'>;
 }
 
 /** A JSON array of strings kept as text, so one query works on both engines. */

@@ -5,13 +5,13 @@ import { publicUser } from '../db/repositories/users.js';
 import { clearSessionCookies } from '../security/cookies.js';
 import { PASSWORD_MAX_LENGTH } from '../security/passwords.js';
 import type { AttemptOrigin } from '../security/throttle.js';
-import { acceptOAuth2Forms, authOf, type AuthRouteOptions, credentialRateLimit, Email, FullName,  SIGNED_IN_SECURITY, UserSchema, userResponse } from './auth-shared.js';
+import { acceptOAuth2Forms, authOf, type AuthRouteOptions, credentialRateLimit, Email, FullName, Language, requestOrigin, SIGNED_IN_SECURITY, UserSchema, userResponse } from './auth-shared.js';
 import { HttpError } from '../errors.js';
 import { NO_CONTENT, type SchemaTypedApp } from './schemas.js';
 
 const Password = Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH * 4 });
 /** The address is not changed here: that takes the password and the new address's confirmation (POST /me/email). */
-const UpdateMeBody = Type.Object({ full_name: FullName }, { additionalProperties: false });
+const UpdateMeBody = Type.Object({ full_name: Type.Optional(FullName), language: Type.Optional(Language) }, { additionalProperties: false });
 const ChangePasswordBody = Type.Object({ current_password: Password, new_password: Type.String({ maxLength: PASSWORD_MAX_LENGTH * 4 }) }, { additionalProperties: false });
 const ChangeEmailBody = Type.Object({ new_email: Email, password: Password }, { additionalProperties: false });
 const EmailLinkBody = Type.Object({ token: Type.String({ minLength: 1, maxLength: 128 }) }, { additionalProperties: false });
@@ -43,9 +43,9 @@ export async function accountRoutes(app: SchemaTypedApp, { security }: AuthRoute
 
   app.put(
     '/me',
-    { ...signedIn, schema: { ...signedIn.schema, tags: ['auth'], summary: 'Change the display name (the address changes through POST /me/email)', body: UpdateMeBody, response: { 200: UserSchema } } },
+    { ...signedIn, schema: { ...signedIn.schema, tags: ['auth'], summary: 'Change the display name and the language of my mail (either or both; the address changes through POST /me/email)', body: UpdateMeBody, response: { 200: UserSchema } } },
     async (request, reply) => {
-      const user = await users.updateProfile(authOf(request).userId, { fullName: request.body.full_name });
+      const user = await users.updateProfile(authOf(request).userId, { fullName: request.body.full_name, language: request.body.language });
       if (user === undefined) throw new HttpError('token_revoked');
       return reply.send(userResponse(publicUser(user)));
     },

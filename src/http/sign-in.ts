@@ -9,7 +9,8 @@ import { CSRF_HEADER } from '../security/csrf.js';
 import { hashNewPassword, PASSWORD_MAX_LENGTH } from '../security/passwords.js';
 import type { IssuedTokens } from '../security/sessions.js';
 import type { TokenClaims, TokenType } from '../security/tokens.js';
-import { acceptOAuth2Forms, type AuthRouteOptions, credentialRateLimit, Email, FullName,  UserSchema, userResponse } from './auth-shared.js';
+import { acceptOAuth2Forms, type AuthRouteOptions, credentialRateLimit, Email, FullName, Language, requestOrigin, UserSchema, userResponse } from './auth-shared.js';
+import type { MailLanguage } from '../mail/compose.js';
 import { HttpError } from '../errors.js';
 import { Nullable, type SchemaTypedApp, NO_CONTENT } from './schemas.js';
 
@@ -68,7 +69,7 @@ const SessionStateSchema = Type.Object({
 });
 
 const RegisterBody = Type.Object(
-  { email: Email, password: Type.String({ maxLength: PASSWORD_MAX_LENGTH * 4 }), full_name: Type.Optional(FullName) },
+  { email: Email, password: Type.String({ maxLength: PASSWORD_MAX_LENGTH * 4 }), full_name: Type.Optional(FullName), language: Type.Optional(Language) },
   { additionalProperties: false },
 );
 /** JSON `{email, password}` or an OAuth2 password form `username=…&password=…`. */
@@ -80,6 +81,22 @@ const LoginBody = Type.Object({
   scope: Type.Optional(Type.String()),
 });
 const RefreshBody = Type.Union([Type.Object({ refresh_token: Type.Optional(Type.String({ maxLength: 8192 })) }), Type.Null()]);
+
+/** The first of Hungarian and English in an Accept-Language header by preference (q), else Hungarian. */
+export function acceptedLanguage(header: string | undefined): MailLanguage {
+  if (header === undefined) return 'hu';
+  const ranked = header
+    .slice(0, 512)
+    .split(',')
+    .map((entry, index) => {
+      const [tag = '', ...parameters] = entry.trim().toLowerCase().split(';');
+      const q = parameters.map((parameter) => /^\s*q=([0-9.]+)\s*$/.exec(parameter)?.[1]).find((value) => value !== undefined);
+      return { primary: tag.split('-')[0], q: q === undefined ? 1 : Number(q), index };
+    })
+    .filter((entry) => entry.q > 0 && (entry.primary === 'hu' || entry.primary === 'en'))
+    .sort((a, b) => b.q - a.q || a.index - b.index);
+  return ranked[0]?.primary === 'en' ? 'en' : 'hu';
+}
 
 export function tokenResponse(tokens: IssuedTokens, inBody: boolean): Static<typeof TokenPairSchema> {
   if (!inBody) return { expires_in: tokens.expiresIn };
@@ -159,8 +176,9 @@ export async function signInRoutes(app: SchemaTypedApp, { security }: AuthRouteO
     async (request, reply) => {
       const { email, password, full_name: fullName } = request.body;
       const passwordHash = await hashNewPassword(password, email, 'password');
+      const language = request.body.language ?? acceptedLanguage(request.headers['accept-language']);
       try {
-        const user = await users.create({ email, passwordHash, fullName: fullName ?? null });
+        const user = await users.create({ email, passwordHash, fullName: fullName ?? null, language });
         return await reply.code(201).send(userResponse(publicUser(user)));
       } catch (error) {
         if (error instanceof EmailTakenError) throw new HttpError('email_taken');

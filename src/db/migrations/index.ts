@@ -11,6 +11,7 @@ import * as dtcMake from './0009-dtc-make.js';
 import * as diagnosis from './0010-diagnosis.js';
 import * as secondFactors from './0011-second-factors.js';
 import * as securityEvents from './0012-security-events.js';
+import * as userLanguage from './0015-user-language.js';
 
 /**
  * Every migration, in order. Names are stable forever: they are the version
@@ -29,4 +30,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0010-diagnosis': diagnosis,
   '0011-second-factors': secondFactors,
   '0012-security-events': securityEvents,
+  '0015-user-language': userLanguage,
 };
