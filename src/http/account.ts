@@ -70,6 +70,7 @@ export async function accountRoutes(app: SchemaTypedApp, { security }: AuthRoute
         password: request.body.password,
         family: authOf(request).sessionId,
         attempt: attemptOf(request, user.email),
+        origin: requestOrigin(request),
       });
       return reply.code(202).send({ message: 'A confirmation link is on its way to the new address; the address changes when it is followed.' });
     },
@@ -85,13 +86,13 @@ export async function accountRoutes(app: SchemaTypedApp, { security }: AuthRoute
     '/email/confirm',
     emailLinkRoute('Follow the link mailed to the new address: the account moves there, the old address is told (with an undo link), other sessions end'),
     async (request, reply) => {
-      await emailChange.confirm(request.body.token);
+      await emailChange.confirm(request.body.token, requestOrigin(request));
       return reply.code(204).send();
     },
   );
 
   app.post('/email/undo', emailLinkRoute('Follow the undo link mailed to the old address: the account returns there and every session ends'), async (request, reply) => {
-    await emailChange.undo(request.body.token);
+    await emailChange.undo(request.body.token, requestOrigin(request));
     clearSessionCookies(reply, secureCookies);
     return reply.code(204).send();
   });
@@ -121,6 +122,7 @@ export async function accountRoutes(app: SchemaTypedApp, { security }: AuthRoute
     async (request, reply) => {
       const user = await currentUser(request);
       await accountErasure.erase(user, request.body.password, attemptOf(request, user.email));
+      security.events.record({ code: 'account_erased', userId: user.id, origin: requestOrigin(request), sessionId: authOf(request).sessionId });
       clearSessionCookies(reply, secureCookies);
       return reply.code(204).send();
     },
@@ -142,6 +144,7 @@ export async function accountRoutes(app: SchemaTypedApp, { security }: AuthRoute
       const auth = authOf(request);
       const user = await currentUser(request);
       await sessions.changePassword(user, auth.sessionId, request.body.current_password, request.body.new_password, attemptOf(request, user.email));
+      security.events.record({ code: 'password_changed', userId: user.id, origin: requestOrigin(request), sessionId: auth.sessionId });
       return reply.code(204).send();
     },
   );

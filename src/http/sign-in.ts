@@ -60,6 +60,7 @@ export async function completeSignIn(
   // A CSRF token planted before sign-in must be worthless after it.
   await app.csrf.revokePresented(request);
   const csrfToken = await app.csrf.issue(request, reply, tokens.family);
+  security.events.record({ code: 'sign_in_succeeded', userId: tokens.userId, origin: requestOrigin(request), sessionId: tokens.family, reason: signedIn.method });
   return { ...tokenResponse(tokens, inBody), csrf_token: csrfToken };
 }
 const SessionStateSchema = Type.Object({
@@ -228,7 +229,7 @@ export async function signInRoutes(app: SchemaTypedApp, { security }: AuthRouteO
     async (request, reply) => {
       const refreshToken = refreshTokenOf(request.body, request.cookies);
       if (refreshToken === undefined || refreshToken === '') throw new HttpError('authentication_required', { message: 'A refresh token is required' });
-      const tokens = await sessions.refresh(refreshToken);
+      const tokens = await sessions.refresh(refreshToken, requestOrigin(request));
       setSessionCookies(reply, secureCookies, tokens);
       // A token that lived in an httpOnly cookie is never echoed into a body a script could read.
       const inBody = request.body?.refresh_token !== undefined;
@@ -243,7 +244,7 @@ export async function signInRoutes(app: SchemaTypedApp, { security }: AuthRouteO
       await sessions.logout({
         accessClaims: claimsIfGenuine(accessTokenOf(request, secureCookies), 'access'),
         refreshClaims: claimsIfGenuine(refreshTokenOf(request.body, request.cookies), 'refresh'),
-      });
+      }, requestOrigin(request));
       clearSessionCookies(reply, secureCookies);
       const csrfToken = await app.csrf.rotateAfterLogout(request, reply);
       return reply.code(204).header(CSRF_HEADER, csrfToken).send();
@@ -278,7 +279,7 @@ export async function signInRoutes(app: SchemaTypedApp, { security }: AuthRouteO
       },
     },
     async (request, reply) => {
-      await passwordReset.resetPassword(request.body.token, request.body.new_password);
+      await passwordReset.resetPassword(request.body.token, request.body.new_password, requestOrigin(request));
       return reply.code(204).send();
     },
   );

@@ -74,6 +74,7 @@ export function createSecurity(config: Config, dependencies: SecurityDependencie
     refreshLimitPerHour: config.refreshRateLimitPerHour,
     repository,
     durability,
+    events,
   });
   const passwordReset = new PasswordResetService({
     store: dependencies.store,
@@ -83,6 +84,7 @@ export function createSecurity(config: Config, dependencies: SecurityDependencie
     clock: dependencies.clock,
     publicUrl: config.publicUrl,
     onMailError: dependencies.onMailError,
+    events,
   });
   const emailChange = new EmailChangeService({
     store: dependencies.store,
@@ -93,6 +95,7 @@ export function createSecurity(config: Config, dependencies: SecurityDependencie
     clock: dependencies.clock,
     publicUrl: config.publicUrl,
     onMailError: dependencies.onMailError,
+    events,
   });
   const deviceCookies = new DeviceCookies(signingKeys, config.cookieSecure);
   const accountData = new AccountDataRepository(dependencies.database.db);
@@ -110,6 +113,7 @@ export function createSecurity(config: Config, dependencies: SecurityDependencie
     mailer: dependencies.mailer,
     publicUrl: config.publicUrl,
     onMailError: dependencies.onMailError,
+    events,
   });
   return {
     codec,
