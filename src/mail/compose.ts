@@ -5,7 +5,7 @@ export const MAIL_LANGUAGES = ['hu', 'en'] as const;
 export type MailLanguage = (typeof MAIL_LANGUAGES)[number];
 
 /** A paragraph of text, or a link shown as its own address (the same in the text and the HTML part: nothing is rewritten). */
-export type MailBlock = string | { readonly link: string };
+export type MailBlock = string | { readonly url: string };
 
 const HTML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -20,10 +20,10 @@ export function escapeHtml(text: string): string {
  * tracking pixel, and every link points exactly where its visible text says.
  */
 export function composeMail(to: string, language: MailLanguage, subject: string, blocks: readonly MailBlock[]): MailMessage {
-  const text = blocks.map((block) => (typeof block === 'string' ? block : block.link)).join('\n\n');
+  const text = blocks.map((block) => (typeof block === 'string' ? block : block.url)).join('\n\n');
   const body = blocks
     .map((block) =>
-      typeof block === 'string' ? `<p>${escapeHtml(block)}</p>` : `<p><a href="${escapeHtml(block.link)}">${escapeHtml(block.link)}</a></p>`,
+      typeof block === 'string' ? `<p>${escapeHtml(block)}</p>` : `<p><a href="${escapeHtml(block.url)}">${escapeHtml(block.url)}</a></p>`,
     )
     .join('\n');
   const html = [

@@ -135,12 +135,12 @@ function confirmMail(to: string, language: MailLanguage, link: string): MailMess
   return language === 'hu'
     ? composeMail(to, language, 'AutoCognitix: új e-mail-cím megerősítése', [
         'Ezt a címet adták meg egy AutoCognitix fiók új bejelentkezési címeként. A változás csak akkor lép életbe, ha megnyitod ezt a hivatkozást (egy óráig, egyszer használható):',
-        { link },
+        { url: link },
         'Ha nem te kérted, hagyd figyelmen kívül ezt a levelet: semmi sem változik.',
       ])
     : composeMail(to, language, 'AutoCognitix: confirm your new e-mail address', [
         'This address was given as the new sign-in address of an AutoCognitix account. The change happens only if you open this link (it works once, for one hour):',
-        { link },
+        { url: link },
         'If it was not you, ignore this mail: nothing changes.',
       ]);
 }
@@ -150,15 +150,15 @@ function changedMail(to: string, language: MailLanguage, newAddress: string, und
     ? composeMail(to, language, 'AutoCognitix: a fiókod e-mail-címe megváltozott', [
         `Az AutoCognitix fiókod bejelentkezési címe mostantól: ${newAddress}. A többi munkameneted véget ért.`,
         'Ha nem te voltál, ezzel a hivatkozással visszaállíthatod a régi címet és kiléptethetsz mindenkit (hét napig, egyszer használható), majd kérj új jelszót:',
-        { link: undoLink },
+        { url: undoLink },
         'A fiókod biztonsági eseményeit itt nézheted meg:',
-        { link: securityPage },
+        { url: securityPage },
       ])
     : composeMail(to, language, 'AutoCognitix: your account e-mail address changed', [
         `The sign-in address of your AutoCognitix account is now ${newAddress}. Your other sessions have ended.`,
         'If it was not you, this link restores your old address and signs everyone out (it works once, for seven days); then reset your password:',
-        { link: undoLink },
+        { url: undoLink },
         "Your account's security activity is here:",
-        { link: securityPage },
+        { url: securityPage },
       ]);
 }

@@ -107,12 +107,12 @@ function resetMail(to: string, language: MailLanguage, link: string): MailMessag
   return language === 'hu'
     ? composeMail(to, language, 'AutoCognitix: jelszó visszaállítása', [
         'Jelszó-visszaállítást kértek az AutoCognitix fiókodhoz. Az alábbi hivatkozás egy óráig, egyszer használható:',
-        { link },
+        { url: link },
         'Ha nem te kérted, hagyd figyelmen kívül ezt a levelet: a jelszavad nem változik.',
       ])
     : composeMail(to, language, 'AutoCognitix: password reset', [
         'Someone asked to reset the password of your AutoCognitix account. This link works once, for one hour:',
-        { link },
+        { url: link },
         'If it was not you, ignore this mail: your password stays as it is.',
       ]);
 }
