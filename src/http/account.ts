@@ -11,7 +11,7 @@ import { NO_CONTENT, type SchemaTypedApp } from './schemas.js';
 
 const Password = Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH * 4 });
 /** The address is not changed here: that takes the password and the new address's confirmation (POST /me/email). */
-const UpdateMeBody = Type.Object({ full_name: Type.Optional(FullName), language: Type.Optional(Language) }, { additionalProperties: false });
+const UpdateMeBody = Type.Object({ full_name: Type.Optional(FullName), language: Type.Optional(Language) }, { additionalProperties: false, minProperties: 1 });
 const ChangePasswordBody = Type.Object({ current_password: Password, new_password: Type.String({ maxLength: PASSWORD_MAX_LENGTH * 4 }) }, { additionalProperties: false });
 const ChangeEmailBody = Type.Object({ new_email: Email, password: Password }, { additionalProperties: false });
 const EmailLinkBody = Type.Object({ token: Type.String({ minLength: 1, maxLength: 128 }) }, { additionalProperties: false });
