@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { deviceLabel } from '../../src/security/device-label.js';
@@ -11,6 +12,7 @@ import { startTestApp, type TestApp } from '../helpers/app.js';
 import { testConfig } from '../helpers/backends.js';
 import { bearer, errorCode, request, strongPassword, TOKENS_IN_BODY, uniqueEmail, type TokenPair } from '../helpers/auth-client.js';
 import { startSmtpServer, type LocalSmtpServer, type ReceivedMail } from '../helpers/smtp.js';
+import { SoftAuthenticator } from '../helpers/soft-authenticator.js';
 import { eventually, manualClock } from '../helpers/time.js';
 
 const STEP_MS = TOTP_PERIOD_SECONDS * 1000;
@@ -335,6 +337,49 @@ describe('issue 19: security events and notification mails', () => {
       expect(mail.body).not.toContain(code);
       await settled();
       expect(mailsTo(account.email)).toHaveLength(before + 1);
+    });
+  });
+
+  describe('passkeys', () => {
+    it('adding, signing in with (alone and as the second step), failing with and removing a passkey: each recorded', async () => {
+      const account = await registered({ language: 'en' });
+      const fromHome = { remoteAddress: account.home, userAgent: FIREFOX };
+      const token = tokensOf(await signIn(account)).access_token;
+      const creation = await call('POST', '/api/v1/auth/second-factors/passkeys/options', { token });
+      expect(creation.statusCode, creation.body).toBe(200);
+      const authenticator = new SoftAuthenticator();
+      const credential = authenticator.createCredential(creation.json<{ options: PublicKeyCredentialCreationOptionsJSON }>().options, { origin: PUBLIC_URL });
+      const added = await call('POST', '/api/v1/auth/second-factors/passkeys', { token, payload: { name: 'Laptop', response: credential } });
+      expect(added.statusCode, added.body).toBe(201);
+      expect(eventsOf(account.id, 'factor_added')).toEqual([expect.objectContaining({ reason: 'passkey', sessionId: familyOf(token) })]);
+      expectMailIn(await mailTo(account.email, 'A second factor was just added to your account: a passkey.'), 'en');
+
+      const assertion = async (payload: Record<string, unknown>) => {
+        const options = await call('POST', '/api/v1/auth/passkey/options', { payload, ...fromHome });
+        expect(options.statusCode, options.body).toBe(200);
+        return authenticator.getAssertion(options.json<{ options: PublicKeyCredentialRequestOptionsJSON }>().options, { origin: PUBLIC_URL });
+      };
+      const response = await assertion({});
+      const alone = tokensOf(await call('POST', '/api/v1/auth/passkey/login', { payload: { response }, ...fromHome }));
+      expect(eventsOf(account.id, 'sign_in_succeeded').at(-1)).toMatchObject({ reason: 'passkey', sessionId: familyOf(alone.access_token) });
+      // The same assertion again: rejected, and no account is named.
+      expect(errorCode(await call('POST', '/api/v1/auth/passkey/login', { payload: { response }, ...fromHome }))).toBe('passkey_rejected');
+      expect(eventsOf(null, 'sign_in_failed')).toEqual([expect.objectContaining({ reason: 'passkey_rejected', address: account.home })]);
+
+      const ticketOf = async () => (await signIn(account)).json<{ ticket: string }>().ticket;
+      const wrongTicket = await ticketOf();
+      // A passwordless challenge does not serve a ticket's second step.
+      expect(errorCode(await call('POST', '/api/v1/auth/passkey/login', { payload: { response: await assertion({}), ticket: wrongTicket }, ...fromHome }))).toBe('passkey_rejected');
+      expect(eventsOf(account.id, 'second_step_failed')).toEqual([expect.objectContaining({ reason: 'passkey' })]);
+      const ticket = await ticketOf();
+      const secondStep = tokensOf(await call('POST', '/api/v1/auth/passkey/login', { payload: { response: await assertion({ ticket }), ticket }, ...fromHome }));
+      expect(eventsOf(account.id, 'second_step_succeeded')).toEqual([expect.objectContaining({ reason: 'passkey', sessionId: familyOf(secondStep.access_token) })]);
+      expect(eventsOf(account.id, 'sign_in_succeeded').at(-1)).toMatchObject({ reason: 'second_factor', sessionId: familyOf(secondStep.access_token) });
+
+      const passkeyId = added.json<{ passkey: { id: string } }>().passkey.id;
+      expect((await call('DELETE', `/api/v1/auth/second-factors/passkeys/${passkeyId}`, { token: secondStep.access_token })).statusCode).toBe(204);
+      expect(eventsOf(account.id, 'factor_removed')).toEqual([expect.objectContaining({ reason: 'passkey', sessionId: familyOf(secondStep.access_token) })]);
+      await mailTo(account.email, 'A second factor was removed from your account: a passkey.');
     });
   });
 
