@@ -34,6 +34,7 @@ import { durabilityMaintenance } from './security/store-refill.js';
 import { authentication } from './security/index.js';
 import { createServices } from './services.js';
 import type { SecurityEvents } from './security/security-events.js';
+import type { SecurityNotifications } from './security/notifications.js';
 import type { IpRateLimitPolicy } from './security/ip-rate-limit.js';
 import type { KeyValueStoreWithAdmin } from './stores/key-value-store.js';
 
@@ -83,8 +84,8 @@ export async function buildApp(config: Config, dependencies: AppDependencies): P
 
   const services = createServices(config, { database: dependencies.database, store: dependencies.store, clock, log: app.log });
   const { security } = services;
-  // The security-event hub, for in-process listeners (tests collect what an action recorded).
-  app.decorate('securityEvents', security.events);
+  // The security event hub and the notification mailer: tests listen to the one and wait for the other.
+  app.decorate('securityNotifications', services.notifications);
   const stopLoggingSlowOperations = logSlowOperations(app.log, { clock });
   app.addHook('onClose', async () => {
     stopLoggingSlowOperations();
@@ -140,5 +141,6 @@ declare module 'fastify' {
     clock: Clock;
     config: Config;
     securityEvents: SecurityEvents;
+    securityNotifications: SecurityNotifications;
   }
 }

@@ -4,7 +4,9 @@ import type { Config } from './config/index.js';
 import type { Database } from './db/index.js';
 import { loggingMailer, smtpMailer, type Mailer } from './mail/mailer.js';
 import { CsrfProtection } from './security/csrf.js';
+import { SignInHistoryRepository } from './db/repositories/sign-in-history.js';
 import { createSecurity, type Security } from './security/index.js';
+import { SecurityNotifications } from './security/notifications.js';
 import { loggedDurabilityEvents } from './security/store-refill.js';
 import type { KeyValueStore } from './stores/key-value-store.js';
 
@@ -12,6 +14,8 @@ import type { KeyValueStore } from './stores/key-value-store.js';
 export interface AppServices {
   readonly security: Security;
   readonly csrfProtection: CsrfProtection;
+  /** Mails the owner about security events on their account (subscribed to security.events). */
+  readonly notifications: SecurityNotifications;
   /** Closes what the services opened (the SMTP connection); the database and store belong to the app's creator. */
   close(): void;
 }
@@ -44,6 +48,21 @@ export function createServices(config: Config, { database, store, clock, log }: 
       log.error({ err: error }, 'a security-event listener failed');
     },
   });
+  const notifications = new SecurityNotifications({
+    users: security.users,
+    history: new SignInHistoryRepository(database.db),
+    store,
+    mailer,
+    clock,
+    publicUrl: config.publicUrl,
+    onError: (error, event) => {
+      log.error({ err: error, event }, 'a security notification could not be sent');
+    },
+    onSkipped: (reason, event, error) => {
+      log.warn({ reason, event, ...(error === undefined ? {} : { err: error }) }, 'a security notification was not sent');
+    },
+  });
+  security.events.subscribe(notifications.listener);
   const csrfProtection = new CsrfProtection({
     store,
     codec: security.codec,
@@ -54,6 +73,7 @@ export function createServices(config: Config, { database, store, clock, log }: 
   return {
     security,
     csrfProtection,
+    notifications,
     close: () => {
       mailer.close();
     },

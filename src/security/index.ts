@@ -77,6 +77,7 @@ export function createSecurity(config: Config, dependencies: SecurityDependencie
     refreshLimitPerHour: config.refreshRateLimitPerHour,
     repository,
     durability,
+    events,
   });
   const passwordReset = new PasswordResetService({
     store: dependencies.store,
@@ -86,6 +87,7 @@ export function createSecurity(config: Config, dependencies: SecurityDependencie
     clock: dependencies.clock,
     publicUrl: config.publicUrl,
     onMailError: dependencies.onMailError,
+    events,
   });
   const emailChange = new EmailChangeService({
     store: dependencies.store,
@@ -96,6 +98,7 @@ export function createSecurity(config: Config, dependencies: SecurityDependencie
     clock: dependencies.clock,
     publicUrl: config.publicUrl,
     onMailError: dependencies.onMailError,
+    events,
   });
   const deviceCookies = new DeviceCookies(signingKeys, config.cookieSecure);
   const accountData = new AccountDataRepository(dependencies.database.db);
@@ -113,6 +116,7 @@ export function createSecurity(config: Config, dependencies: SecurityDependencie
     mailer: dependencies.mailer,
     publicUrl: config.publicUrl,
     onMailError: dependencies.onMailError,
+    events,
   });
   const userAdministration = new UserAdministration({ users, sessions, secondFactors, factors: factorRepository, events, clock: dependencies.clock });
   return {

@@ -12,6 +12,7 @@ import * as diagnosis from './0010-diagnosis.js';
 import * as secondFactors from './0011-second-factors.js';
 import * as securityEvents from './0012-security-events.js';
 import * as userAdminState from './0014-user-admin-state.js';
+import * as userLanguage from './0015-user-language.js';
 
 /**
  * Every migration, in order. Names are stable forever: they are the version
@@ -31,4 +32,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0011-second-factors': secondFactors,
   '0012-security-events': securityEvents,
   '0014-user-admin-state': userAdminState,
+  '0015-user-language': userLanguage,
 };

@@ -6,7 +6,7 @@ import { decodeStringArray } from './column-values.js';
 /** Everything stored about one user, as they may take it with them (GDPR art. 15/20). Never hashes, tokens or session state. */
 export interface AccountExport {
   readonly exported_at: string;
-  readonly profile: { id: string; email: string; full_name: string | null; role: string; is_active: boolean; created_at: string; updated_at: string };
+  readonly profile: { id: string; email: string; full_name: string | null; role: string; is_active: boolean; language: string; created_at: string; updated_at: string };
   readonly garage: {
     id: string;
     make: string;
@@ -34,7 +34,7 @@ export class AccountDataRepository {
   constructor(private readonly db: Kysely<DatabaseSchema>) {}
 
   async exportAccount(userId: string, nowMs: number): Promise<AccountExport | undefined> {
-    const user = await this.db.selectFrom('users').select(['id', 'email', 'full_name', 'role', 'is_active', 'created_at', 'updated_at']).where('id', '=', userId).executeTakeFirst();
+    const user = await this.db.selectFrom('users').select(['id', 'email', 'full_name', 'role', 'is_active', 'language', 'created_at', 'updated_at']).where('id', '=', userId).executeTakeFirst();
     if (user === undefined) return undefined;
     const [vehicles, notes, sessions, totp, passkeys, recoveryCodes] = await Promise.all([
       this.db.selectFrom('garage_vehicles').selectAll().where('user_id', '=', userId).orderBy('created_at').execute(),
@@ -57,6 +57,7 @@ export class AccountDataRepository {
         full_name: user.full_name,
         role: user.role,
         is_active: toBoolean(user.is_active),
+        language: user.language,
         created_at: toIsoTimestamp(user.created_at),
         updated_at: toIsoTimestamp(user.updated_at),
       },

@@ -35,8 +35,8 @@ export const auth = {
   me: (): Promise<User> => apiRequest('/api/v1/auth/me'),
   /** 200 whether or not a session exists: an anonymous visit is not an error. */
   session: (): Promise<SessionState> => apiRequest('/api/v1/auth/session'),
-  register: (body: { email: string; password: string; full_name?: string }): Promise<User> => apiRequest('/api/v1/auth/register', { method: 'POST', body }),
-  updateProfile: (body: { full_name: string | null }): Promise<User> => apiRequest('/api/v1/auth/me', { method: 'PUT', body }),
+  register: (body: { email: string; password: string; full_name?: string; language: User['language'] }): Promise<User> => apiRequest('/api/v1/auth/register', { method: 'POST', body }),
+  updateProfile: (body: { full_name?: string | null; language?: User['language'] }): Promise<User> => apiRequest('/api/v1/auth/me', { method: 'PUT', body }),
   /** 202: a link goes to the new address; nothing changes until it is followed. */
   requestEmailChange: async (body: { new_email: string; password: string }): Promise<void> => {
     await apiCommand('/api/v1/auth/me/email', { method: 'POST', body });

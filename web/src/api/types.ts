@@ -19,6 +19,8 @@ export interface User {
   readonly full_name: string | null;
   readonly role: 'user' | 'admin';
   readonly is_active: boolean;
+  /** The language of the user's mail: kept in step with the UI language the user picks. */
+  readonly language: 'hu' | 'en';
   readonly created_at: string;
   readonly updated_at: string;
 }
