@@ -6,13 +6,18 @@ import { NO_CONTENT, type SchemaTypedApp } from './schemas.js';
 
 const UserParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
-/** `/api/v1/admin/*`: operator actions; admins only. */
-export async function adminRoutes(app: SchemaTypedApp, { security }: { security: Security }): Promise<void> {
+/** The guards of every `/api/v1/admin` plugin: admins only, from a session with a fresh step-up when they have a second factor. */
+export function adminOnly(app: SchemaTypedApp, security: Security): void {
   app.addHook('preHandler', app.requireRole('admin'));
   // An admin with a second factor acts only from a session that confirmed it recently.
   app.addHook('preHandler', async (request) => {
     if (request.auth !== null) await security.secondFactors.requireStepUp(request.auth.userId, request.auth.sessionId);
   });
+}
+
+/** `/api/v1/admin/*`: operator actions; admins only. */
+export async function adminRoutes(app: SchemaTypedApp, { security }: { security: Security }): Promise<void> {
+  adminOnly(app, security);
 
   const setActive = async (userId: string, isActive: boolean, callerId: string | undefined): Promise<void> => {
     const user = await security.users.findById(userId);

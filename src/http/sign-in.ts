@@ -9,7 +9,7 @@ import { CSRF_HEADER } from '../security/csrf.js';
 import { hashNewPassword, PASSWORD_MAX_LENGTH } from '../security/passwords.js';
 import type { IssuedTokens } from '../security/sessions.js';
 import type { TokenClaims, TokenType } from '../security/tokens.js';
-import { acceptOAuth2Forms, type AuthRouteOptions, credentialRateLimit, Email, FullName,  UserSchema, userResponse } from './auth-shared.js';
+import { acceptOAuth2Forms, type AuthRouteOptions, credentialRateLimit, Email, FullName, requestOrigin, UserSchema, userResponse } from './auth-shared.js';
 import { HttpError } from '../errors.js';
 import { Nullable, type SchemaTypedApp, NO_CONTENT } from './schemas.js';
 
@@ -59,6 +59,7 @@ export async function completeSignIn(
   // A CSRF token planted before sign-in must be worthless after it.
   await app.csrf.revokePresented(request);
   const csrfToken = await app.csrf.issue(request, reply, tokens.family);
+  security.events.record({ code: 'sign_in_succeeded', userId: tokens.userId, origin: requestOrigin(request), sessionId: tokens.family });
   return { ...tokenResponse(tokens, inBody), csrf_token: csrfToken };
 }
 const SessionStateSchema = Type.Object({
