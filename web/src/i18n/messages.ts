@@ -341,6 +341,15 @@ const en = {
   eraseStart: 'Delete my account…',
   eraseButton: 'Delete my account for good',
   erasing: 'Deleting…',
+  securityActivityTitle: 'Recent security activity',
+  securityActivityIntro: 'Sign-ins, sign-outs and changes to how you sign in, from the last 90 days. If you do not recognise something, change your password and sign out everywhere.',
+  securityActivityEmpty: 'Nothing in the last 90 days.',
+  securityActivityWhen: 'When',
+  securityActivityDevice: 'Device',
+  securityActivityAddress: 'IP address',
+  securityActivityUnknown: 'unknown',
+  securityActivityByAdmin: 'by an administrator',
+  securityActivityMore: 'Show older',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -686,6 +695,15 @@ const hu: Messages = {
   eraseStart: 'A fiókom törlése…',
   eraseButton: 'A fiókom végleges törlése',
   erasing: 'Törlés…',
+  securityActivityTitle: 'Legutóbbi biztonsági események',
+  securityActivityIntro: 'Az elmúlt 90 nap bejelentkezései, kijelentkezései és a bejelentkezési módok változásai. Ha valamit nem ismer fel, változtassa meg a jelszavát, és jelentkezzen ki mindenhonnan.',
+  securityActivityEmpty: 'Az elmúlt 90 napban nem történt semmi.',
+  securityActivityWhen: 'Időpont',
+  securityActivityDevice: 'Eszköz',
+  securityActivityAddress: 'IP-cím',
+  securityActivityUnknown: 'ismeretlen',
+  securityActivityByAdmin: 'rendszergazda által',
+  securityActivityMore: 'Régebbiek',
 };
 
 export type Language = 'hu' | 'en';
