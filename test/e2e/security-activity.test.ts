@@ -18,7 +18,7 @@ let browser: Browser;
 const FIREFOX_ON_LINUX = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0';
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startWebServer({ recalls: false }), chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, timeout: 30_000 })]);
+  [server, browser] = await Promise.all([startWebServer({ recalls: false }), chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_ARGS], timeout: 30_000 })]);
 }, 120_000);
 
 afterAll(async () => {
