@@ -78,7 +78,8 @@ export function createServices(config: Config, { database, store, clock, log, ti
       log.warn(details, message);
     },
   });
-  const unsubscribe = security.events.subscribe(securityEventLog.listener);
+  // Never unsubscribed: an event recorded after close (a request still finishing) is counted as dropped, not lost silently.
+  security.events.subscribe(securityEventLog.listener);
   const securityEventRetention = new SecurityEventRetention({
     repository: securityEvents,
     clock,
@@ -98,7 +99,6 @@ export function createServices(config: Config, { database, store, clock, log, ti
     securityEvents,
     securityEventRetention,
     close: async () => {
-      unsubscribe();
       await securityEventRetention.stop();
       await securityEventLog.close(SECURITY_EVENT_CLOSE_TIMEOUT_MS);
       mailer.close();

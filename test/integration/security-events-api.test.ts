@@ -6,6 +6,7 @@ import { securityMetrics } from '../../src/observability/metrics.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { testConfig } from '../helpers/backends.js';
 import { bearer, errorCode, login, register, registerAndLogin, request, TOKENS_IN_BODY } from '../helpers/auth-client.js';
+import { eventually } from '../helpers/time.js';
 
 const DAY_MS = 86_400_000;
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
@@ -255,6 +256,31 @@ describe('issue 19: the security activity log over HTTP', () => {
       expect(written).toBe(3);
       expect(await repository.countForUser(gone)).toBe(1);
       expect(await repository.countForUser(user.id)).toBe(1);
+    });
+
+    it('a write that meets an erasure in progress waits for it, then leaves the erased user out', async () => {
+      const user = await register(testApp.app);
+      const { db, engine } = testApp.runtime.database;
+      let appended: Promise<number> | undefined;
+      await db.transaction().execute(async (erasure) => {
+        // As AccountDataRepository.eraseAccount: lock the user's row, delete their log rows, later the user.
+        await erasure.updateTable('users').set({ id: user.id }).where('id', '=', user.id).execute();
+        await erasure.deleteFrom('security_events').where('user_id', '=', user.id).execute();
+        appended = repository.appendForExistingUsers([{ occurredAtMs: Date.now(), userId: user.id, event: 'signed_out' }]);
+        if (engine === 'postgres') {
+          // The write is under way and waits for the erasure's lock (SQLite has one connection: it cannot start until the erasure ends).
+          await eventually(
+            async () => {
+              const waiting = await sql<{ count: string }>`select count(*) as count from pg_stat_activity where wait_event_type = 'Lock' and query ilike '%for share%'`.execute(erasure);
+              return Number(waiting.rows[0]?.count ?? 0) > 0;
+            },
+            { what: 'the log write waiting on the erased user' },
+          );
+        }
+        await erasure.deleteFrom('users').where('id', '=', user.id).execute();
+      });
+      expect(await appended).toBe(0);
+      expect(await repository.countForUser(user.id)).toBe(0);
     });
 
     it('closing the app writes what is still queued, before the database closes', async () => {
