@@ -51,7 +51,8 @@ describe('recent security activity in Chromium', { timeout: 120_000 }, () => {
     const hungarian = await activityEntries(page, 'Legutóbbi biztonsági események');
     expect(hungarian).toHaveLength(1);
     expect(hungarian[0]).toContain('Bejelentkezés');
-    expect(hungarian[0]).toContain('Firefox 133 on Linux');
+    // The server's label "Firefox 133 on Linux", without the English word on the Hungarian page.
+    expect(hungarian[0]).toContain('Firefox 133 (Linux)');
     expect(hungarian[0]).toContain('127.0.0.1');
     expect(hungarian[0]).toContain('Eszköz');
     const when = await page.getByTestId('security-activity').locator('time').getAttribute('datetime');
@@ -63,6 +64,7 @@ describe('recent security activity in Chromium', { timeout: 120_000 }, () => {
     expect(english).toHaveLength(1);
     expect(english[0]).toContain('Signed in');
     expect(english[0]).toContain('Device');
+    expect(english[0]).toContain('Firefox 133 on Linux');
     expect(english[0]).not.toContain('Bejelentkezés');
 
     expect(consoleRecords.filter((record) => record.type === 'pageerror' || /Content Security Policy/i.test(record.text))).toEqual([]);

@@ -2,7 +2,7 @@ import { useMemo, useState } from 'react';
 import { auth } from '../api/endpoints';
 import type { SecurityActivity } from '../api/types';
 import { useI18n } from '../i18n/i18n';
-import { securityEventText, securityReasonText } from '../i18n/securityEventTexts';
+import { deviceText, securityEventText, securityReasonText } from '../i18n/securityEventTexts';
 import { useAsync } from '../useAsync';
 import { AsyncItems, ErrorNotice } from './feedback';
 import { Card } from './forms';
@@ -54,7 +54,7 @@ export function SecurityActivityCard() {
                     <time dateTime={entry.occurred_at}>{dateTime.format(new Date(entry.occurred_at))}</time>
                   </dd>
                   <dt>{t('securityActivityDevice')}</dt>
-                  <dd>{entry.device ?? t('securityActivityUnknown')}</dd>
+                  <dd>{entry.device === null ? t('securityActivityUnknown') : deviceText(language, entry.device)}</dd>
                   <dt>{t('securityActivityAddress')}</dt>
                   <dd>{entry.address ?? t('securityActivityUnknown')}</dd>
                 </dl>

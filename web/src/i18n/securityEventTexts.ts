@@ -106,6 +106,16 @@ export function securityReasonText(language: Language, reason: string): string {
   return Object.hasOwn(texts, reason) ? (texts[reason] ?? reason) : reason;
 }
 
+/**
+ * The server's device label ("Firefox 133 on Linux", src/security/device-label.ts) in the UI's
+ * language: the Hungarian page shows "Firefox 133 (Linux)", no English word.
+ */
+export function deviceText(language: Language, label: string): string {
+  if (language === 'en') return label;
+  const match = /^(.+) on (.+)$/.exec(label);
+  return match === null ? label : `${match[1] ?? ''} (${match[2] ?? ''})`;
+}
+
 /** Every event code with a text in every language: for tests. */
 export const SECURITY_EVENT_TEXTS = EVENTS;
 export const SECURITY_REASON_TEXTS = REASONS;
