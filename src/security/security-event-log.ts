@@ -51,6 +51,16 @@ export const STRANGER_SHARE = 0.5;
 /** Written by the erasure's own transaction (docs/SECURITY.md): the log never writes it. */
 const WRITTEN_BY_ERASURE: SecurityEventCode = 'account_erased';
 
+/**
+ * A value every engine stores: NUL characters (which PostgreSQL refuses in
+ * text) removed and cut to its column. A row the database can never take
+ * would stay at the head of the queue for good and block every event after it.
+ */
+function storable(value: string | null, limit: number): string | null {
+  if (value === null) return null;
+  return value.replaceAll('\0', '').slice(0, limit);
+}
+
 for (const event of SECURITY_EVENT_CODES) securityMetrics.securityEventsDropped.inc({ event }, 0);
 
 /**
@@ -106,13 +116,13 @@ export class SecurityEventLog {
     const limits = SECURITY_EVENT_COLUMN_LIMITS;
     this.queue.push({
       occurredAtMs: event.occurredAtMs,
-      userId: event.userId,
+      userId: storable(event.userId, limits.userId),
       event: event.code,
-      reason: event.reason?.slice(0, limits.reason) ?? null,
-      address: event.address?.slice(0, limits.address) ?? null,
-      device: deviceLabel(event.userAgent),
-      sessionId: event.sessionId?.slice(0, limits.sessionId) ?? null,
-      actorId: event.actorId,
+      reason: storable(event.reason, limits.reason),
+      address: storable(event.address, limits.address),
+      device: storable(deviceLabel(event.userAgent), limits.device),
+      sessionId: storable(event.sessionId, limits.sessionId),
+      actorId: storable(event.actorId, limits.actorId),
     });
     if (stranger) this.strangerQueued += 1;
     // After a failure the backoff timer decides when to try again; a full batch does not hurry it.
