@@ -48,6 +48,11 @@ export interface SecurityEventLogOptions {
 export const STRANGER_EVENTS: ReadonlySet<SecurityEventCode> = new Set(['sign_in_failed']);
 export const STRANGER_SHARE = 0.5;
 
+/** After this many refused batches in a row, the log checks whether the database refuses only some rows. */
+const ISOLATE_AFTER_FAILURES = 3;
+/** Rows written one at a time for that check: a bounded cost while the database is really down. */
+const ISOLATION_PROBE_ROWS = 20;
+
 /** Written by the erasure's own transaction (docs/SECURITY.md): the log never writes it. */
 const WRITTEN_BY_ERASURE: SecurityEventCode = 'account_erased';
 
@@ -167,6 +172,8 @@ export class SecurityEventLog {
         const written = await this.options.writer.appendForExistingUsers(batch);
         securityMetrics.securityEventsWritten.inc(written);
       } catch (error) {
+        // After repeated failures, tell an outage from a row the database will never take.
+        if (this.failures + 1 >= ISOLATE_AFTER_FAILURES && (await this.writeOneByOne(batch))) continue;
         this.failures += 1;
         securityMetrics.securityEventWriteFailures.inc();
         const backoffMs = Math.min(this.maxBackoffMs, this.initialBackoffMs * 2 ** Math.min(this.failures - 1, 30));
@@ -185,6 +192,36 @@ export class SecurityEventLog {
       this.strangerQueued -= batch.filter((row) => STRANGER_EVENTS.has(row.event as SecurityEventCode)).length;
       this.failures = 0;
     }
+    return true;
+  }
+
+  /**
+   * Writes the first rows of a refused batch one at a time. When some go in,
+   * the database works and those it refused can never be written: they are
+   * dropped (counted, reported) so they stop blocking every event behind them,
+   * and true is returned. When none goes in it is an outage: nothing is
+   * dropped, false is returned. Rows are removed from the queue in order.
+   */
+  private async writeOneByOne(batch: readonly NewSecurityEvent[]): Promise<boolean> {
+    const probe = batch.slice(0, ISOLATION_PROBE_ROWS);
+    const refused: NewSecurityEvent[] = [];
+    let written = 0;
+    for (const row of probe) {
+      try {
+        written += await this.options.writer.appendForExistingUsers([row]);
+      } catch {
+        refused.push(row);
+      }
+    }
+    if (refused.length === probe.length) return false;
+    securityMetrics.securityEventsWritten.inc(written);
+    for (const row of refused) securityMetrics.securityEventsDropped.inc({ event: row.event });
+    if (refused.length > 0) {
+      this.options.onProblem?.('security events the database refuses while it takes others were dropped', { dropped: refused.length, events: refused.map((row) => row.event) });
+    }
+    this.queue.splice(0, probe.length);
+    this.strangerQueued -= probe.filter((row) => STRANGER_EVENTS.has(row.event as SecurityEventCode)).length;
+    this.failures = 0;
     return true;
   }
 

@@ -128,6 +128,39 @@ describe('SecurityEventLog: the bounded queue between the request and the databa
     expect(timers.delays()).toEqual([1000]);
   });
 
+  it('after repeated failures, a row the database never takes is dropped and counted while the rows behind it are written', async () => {
+    const { timers, writer, log, events, problems } = setUp();
+    // Refuses one row whatever happens (as PostgreSQL refuses text it cannot store), the others only while "down".
+    const poisoned = new (class extends FakeWriter {
+      override appendForExistingUsers(rows: readonly NewSecurityEvent[]): Promise<number> {
+        if (rows.some((row) => row.reason === 'unstorable')) return Promise.reject(new Error('invalid byte sequence'));
+        return super.appendForExistingUsers(rows);
+      }
+    })();
+    const log2 = new SecurityEventLog({ writer: poisoned, clock: manualClock(), timers, queueLimit: 1000, onProblem: (message) => problems.push(message) });
+    const before = await droppedCount('factor_added');
+    log2.listener({ code: 'factor_added', userId: 'u1', occurredAtMs: 1, address: null, userAgent: null, sessionId: null, reason: 'unstorable', actorId: null });
+    log2.listener({ code: 'signed_out', userId: 'u1', occurredAtMs: 2, address: null, userAgent: null, sessionId: null, reason: null, actorId: null });
+    expect(await log2.flush()).toBe(false);
+    expect(await log2.flush()).toBe(false);
+    expect(poisoned.rows).toHaveLength(0);
+    // The third refusal: one row at a time shows the database works, so the refused row goes.
+    expect(await log2.flush()).toBe(true);
+    expect(poisoned.rows.map((row) => row.event)).toEqual(['signed_out']);
+    expect((await droppedCount('factor_added')) - before).toBe(1);
+    expect(problems.at(-1)).toMatch(/refuses while it takes others/);
+    expect(log2.pending).toBe(0);
+
+    // A real outage drops nothing, however long it lasts.
+    writer.failing = true;
+    for (let index = 0; index < 5; index += 1) events.record({ code: 'signed_out', userId: `u${index}` });
+    for (let attempt = 0; attempt < 6; attempt += 1) expect(await log.flush()).toBe(false);
+    expect(log.pending).toBe(5);
+    writer.failing = false;
+    expect(await log.flush()).toBe(true);
+    expect(writer.rows).toHaveLength(5);
+  });
+
   it('holds at most the queue limit: past it events are dropped and counted by event, and the queued ones arrive later', async () => {
     const { writer, log, events } = setUp({ queueLimit: 100 });
     writer.failing = true;
