@@ -71,13 +71,18 @@ function adminUserResponse(user: User): Static<typeof AdminUserSchema> {
 
 const actorOf = (request: FastifyRequest): AdminActor => ({ kind: 'admin', userId: authOf(request).userId, origin: requestOrigin(request) });
 
-/** `/api/v1/admin/*`: operator actions on accounts; admins only. Policy lives in src/security/user-administration.ts. */
-export async function adminRoutes(app: SchemaTypedApp, { security }: { security: Security }): Promise<void> {
+/** The guards of every `/api/v1/admin` plugin: admins only, from a session with a fresh step-up when they have a second factor. */
+export function adminOnly(app: SchemaTypedApp, security: Security): void {
   app.addHook('preHandler', app.requireRole('admin'));
   // An admin with a second factor acts only from a session that confirmed it recently.
   app.addHook('preHandler', async (request) => {
     if (request.auth !== null) await security.secondFactors.requireStepUp(request.auth.userId, request.auth.sessionId);
   });
+}
+
+/** `/api/v1/admin/*`: operator actions on accounts; admins only. Policy lives in src/security/user-administration.ts. */
+export async function adminRoutes(app: SchemaTypedApp, { security }: { security: Security }): Promise<void> {
+  adminOnly(app, security);
   const administration: UserAdministration = security.userAdministration;
 
   app.get(

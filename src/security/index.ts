@@ -102,7 +102,7 @@ export function createSecurity(config: Config, dependencies: SecurityDependencie
   });
   const deviceCookies = new DeviceCookies(signingKeys, config.cookieSecure);
   const accountData = new AccountDataRepository(dependencies.database.db);
-  const accountErasure = new AccountErasure(sessions, accountData);
+  const accountErasure = new AccountErasure(sessions, accountData, dependencies.clock);
   const factorRepository = new SecondFactorsRepository(dependencies.database.db);
   const secondFactors = new SecondFactorService({
     sessions,

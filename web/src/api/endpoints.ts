@@ -21,6 +21,7 @@ import type {
   RecallPage,
   RecoveryCodes,
   SecondFactors,
+  SecurityActivityPage,
   SessionState,
   TotpEnrolment,
   User,
@@ -66,6 +67,9 @@ export const auth = {
   endSession: async (id: string): Promise<void> => {
     await apiCommand(`/api/v1/auth/sessions/${segment(id)}`, { method: 'DELETE' });
   },
+  /** My security activity of the last 90 days, newest first; `cursor` is the previous page's `next_cursor`. */
+  securityActivity: (cursor?: string): Promise<SecurityActivityPage> =>
+    apiRequest(`/api/v1/auth/security-events?limit=20${cursor === undefined ? '' : `&cursor=${segment(cursor)}`}`),
 };
 
 const factorsPath = '/api/v1/auth/second-factors';

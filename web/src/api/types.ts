@@ -5,6 +5,8 @@
  * `import type` is erased), so none of the server's code reaches the bundle.
  */
 export type { ErrorCode, FieldProblem, FieldProblemKind } from '../../../src/errors.js';
+/** The server's list of security event codes; type-only, like the error codes. */
+export type { SecurityEventCode } from '../../../src/security/security-events.js';
 
 export interface Page<T> {
   readonly items: readonly T[];
@@ -311,3 +313,18 @@ export interface AdminUserDetail {
 }
 
 export type AdminUserAction = 'lock' | 'unlock' | 'sessions/end' | 'password-reset/require' | 'second-factors/reset';
+/** `GET /api/v1/auth/security-events`: one entry of my security activity (the last 90 days). */
+export interface SecurityActivity {
+  readonly id: string;
+  readonly occurred_at: string;
+  readonly event: string;
+  readonly reason: string | null;
+  readonly address: string | null;
+  readonly device: string | null;
+  readonly by_administrator: boolean;
+}
+
+export interface SecurityActivityPage {
+  readonly items: readonly SecurityActivity[];
+  readonly next_cursor: string | null;
+}
