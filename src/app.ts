@@ -142,7 +142,7 @@ export async function buildApp(config: Config, dependencies: AppDependencies): P
   await app.register(sessionRoutes, { prefix: '/api/v1/auth', security });
   await app.register(secondFactorRoutes, { prefix: '/api/v1/auth', security });
   await app.register(ownSecurityEventRoutes, { prefix: '/api/v1/auth', security, repository: services.securityEvents });
-  await app.register(adminRoutes, { prefix: '/api/v1/admin', security });
+  await app.register(adminRoutes, { prefix: '/api/v1/admin', security, securityEvents: services.securityEvents });
   await app.register(adminSecurityEventRoutes, { prefix: '/api/v1/admin', security, repository: services.securityEvents });
   const publicRoutes = { database: dependencies.database, store: dependencies.store, rateLimit: dependencies.publicRateLimit };
   await app.register(dtcRoutes, { prefix: '/api/v1/dtc', ...publicRoutes });

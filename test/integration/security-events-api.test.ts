@@ -79,7 +79,7 @@ describe('issue 19: the security activity log over HTTP', () => {
     expect(mine.statusCode, mine.body).toBe(200);
     const page = mine.json<Page<OwnEvent>>();
     expect(page.items).toHaveLength(1);
-    expect(page.items[0]).toMatchObject({ event: 'sign_in_succeeded', address: '192.0.2.44', device: 'Chrome 131 on Windows 10', reason: null, by_administrator: false });
+    expect(page.items[0]).toMatchObject({ event: 'sign_in_succeeded', address: '192.0.2.44', device: 'Chrome 131 on Windows 10', reason: 'password', by_administrator: false });
     expect(page.next_cursor).toBeNull();
     expect(Object.keys(page.items[0] ?? {})).not.toContain('actor_id');
     expect(Object.keys(page.items[0] ?? {})).not.toContain('user_id');

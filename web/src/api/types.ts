@@ -310,6 +310,14 @@ export interface AdminUserDetail {
     readonly ip_prefix: string | null;
   }[];
   readonly factors: { readonly passkeys: number; readonly totp: boolean; readonly recovery_codes_left: number };
+  readonly recent_events: readonly {
+    readonly event: string;
+    readonly occurred_at: string;
+    readonly reason: string | null;
+    readonly device: string | null;
+    readonly address: string | null;
+    readonly actor_id: string | null;
+  }[];
 }
 
 export type AdminUserAction = 'lock' | 'unlock' | 'sessions/end' | 'password-reset/require' | 'second-factors/reset';

@@ -9,16 +9,12 @@ import { Card } from './forms';
 
 /** "Recent security activity": my sign-ins, sign-outs and credential changes of the last 90 days, newest first, in local time. */
 export function SecurityActivityCard() {
-  const { t, language } = useI18n();
+  const { t } = useI18n();
   const [first] = useAsync(() => auth.securityActivity(), []);
   // Older pages the user asked for, after the first one.
   const [more, setMore] = useState<{ items: readonly SecurityActivity[]; cursor: string | null }>();
   const [loadingMore, setLoadingMore] = useState(false);
   const [moreError, setMoreError] = useState<unknown>();
-  const dateTime = useMemo(
-    () => new Intl.DateTimeFormat(language === 'hu' ? 'hu-HU' : 'en-GB', { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }),
-    [language],
-  );
   const cursor = more === undefined ? (first.status === 'done' ? first.value.next_cursor : null) : more.cursor;
 
   const loadMore = (from: string) => {
@@ -42,23 +38,7 @@ export function SecurityActivityCard() {
         {(items) => (
           <ol className="security-activity" data-testid="security-activity">
             {[...items, ...(more?.items ?? [])].map((entry) => (
-              <li key={entry.id} className="security-event" data-event={entry.event}>
-                <p>
-                  <strong>{securityEventText(language, entry.event)}</strong>
-                  {entry.reason === null ? null : <> ({securityReasonText(language, entry.reason)})</>}
-                  {entry.by_administrator ? <> <span className="badge">{t('securityActivityByAdmin')}</span></> : null}
-                </p>
-                <dl className="session-details">
-                  <dt>{t('securityActivityWhen')}</dt>
-                  <dd>
-                    <time dateTime={entry.occurred_at}>{dateTime.format(new Date(entry.occurred_at))}</time>
-                  </dd>
-                  <dt>{t('securityActivityDevice')}</dt>
-                  <dd>{entry.device === null ? t('securityActivityUnknown') : deviceText(language, entry.device)}</dd>
-                  <dt>{t('securityActivityAddress')}</dt>
-                  <dd>{entry.address ?? t('securityActivityUnknown')}</dd>
-                </dl>
-              </li>
+              <SecurityEventEntry key={entry.id} entry={entry} />
             ))}
           </ol>
         )}
@@ -77,5 +57,33 @@ export function SecurityActivityCard() {
         </button>
       )}
     </Card>
+  );
+}
+
+/** One security event, as the user's own list and the admin's view of a user show it. */
+export function SecurityEventEntry({ entry }: { entry: Pick<SecurityActivity, 'event' | 'reason' | 'occurred_at' | 'device' | 'address' | 'by_administrator'> }) {
+  const { t, language } = useI18n();
+  const dateTime = useMemo(
+    () => new Intl.DateTimeFormat(language === 'hu' ? 'hu-HU' : 'en-GB', { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }),
+    [language],
+  );
+  return (
+    <li className="security-event" data-event={entry.event}>
+      <p>
+        <strong>{securityEventText(language, entry.event)}</strong>
+        {entry.reason === null ? null : <> ({securityReasonText(language, entry.reason)})</>}
+        {entry.by_administrator ? <> <span className="badge">{t('securityActivityByAdmin')}</span></> : null}
+      </p>
+      <dl className="session-details">
+        <dt>{t('securityActivityWhen')}</dt>
+        <dd>
+          <time dateTime={entry.occurred_at}>{dateTime.format(new Date(entry.occurred_at))}</time>
+        </dd>
+        <dt>{t('securityActivityDevice')}</dt>
+        <dd>{entry.device === null ? t('securityActivityUnknown') : deviceText(language, entry.device)}</dd>
+        <dt>{t('securityActivityAddress')}</dt>
+        <dd>{entry.address ?? t('securityActivityUnknown')}</dd>
+      </dl>
+    </li>
   );
 }
