@@ -22,6 +22,7 @@ import { httpsRedirect } from './http/https-redirect.js';
 import { openApi } from './http/openapi.js';
 import { sessionRoutes } from './http/sessions.js';
 import { secondFactorRoutes } from './http/second-factors.js';
+import { adminSecurityEventRoutes, ownSecurityEventRoutes } from './http/security-events.js';
 import { signInRoutes } from './http/sign-in.js';
 import { vehicleRoutes } from './http/vehicles.js';
 import { webApp } from './http/web-app.js';
@@ -34,8 +35,10 @@ import { csrf } from './security/csrf.js';
 import { durabilityMaintenance } from './security/store-refill.js';
 import { authentication } from './security/index.js';
 import { verifiedEmailGuard } from './security/email-verification.js';
-import { createServices } from './services.js';
+import { createServices, type AppServices } from './services.js';
+import type { LogTimers } from './security/security-event-log.js';
 import type { SecurityEvents } from './security/security-events.js';
+import type { SecurityNotifications } from './security/notifications.js';
 import type { IpRateLimitPolicy } from './security/ip-rate-limit.js';
 import type { KeyValueStoreWithAdmin } from './stores/key-value-store.js';
 
@@ -47,6 +50,8 @@ export interface AppDependencies {
   readonly clock?: Clock;
   /** Per-address limit of each public route group (dtc, vehicles, diagnosis); default 120 per minute. */
   readonly publicRateLimit?: Partial<IpRateLimitPolicy>;
+  /** Timers of the security-event writer and the daily purge (tests); Node's unref'd timers by default. */
+  readonly timers?: LogTimers;
 }
 
 const BODY_LIMIT_BYTES = 64 * 1024;
@@ -83,14 +88,26 @@ export async function buildApp(config: Config, dependencies: AppDependencies): P
   app.decorate('clock', clock);
   app.decorate('config', config);
 
-  const services = createServices(config, { database: dependencies.database, store: dependencies.store, clock, log: app.log });
+  const services = createServices(config, {
+    database: dependencies.database,
+    store: dependencies.store,
+    clock,
+    log: app.log,
+    ...(dependencies.timers === undefined ? {} : { timers: dependencies.timers }),
+  });
   const { security } = services;
-  // The security-event hub, for in-process listeners (tests collect what an action recorded).
+  app.decorate('services', services);
+  // The security event hub and the notification mailer: tests listen to the one and wait for the other.
   app.decorate('securityEvents', security.events);
+  app.decorate('securityNotifications', services.notifications);
   const stopLoggingSlowOperations = logSlowOperations(app.log, { clock });
+  app.addHook('onReady', () => {
+    services.securityEventRetention.start();
+  });
+  // Before the creator closes the database: the last security events are written here.
   app.addHook('onClose', async () => {
     stopLoggingSlowOperations();
-    services.close();
+    await services.close();
   });
 
   // Errors: one shape for every error and 404; set first, so every context registered later inherits it.
@@ -129,7 +146,9 @@ export async function buildApp(config: Config, dependencies: AppDependencies): P
   await app.register(emailVerificationRoutes, { prefix: '/api/v1/auth', security });
   await app.register(sessionRoutes, { prefix: '/api/v1/auth', security });
   await app.register(secondFactorRoutes, { prefix: '/api/v1/auth', security });
-  await app.register(adminRoutes, { prefix: '/api/v1/admin', security });
+  await app.register(ownSecurityEventRoutes, { prefix: '/api/v1/auth', security, repository: services.securityEvents });
+  await app.register(adminRoutes, { prefix: '/api/v1/admin', security, securityEvents: services.securityEvents });
+  await app.register(adminSecurityEventRoutes, { prefix: '/api/v1/admin', security, repository: services.securityEvents });
   const publicRoutes = { database: dependencies.database, store: dependencies.store, rateLimit: dependencies.publicRateLimit };
   await app.register(dtcRoutes, { prefix: '/api/v1/dtc', ...publicRoutes });
   await app.register(vehicleRoutes, { prefix: '/api/v1/vehicles', ...publicRoutes });
@@ -144,6 +163,9 @@ declare module 'fastify' {
   interface FastifyInstance {
     clock: Clock;
     config: Config;
+    /** The app's services (tests reach the security-event log and its repository here). */
+    services: AppServices;
     securityEvents: SecurityEvents;
+    securityNotifications: SecurityNotifications;
   }
 }

@@ -4,7 +4,12 @@ import type { Config } from './config/index.js';
 import type { Database } from './db/index.js';
 import { loggingMailer, smtpMailer, type Mailer } from './mail/mailer.js';
 import { CsrfProtection } from './security/csrf.js';
+import { SignInHistoryRepository } from './db/repositories/sign-in-history.js';
 import { createSecurity, type Security } from './security/index.js';
+import { SecurityNotifications } from './security/notifications.js';
+import { SecurityEventsRepository } from './db/repositories/security-events.js';
+import { SecurityEventLog, type LogTimers } from './security/security-event-log.js';
+import { SecurityEventRetention } from './security/security-event-retention.js';
 import { loggedDurabilityEvents } from './security/store-refill.js';
 import type { KeyValueStore } from './stores/key-value-store.js';
 
@@ -12,8 +17,19 @@ import type { KeyValueStore } from './stores/key-value-store.js';
 export interface AppServices {
   readonly security: Security;
   readonly csrfProtection: CsrfProtection;
-  /** Closes what the services opened (the SMTP connection); the database and store belong to the app's creator. */
-  close(): void;
+  /** Mails the owner about security events on their account (subscribed to security.events). */
+  readonly notifications: SecurityNotifications;
+  /** Writes the security events to the database (subscribed to `security.events`). */
+  readonly securityEventLog: SecurityEventLog;
+  readonly securityEvents: SecurityEventsRepository;
+  /** The daily purge of old security events; started when the app is ready. */
+  readonly securityEventRetention: SecurityEventRetention;
+  /**
+   * Closes what the services opened: writes the queued security events (for at
+   * most a few seconds), stops the purge, closes the SMTP connection. Runs
+   * before the database closes: the database and store belong to the app's creator.
+   */
+  close(): Promise<void>;
 }
 
 export interface ServiceDependencies {
@@ -22,9 +38,14 @@ export interface ServiceDependencies {
   readonly clock: Clock;
   /** The app's logger: mail without SMTP, mail failures and store refills are reported here. */
   readonly log: FastifyBaseLogger;
+  /** The timers of the security-event writer and the daily purge (tests bring their own). */
+  readonly timers?: LogTimers;
 }
 
-export function createServices(config: Config, { database, store, clock, log }: ServiceDependencies): AppServices {
+/** How long closing waits for the last security events to reach the database. */
+const SECURITY_EVENT_CLOSE_TIMEOUT_MS = 5000;
+
+export function createServices(config: Config, { database, store, clock, log, timers }: ServiceDependencies): AppServices {
   const mailer: Mailer =
     config.smtpUrl === undefined
       ? loggingMailer((fields, message) => {
@@ -44,6 +65,21 @@ export function createServices(config: Config, { database, store, clock, log }: 
       log.error({ err: error }, 'a security-event listener failed');
     },
   });
+  const notifications = new SecurityNotifications({
+    users: security.users,
+    history: new SignInHistoryRepository(database.db),
+    store,
+    mailer,
+    clock,
+    publicUrl: config.publicUrl,
+    onError: (error, event) => {
+      log.error({ err: error, event }, 'a security notification could not be sent');
+    },
+    onSkipped: (reason, event, error) => {
+      log.warn({ reason, event, ...(error === undefined ? {} : { err: error }) }, 'a security notification was not sent');
+    },
+  });
+  security.events.subscribe(notifications.listener);
   const csrfProtection = new CsrfProtection({
     store,
     codec: security.codec,
@@ -51,10 +87,40 @@ export function createServices(config: Config, { database, store, clock, log }: 
     allowedOrigins: config.corsOrigins,
     anonymousIssueLimit: config.csrfTokensPerAddress,
   });
+  const securityEvents = new SecurityEventsRepository(database.db, database.engine);
+  const securityEventLog = new SecurityEventLog({
+    writer: securityEvents,
+    clock,
+    queueLimit: config.securityEventsQueueLimit,
+    ...(timers === undefined ? {} : { timers }),
+    onProblem: (message, details) => {
+      log.warn(details, message);
+    },
+  });
+  // Never unsubscribed: an event recorded after close (a request still finishing) is counted as dropped, not lost silently.
+  security.events.subscribe(securityEventLog.listener);
+  const securityEventRetention = new SecurityEventRetention({
+    repository: securityEvents,
+    clock,
+    retentionDays: config.securityEventsRetentionDays,
+    ...(timers === undefined ? {} : { timers }),
+    onPurged: (outcome) => {
+      if (outcome.rows > 0) log.info({ rows: outcome.rows, cutoff: outcome.cutoff }, 'purged old security events');
+    },
+    onError: (error) => {
+      log.warn({ err: error }, 'the daily purge of old security events failed; it runs again tomorrow');
+    },
+  });
   return {
     security,
     csrfProtection,
-    close: () => {
+    notifications,
+    securityEventLog,
+    securityEvents,
+    securityEventRetention,
+    close: async () => {
+      await securityEventRetention.stop();
+      await securityEventLog.close(SECURITY_EVENT_CLOSE_TIMEOUT_MS);
       mailer.close();
     },
   };

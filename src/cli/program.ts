@@ -158,7 +158,7 @@ function addDiagnosisCommands(program: Command, io: CliIo): void {
     .action(runs(io, async () => (await import('./diagnose.js')).diagnose));
 }
 
-/** Checks and administration: health-check, openapi, users, keys, security. */
+/** Checks and administration: health-check, openapi, users, keys, security, security-events. */
 function addOperationsCommands(program: Command, io: CliIo): void {
   program
     .command('health-check')
@@ -240,6 +240,17 @@ function addOperationsCommands(program: Command, io: CliIo): void {
     .description(`delete every stored CSRF token (${CSRF_TOKEN_KEY_PREFIX}* keys, by SCAN + UNLINK, never FLUSHDB) and print how many. ${CSRF_WARNING}`)
     .option('--yes', 'do not ask for confirmation (required when not on a terminal)')
     .action(runs(io, async () => (await import('./security.js')).flushCsrf));
+
+  program
+    .command('security-events')
+    .description('the security activity log (docs/SECURITY.md)')
+    .command('purge')
+    .description(
+      'delete the security events older than SECURITY_EVENTS_RETENTION_DAYS (default 365; 0 keeps them forever), in batches of 1000 rows, ' +
+        'and print how many went. The server does the same once a day; running both at once is harmless.',
+    )
+    .option('--dry-run', 'only count the rows that would go')
+    .action(runs(io, async () => (await import('./security-events.js')).purgeSecurityEventsCommand));
 }
 
 /** Help text wraps at a terminal's width, else at commander's usual 80 columns. */

@@ -62,6 +62,10 @@ export interface Config {
   readonly requestTimeoutMs: number;
   /** New anonymous CSRF tokens one client address may be issued per 10 minutes (bounds the store under a flood). */
   readonly csrfTokensPerAddress: number;
+  /** Days the security activity log keeps its rows (SECURITY_EVENTS_RETENTION_DAYS); 0 keeps them forever. */
+  readonly securityEventsRetentionDays: number;
+  /** Security events one instance queues in memory at most (SECURITY_EVENTS_QUEUE_LIMIT). */
+  readonly securityEventsQueueLimit: number;
   /** Bearer token Prometheus sends to read /metrics on the main port in production; unset: not served there. */
   readonly metricsToken: string | undefined;
   /** Set: /metrics is also served, without a token, by a second listener on metricsHost:metricsPort. */

@@ -121,6 +121,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     xXssProtection: environment.X_XSS_PROTECTION,
     requestTimeoutMs: environment.REQUEST_TIMEOUT_MS,
     csrfTokensPerAddress: environment.CSRF_TOKENS_PER_ADDRESS,
+    securityEventsRetentionDays: environment.SECURITY_EVENTS_RETENTION_DAYS,
+    securityEventsQueueLimit: environment.SECURITY_EVENTS_QUEUE_LIMIT,
     metricsToken: environment.METRICS_TOKEN,
     metricsPort: environment.METRICS_PORT,
     metricsHost: environment.METRICS_HOST,

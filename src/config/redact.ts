@@ -42,6 +42,8 @@ export function describeConfig(config: Config): Record<string, string | number |
     X_XSS_PROTECTION: config.xXssProtection,
     REQUEST_TIMEOUT_MS: config.requestTimeoutMs,
     CSRF_TOKENS_PER_ADDRESS: config.csrfTokensPerAddress,
+    SECURITY_EVENTS_RETENTION_DAYS: config.securityEventsRetentionDays,
+    SECURITY_EVENTS_QUEUE_LIMIT: config.securityEventsQueueLimit,
     METRICS_TOKEN: config.metricsToken === undefined ? null : MASK,
     METRICS_PORT: config.metricsPort ?? null,
     METRICS_HOST: config.metricsHost,

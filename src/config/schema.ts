@@ -103,6 +103,18 @@ export const environmentSchema = Type.Object({
     default: 100,
     description: 'an integer from 1 to 1000000: new anonymous CSRF tokens one client address may be issued per 10 minutes',
   }),
+  SECURITY_EVENTS_RETENTION_DAYS: Type.Integer({
+    minimum: 0,
+    maximum: 3650,
+    default: 365,
+    description: 'an integer number of days from 0 to 3650 the security activity log keeps its rows (0: forever); older rows are purged daily',
+  }),
+  SECURITY_EVENTS_QUEUE_LIMIT: Type.Integer({
+    minimum: 100,
+    maximum: 1_000_000,
+    default: 10_000,
+    description: 'an integer from 100 to 1000000: security events one instance holds in memory while the database is slow or down; past it new events are dropped and counted',
+  }),
   METRICS_TOKEN: Type.Optional(
     Type.String({ minLength: 1, description: 'a random bearer token of at least 32 bytes that Prometheus must send to read /metrics in production (e.g. `openssl rand -base64 48`)' }),
   ),

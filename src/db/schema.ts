@@ -1,4 +1,4 @@
-import type { ColumnType } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /**
  * Column types as both engines hand them back. Timestamps are ISO-8601 strings
@@ -25,6 +25,8 @@ export interface UsersTable {
   password_reset_required: ColumnType<boolean | number, boolean | undefined, boolean>;
   /** Migration 0014: when an admin locked the account (null when not locked by an admin). */
   locked_at: ColumnType<Date | string | null, string | null | undefined, string | null>;
+  /** 'hu' or 'en' (migration 0015): the language of the mail the user gets. */
+  language: Generated<'hu' | 'en'>;
 }
 
 /** A JSON array of strings kept as text, so one query works on both engines. */

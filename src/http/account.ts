@@ -5,13 +5,13 @@ import { publicUser } from '../db/repositories/users.js';
 import { clearSessionCookies } from '../security/cookies.js';
 import { PASSWORD_MAX_LENGTH } from '../security/passwords.js';
 import type { AttemptOrigin } from '../security/throttle.js';
-import { acceptOAuth2Forms, authOf, type AuthRouteOptions, credentialRateLimit, Email, FullName,  SIGNED_IN_SECURITY, UserSchema, userResponse } from './auth-shared.js';
+import { acceptOAuth2Forms, authOf, type AuthRouteOptions, credentialRateLimit, Email, FullName, Language, requestOrigin, SIGNED_IN_SECURITY, UserSchema, userResponse } from './auth-shared.js';
 import { HttpError } from '../errors.js';
 import { NO_CONTENT, type SchemaTypedApp } from './schemas.js';
 
 const Password = Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH * 4 });
 /** The address is not changed here: that takes the password and the new address's confirmation (POST /me/email). */
-const UpdateMeBody = Type.Object({ full_name: FullName }, { additionalProperties: false });
+const UpdateMeBody = Type.Object({ full_name: Type.Optional(FullName), language: Type.Optional(Language) }, { additionalProperties: false, minProperties: 1 });
 const ChangePasswordBody = Type.Object({ current_password: Password, new_password: Type.String({ maxLength: PASSWORD_MAX_LENGTH * 4 }) }, { additionalProperties: false });
 const ChangeEmailBody = Type.Object({ new_email: Email, password: Password }, { additionalProperties: false });
 const EmailLinkBody = Type.Object({ token: Type.String({ minLength: 1, maxLength: 128 }) }, { additionalProperties: false });
@@ -43,9 +43,9 @@ export async function accountRoutes(app: SchemaTypedApp, { security }: AuthRoute
 
   app.put(
     '/me',
-    { ...signedIn, schema: { ...signedIn.schema, tags: ['auth'], summary: 'Change the display name (the address changes through POST /me/email)', body: UpdateMeBody, response: { 200: UserSchema } } },
+    { ...signedIn, schema: { ...signedIn.schema, tags: ['auth'], summary: 'Change the display name and the language of my mail (either or both; the address changes through POST /me/email)', body: UpdateMeBody, response: { 200: UserSchema } } },
     async (request, reply) => {
-      const user = await users.updateProfile(authOf(request).userId, { fullName: request.body.full_name });
+      const user = await users.updateProfile(authOf(request).userId, { fullName: request.body.full_name, language: request.body.language });
       if (user === undefined) throw new HttpError('token_revoked');
       return reply.send(userResponse(publicUser(user)));
     },
@@ -70,6 +70,7 @@ export async function accountRoutes(app: SchemaTypedApp, { security }: AuthRoute
         password: request.body.password,
         family: authOf(request).sessionId,
         attempt: attemptOf(request, user.email),
+        origin: requestOrigin(request),
       });
       return reply.code(202).send({ message: 'A confirmation link is on its way to the new address; the address changes when it is followed.' });
     },
@@ -85,13 +86,13 @@ export async function accountRoutes(app: SchemaTypedApp, { security }: AuthRoute
     '/email/confirm',
     emailLinkRoute('Follow the link mailed to the new address: the account moves there, the old address is told (with an undo link), other sessions end'),
     async (request, reply) => {
-      await emailChange.confirm(request.body.token);
+      await emailChange.confirm(request.body.token, requestOrigin(request));
       return reply.code(204).send();
     },
   );
 
   app.post('/email/undo', emailLinkRoute('Follow the undo link mailed to the old address: the account returns there and every session ends'), async (request, reply) => {
-    await emailChange.undo(request.body.token);
+    await emailChange.undo(request.body.token, requestOrigin(request));
     clearSessionCookies(reply, secureCookies);
     return reply.code(204).send();
   });
@@ -121,6 +122,7 @@ export async function accountRoutes(app: SchemaTypedApp, { security }: AuthRoute
     async (request, reply) => {
       const user = await currentUser(request);
       await accountErasure.erase(user, request.body.password, attemptOf(request, user.email));
+      security.events.record({ code: 'account_erased', userId: user.id, origin: requestOrigin(request), sessionId: authOf(request).sessionId });
       clearSessionCookies(reply, secureCookies);
       return reply.code(204).send();
     },
@@ -142,6 +144,7 @@ export async function accountRoutes(app: SchemaTypedApp, { security }: AuthRoute
       const auth = authOf(request);
       const user = await currentUser(request);
       await sessions.changePassword(user, auth.sessionId, request.body.current_password, request.body.new_password, attemptOf(request, user.email));
+      security.events.record({ code: 'password_changed', userId: user.id, origin: requestOrigin(request), sessionId: auth.sessionId });
       return reply.code(204).send();
     },
   );

@@ -1,10 +1,14 @@
 import type { FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
+import type { SecurityEventsRepository } from '../db/repositories/security-events.js';
 import type { Security } from '../security/index.js';
 import { USER_LIST_DEFAULT_LIMIT, USER_LIST_MAX_LIMIT, type AdminActor, type UserAdministration } from '../security/user-administration.js';
 import type { User } from '../db/repositories/users.js';
 import { authOf, credentialRateLimit, requestOrigin, SIGNED_IN_SECURITY, UserSchema, userResponse } from './auth-shared.js';
 import { NO_CONTENT, Nullable, type SchemaTypedApp } from './schemas.js';
+
+/** How many of a user's newest security events the admin view shows. */
+const RECENT_EVENTS_SHOWN = 20;
 
 const UserParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 
@@ -43,20 +47,17 @@ const AdminUserDetailSchema = Type.Object({
   user: AdminUserSchema,
   sessions: Type.Array(AdminSessionSchema, { description: 'live sessions, newest first' }),
   factors: Type.Object({ passkeys: Type.Integer(), totp: Type.Boolean(), recovery_codes_left: Type.Integer() }),
-  // Filled in by the e-mail verification and security-log work (issue 19 "verification state", "recent events").
   email_verified_at: Type.Optional(Nullable(Type.String({ format: 'date-time', description: 'when the address was confirmed; null while unconfirmed' }))),
-  recent_events: Type.Optional(
-    Type.Array(
-      Type.Object({
-        event: Type.String(),
-        occurred_at: Type.String({ format: 'date-time' }),
-        reason: Nullable(Type.String()),
-        device: Nullable(Type.String()),
-        address: Nullable(Type.String()),
-        actor_id: Nullable(Type.String()),
-      }),
-      { description: 'the newest security events of the user' },
-    ),
+  recent_events: Type.Array(
+    Type.Object({
+      event: Type.String(),
+      occurred_at: Type.String({ format: 'date-time' }),
+      reason: Nullable(Type.String()),
+      device: Nullable(Type.String()),
+      address: Nullable(Type.String()),
+      actor_id: Nullable(Type.String()),
+    }),
+    { description: `the user's newest ${RECENT_EVENTS_SHOWN} security events (the whole log: GET /api/v1/admin/security-events?user_id=…)` },
   ),
 });
 
@@ -71,13 +72,18 @@ function adminUserResponse(user: User): Static<typeof AdminUserSchema> {
 
 const actorOf = (request: FastifyRequest): AdminActor => ({ kind: 'admin', userId: authOf(request).userId, origin: requestOrigin(request) });
 
-/** `/api/v1/admin/*`: operator actions on accounts; admins only. Policy lives in src/security/user-administration.ts. */
-export async function adminRoutes(app: SchemaTypedApp, { security }: { security: Security }): Promise<void> {
+/** The guards of every `/api/v1/admin` plugin: admins only, from a session with a fresh step-up when they have a second factor. */
+export function adminOnly(app: SchemaTypedApp, security: Security): void {
   app.addHook('preHandler', app.requireRole('admin'));
   // An admin with a second factor acts only from a session that confirmed it recently.
   app.addHook('preHandler', async (request) => {
     if (request.auth !== null) await security.secondFactors.requireStepUp(request.auth.userId, request.auth.sessionId);
   });
+}
+
+/** `/api/v1/admin/*`: operator actions on accounts; admins only. Policy lives in src/security/user-administration.ts. */
+export async function adminRoutes(app: SchemaTypedApp, { security, securityEvents }: { security: Security; securityEvents: SecurityEventsRepository }): Promise<void> {
+  adminOnly(app, security);
   const administration: UserAdministration = security.userAdministration;
 
   app.get(
@@ -111,6 +117,7 @@ export async function adminRoutes(app: SchemaTypedApp, { security }: { security:
     },
     async (request, reply) => {
       const view = await administration.view(request.params.id);
+      const events = await securityEvents.query({ userId: view.user.id, limit: RECENT_EVENTS_SHOWN });
       return reply.send({
         user: adminUserResponse(view.user),
         sessions: view.sessions.map((session) => ({
@@ -123,6 +130,14 @@ export async function adminRoutes(app: SchemaTypedApp, { security }: { security:
           ip_prefix: session.ipPrefix,
         })),
         factors: { passkeys: view.factors.passkeys, totp: view.factors.totp, recovery_codes_left: view.factors.recoveryCodesLeft },
+        recent_events: events.items.map((event) => ({
+          event: event.event,
+          occurred_at: event.occurredAt,
+          reason: event.reason,
+          device: event.device,
+          address: event.address,
+          actor_id: event.actorId,
+        })),
       });
     },
   );

@@ -26,6 +26,8 @@ export function acceptOAuth2Forms(app: FastifyInstance): void {
 
 export const Email = Type.String({ format: 'email', maxLength: 320 });
 export const FullName = Nullable(Type.String({ maxLength: 200 }));
+/** The language the user reads: their mail is written in it (the web app sends its UI language). */
+export const Language = Type.Union([Type.Literal('hu'), Type.Literal('en')], { description: 'the language of the mail the user gets' });
 
 export const UserSchema = Type.Object({
   id: Type.String(),
@@ -33,6 +35,7 @@ export const UserSchema = Type.Object({
   full_name: FullName,
   role: Type.Union([Type.Literal('user'), Type.Literal('admin')]),
   is_active: Type.Boolean(),
+  language: Language,
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),
   email_verified: Type.Boolean({ description: 'whether the account proved it receives mail at `email`' }),
@@ -46,6 +49,7 @@ export function userResponse(user: User): Static<typeof UserSchema> {
     full_name: user.fullName,
     role: user.role,
     is_active: user.isActive,
+    language: user.language,
     created_at: user.createdAt,
     updated_at: user.updatedAt,
     email_verified: user.emailVerifiedAt !== null,

@@ -7,7 +7,8 @@ import { HttpError } from '../errors.js';
 import { knownTransports } from '../security/passkeys.js';
 import type { SecondFactorCode } from '../security/second-factors.js';
 import type { SessionOrigin } from '../security/sessions.js';
-import { authOf, type AuthRouteOptions, credentialRateLimit, SIGNED_IN_SECURITY } from './auth-shared.js';
+import type { SecurityEventCode } from '../security/security-events.js';
+import { authOf, type AuthRouteOptions, credentialRateLimit, requestOrigin, SIGNED_IN_SECURITY } from './auth-shared.js';
 import { Nullable, NO_CONTENT, type SchemaTypedApp } from './schemas.js';
 import { completeSignIn, LoginResponseSchema, TOKEN_DELIVERY_HEADER } from './sign-in.js';
 
@@ -98,6 +99,11 @@ export async function secondFactorRoutes(app: SchemaTypedApp, { security }: Auth
     trustedDevice: deviceCookies.trustedDevice(request.cookies, email),
   });
   const inBody = (request: FastifyRequest): boolean => request.headers[TOKEN_DELIVERY_HEADER] === 'body';
+  /** A factor of the signed-in user was added or removed: recorded, and the owner is mailed (src/security/notifications.ts). */
+  const recordFactorChange = (request: FastifyRequest, code: Extract<SecurityEventCode, 'factor_added' | 'factor_removed'>, kind: 'totp' | 'passkey' | 'recovery_codes'): void => {
+    const auth = authOf(request);
+    security.events.record({ code, userId: auth.userId, origin: requestOrigin(request), sessionId: auth.sessionId, reason: kind });
+  };
   const currentUser = async (request: FastifyRequest) => {
     const user = await users.findById(authOf(request).userId);
     if (user === undefined) throw new HttpError('token_revoked');
@@ -225,6 +231,7 @@ export async function secondFactorRoutes(app: SchemaTypedApp, { security }: Auth
     },
     async (request, reply) => {
       const codes = await secondFactors.confirmTotp(await currentUser(request), authOf(request).sessionId, request.body.code);
+      recordFactorChange(request, 'factor_added', 'totp');
       return reply.header('cache-control', 'no-store').send({ recovery_codes: codes });
     },
   );
@@ -232,6 +239,7 @@ export async function secondFactorRoutes(app: SchemaTypedApp, { security }: Auth
   app.delete('/second-factors/totp', { preHandler: app.requireAuth, schema: { ...signedIn, summary: 'Remove the authenticator app (needs a fresh second factor)', response: NO_CONTENT } }, async (request, reply) => {
     const auth = authOf(request);
     await secondFactors.removeTotp(auth.userId, auth.sessionId);
+    recordFactorChange(request, 'factor_removed', 'totp');
     return reply.code(204).send();
   });
 
@@ -243,7 +251,9 @@ export async function secondFactorRoutes(app: SchemaTypedApp, { security }: Auth
     },
     async (request, reply) => {
       const auth = authOf(request);
-      return reply.header('cache-control', 'no-store').send({ recovery_codes: await secondFactors.regenerateRecoveryCodes(auth.userId, auth.sessionId) });
+      const codes = await secondFactors.regenerateRecoveryCodes(auth.userId, auth.sessionId);
+      recordFactorChange(request, 'factor_added', 'recovery_codes');
+      return reply.header('cache-control', 'no-store').send({ recovery_codes: codes });
     },
   );
 
@@ -268,6 +278,7 @@ export async function secondFactorRoutes(app: SchemaTypedApp, { security }: Auth
     },
     async (request, reply) => {
       const registered = await secondFactors.registerPasskey(await currentUser(request), authOf(request).sessionId, request.body.name, asRegistrationResponse(request.body.response));
+      recordFactorChange(request, 'factor_added', 'passkey');
       return reply.code(201).header('cache-control', 'no-store').send({ passkey: passkeyResponse(registered.passkey), recovery_codes: registered.recoveryCodes });
     },
   );
@@ -292,6 +303,7 @@ export async function secondFactorRoutes(app: SchemaTypedApp, { security }: Auth
     async (request, reply) => {
       const auth = authOf(request);
       await secondFactors.removePasskey(auth.userId, auth.sessionId, request.params.id);
+      recordFactorChange(request, 'factor_removed', 'passkey');
       return reply.code(204).send();
     },
   );

@@ -2,7 +2,7 @@ import type {} from '@fastify/swagger';
 
 import Type from 'typebox';
 import { clearSessionCookies } from '../security/cookies.js';
-import { acceptOAuth2Forms, authOf, type AuthRouteOptions,  SIGNED_IN_SECURITY } from './auth-shared.js';
+import { acceptOAuth2Forms, authOf, type AuthRouteOptions, requestOrigin, SIGNED_IN_SECURITY } from './auth-shared.js';
 import { HttpError } from '../errors.js';
 import { Nullable, type SchemaTypedApp, NO_CONTENT } from './schemas.js';
 
@@ -27,7 +27,9 @@ export async function sessionRoutes(app: SchemaTypedApp, { security }: AuthRoute
     '/logout-all',
     { ...signedIn, schema: { ...signedIn.schema, tags: ['auth'], summary: 'End every session of this user', response: NO_CONTENT } },
     async (request, reply) => {
-      await sessions.logoutEverywhere(authOf(request).userId);
+      const auth = authOf(request);
+      await sessions.logoutEverywhere(auth.userId);
+      security.events.record({ code: 'signed_out_everywhere', userId: auth.userId, origin: requestOrigin(request), sessionId: auth.sessionId });
       clearSessionCookies(reply, secureCookies);
       return reply.code(204).send();
     },
@@ -55,7 +57,10 @@ export async function sessionRoutes(app: SchemaTypedApp, { security }: AuthRoute
     '/sessions/:id',
     { ...signedIn, schema: { ...signedIn.schema, tags: ['auth'], summary: 'End one of my sessions: its tokens die at once', params: SessionParams, response: NO_CONTENT } },
     async (request, reply) => {
-      if (!(await sessions.endSessionOf(authOf(request).userId, request.params.id))) throw new HttpError('not_found', { message: 'No such session' });
+      const { userId } = authOf(request);
+      if (!(await sessions.endSessionOf(userId, request.params.id))) throw new HttpError('not_found', { message: 'No such session' });
+      // The session that ended, not the one that ended it: that is what its owner looks for in the log.
+      security.events.record({ code: 'session_ended', userId, origin: requestOrigin(request), sessionId: request.params.id });
       return reply.code(204).send();
     },
   );

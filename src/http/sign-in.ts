@@ -9,7 +9,8 @@ import { CSRF_HEADER } from '../security/csrf.js';
 import { hashNewPassword, PASSWORD_MAX_LENGTH } from '../security/passwords.js';
 import type { IssuedTokens } from '../security/sessions.js';
 import type { TokenClaims, TokenType } from '../security/tokens.js';
-import { acceptOAuth2Forms, type AuthRouteOptions, credentialRateLimit, Email, FullName,  UserSchema, userResponse } from './auth-shared.js';
+import { acceptOAuth2Forms, type AuthRouteOptions, credentialRateLimit, Email, FullName, Language, requestOrigin, UserSchema, userResponse } from './auth-shared.js';
+import type { MailLanguage } from '../mail/compose.js';
 import { HttpError } from '../errors.js';
 import { Nullable, type SchemaTypedApp, NO_CONTENT } from './schemas.js';
 
@@ -59,6 +60,7 @@ export async function completeSignIn(
   // A CSRF token planted before sign-in must be worthless after it.
   await app.csrf.revokePresented(request);
   const csrfToken = await app.csrf.issue(request, reply, tokens.family);
+  security.events.record({ code: 'sign_in_succeeded', userId: tokens.userId, origin: requestOrigin(request), sessionId: tokens.family, reason: signedIn.method });
   return { ...tokenResponse(tokens, inBody), csrf_token: csrfToken };
 }
 const SessionStateSchema = Type.Object({
@@ -68,7 +70,7 @@ const SessionStateSchema = Type.Object({
 });
 
 const RegisterBody = Type.Object(
-  { email: Email, password: Type.String({ maxLength: PASSWORD_MAX_LENGTH * 4 }), full_name: Type.Optional(FullName) },
+  { email: Email, password: Type.String({ maxLength: PASSWORD_MAX_LENGTH * 4 }), full_name: Type.Optional(FullName), language: Type.Optional(Language) },
   { additionalProperties: false },
 );
 /** JSON `{email, password}` or an OAuth2 password form `username=…&password=…`. */
@@ -80,6 +82,22 @@ const LoginBody = Type.Object({
   scope: Type.Optional(Type.String()),
 });
 const RefreshBody = Type.Union([Type.Object({ refresh_token: Type.Optional(Type.String({ maxLength: 8192 })) }), Type.Null()]);
+
+/** The first of Hungarian and English in an Accept-Language header by preference (q), else Hungarian. */
+export function acceptedLanguage(header: string | undefined): MailLanguage {
+  if (header === undefined) return 'hu';
+  const ranked = header
+    .slice(0, 512)
+    .split(',')
+    .map((entry, index) => {
+      const [tag = '', ...parameters] = entry.trim().toLowerCase().split(';');
+      const q = parameters.map((parameter) => /^\s*q=([0-9.]+)\s*$/.exec(parameter)?.[1]).find((value) => value !== undefined);
+      return { primary: tag.split('-')[0], q: q === undefined ? 1 : Number(q), index };
+    })
+    .filter((entry) => entry.q > 0 && (entry.primary === 'hu' || entry.primary === 'en'))
+    .sort((a, b) => b.q - a.q || a.index - b.index);
+  return ranked[0]?.primary === 'en' ? 'en' : 'hu';
+}
 
 export function tokenResponse(tokens: IssuedTokens, inBody: boolean): Static<typeof TokenPairSchema> {
   if (!inBody) return { expires_in: tokens.expiresIn };
@@ -159,8 +177,9 @@ export async function signInRoutes(app: SchemaTypedApp, { security }: AuthRouteO
     async (request, reply) => {
       const { email, password, full_name: fullName } = request.body;
       const passwordHash = await hashNewPassword(password, email, 'password');
+      const language = request.body.language ?? acceptedLanguage(request.headers['accept-language']);
       try {
-        const user = await users.create({ email, passwordHash, fullName: fullName ?? null });
+        const user = await users.create({ email, passwordHash, fullName: fullName ?? null, language });
         security.emailVerification.sendAfterRegistration(user);
         return await reply.code(201).send(userResponse(publicUser(user)));
       } catch (error) {
@@ -211,7 +230,7 @@ export async function signInRoutes(app: SchemaTypedApp, { security }: AuthRouteO
     async (request, reply) => {
       const refreshToken = refreshTokenOf(request.body, request.cookies);
       if (refreshToken === undefined || refreshToken === '') throw new HttpError('authentication_required', { message: 'A refresh token is required' });
-      const tokens = await sessions.refresh(refreshToken);
+      const tokens = await sessions.refresh(refreshToken, requestOrigin(request));
       setSessionCookies(reply, secureCookies, tokens);
       // A token that lived in an httpOnly cookie is never echoed into a body a script could read.
       const inBody = request.body?.refresh_token !== undefined;
@@ -226,7 +245,7 @@ export async function signInRoutes(app: SchemaTypedApp, { security }: AuthRouteO
       await sessions.logout({
         accessClaims: claimsIfGenuine(accessTokenOf(request, secureCookies), 'access'),
         refreshClaims: claimsIfGenuine(refreshTokenOf(request.body, request.cookies), 'refresh'),
-      });
+      }, requestOrigin(request));
       clearSessionCookies(reply, secureCookies);
       const csrfToken = await app.csrf.rotateAfterLogout(request, reply);
       return reply.code(204).header(CSRF_HEADER, csrfToken).send();
@@ -261,7 +280,7 @@ export async function signInRoutes(app: SchemaTypedApp, { security }: AuthRouteO
       },
     },
     async (request, reply) => {
-      await passwordReset.resetPassword(request.body.token, request.body.new_password);
+      await passwordReset.resetPassword(request.body.token, request.body.new_password, requestOrigin(request));
       return reply.code(204).send();
     },
   );

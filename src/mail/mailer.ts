@@ -1,10 +1,12 @@
 import nodemailer from 'nodemailer';
 
-/** One message to one recipient. */
+/** One message to one recipient: plain text, and optionally the same content as HTML (a multipart/alternative mail). */
 export interface MailMessage {
   readonly to: string;
   readonly subject: string;
   readonly text: string;
+  /** Escaped, self-contained HTML: no remote images, no tracking, links exactly as in the text. */
+  readonly html?: string;
 }
 
 /** Where outgoing mail goes. */
@@ -18,7 +20,15 @@ export function smtpMailer(smtpUrl: string, from: string): Mailer {
   const transport = nodemailer.createTransport(smtpUrl);
   return {
     async send(message) {
-      await transport.sendMail({ from, to: message.to, subject: message.subject, text: message.text });
+      await transport.sendMail({
+        from,
+        to: message.to,
+        subject: message.subject,
+        text: message.text,
+        ...(message.html === undefined ? {} : { html: message.html }),
+        // Readable in the raw message (and so in mail filters and tests) rather than base64.
+        textEncoding: 'quoted-printable',
+      });
     },
     close() {
       transport.close();
@@ -34,7 +44,10 @@ export function smtpMailer(smtpUrl: string, from: string): Mailer {
 export function loggingMailer(log: (fields: Record<string, unknown>, message: string) => void): Mailer {
   return {
     send(message) {
-      log({ to: message.to, subject: message.subject, body: message.text }, 'mail not sent (no SMTP_URL): logged for development');
+      log(
+        { to: message.to, subject: message.subject, body: message.text, ...(message.html === undefined ? {} : { html: message.html }) },
+        'mail not sent (no SMTP_URL): logged for development',
+      );
       return Promise.resolve();
     },
     close() {

@@ -45,6 +45,13 @@ export const securityMetrics = {
   csrfValidationLatency: latencyMs('security_csrf_validation_latency_ms', 'Latency of the CSRF check in milliseconds.'),
   denylistEntries: gauge('security_denylist_entries', 'Denylist (jti:*) entries in the shared store, sampled at most once a minute.'),
   slowOperations: counter('security_slow_operations_total', 'Security operations slower than their seed threshold (each also logged as a warning).', 'operation'),
+  securityEventsWritten: counter('security_events_written_total', 'Security activity log rows written to the database.'),
+  securityEventsDropped: counter(
+    'security_events_dropped_total',
+    'Security activity log events never written: the queue was full (the database refused or was slow for long), its share for sign-in failures was full (a flood), or the app was closing. Labelled by event.',
+    'event',
+  ),
+  securityEventWriteFailures: counter('security_events_write_failures_total', 'Batches of security activity log events the database refused; they stay queued and are retried with backoff.'),
   logSecretLeaks: counter('security_log_secret_leaks_total', 'Our own secrets (a configured secret, a connection-string password, a token signed with our key) the log scrubber masked in a log line: some code logged a credential.', 'kind'),
 };
 

@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { EmailTakenError, normalizeEmail, type UserWithPasswordHash, type UsersRepository } from '../db/repositories/users.js';
 import { HttpError } from '../errors.js';
+import { composeMail, type MailLanguage } from '../mail/compose.js';
 import type { Mailer, MailMessage } from '../mail/mailer.js';
 import type { KeyValueStore } from '../stores/key-value-store.js';
 import type { EmailVerificationService } from './email-verification.js';
 import type { PasswordResetService } from './password-reset.js';
+import type { RequestOrigin, SecurityEvents } from './security-events.js';
 import type { SessionService } from './sessions.js';
 import { emailChangeKey, emailChangeKeyOfDigest, emailChangeUndoKey, emailChangeUserKey, storedDigest } from './store-keys.js';
 import type { AttemptOrigin } from './throttle.js';
@@ -43,6 +45,7 @@ export interface EmailChangeOptions {
   /** The web app's origin; links are `<publicUrl>/confirm-email#token=…` and `<publicUrl>/undo-email-change#token=…`. */
   readonly publicUrl: string;
   readonly onMailError: (error: unknown) => void;
+  readonly events: SecurityEvents;
   /** Voids a pending verification link when the address moves (the move itself verifies the new address). */
   readonly emailVerification?: Pick<EmailVerificationService, 'voidPendingLink'>;
 }
@@ -69,7 +72,7 @@ function parseRecord(stored: string | null): (PendingChange & UndoGrant) | undef
 export class EmailChangeService {
   constructor(private readonly options: EmailChangeOptions) {}
 
-  async requestChange(user: UserWithPasswordHash, request: { newEmail: string; password: string; family: string; attempt: AttemptOrigin }): Promise<void> {
+  async requestChange(user: UserWithPasswordHash, request: { newEmail: string; password: string; family: string; attempt: AttemptOrigin; origin?: RequestOrigin }): Promise<void> {
     await this.options.sessions.verifyStepUp(user, request.password, request.attempt);
     const to = normalizeEmail(request.newEmail);
     if (to === user.email) throw new HttpError('validation_failed', { details: [{ field: 'new_email', message: 'is already your address', problem: 'same_email' }] });
@@ -81,11 +84,12 @@ export class EmailChangeService {
     if (previous !== null) await this.options.store.delete(emailChangeKeyOfDigest(previous));
     await this.options.store.set(emailChangeKey(token), JSON.stringify(pending), EMAIL_CHANGE_TTL_MS);
     await this.options.store.set(emailChangeUserKey(user.id), storedDigest(token), EMAIL_CHANGE_TTL_MS);
-    this.mail(confirmMail(to, `${this.options.publicUrl}/confirm-email#token=${token}`));
+    this.options.events.record({ code: 'email_change_requested', userId: user.id, origin: request.origin, sessionId: request.family });
+    this.mail(confirmMail(to, user.language, `${this.options.publicUrl}/confirm-email#token=${token}`));
   }
 
   /** Follows the link sent to the new address: the account moves there, and the old address can undo it. */
-  async confirm(token: string): Promise<void> {
+  async confirm(token: string, origin?: RequestOrigin): Promise<void> {
     // Atomic: of two racing confirmations with one link, only one gets the change.
     const pending = parseRecord(await this.options.store.getAndDelete(emailChangeKey(token)));
     if (pending === undefined || this.options.clock.now() >= pending.expiresAtMs) throw new HttpError('email_token_invalid');
@@ -99,11 +103,12 @@ export class EmailChangeService {
     const undoToken = randomBytes(32).toString('base64url');
     const undo: UndoGrant = { userId: pending.userId, from: pending.from, to: pending.to, expiresAtMs: this.options.clock.now() + EMAIL_CHANGE_UNDO_TTL_MS };
     await this.options.store.set(emailChangeUndoKey(undoToken), JSON.stringify(undo), EMAIL_CHANGE_UNDO_TTL_MS);
-    this.mail(changedMail(pending.from, pending.to, `${this.options.publicUrl}/undo-email-change#token=${undoToken}`));
+    this.options.events.record({ code: 'email_change_confirmed', userId: pending.userId, origin, sessionId: pending.family, reason: 'confirmed' });
+    this.mail(changedMail(pending.from, user.language, pending.to, `${this.options.publicUrl}/undo-email-change#token=${undoToken}`, `${this.options.publicUrl}/account/security`));
   }
 
   /** Follows the link sent to the old address: the account returns there and every session ends. */
-  async undo(token: string): Promise<void> {
+  async undo(token: string, origin?: RequestOrigin): Promise<void> {
     const grant = parseRecord(await this.options.store.getAndDelete(emailChangeUndoKey(token)));
     if (grant === undefined || this.options.clock.now() >= grant.expiresAtMs) throw new HttpError('email_token_invalid');
     if (!(await this.moveAddress(grant.userId, grant.to, grant.from))) throw new HttpError('email_token_invalid');
@@ -113,6 +118,7 @@ export class EmailChangeService {
     await this.options.emailVerification?.voidPendingLink(grant.userId);
     // Whoever changed the address may hold a session (and may have changed the password): all of them end.
     await this.options.sessions.endAllSessions(grant.userId);
+    this.options.events.record({ code: 'email_change_confirmed', userId: grant.userId, origin, reason: 'undone' });
   }
 
   private async moveAddress(userId: string, from: string, to: string): Promise<boolean> {
@@ -131,34 +137,34 @@ export class EmailChangeService {
   }
 }
 
-function confirmMail(to: string, link: string): MailMessage {
-  return {
-    to,
-    subject: 'AutoCognitix: új e-mail-cím megerősítése / confirm your new e-mail address',
-    text: [
-      'Ezt a címet adták meg egy AutoCognitix fiók új bejelentkezési címeként. A változás csak akkor lép életbe, ha megnyitod ezt a hivatkozást (egy óráig, egyszer használható):',
-      link,
-      'Ha nem te kérted, hagyd figyelmen kívül ezt a levelet: semmi sem változik.',
-      '',
-      'This address was given as the new sign-in address of an AutoCognitix account. The change happens only if you open this link (it works once, for one hour):',
-      link,
-      'If it was not you, ignore this mail: nothing changes.',
-    ].join('\n'),
-  };
+function confirmMail(to: string, language: MailLanguage, link: string): MailMessage {
+  return language === 'hu'
+    ? composeMail(to, language, 'AutoCognitix: új e-mail-cím megerősítése', [
+        'Ezt a címet adták meg egy AutoCognitix fiók új bejelentkezési címeként. A változás csak akkor lép életbe, ha megnyitod ezt a hivatkozást (egy óráig, egyszer használható):',
+        { url: link },
+        'Ha nem te kérted, hagyd figyelmen kívül ezt a levelet: semmi sem változik.',
+      ])
+    : composeMail(to, language, 'AutoCognitix: confirm your new e-mail address', [
+        'This address was given as the new sign-in address of an AutoCognitix account. The change happens only if you open this link (it works once, for one hour):',
+        { url: link },
+        'If it was not you, ignore this mail: nothing changes.',
+      ]);
 }
 
-function changedMail(to: string, newAddress: string, undoLink: string): MailMessage {
-  return {
-    to,
-    subject: 'AutoCognitix: a fiókod e-mail-címe megváltozott / your account e-mail address changed',
-    text: [
-      `Az AutoCognitix fiókod bejelentkezési címe mostantól: ${newAddress}. A többi munkameneted véget ért.`,
-      'Ha nem te voltál, ezzel a hivatkozással visszaállíthatod a régi címet és kiléptethetsz mindenkit (hét napig, egyszer használható), majd kérj új jelszót:',
-      undoLink,
-      '',
-      `The sign-in address of your AutoCognitix account is now ${newAddress}. Your other sessions have ended.`,
-      'If it was not you, this link restores your old address and signs everyone out (it works once, for seven days); then reset your password:',
-      undoLink,
-    ].join('\n'),
-  };
+function changedMail(to: string, language: MailLanguage, newAddress: string, undoLink: string, securityPage: string): MailMessage {
+  return language === 'hu'
+    ? composeMail(to, language, 'AutoCognitix: a fiókod e-mail-címe megváltozott', [
+        `Az AutoCognitix fiókod bejelentkezési címe mostantól: ${newAddress}. A többi munkameneted véget ért.`,
+        'Ha nem te voltál, ezzel a hivatkozással visszaállíthatod a régi címet és kiléptethetsz mindenkit (hét napig, egyszer használható), majd kérj új jelszót:',
+        { url: undoLink },
+        'A fiókod biztonsági eseményeit itt nézheted meg:',
+        { url: securityPage },
+      ])
+    : composeMail(to, language, 'AutoCognitix: your account e-mail address changed', [
+        `The sign-in address of your AutoCognitix account is now ${newAddress}. Your other sessions have ended.`,
+        'If it was not you, this link restores your old address and signs everyone out (it works once, for seven days); then reset your password:',
+        { url: undoLink },
+        "Your account's security activity is here:",
+        { url: securityPage },
+      ]);
 }

@@ -4,6 +4,7 @@ import fastifyPlugin from 'fastify-plugin';
 import type { Clock } from '../clock.js';
 import type { User, UsersRepository } from '../db/repositories/users.js';
 import { HttpError } from '../errors.js';
+import { composeMail, type MailLanguage } from '../mail/compose.js';
 import type { Mailer, MailMessage } from '../mail/mailer.js';
 import type { KeyValueStore } from '../stores/key-value-store.js';
 import { emailVerificationKey, emailVerificationKeyOfDigest, emailVerificationUserKey, storedDigest, unverifiedResetMailKey } from './store-keys.js';
@@ -123,7 +124,7 @@ export class EmailVerificationService {
     await this.options.store.set(emailVerificationKey(token), JSON.stringify(pending), EMAIL_VERIFICATION_TTL_MS);
     await this.options.store.set(emailVerificationUserKey(user.id), storedDigest(token), EMAIL_VERIFICATION_TTL_MS);
     // In the background: a mail server outage does not fail the request, and timing says nothing.
-    this.options.mailer.send(verificationMail(user.email, `${this.options.publicUrl}/verify-email#token=${token}`)).catch(this.options.onMailError);
+    this.options.mailer.send(verificationMail(user.email, user.language, `${this.options.publicUrl}/verify-email#token=${token}`)).catch(this.options.onMailError);
   }
 
   private nowIso(): string {
@@ -131,21 +132,19 @@ export class EmailVerificationService {
   }
 }
 
-/** The verification mail, Hungarian then English like the other mails; one function, so the mailer's templates can take it over. */
-export function verificationMail(to: string, link: string): MailMessage {
-  return {
-    to,
-    subject: 'AutoCognitix: e-mail-cím megerősítése / verify your e-mail address',
-    text: [
-      'Ezzel a címmel regisztráltak egy AutoCognitix fiókot. Erősítsd meg, hogy a cím a tiéd, ezzel a hivatkozással (24 óráig, egyszer használható):',
-      link,
-      'Amíg nem erősíted meg, a fiókkal nem lehet járművet felvenni a garázsba. Ha nem te regisztráltál, hagyd figyelmen kívül ezt a levelet.',
-      '',
-      'An AutoCognitix account was registered with this address. Confirm that it is yours with this link (it works once, for 24 hours):',
-      link,
-      'Until you do, the account cannot add vehicles to its garage. If it was not you, ignore this mail.',
-    ].join('\n'),
-  };
+/** The verification mail in the user's language, like the other mails (one function, so its wording lives in one place). */
+export function verificationMail(to: string, language: MailLanguage, link: string): MailMessage {
+  return language === 'hu'
+    ? composeMail(to, language, 'AutoCognitix: e-mail-cím megerősítése', [
+        'Ezzel a címmel regisztráltak egy AutoCognitix fiókot. Erősítsd meg, hogy a cím a tiéd, ezzel a hivatkozással (24 óráig, egyszer használható):',
+        { url: link },
+        'Amíg nem erősíted meg, a fiókkal nem lehet járművet felvenni a garázsba. Ha nem te regisztráltál, hagyd figyelmen kívül ezt a levelet.',
+      ])
+    : composeMail(to, language, 'AutoCognitix: verify your e-mail address', [
+        'An AutoCognitix account was registered with this address. Confirm that it is yours with this link (it works once, for 24 hours):',
+        { url: link },
+        'Until you do, the account cannot add vehicles to its garage. If it was not you, ignore this mail.',
+      ]);
 }
 
 // The policy: which signed-in writes need a verified address.

@@ -80,6 +80,7 @@ export function createSecurity(config: Config, dependencies: SecurityDependencie
     refreshLimitPerHour: config.refreshRateLimitPerHour,
     repository,
     durability,
+    events,
   });
   const emailVerification = new EmailVerificationService({
     store: dependencies.store,
@@ -99,6 +100,7 @@ export function createSecurity(config: Config, dependencies: SecurityDependencie
     clock: dependencies.clock,
     publicUrl: config.publicUrl,
     onMailError: dependencies.onMailError,
+    events,
   });
   const emailChange = new EmailChangeService({
     emailVerification,
@@ -110,10 +112,11 @@ export function createSecurity(config: Config, dependencies: SecurityDependencie
     clock: dependencies.clock,
     publicUrl: config.publicUrl,
     onMailError: dependencies.onMailError,
+    events,
   });
   const deviceCookies = new DeviceCookies(signingKeys, config.cookieSecure);
   const accountData = new AccountDataRepository(dependencies.database.db);
-  const accountErasure = new AccountErasure(sessions, accountData);
+  const accountErasure = new AccountErasure(sessions, accountData, dependencies.clock);
   const factorRepository = new SecondFactorsRepository(dependencies.database.db);
   const secondFactors = new SecondFactorService({
     sessions,
@@ -127,6 +130,7 @@ export function createSecurity(config: Config, dependencies: SecurityDependencie
     mailer: dependencies.mailer,
     publicUrl: config.publicUrl,
     onMailError: dependencies.onMailError,
+    events,
   });
   const userAdministration = new UserAdministration({ users, sessions, secondFactors, factors: factorRepository, events, clock: dependencies.clock });
   return {

@@ -3,10 +3,12 @@ import type { Clock } from '../clock.js';
 import type { UsersRepository } from '../db/repositories/users.js';
 import type { EmailVerificationService } from './email-verification.js';
 import { HttpError } from '../errors.js';
-import type { Mailer } from '../mail/mailer.js';
+import { composeMail, type MailLanguage } from '../mail/compose.js';
+import type { Mailer, MailMessage } from '../mail/mailer.js';
 import { securityMetrics } from '../observability/metrics.js';
 import type { KeyValueStore } from '../stores/key-value-store.js';
 import { assertAcceptableNewPassword, hashNewPassword } from './passwords.js';
+import type { RequestOrigin, SecurityEvents } from './security-events.js';
 import type { SessionService } from './sessions.js';
 import {
   passwordResetDecoyKey,
@@ -31,6 +33,7 @@ export interface PasswordResetOptions {
   readonly publicUrl: string;
   /** Reports a mail that could not be sent (never the link). */
   readonly onMailError: (error: unknown) => void;
+  readonly events: SecurityEvents;
   /** Says whether a reset mail may go to an unverified address now (one an hour; none with REQUIRE_VERIFIED_EMAIL). */
   readonly emailVerification?: Pick<EmailVerificationService, 'resetMailAllowed'>;
 }
@@ -60,7 +63,7 @@ export class PasswordResetService {
     await this.options.store.set(passwordResetUserKey(user.id), storedDigest(token), RESET_LIMITS.linkTtlMs);
     securityMetrics.passwordResetTokensIssued.inc();
     const link = `${this.options.publicUrl}/reset-password#token=${token}`;
-    this.options.mailer.send(resetMail(user.email, link)).catch(this.options.onMailError);
+    this.options.mailer.send(resetMail(user.email, user.language, link)).catch(this.options.onMailError);
   }
 
   /**
@@ -68,7 +71,7 @@ export class PasswordResetService {
    * policy is refused without using the token up. Every session of the user
    * ends: whoever knew the old password is out.
    */
-  async resetPassword(token: string, newPassword: string): Promise<void> {
+  async resetPassword(token: string, newPassword: string, origin?: RequestOrigin): Promise<void> {
     const key = passwordResetKey(token);
     const stored = await this.options.store.get(key);
     const [userId = '', expiresAt = '0'] = (stored ?? '').split(':');
@@ -86,6 +89,7 @@ export class PasswordResetService {
     await this.options.sessions.endAllSessions(user.id);
     // The owner proved themselves: a lock strangers put on the account ends here.
     await this.options.sessions.clearSignInLock(user.email);
+    this.options.events.record({ code: 'password_reset', userId: user.id, origin });
   }
 
   /** Voids the user's unused reset link, if any (the account's address changed). */
@@ -105,18 +109,16 @@ export class PasswordResetService {
   }
 }
 
-function resetMail(to: string, link: string): { to: string; subject: string; text: string } {
-  return {
-    to,
-    subject: 'AutoCognitix: jelszó visszaállítása / password reset',
-    text: [
-      'Jelszó-visszaállítást kértek az AutoCognitix fiókodhoz. Az alábbi hivatkozás egy óráig, egyszer használható:',
-      link,
-      'Ha nem te kérted, hagyd figyelmen kívül ezt a levelet: a jelszavad nem változik.',
-      '',
-      'Someone asked to reset the password of your AutoCognitix account. This link works once, for one hour:',
-      link,
-      'If it was not you, ignore this mail: your password stays as it is.',
-    ].join('\n'),
-  };
+function resetMail(to: string, language: MailLanguage, link: string): MailMessage {
+  return language === 'hu'
+    ? composeMail(to, language, 'AutoCognitix: jelszó visszaállítása', [
+        'Jelszó-visszaállítást kértek az AutoCognitix fiókodhoz. Az alábbi hivatkozás egy óráig, egyszer használható:',
+        { url: link },
+        'Ha nem te kérted, hagyd figyelmen kívül ezt a levelet: a jelszavad nem változik.',
+      ])
+    : composeMail(to, language, 'AutoCognitix: password reset', [
+        'Someone asked to reset the password of your AutoCognitix account. This link works once, for one hour:',
+        { url: link },
+        'If it was not you, ignore this mail: your password stays as it is.',
+      ]);
 }

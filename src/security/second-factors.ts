@@ -4,12 +4,13 @@ import { hasSecondFactor, type FactorSummary, type SecondFactorsRepository, type
 import type { User, UsersRepository } from '../db/repositories/users.js';
 import { HttpError } from '../errors.js';
 import type { Mailer } from '../mail/mailer.js';
+import type { SecurityEvents } from './security-events.js';
 import { securityMetrics } from '../observability/metrics.js';
 import type { PasskeyPurpose, PasskeyService } from './passkeys.js';
 import { newRecoveryCodes, normalizeRecoveryCode, recoveryCodeDigest } from './recovery-codes.js';
 import { SecondStepTickets, SECOND_STEP_TTL_MS, type SecondStepGrant } from './second-step.js';
 import type { SecretBox } from './secret-box.js';
-import type { IssuedTokens, SessionOrigin, SessionService } from './sessions.js';
+import { eventOrigin, type IssuedTokens, type SessionOrigin, type SessionService } from './sessions.js';
 import type { StepUpFreshness } from './step-up.js';
 import { matchingTotpStep, newTotpSecret, totpQrCode, totpUri } from './totp.js';
 
@@ -18,10 +19,14 @@ export const TOTP_ISSUER = 'AutoCognitix';
 
 export type SecondFactorMethod = 'totp' | 'recovery_code' | 'passkey';
 
-/** A finished sign-in: the new session's tokens and the account's address (the device cookie is signed for it). */
+/** How a sign-in was finished, as the security activity log records it. */
+export type SignInMethod = 'password' | 'second_factor' | 'passkey';
+
+/** A finished sign-in: the new session's tokens, the account's address (the device cookie is signed for it) and how. */
 export interface SignedIn {
   readonly tokens: IssuedTokens;
   readonly email: string;
+  readonly method: SignInMethod;
 }
 
 /** What a correct password leads to: a session, or a second step for a user with a factor. */
@@ -66,6 +71,8 @@ export interface SecondFactorServiceOptions {
   readonly mailer: Mailer;
   readonly publicUrl: string;
   readonly onMailError: (error: unknown) => void;
+  /** The security activity log: second steps, failed passkey sign-ins and used recovery codes (their mail goes out from its listener). */
+  readonly events: SecurityEvents;
 }
 
 /** The context a TOTP secret is sealed under: a ciphertext copied to another user's row does not open. */
@@ -93,7 +100,7 @@ export class SecondFactorService {
     const summary = await repository.summary(user.id);
     if (!hasSecondFactor(summary)) {
       await sessions.recordSignInSuccess(email, origin);
-      return { kind: 'signed_in', tokens: await sessions.openSession(user.id, origin), email: user.email };
+      return { kind: 'signed_in', tokens: await sessions.openSession(user.id, origin), email: user.email, method: 'password' };
     }
     const ticket = await tickets.issue(user);
     return { kind: 'second_step', ticket, methods: methodsOf(summary), expiresInSeconds: SECOND_STEP_TTL_MS / 1000 };
@@ -111,6 +118,7 @@ export class SecondFactorService {
     await sessions.admitSecondFactorAttempt(grant.email, origin);
     const method = await this.spendCode(grant.userId, code);
     if (method === undefined) {
+      this.options.events.record({ code: 'second_step_failed', userId: grant.userId, origin: eventOrigin(origin), reason: code.totpCode === undefined ? 'recovery_code' : 'totp' });
       await tickets.recordFailure(ticket);
       throw new HttpError('second_factor_invalid');
     }
@@ -128,13 +136,20 @@ export class SecondFactorService {
   async signInWithPasskey(response: AuthenticationResponseJSON, ticket: string | undefined, originFor: OriginOf): Promise<SignedIn> {
     const { tickets, sessions, passkeys } = this.options;
     if (ticket === undefined) {
-      const { userId } = await this.countingRejections(passkeys.authenticate({ kind: 'passwordless' }, response));
+      let userId: string;
+      try {
+        ({ userId } = await this.countingRejections(passkeys.authenticate({ kind: 'passwordless' }, response)));
+      } catch (error) {
+        // No account is known for a rejected passkey: the origin is all there is to record.
+        if (error instanceof HttpError && error.code === 'passkey_rejected') sessions.recordSignInFailure(null, 'passkey_rejected', originFor(''));
+        throw error;
+      }
       const user = await this.options.users.findById(userId);
       if (user === undefined) throw new HttpError('passkey_rejected');
-      sessions.assertMaySignIn(user);
+      sessions.assertMaySignIn(user, originFor(user.email));
       const tokens = await sessions.openSession(user.id, originFor(user.email));
       await this.options.stepUp.markConfirmed(tokens.family);
-      return { tokens, email: user.email };
+      return { tokens, email: user.email, method: 'passkey' };
     }
     const grant = await tickets.read(ticket);
     const origin = originFor(grant.email);
@@ -142,7 +157,10 @@ export class SecondFactorService {
     try {
       await this.countingRejections(passkeys.authenticate(this.secondStepPurpose(grant, ticket), response));
     } catch (error) {
-      if (error instanceof HttpError && error.code === 'passkey_rejected') await tickets.recordFailure(ticket);
+      if (error instanceof HttpError && error.code === 'passkey_rejected') {
+        this.options.events.record({ code: 'second_step_failed', userId: grant.userId, origin: eventOrigin(origin), reason: 'passkey' });
+        await tickets.recordFailure(ticket);
+      }
       throw error;
     }
     return this.finishSignIn(await tickets.spend(ticket), origin, 'passkey');
@@ -160,7 +178,7 @@ export class SecondFactorService {
     const method = await this.spendCode(user.id, code);
     if (method === undefined) throw new HttpError('second_factor_invalid');
     await this.options.sessions.recordSignInSuccess(user.email, origin);
-    if (method === 'recovery_code') this.notifyRecoveryCodeUsed(user.email);
+    if (method === 'recovery_code') this.options.events.record({ code: 'recovery_code_used', userId: user.id, origin: eventOrigin(origin), sessionId });
     return this.options.stepUp.markConfirmed(sessionId);
   }
 
@@ -208,7 +226,7 @@ export class SecondFactorService {
     if (stored.confirmed) throw new HttpError('totp_already_enabled');
     const step = matchingTotpStep(this.openTotpSecret(user.id, stored.secretCiphertext), code, clock.now());
     if (step === undefined || !(await repository.useTotpStep(user.id, step, clock.now(), { confirm: true }))) throw new HttpError('second_factor_invalid');
-    return this.afterFactorAdded(user, sessionId, 'totp');
+    return this.afterFactorAdded(user, sessionId);
   }
 
   async removeTotp(userId: string, sessionId: string): Promise<void> {
@@ -231,7 +249,7 @@ export class SecondFactorService {
 
   async registerPasskey(user: User, sessionId: string, name: string, response: RegistrationResponseJSON): Promise<{ passkey: StoredPasskey; recoveryCodes: string[] | null }> {
     const passkey = await this.options.passkeys.register(user.id, name, response);
-    return { passkey, recoveryCodes: await this.afterFactorAdded(user, sessionId, 'passkey') };
+    return { passkey, recoveryCodes: await this.afterFactorAdded(user, sessionId) };
   }
 
   async renamePasskey(userId: string, passkeyId: string, name: string): Promise<StoredPasskey> {
@@ -314,33 +332,27 @@ export class SecondFactorService {
     const { users, sessions, stepUp } = this.options;
     const user = await users.findById(grant.userId);
     if (user === undefined) throw new HttpError('second_step_expired');
-    sessions.assertMaySignIn(user);
+    sessions.assertMaySignIn(user, origin);
     await sessions.recordSignInSuccess(grant.email, origin);
     const tokens = await sessions.openSession(user.id, origin);
     // The factor was just confirmed: sensitive changes need no second prompt within the window.
     await stepUp.markConfirmed(tokens.family);
-    if (method === 'recovery_code') this.notifyRecoveryCodeUsed(user.email);
-    return { tokens, email: user.email };
+    const { events } = this.options;
+    events.record({ code: 'second_step_succeeded', userId: user.id, origin: eventOrigin(origin), sessionId: tokens.family, reason: method });
+    // The owner is told by mail (src/security/notifications.ts): a used code is one fewer, and may not have been theirs.
+    if (method === 'recovery_code') events.record({ code: 'recovery_code_used', userId: user.id, origin: eventOrigin(origin), sessionId: tokens.family });
+    return { tokens, email: user.email, method: 'second_factor' };
   }
 
   /**
-   * The first factor brings recovery codes, the session that proved it counts
-   * as fresh, and the owner is told: a factor added by someone holding a
-   * stolen session would otherwise go unnoticed until the owner is asked for it.
+   * The first factor brings recovery codes, and the session that proved it
+   * counts as fresh. The owner is told by mail through the factor_added event
+   * the route records (src/security/notifications.ts): a factor added by
+   * someone holding a stolen session would otherwise go unnoticed.
    */
-  private async afterFactorAdded(user: User, sessionId: string, kind: 'totp' | 'passkey'): Promise<string[] | null> {
+  private async afterFactorAdded(user: User, sessionId: string): Promise<string[] | null> {
     const summary = await this.options.repository.summary(user.id);
     await this.options.stepUp.markConfirmed(sessionId);
-    const [hungarian, english] = kind === 'totp' ? ['hitelesítő alkalmazást', 'an authenticator app'] : ['jelkulcsot', 'a passkey'];
-    this.mail(user.email, 'AutoCognitix: új második lépés a fiókodban / a second factor was added', [
-      `A fiókodhoz most ${hungarian} adtak hozzá a kétlépcsős azonosításhoz.`,
-      'Ha nem te voltál, azonnal változtasd meg a jelszavad, és nézd meg a Biztonság oldalt:',
-      `${this.options.publicUrl}/account/security`,
-      '',
-      `${english.charAt(0).toUpperCase()}${english.slice(1)} was just added to your account for two-step verification.`,
-      'If it was not you, change your password now and check the security page:',
-      `${this.options.publicUrl}/account/security`,
-    ]);
     return summary.recoveryCodesLeft === 0 ? this.issueRecoveryCodes(user.id) : null;
   }
 
@@ -358,18 +370,6 @@ export class SecondFactorService {
     });
     await this.options.repository.replaceRecoveryCodes(userId, digests, this.options.clock.now());
     return codes;
-  }
-
-  private notifyRecoveryCodeUsed(email: string): void {
-    this.mail(email, 'AutoCognitix: helyreállító kódot használtak / a recovery code was used', [
-      'Valaki egy helyreállító kóddal igazolta magát a fiókodban. Minden kód csak egyszer használható.',
-      'Ha nem te voltál, azonnal változtasd meg a jelszavad, és generálj új helyreállító kódokat:',
-      `${this.options.publicUrl}/account/security`,
-      '',
-      'A recovery code of your account was just used. Each code works once.',
-      'If it was not you, change your password now and generate new recovery codes:',
-      `${this.options.publicUrl}/account/security`,
-    ]);
   }
 
   /** Sending never blocks or fails the request it reports on. */

@@ -7,6 +7,7 @@ import { securityMetrics } from '../observability/metrics.js';
 import type { KeyValueStore } from '../stores/key-value-store.js';
 import { assertAcceptableNewPassword, hashNewPassword, hashPassword, passwordHashNeedsUpgrade, spendPasswordVerificationTime, verifyPassword } from './passwords.js';
 import type { SecurityStateDurability } from './store-refill.js';
+import type { RequestOrigin, SecurityEvents } from './security-events.js';
 import type { Revocation } from './revocation.js';
 import { endedState, parseSessionState as parseState, type Generation, type SessionState } from './session-state.js';
 import { LoginThrottle, countRefresh, type AttemptOrigin } from './throttle.js';
@@ -49,6 +50,8 @@ export interface SessionServiceOptions {
   readonly repository: AuthStateRepository;
   /** Refills a store that lost its state; security writes wait for it (or refuse with 503). */
   readonly durability: SecurityStateDurability;
+  /** The security activity log: failed sign-ins, refresh-token reuse and sign-outs are recorded here. */
+  readonly events: SecurityEvents;
 }
 
 /** Where a session was opened from, as its owner will see it in the sessions list. */
@@ -61,6 +64,14 @@ export interface SessionOrigin {
 }
 
 const MAX_USER_AGENT_LENGTH = 200;
+
+/** A sign-in attempt's origin as the security activity log takes it. */
+export function eventOrigin(origin: { readonly address: string; readonly userAgent?: string | undefined }): RequestOrigin {
+  return { address: origin.address, userAgent: origin.userAgent ?? null };
+}
+
+/** Why a password step failed, as the security activity log records it (never the password). */
+export type SignInFailure = 'unknown_account' | 'wrong_password' | 'account_disabled' | 'password_reset_required' | 'rate_limited';
 
 /** An address reduced to its network: IPv4 /24, IPv6 /48. Enough to recognise a session, not to locate a person. */
 export function coarsenAddress(address: string): string | null {
@@ -92,15 +103,25 @@ export class SessionService {
    * with a second factor only the second step does (else the password alone
    * would reset the budget the second step's guesses are counted in).
    */
-  async checkPassword(email: string, password: string, origin: AttemptOrigin): Promise<UserWithPasswordHash> {
-    await this.throttle.admitAttempt(email, origin);
+  async checkPassword(email: string, password: string, origin: AttemptOrigin & { readonly userAgent?: string | undefined }): Promise<UserWithPasswordHash> {
+    try {
+      await this.throttle.admitAttempt(email, origin);
+    } catch (error) {
+      if (error instanceof HttpError && error.code === 'login_throttled') {
+        // The owner sees that someone was stopped; a lookup that fails must not replace the 429.
+        const throttled = await this.options.users.findByEmail(email).catch(() => undefined);
+        this.recordSignInFailure(throttled?.id ?? null, 'rate_limited', origin);
+      }
+      throw error;
+    }
     const user = await this.options.users.findByEmail(email);
     const passwordMatches = user === undefined ? await spendPasswordVerificationTime(password).then(() => false) : await verifyPassword(user.passwordHash, password);
     if (user === undefined || !passwordMatches) {
       securityMetrics.loginFailures.inc({ reason: 'invalid_credentials' });
+      this.recordSignInFailure(user?.id ?? null, user === undefined ? 'unknown_account' : 'wrong_password', origin);
       throw new HttpError('invalid_credentials');
     }
-    this.assertMaySignIn(user);
+    this.assertMaySignIn(user, origin);
     if (passwordHashNeedsUpgrade(user.passwordHash)) await this.options.users.updatePasswordHash(user.id, await hashPassword(password));
     return user;
   }
@@ -110,15 +131,22 @@ export class SessionService {
    * 403 `account_disabled` when locked, 403 `password_reset_required` when an
    * admin asked for a new password. Every sign-in path asks (password, second step, passkey).
    */
-  assertMaySignIn(user: Pick<User, 'isActive' | 'passwordResetRequired'>): void {
+  assertMaySignIn(user: Pick<User, 'id' | 'isActive' | 'passwordResetRequired'>, origin: { readonly address: string; readonly userAgent?: string | undefined }): void {
     if (!user.isActive) {
       securityMetrics.loginFailures.inc({ reason: 'account_disabled' });
+      this.recordSignInFailure(user.id, 'account_disabled', origin);
       throw new HttpError('account_disabled');
     }
     if (user.passwordResetRequired) {
       securityMetrics.loginFailures.inc({ reason: 'password_reset_required' });
+      this.recordSignInFailure(user.id, 'password_reset_required', origin);
       throw new HttpError('password_reset_required');
     }
+  }
+
+  /** A failed sign-in for the activity log: userId null when the address names no account. */
+  recordSignInFailure(userId: string | null, reason: SignInFailure | 'passkey_rejected', origin: { readonly address: string; readonly userAgent?: string | undefined }): void {
+    this.options.events.record({ code: 'sign_in_failed', userId, origin: eventOrigin(origin), reason });
   }
 
   /** Counts one second-factor attempt in the same budgets as a password (429 `login_throttled` past them). */
@@ -168,7 +196,7 @@ export class SessionService {
    * token issued beside it, and a new pair is issued in the same family —
    * one rotation even when many requests race with the same token.
    */
-  async refresh(refreshToken: string): Promise<IssuedTokens> {
+  async refresh(refreshToken: string, origin?: RequestOrigin): Promise<IssuedTokens> {
     const claims = this.options.codec.decode(refreshToken, 'refresh');
     const waitUntil = this.options.clock.now() + ROTATION_WAIT_MS;
     for (;;) {
@@ -184,9 +212,9 @@ export class SessionService {
 
       if (claims.jti === state.previous?.refreshJti) {
         if (this.options.clock.now() - state.previous.rotatedAtMs <= REFRESH_GRACE_WINDOW_MS) return this.tokensOf(claims.family, state);
-        return this.killForReuse(claims.family, 'after_grace');
+        return this.killForReuse(claims, 'after_grace', origin);
       }
-      if (claims.jti !== state.current.refreshJti) return this.killForReuse(claims.family, 'stale');
+      if (claims.jti !== state.current.refreshJti) return this.killForReuse(claims, 'stale', origin);
       // A rotation is rare and long-lived tokens come from it: SQL, not a possibly lagging store, decides "ended".
       if ((await this.options.repository.findSession(claims.family))?.ended === true) {
         await this.endSession(claims.family);
@@ -219,15 +247,18 @@ export class SessionService {
    * unverifiable tokens are simply skipped. Refuses (503, nothing changed)
    * while the store has lost its state and the refill is not done.
    */
-  async logout(tokens: { accessClaims?: TokenClaims | undefined; refreshClaims?: TokenClaims | undefined }): Promise<void> {
+  async logout(tokens: { accessClaims?: TokenClaims | undefined; refreshClaims?: TokenClaims | undefined }, origin?: RequestOrigin): Promise<void> {
     await this.options.durability.requireHydrated();
-    const families = new Set<string>();
+    const families = new Map<string, string>();
     for (const claims of [tokens.accessClaims, tokens.refreshClaims]) {
       if (claims === undefined) continue;
       await this.options.revocation.revoke(claims);
-      families.add(claims.family);
+      families.set(claims.family, claims.sub);
     }
-    for (const family of families) await this.endSession(family);
+    for (const [family, userId] of families) {
+      await this.endSession(family);
+      this.options.events.record({ code: 'signed_out', userId, origin, sessionId: family });
+    }
   }
 
   /**
@@ -317,9 +348,11 @@ export class SessionService {
     return this.tokensOf(claims.family, next);
   }
 
-  private async killForReuse(family: string, cause: 'after_grace' | 'stale'): Promise<never> {
+  /** A rotated refresh token came back: whoever holds the family (owner or thief) is out of this one session. */
+  private async killForReuse(claims: TokenClaims, cause: 'after_grace' | 'stale', origin: RequestOrigin | undefined): Promise<never> {
     securityMetrics.refreshReuse.inc({ cause });
-    await this.endSession(family);
+    await this.endSession(claims.family);
+    this.options.events.record({ code: 'refresh_token_reused', userId: claims.sub, origin, sessionId: claims.family, reason: cause });
     throw new HttpError('refresh_token_reused');
   }
 

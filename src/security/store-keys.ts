@@ -89,3 +89,8 @@ export const secondStepTicketKey = (ticket: string): string => `second_step:${st
 export const stepUpKey = (family: string): string => `step_up:{${family}}`;
 /** A WebAuthn challenge, by digest; the value says what it may be used for and by whom. */
 export const webauthnChallengeKey = (challenge: string): string => `webauthn_challenge:${storedDigest(challenge)}`;
+
+// Security notifications (src/security/notifications.ts).
+
+/** Counts the notification mails sent to one user in the current hour: past the cap, mail is skipped (and logged). */
+export const notificationMailsKey = (userId: string): string => `notification_mails:{${userId}}`;

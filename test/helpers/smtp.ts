@@ -19,8 +19,11 @@ export interface LocalSmtpServer {
   stop(): Promise<void>;
 }
 
+/** Undoes quoted-printable: soft line breaks go, and `=XX` bytes are read back as the UTF-8 they encode (Hungarian text). */
 function decodeQuotedPrintable(text: string): string {
-  return text.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_match, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  const bytes = text.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_match, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  // Every other character of a raw message is ASCII: as Latin-1 each is its own byte.
+  return Buffer.from(bytes, 'latin1').toString('utf8');
 }
 
 /** A real SMTP server on a free loopback port that keeps what it receives. */

@@ -143,9 +143,10 @@ describe('issue 19: user administration over HTTP', () => {
     });
   });
 
-  it("shows one user: profile, state, live sessions with their device, which factors exist", async () => {
+  it("shows one user: profile, state, live sessions with their device, which factors exist, their newest security events", async () => {
     const user = await signedInUser(FIREFOX);
     await signIn(user.email, user.password);
+    await testApp.app.services.securityEventLog.flush();
     const response = await call('GET', `/api/v1/admin/users/${user.id}`, { token: admin.token });
     expect(response.statusCode, response.body).toBe(200);
     const view = response.json<{ user: AdminUser; sessions: { device: string | null; user_agent: string | null; ip_prefix: string | null }[]; factors: unknown }>();
@@ -153,6 +154,10 @@ describe('issue 19: user administration over HTTP', () => {
     expect(view.sessions).toHaveLength(2);
     expect(view.sessions.find((session) => session.user_agent === FIREFOX)).toMatchObject({ device: expect.stringContaining('Firefox') as unknown, ip_prefix: expect.stringMatching(/^10\.\d+\.\d+\.0\/24$/) as unknown });
     expect(view.factors).toEqual({ passkeys: 0, totp: false, recovery_codes_left: 0 });
+    const recent = response.json<{ recent_events: { event: string; reason: string | null; device: string | null; actor_id: string | null }[] }>().recent_events;
+    expect(recent.map((event) => event.event)).toEqual(['sign_in_succeeded', 'sign_in_succeeded']);
+    expect(recent.map((event) => event.device)).toContain('Firefox 133 on Linux');
+    expect(recent.every((event) => event.reason === 'password' && event.actor_id === null)).toBe(true);
     expect((await call('GET', '/api/v1/admin/users/no-such-user', { token: admin.token })).statusCode).toBe(404);
   });
 

@@ -79,11 +79,11 @@ function runRuleTests(blocks: readonly string[]): CommandResult {
 }
 
 describe('ops/prometheus/alerts.yml', () => {
-  it('is valid and holds exactly the seed\'s four alerts', () => {
+  it('is valid and holds exactly the seed\'s four alerts and the security log\'s', () => {
     const result = promtool(['check', 'rules', RULES_FILE]);
-    expect(result.output).toContain('SUCCESS: 4 rules found');
+    expect(result.output).toContain('SUCCESS: 5 rules found');
     expect(result.status).toBe(0);
-    expect(alertNames.sort()).toEqual(['CredentialLeak', 'HighCSRFFailureRate', 'RedisBlacklistSlow', 'TokenBlacklistGrowth']);
+    expect(alertNames.sort()).toEqual(['CredentialLeak', 'HighCSRFFailureRate', 'RedisBlacklistSlow', 'SecurityEventsDropped', 'TokenBlacklistGrowth']);
   });
 
   it('passes `promtool test rules ops/prometheus/alerts.test.yml`', () => {

@@ -73,7 +73,7 @@ describe('issue 18: second factors over HTTP', () => {
     const recoveryCodes = confirmed.json<{ recovery_codes: string[] }>().recovery_codes;
     expect(recoveryCodes).toHaveLength(10);
     // The owner is told a factor was added (someone with a stolen session could have done it).
-    await mailTo(account.email, 'An authenticator app was just added to your account');
+    await mailTo(account.email, 'A fiókodhoz most egy új második lépést adtak hozzá: hitelesítő alkalmazás');
     // The enrolment spent this step's code: later sign-ins use the next one.
     clock.advance(STEP_MS);
     return { ...account, secret: enrolment.secret, recoveryCodes, token };
@@ -147,7 +147,7 @@ describe('issue 18: second factors over HTTP', () => {
     expect(code).toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
     const { ticket } = await ticketFor(user.email, user.password);
     tokensOf(await secondStep({ ticket, recovery_code: ` ${code.toLowerCase().replaceAll('-', ' ')} ` }));
-    const mail = await mailTo(user.email, 'A recovery code of your account was just used');
+    const mail = await mailTo(user.email, 'Valaki egy helyreállító kóddal igazolta magát a fiókodban');
     expect(mail.body).not.toContain(code);
 
     const again = await ticketFor(user.email, user.password);

@@ -20,6 +20,7 @@ import { SignInPage } from './pages/SignInPage';
 import { VehicleInfoPage } from './pages/VehicleInfoPage';
 import { Link, navigate, pathWithQuery, useLocation } from './router';
 import { useSession } from './session';
+import { auth } from './api/endpoints';
 
 function RequireSignIn({ children }: { readonly children: ReactNode }) {
   const { user } = useSession();
@@ -99,7 +100,7 @@ function NavLink({ to, children }: { readonly to: string; readonly children: Rea
 
 export function App() {
   const { t, language, setLanguage } = useI18n();
-  const { user } = useSession();
+  const { user, setUser } = useSession();
   const { path } = useLocation();
   const main = useRef<HTMLElement>(null);
   const firstRender = useRef(true);
@@ -152,6 +153,8 @@ export function App() {
                 lang={option}
                 onClick={() => {
                   setLanguage(option);
+                  // A signed-in user's security mail follows the language they read the app in; a failure changes nothing on screen.
+                  if (user && user.language !== option) auth.updateProfile({ language: option }).then(setUser, () => undefined);
                 }}
               >
                 {option === 'hu' ? 'Magyar' : 'English'}

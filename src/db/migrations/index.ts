@@ -13,6 +13,7 @@ import * as secondFactors from './0011-second-factors.js';
 import * as securityEvents from './0012-security-events.js';
 import * as emailVerification from './0013-email-verification.js';
 import * as userAdminState from './0014-user-admin-state.js';
+import * as userLanguage from './0015-user-language.js';
 
 /**
  * Every migration, in order. Names are stable forever: they are the version
@@ -33,4 +34,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0012-security-events': securityEvents,
   '0013-email-verification': emailVerification,
   '0014-user-admin-state': userAdminState,
+  '0015-user-language': userLanguage,
 };

@@ -2,11 +2,12 @@ import type { Kysely } from 'kysely';
 import type { DatabaseSchema } from '../schema.js';
 import { toBoolean, toIsoTimestamp } from '../schema.js';
 import { decodeStringArray } from './column-values.js';
+import { eraseUserSecurityEvents, SecurityEventsRepository } from './security-events.js';
 
 /** Everything stored about one user, as they may take it with them (GDPR art. 15/20). Never hashes, tokens or session state. */
 export interface AccountExport {
   readonly exported_at: string;
-  readonly profile: { id: string; email: string; full_name: string | null; role: string; is_active: boolean; created_at: string; updated_at: string; email_verified_at: string | null };
+  readonly profile: { id: string; email: string; full_name: string | null; role: string; is_active: boolean; language: string; created_at: string; updated_at: string; email_verified_at: string | null };
   readonly garage: {
     id: string;
     make: string;
@@ -25,6 +26,8 @@ export interface AccountExport {
     passkeys: { name: string; created_at: string; last_used_at: string | null; backed_up: boolean }[];
     recovery_codes: { unused: number; used: number };
   };
+  /** The account's security activity log, oldest first, as long as it is kept (SECURITY_EVENTS_RETENTION_DAYS); an administrator is never named. */
+  readonly security_events: { occurred_at: string; event: string; reason: string | null; address: string | null; device: string | null; by_administrator: boolean }[];
 }
 
 /** Tables that hold a user's rows, children first: erasure deletes in this order. */
@@ -34,9 +37,9 @@ export class AccountDataRepository {
   constructor(private readonly db: Kysely<DatabaseSchema>) {}
 
   async exportAccount(userId: string, nowMs: number): Promise<AccountExport | undefined> {
-    const user = await this.db.selectFrom('users').select(['id', 'email', 'full_name', 'role', 'is_active', 'created_at', 'updated_at', 'email_verified_at']).where('id', '=', userId).executeTakeFirst();
+    const user = await this.db.selectFrom('users').select(['id', 'email', 'full_name', 'role', 'is_active', 'language', 'created_at', 'updated_at', 'email_verified_at']).where('id', '=', userId).executeTakeFirst();
     if (user === undefined) return undefined;
-    const [vehicles, notes, sessions, totp, passkeys, recoveryCodes] = await Promise.all([
+    const [vehicles, notes, sessions, totp, passkeys, recoveryCodes, securityEvents] = await Promise.all([
       this.db.selectFrom('garage_vehicles').selectAll().where('user_id', '=', userId).orderBy('created_at').execute(),
       this.db.selectFrom('diagnosis_notes').selectAll().where('user_id', '=', userId).orderBy('created_at').execute(),
       this.db
@@ -48,6 +51,7 @@ export class AccountDataRepository {
       this.db.selectFrom('user_totp').select(['confirmed_at', 'created_at']).where('user_id', '=', userId).executeTakeFirst(),
       this.db.selectFrom('webauthn_credentials').select(['name', 'created_at', 'last_used_at', 'backed_up']).where('user_id', '=', userId).orderBy('created_at').execute(),
       this.db.selectFrom('user_recovery_codes').select('used_at').where('user_id', '=', userId).execute(),
+      new SecurityEventsRepository(this.db).allForUser(userId),
     ]);
     return {
       exported_at: new Date(nowMs).toISOString(),
@@ -57,6 +61,7 @@ export class AccountDataRepository {
         full_name: user.full_name,
         role: user.role,
         is_active: toBoolean(user.is_active),
+        language: user.language,
         created_at: toIsoTimestamp(user.created_at),
         updated_at: toIsoTimestamp(user.updated_at),
         email_verified_at: user.email_verified_at === null ? null : toIsoTimestamp(user.email_verified_at),
@@ -93,12 +98,29 @@ export class AccountDataRepository {
         })),
         recovery_codes: { unused: recoveryCodes.filter((code) => code.used_at === null).length, used: recoveryCodes.filter((code) => code.used_at !== null).length },
       },
+      security_events: securityEvents.map((event) => ({
+        occurred_at: event.occurredAt,
+        event: event.event,
+        reason: event.reason,
+        address: event.address,
+        device: event.device,
+        by_administrator: event.actorId !== null && event.actorId !== userId,
+      })),
     };
   }
 
-  /** Deletes the user and every row of theirs in one transaction (GDPR art. 17). */
-  async eraseAccount(userId: string): Promise<void> {
+  /**
+   * Deletes the user and every row of theirs in one transaction (GDPR art. 17).
+   * The security activity log keeps what an administrator did to the account
+   * and one `account_erased` row, without address or device (docs/SECURITY.md).
+   */
+  async eraseAccount(userId: string, nowMs: number): Promise<void> {
     await this.db.transaction().execute(async (transaction) => {
+      // The user's row is locked first: a security-log write that share-locks it
+      // (SecurityEventsRepository.appendForExistingUsers) either finishes before the
+      // erasure and its rows are deleted below, or waits and then finds no user.
+      await transaction.updateTable('users').set({ id: userId }).where('id', '=', userId).execute();
+      await eraseUserSecurityEvents(transaction, userId, nowMs);
       for (const table of USER_OWNED_TABLES) await transaction.deleteFrom(table).where('user_id', '=', userId).execute();
       await transaction.deleteFrom('users').where('id', '=', userId).execute();
     });

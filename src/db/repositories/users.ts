@@ -3,6 +3,7 @@ import { sql, type Kysely, type Selectable, type SqlBool } from 'kysely';
 import type { DatabaseSchema, UsersTable } from '../schema.js';
 import { toBoolean, toIsoTimestamp } from '../schema.js';
 import { escapeLikePattern } from './text-search.js';
+import type { MailLanguage } from '../../mail/compose.js';
 
 /** A user as the rest of the code sees it; the hash only travels where passwords are checked. */
 export interface User {
@@ -11,6 +12,8 @@ export interface User {
   readonly fullName: string | null;
   readonly role: 'user' | 'admin';
   readonly isActive: boolean;
+  /** The language of the user's mail. */
+  readonly language: MailLanguage;
   readonly createdAt: string;
   readonly updatedAt: string;
   /** When the account proved it receives mail at `email` (a verification or address-change link); null: not verified. */
@@ -44,6 +47,7 @@ function toUser(row: Selectable<UsersTable>): UserWithPasswordHash {
     fullName: row.full_name,
     role: row.role,
     isActive: toBoolean(row.is_active),
+    language: row.language === 'en' ? 'en' : 'hu',
     createdAt: toIsoTimestamp(row.created_at),
     updatedAt: toIsoTimestamp(row.updated_at),
     emailVerifiedAt: row.email_verified_at === null ? null : toIsoTimestamp(row.email_verified_at),
@@ -78,7 +82,7 @@ export class UsersRepository {
   }
 
   /** @throws EmailTakenError */
-  async create(input: { email: string; passwordHash: string; fullName: string | null; role?: 'user' | 'admin' }): Promise<UserWithPasswordHash> {
+  async create(input: { email: string; passwordHash: string; fullName: string | null; role?: 'user' | 'admin'; language?: MailLanguage }): Promise<UserWithPasswordHash> {
     const now = new Date().toISOString();
     const row = {
       id: randomUUID(),
@@ -87,6 +91,7 @@ export class UsersRepository {
       full_name: input.fullName,
       role: input.role ?? 'user',
       is_active: true,
+      language: input.language ?? 'hu',
       created_at: now,
       updated_at: now,
     } as const;
@@ -99,9 +104,10 @@ export class UsersRepository {
     return toUser({ ...row, is_active: true, password_reset_required: false, locked_at: null, email_verified_at: null });
   }
 
-  async updateProfile(id: string, changes: { fullName?: string | null; email?: string }): Promise<UserWithPasswordHash | undefined> {
-    const values: { updated_at: string; full_name?: string | null; email?: string } = { updated_at: new Date().toISOString() };
+  async updateProfile(id: string, changes: { fullName?: string | null; email?: string; language?: MailLanguage }): Promise<UserWithPasswordHash | undefined> {
+    const values: { updated_at: string; full_name?: string | null; email?: string; language?: MailLanguage } = { updated_at: new Date().toISOString() };
     if (changes.fullName !== undefined) values.full_name = changes.fullName;
+    if (changes.language !== undefined) values.language = changes.language;
     if (changes.email !== undefined) values.email = normalizeEmail(changes.email);
     try {
       await this.db.updateTable('users').set(values).where('id', '=', id).execute();

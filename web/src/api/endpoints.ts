@@ -21,6 +21,7 @@ import type {
   RecallPage,
   RecoveryCodes,
   SecondFactors,
+  SecurityActivityPage,
   SessionState,
   TotpEnrolment,
   User,
@@ -35,8 +36,8 @@ export const auth = {
   me: (): Promise<User> => apiRequest('/api/v1/auth/me'),
   /** 200 whether or not a session exists: an anonymous visit is not an error. */
   session: (): Promise<SessionState> => apiRequest('/api/v1/auth/session'),
-  register: (body: { email: string; password: string; full_name?: string }): Promise<User> => apiRequest('/api/v1/auth/register', { method: 'POST', body }),
-  updateProfile: (body: { full_name: string | null }): Promise<User> => apiRequest('/api/v1/auth/me', { method: 'PUT', body }),
+  register: (body: { email: string; password: string; full_name?: string; language: User['language'] }): Promise<User> => apiRequest('/api/v1/auth/register', { method: 'POST', body }),
+  updateProfile: (body: { full_name?: string | null; language?: User['language'] }): Promise<User> => apiRequest('/api/v1/auth/me', { method: 'PUT', body }),
   /** 202: a link goes to the new address; nothing changes until it is followed. */
   requestEmailChange: async (body: { new_email: string; password: string }): Promise<void> => {
     await apiCommand('/api/v1/auth/me/email', { method: 'POST', body });
@@ -73,6 +74,9 @@ export const auth = {
   endSession: async (id: string): Promise<void> => {
     await apiCommand(`/api/v1/auth/sessions/${segment(id)}`, { method: 'DELETE' });
   },
+  /** My security activity of the last 90 days, newest first; `cursor` is the previous page's `next_cursor`. */
+  securityActivity: (cursor?: string): Promise<SecurityActivityPage> =>
+    apiRequest(`/api/v1/auth/security-events?limit=20${cursor === undefined ? '' : `&cursor=${segment(cursor)}`}`),
 };
 
 const factorsPath = '/api/v1/auth/second-factors';

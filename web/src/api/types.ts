@@ -5,6 +5,8 @@
  * `import type` is erased), so none of the server's code reaches the bundle.
  */
 export type { ErrorCode, FieldProblem, FieldProblemKind } from '../../../src/errors.js';
+/** The server's list of security event codes; type-only, like the error codes. */
+export type { SecurityEventCode } from '../../../src/security/security-events.js';
 
 export interface Page<T> {
   readonly items: readonly T[];
@@ -19,6 +21,8 @@ export interface User {
   readonly full_name: string | null;
   readonly role: 'user' | 'admin';
   readonly is_active: boolean;
+  /** The language of the user's mail: kept in step with the UI language the user picks. */
+  readonly language: 'hu' | 'en';
   readonly created_at: string;
   readonly updated_at: string;
   /** Whether the account proved it receives mail at `email`. */
@@ -309,6 +313,29 @@ export interface AdminUserDetail {
     readonly ip_prefix: string | null;
   }[];
   readonly factors: { readonly passkeys: number; readonly totp: boolean; readonly recovery_codes_left: number };
+  readonly recent_events: readonly {
+    readonly event: string;
+    readonly occurred_at: string;
+    readonly reason: string | null;
+    readonly device: string | null;
+    readonly address: string | null;
+    readonly actor_id: string | null;
+  }[];
 }
 
 export type AdminUserAction = 'lock' | 'unlock' | 'sessions/end' | 'password-reset/require' | 'second-factors/reset';
+/** `GET /api/v1/auth/security-events`: one entry of my security activity (the last 90 days). */
+export interface SecurityActivity {
+  readonly id: string;
+  readonly occurred_at: string;
+  readonly event: string;
+  readonly reason: string | null;
+  readonly address: string | null;
+  readonly device: string | null;
+  readonly by_administrator: boolean;
+}
+
+export interface SecurityActivityPage {
+  readonly items: readonly SecurityActivity[];
+  readonly next_cursor: string | null;
+}

@@ -396,6 +396,15 @@ const en = {
   adminWorking: 'Working…',
   adminDone: 'Done.',
   passwordResetRequiredLink: 'Get a password-reset link',
+  securityActivityTitle: 'Recent security activity',
+  securityActivityIntro: 'Sign-ins, sign-outs and changes to how you sign in, from the last 90 days. If you do not recognise something, change your password and sign out everywhere.',
+  securityActivityEmpty: 'Nothing in the last 90 days.',
+  securityActivityWhen: 'When',
+  securityActivityDevice: 'Device',
+  securityActivityAddress: 'IP address',
+  securityActivityUnknown: 'unknown',
+  securityActivityByAdmin: 'by an administrator',
+  securityActivityMore: 'Show older',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -796,6 +805,15 @@ const hu: Messages = {
   adminWorking: 'Folyamatban…',
   adminDone: 'Kész.',
   passwordResetRequiredLink: 'Jelszó-visszaállító hivatkozás kérése',
+  securityActivityTitle: 'Legutóbbi biztonsági események',
+  securityActivityIntro: 'Az elmúlt 90 nap bejelentkezései, kijelentkezései és a bejelentkezési módok változásai. Ha valamit nem ismer fel, változtassa meg a jelszavát, és jelentkezzen ki mindenhonnan.',
+  securityActivityEmpty: 'Az elmúlt 90 napban nem történt semmi.',
+  securityActivityWhen: 'Időpont',
+  securityActivityDevice: 'Eszköz',
+  securityActivityAddress: 'IP-cím',
+  securityActivityUnknown: 'ismeretlen',
+  securityActivityByAdmin: 'rendszergazda által',
+  securityActivityMore: 'Régebbiek',
 };
 
 export type Language = 'hu' | 'en';

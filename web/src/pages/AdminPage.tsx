@@ -1,7 +1,8 @@
 import { useState, type ReactNode, type SyntheticEvent } from 'react';
 import { admin } from '../api/endpoints';
 import type { AdminUser, AdminUserAction, AdminUserState } from '../api/types';
-import { AsyncItems, ErrorNotice, Loading, StatusNotice } from '../components/feedback';
+import { AsyncItems, EmptyState, ErrorNotice, Loading, StatusNotice } from '../components/feedback';
+import { SecurityEventEntry } from '../components/SecurityActivityCard';
 import { SelectField, TextField } from '../components/fields';
 import { Card } from '../components/forms';
 import { useStepUp } from '../components/stepUp';
@@ -165,7 +166,7 @@ export function AdminUserPage({ id }: { readonly id: string }) {
       </>
     );
   }
-  const { user, sessions, factors } = detail.value;
+  const { user, sessions, factors, recent_events: recentEvents } = detail.value;
   const actions: readonly AdminUserAction[] = [
     ...(user.is_active ? (user.id === me?.id ? [] : (['lock'] as const)) : (['unlock'] as const)),
     'sessions/end',
@@ -205,6 +206,17 @@ export function AdminUserPage({ id }: { readonly id: string }) {
           </dl>
         </Card>
       </div>
+      <Card id="admin-events" title={t('securityActivityTitle')}>
+        {recentEvents.length === 0 ? (
+          <EmptyState>{t('securityActivityEmpty')}</EmptyState>
+        ) : (
+          <ol className="security-activity" data-testid="admin-security-activity">
+            {recentEvents.map((entry, index) => (
+              <SecurityEventEntry key={`${entry.occurred_at}-${String(index)}`} entry={{ ...entry, by_administrator: entry.actor_id !== null }} />
+            ))}
+          </ol>
+        )}
+      </Card>
       <Card id="admin-actions" title={t('adminActions')}>
         <StatusNotice message={submission.status} />
         <ErrorNotice error={submission.error} />

@@ -8,7 +8,7 @@ import { usePageTitle } from '../usePageTitle';
 import { useSubmission } from '../useSubmission';
 
 export function RegisterPage() {
-  const { t } = useI18n();
+  const { t, language } = useI18n();
   const [email, setEmail] = useState('');
   const [fullName, setFullName] = useState('');
   const newPassword = useNewPassword();
@@ -21,7 +21,8 @@ export function RegisterPage() {
         submission={submission}
         check={newPassword.confirmed}
         action={async () => {
-          await auth.register({ email, password: newPassword.password, ...(fullName.trim() === '' ? {} : { full_name: fullName.trim() }) });
+          // The account's mail is written in the language the user registered in.
+          await auth.register({ email, password: newPassword.password, language, ...(fullName.trim() === '' ? {} : { full_name: fullName.trim() }) });
           navigate('/signin?registered=1');
           return undefined;
         }}

@@ -3,6 +3,7 @@ import { secondFactors } from '../api/endpoints';
 import type { Passkey, SecondFactors, TotpEnrolment } from '../api/types';
 import { ErrorNotice, Loading, StatusNotice } from '../components/feedback';
 import { AuthenticatorCodeField, compactCode, TextField } from '../components/fields';
+import { SecurityActivityCard } from '../components/SecurityActivityCard';
 import { Card, SubmitForm } from '../components/forms';
 import { useStepUp } from '../components/stepUp';
 import { useI18n } from '../i18n/i18n';
@@ -362,7 +363,7 @@ function RecoveryCodesCard({ factors, refresh, showCodes }: CardProps) {
   );
 }
 
-/** Account → security: the authenticator app, passkeys and recovery codes. */
+/** Account → security: the authenticator app, passkeys and recovery codes, and the recent security activity. */
 export function SecurityPage() {
   const { t } = useI18n();
   const [factors, setFactors] = useState<SecondFactors>();
@@ -414,6 +415,7 @@ export function SecurityPage() {
           <RecoveryCodesCard factors={factors} refresh={refresh} showCodes={showCodes} />
         </div>
       )}
+      <SecurityActivityCard />
     </>
   );
 }
