@@ -47,7 +47,6 @@ const AdminUserDetailSchema = Type.Object({
   user: AdminUserSchema,
   sessions: Type.Array(AdminSessionSchema, { description: 'live sessions, newest first' }),
   factors: Type.Object({ passkeys: Type.Integer(), totp: Type.Boolean(), recovery_codes_left: Type.Integer() }),
-  email_verified_at: Type.Optional(Nullable(Type.String({ format: 'date-time', description: 'when the address was confirmed; null while unconfirmed' }))),
   recent_events: Type.Array(
     Type.Object({
       event: Type.String(),

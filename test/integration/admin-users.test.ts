@@ -150,7 +150,7 @@ describe('issue 19: user administration over HTTP', () => {
     const response = await call('GET', `/api/v1/admin/users/${user.id}`, { token: admin.token });
     expect(response.statusCode, response.body).toBe(200);
     const view = response.json<{ user: AdminUser; sessions: { device: string | null; user_agent: string | null; ip_prefix: string | null }[]; factors: unknown }>();
-    expect(view.user).toMatchObject({ id: user.id, email: user.email, state: 'active', password_reset_required: false, locked_at: null });
+    expect(view.user).toMatchObject({ id: user.id, email: user.email, state: 'active', password_reset_required: false, locked_at: null, email_verified: false, email_verified_at: null });
     expect(view.sessions).toHaveLength(2);
     expect(view.sessions.find((session) => session.user_agent === FIREFOX)).toMatchObject({ device: expect.stringContaining('Firefox') as unknown, ip_prefix: expect.stringMatching(/^10\.\d+\.\d+\.0\/24$/) as unknown });
     expect(view.factors).toEqual({ passkeys: 0, totp: false, recovery_codes_left: 0 });

@@ -185,6 +185,8 @@ export function AdminUserPage({ id }: { readonly id: string }) {
             <dd data-state={user.state}>{t(STATE_TEXT[user.state])}</dd>
             <dt>{t('adminRole')}</dt>
             <dd>{user.role === 'admin' ? t('adminRoleAdmin') : t('adminRoleUser')}</dd>
+            <dt>{t('emailVerificationTitle')}</dt>
+            <dd data-email-verified={String(user.email_verified)}>{user.email_verified ? t('emailVerifiedState') : t('emailNotVerifiedState')}</dd>
             <dt>{t('adminRegistered')}</dt>
             <dd>{formatDate(user.created_at)}</dd>
             {user.locked_at === null ? null : (
