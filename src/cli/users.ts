@@ -2,7 +2,9 @@ import { systemClock } from '../clock.js';
 import { EmailTakenError, UsersRepository, normalizeEmail, type User, type UserState } from '../db/repositories/users.js';
 import { HttpError } from '../errors.js';
 import { loggingMailer } from '../mail/mailer.js';
+import { SecurityEventsRepository } from '../db/repositories/security-events.js';
 import { createSecurity } from '../security/index.js';
+import { SecurityEventLog } from '../security/security-event-log.js';
 import { USER_LIST_MAX_LIMIT, type UserAdministration } from '../security/user-administration.js';
 import { hashNewPassword } from '../security/passwords.js';
 import { openRuntime } from '../runtime.js';
@@ -89,7 +91,15 @@ async function withAdministration<T>(cli: CommandContext, run: (administration: 
       mailer: loggingMailer(() => undefined),
       onMailError: () => undefined,
     });
-    return await run(security.userAdministration);
+    // What a lock or unlock records must reach the log before the command exits.
+    const eventLog = new SecurityEventLog({ writer: new SecurityEventsRepository(runtime.database.db, runtime.database.engine), clock: systemClock, queueLimit: config.securityEventsQueueLimit });
+    const unsubscribe = security.events.subscribe(eventLog.listener);
+    try {
+      return await run(security.userAdministration);
+    } finally {
+      unsubscribe();
+      await eventLog.close();
+    }
   } catch (error) {
     if (error instanceof HttpError && (error.code === 'not_found' || error.code === 'forbidden')) throw new CommandFailure(`error: ${error.message}`);
     throw error;

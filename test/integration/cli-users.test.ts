@@ -73,6 +73,12 @@ describe('autocognitix users list, lock, unlock', { timeout: 60_000 }, () => {
     const unlocked = await cli(['users', 'unlock', email('driver')]);
     expect(unlocked.code, unlocked.output).toBe(0);
     expect((await security.users.findById(user.id))?.isActive).toBe(true);
+    // Each is in the security activity log once the command has returned: an admin action with no actor.
+    const logged = await runtime.database.db.selectFrom('security_events').select(['event', 'reason', 'actor_id']).where('user_id', '=', user.id).orderBy('occurred_at').execute();
+    expect(logged).toEqual([
+      { event: 'admin_action', reason: 'cli_lock', actor_id: null },
+      { event: 'admin_action', reason: 'cli_unlock', actor_id: null },
+    ]);
 
     const admin = await makeUser('only-admin', 'admin');
     const refused = await cli(['users', 'lock', admin.email]);
