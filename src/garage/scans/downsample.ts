@@ -53,7 +53,7 @@ export class MinMaxDownsampler {
     const merged: Bucket[] = [];
     for (let index = 0; index + 1 < this.buckets.length; index += 2) merged.push(merge(this.buckets[index] as Bucket, this.buckets[index + 1] as Bucket));
     // An odd bucket out becomes the one being filled, at the new size.
-    this.current = this.buckets.length % 2 === 1 ? (this.buckets[this.buckets.length - 1] as Bucket) : undefined;
+    this.current = this.buckets.length % 2 === 1 ? this.buckets[this.buckets.length - 1] : undefined;
     this.buckets = merged;
     this.size *= 2;
   }

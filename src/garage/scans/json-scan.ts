@@ -4,7 +4,7 @@
  * every error, a syntax error or a field the schema refuses, names its line.
  */
 import Type, { type Static } from 'typebox';
-import Value from 'typebox/value';
+import Compile from 'typebox/compile';
 import { DTC_CODE_INPUT_PATTERN, normalizeDtcCode } from '../../diagnostics/dtc-code.js';
 import { describeBytes, type BoundedLine } from '../../io/bounded-lines.js';
 import { MinMaxDownsampler } from './downsample.js';
@@ -72,13 +72,20 @@ const MAX_DEPTH = 16;
 // eslint-disable-next-line no-control-regex
 const PLAIN_RUN = /[^"\\\u0000-\u001f]*/y;
 
-/** A JSON value with the line each JSON pointer starts on. */
+/**
+ * A JSON value, and the line a value starts on for the JSON pointers asked for
+ * (asked on a second pass, only when there is an error to report: a large
+ * document is not given a map of all its values).
+ */
 class LocatingJsonParser {
   private position = 0;
   private line = 1;
   readonly lines = new Map<string, number>();
 
-  constructor(private readonly text: string) {}
+  constructor(
+    private readonly text: string,
+    private readonly wanted?: ReadonlySet<string>,
+  ) {}
 
   document(): unknown {
     const value = this.value('', 0);
@@ -102,7 +109,7 @@ class LocatingJsonParser {
 
   private value(pointer: string, depth: number): unknown {
     this.whitespace();
-    this.lines.set(pointer, this.line);
+    if (this.wanted?.has(pointer) === true) this.lines.set(pointer, this.line);
     const character = this.text.charAt(this.position);
     if (character === '{') return this.object(pointer, depth);
     if (character === '[') return this.array(pointer, depth);
@@ -147,7 +154,8 @@ class LocatingJsonParser {
       if (this.text.charAt(this.position) !== ':') this.fail(`expected ":" after "${key}"`);
       this.position += 1;
       // defineProperty: a field named __proto__ is data, never the prototype.
-      Object.defineProperty(result, key, { value: this.value(`${pointer}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`, depth + 1), enumerable: true, writable: true, configurable: true });
+      const child = this.wanted === undefined ? '' : `${pointer}/${escapePointer(key)}`;
+      Object.defineProperty(result, key, { value: this.value(child, depth + 1), enumerable: true, writable: true, configurable: true });
       this.whitespace();
       const next = this.text.charAt(this.position);
       this.position += 1;
@@ -166,7 +174,7 @@ class LocatingJsonParser {
       return result;
     }
     for (;;) {
-      result.push(this.value(`${pointer}/${result.length}`, depth + 1));
+      result.push(this.value(this.wanted === undefined ? '' : `${pointer}/${result.length}`, depth + 1));
       this.whitespace();
       const next = this.text.charAt(this.position);
       this.position += 1;
@@ -215,18 +223,36 @@ function fieldPath(pointer: string): string {
   return path === '' ? 'the document' : path;
 }
 
-function lineOf(lines: ReadonlyMap<string, number>, pointer: string): number {
-  for (let current = pointer; ; current = current.slice(0, current.lastIndexOf('/'))) {
-    const line = lines.get(current);
-    if (line !== undefined) return line;
-    if (current === '') return 1;
-  }
+function escapePointer(key: string): string {
+  return key.replaceAll('~', '~0').replaceAll('/', '~1');
 }
 
-function schemaProblem(document: unknown, lines: ReadonlyMap<string, number>): ScanParseError | undefined {
-  const [error] = Value.Errors(jsonScanSchema, document);
+/** The line the value at `pointer` (or the nearest enclosing one) starts on, by parsing the text again. */
+function lineOf(text: string, pointer: string): number {
+  const chain: string[] = [];
+  for (let current = pointer; ; current = current.slice(0, current.lastIndexOf('/'))) {
+    chain.push(current);
+    if (current === '') break;
+  }
+  const parser = new LocatingJsonParser(text, new Set(chain));
+  parser.document();
+  for (const current of chain) {
+    const line = parser.lines.get(current);
+    if (line !== undefined) return line;
+  }
+  return 1;
+}
+
+const compileSchema = () => Compile(jsonScanSchema);
+/** Compiled on first use: checking a large document is then a matter of milliseconds. */
+let validator: ReturnType<typeof compileSchema> | undefined;
+
+function schemaProblem(document: unknown, text: string): ScanParseError | undefined {
+  validator ??= compileSchema();
+  if (validator.Check(document)) return undefined;
+  const [error] = validator.Errors(document);
   if (error === undefined) return undefined;
-  const line = lineOf(lines, error.instancePath);
+  const line = lineOf(text, error.instancePath);
   const path = fieldPath(error.instancePath);
   if (error.keyword === 'boolean' && error.schemaPath.endsWith('additionalProperties')) return new ScanParseError(line, `${path}: unknown field`);
   if (error.keyword === 'additionalProperties') return new ScanParseError(line, `${path}: unknown field "${error.params.additionalProperties.join('", "')}"`);
@@ -261,14 +287,14 @@ export async function parseJsonScan(input: AsyncIterable<BoundedLine>, limits: S
     if (bytes > limits.maxJsonBytes) throw new ScanParseError(lineNumber, `the JSON document is larger than ${describeBytes(limits.maxJsonBytes)}`);
     parts.push(line);
   }
-  const parser = new LocatingJsonParser(parts.join('\n'));
-  const document = parser.document();
-  const problem = schemaProblem(document, parser.lines);
+  const text = parts.join('\n');
+  parts.length = 0;
+  const document = new LocatingJsonParser(text).document();
+  const problem = schemaProblem(document, text);
   if (problem !== undefined) throw problem;
   const scan = document as JsonScan;
-  const lines = parser.lines;
 
-  if (scan.takenAt !== undefined && !Number.isFinite(Date.parse(scan.takenAt))) throw new ScanParseError(lineOf(lines, '/takenAt'), `takenAt: expected ${EXPECTED.takenAt ?? ''}`);
+  if (scan.takenAt !== undefined && !Number.isFinite(Date.parse(scan.takenAt))) throw new ScanParseError(lineOf(text, '/takenAt'), `takenAt: expected ${EXPECTED.takenAt ?? ''}`);
   const codes: ScanCode[] = [];
   const seen = new Set<string>();
   for (const entry of scan.codes) {
@@ -277,33 +303,33 @@ export async function parseJsonScan(input: AsyncIterable<BoundedLine>, limits: S
     const key = `${ecuName ?? ''}|${normalised}|${entry.status}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    if (codes.length >= limits.maxCodes) throw new ScanParseError(lineOf(lines, `/codes/${codes.length}`), `more than ${limits.maxCodes} trouble codes`);
+    if (codes.length >= limits.maxCodes) throw new ScanParseError(lineOf(text, `/codes/${codes.length}`), `more than ${limits.maxCodes} trouble codes`);
     codes.push(ecuName === undefined ? { code: normalised, status: entry.status } : { code: normalised, status: entry.status, ecu: ecuName });
   }
   const unknown = new Set<string>();
   const freezeFrames: ScanFreezeFrame[] = (scan.freezeFrames ?? []).map((frame, index) => {
-    if (index >= limits.maxCodes) throw new ScanParseError(lineOf(lines, `/freezeFrames/${index}`), `more than ${limits.maxCodes} freeze frames`);
+    if (index >= limits.maxCodes) throw new ScanParseError(lineOf(text, `/freezeFrames/${index}`), `more than ${limits.maxCodes} freeze frames`);
     const values = Object.create(null) as Record<string, ScanValue>;
     for (const [key, given] of Object.entries(frame.values)) {
       if (!PID_BY_NAME.has(key)) unknown.add(key);
-      values[key] = canonicalValue(key, given, lineOf(lines, `/freezeFrames/${index}/values/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`), `freezeFrames[${index}].values`);
+      values[key] = canonicalValue(key, given, lineOf(text, `/freezeFrames/${index}/values/${escapePointer(key)}`), `freezeFrames[${index}].values`);
     }
     const frameCode = frame.code === null ? null : (normalizeDtcCode(frame.code) ?? frame.code);
     return frame.ecu === undefined ? { code: frameCode, values: { ...values } } : { code: frameCode, ecu: frame.ecu.toUpperCase(), values: { ...values } };
   });
   const series = Object.create(null) as Record<string, ScanSeries>;
   const entries = Object.entries(scan.series ?? {});
-  if (entries.length > limits.maxColumns) throw new ScanParseError(lineOf(lines, '/series'), `more than ${limits.maxColumns} series`);
+  if (entries.length > limits.maxColumns) throw new ScanParseError(lineOf(text, '/series'), `more than ${limits.maxColumns} series`);
   for (const [key, given] of entries) {
-    const pointer = `/series/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;
+    const pointer = `/series/${escapePointer(key)}`;
     const pid = PID_BY_NAME.get(key);
     const convert = pid === undefined ? (value: number) => value : conversionFor(pid, given.unit);
-    if (convert === undefined) throw new ScanParseError(lineOf(lines, pointer), `series.${key}: ${key} is in ${pid?.unit ?? ''}, not "${given.unit}"`);
+    if (convert === undefined) throw new ScanParseError(lineOf(text, pointer), `series.${key}: ${key} is in ${pid?.unit ?? ''}, not "${given.unit}"`);
     if (pid === undefined) unknown.add(key);
     const sampler = new MinMaxDownsampler(limits.maxPointsPerSeries);
     let last = 0;
     given.points.forEach(([time, value], index) => {
-      if (time < last) throw new ScanParseError(lineOf(lines, `${pointer}/points/${index}`), `series.${key}.points[${index}]: the time goes back (points are in time order)`);
+      if (time < last) throw new ScanParseError(lineOf(text, `${pointer}/points/${index}`), `series.${key}.points[${index}]: the time goes back (points are in time order)`);
       last = time;
       sampler.add(time, pid === undefined ? value : round(convert(value)));
     });

@@ -72,7 +72,7 @@ export const DEFAULT_SCAN_LIMITS: ScanLimits = Object.freeze({
   maxColumns: 512,
   maxPointsPerSeries: 2000,
   maxCodes: 500,
-  maxJsonBytes: 16 * 1024 * 1024,
+  maxJsonBytes: 8 * 1024 * 1024,
 });
 
 /**
