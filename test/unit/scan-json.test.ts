@@ -1,8 +1,8 @@
 // @backend-independent: pure parsing
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SCAN_LIMITS, guessScanFormat, MinMaxDownsampler, parseScan, ScanParseError, type Scan, type ScanLimits } from '../../src/garage/scans/index.js';
+import { CANONICAL_PIDS, DEFAULT_SCAN_LIMITS, guessScanFormat, MinMaxDownsampler, parseScan, ScanParseError, type Scan, type ScanLimits } from '../../src/garage/scans/index.js';
 
 const fixture = (name: string): string => path.resolve(import.meta.dirname, '../fixtures/scans', name);
 
@@ -112,5 +112,13 @@ describe('scan helpers', () => {
     expect(guessScanFormat('"SECONDS";"PID";"VALUE";"UNITS"')).toBe('torque-csv');
     expect(guessScanFormat('>ATZ')).toBe('elm327');
     expect(guessScanFormat('7E8 06 43 02 01 71 03 00')).toBe('elm327');
+  });
+
+  it('docs/API.md "Scan formats" names every canonical PID', () => {
+    const docs = readFileSync(path.resolve(import.meta.dirname, '../../docs/API.md'), 'utf8');
+    const section = /^### Scan formats\n([\s\S]*?)\n## /m.exec(docs)?.[1] ?? '';
+    expect(section).toContain('the routes that accept an upload');
+    expect(CANONICAL_PIDS.map((pid) => pid.name).filter((name) => !section.includes(`\`${name}\``))).toEqual([]);
+    expect(section).toContain(`at most\n${DEFAULT_SCAN_LIMITS.maxPointsPerSeries} points per PID`);
   });
 });
