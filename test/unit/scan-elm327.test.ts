@@ -134,4 +134,30 @@ describe('ELM327 transcript (SAE J1979)', () => {
     const codes = await refusal('43 03 01 71 03 00 04 20\n', { ...DEFAULT_SCAN_LIMITS, maxCodes: 2 });
     expect(codes.reason).toBe('more than 2 trouble codes');
   });
+
+  it('never crashes: random transcripts parse or are refused with a ScanParseError', async () => {
+    let seed = 20;
+    const random = (): number => {
+      seed = (seed * 1_103_515_245 + 12_345) & 0x7fffffff;
+      return seed / 0x7fffffff;
+    };
+    const tokens = ['43', '47', '4A', '42', '41', '7E8', '7E9', '18', 'DA', 'F1', '10', '21', '02', '00', '01', '71', 'FF', '0:', '1:', '00A', '>', 'NO DATA', '48', '6B', 'A6', '0C', 'ZZ', '\r'];
+    let refused = 0;
+    for (let run = 0; run < 2000; run += 1) {
+      const lines = Array.from({ length: 1 + Math.floor(random() * 6) }, () =>
+        Array.from({ length: Math.floor(random() * 10) }, () => tokens[Math.floor(random() * tokens.length)] ?? '').join(random() < 0.8 ? ' ' : ''),
+      );
+      const outcome: unknown = await parse(lines.join('\n')).then(
+        (scan) => scan,
+        (caught: unknown) => caught,
+      );
+      if (outcome instanceof Error) {
+        expect(outcome).toBeInstanceOf(ScanParseError);
+        refused += 1;
+      }
+    }
+    // Both outcomes occur, so the loop exercises the decoder and its refusals.
+    expect(refused).toBeGreaterThan(100);
+    expect(refused).toBeLessThan(1900);
+  });
 });
