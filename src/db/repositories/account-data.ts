@@ -47,8 +47,6 @@ export interface AccountExport {
   readonly security_events: { occurred_at: string; event: string; reason: string | null; address: string | null; device: string | null; by_administrator: boolean }[];
 }
 
-const nullableNumber = (value: number | null): number | null => (value === null ? null : Number(value));
-
 /** Tables that hold a user's rows, children first: erasure deletes in this order. */
 export const USER_OWNED_TABLES = ['odometer_readings', 'vehicle_reminders', 'diagnosis_notes', 'garage_vehicles', 'auth_sessions', 'user_token_cutoffs', 'user_totp', 'user_recovery_codes', 'webauthn_credentials'] as const;
 
@@ -101,19 +99,19 @@ export class AccountDataRepository {
           .map((note) => ({ id: note.id, codes: decodeStringArray(note.codes), symptoms: note.symptoms, created_at: toIsoTimestamp(note.created_at) })),
         odometer_readings: readings
           .filter((reading) => reading.vehicle_id === vehicle.id)
-          .map((reading) => ({ id: reading.id, km: Number(reading.km), read_at: toIsoTimestamp(reading.read_at), source: reading.source, created_at: toIsoTimestamp(reading.created_at) })),
+          .map((reading) => ({ id: reading.id, km: reading.km, read_at: toIsoTimestamp(reading.read_at), source: reading.source, created_at: toIsoTimestamp(reading.created_at) })),
         reminders: reminders
           .filter((reminder) => reminder.vehicle_id === vehicle.id)
           .map((reminder) => ({
             id: reminder.id,
             kind: reminder.kind,
             title: reminder.title,
-            every_months: nullableNumber(reminder.every_months),
-            every_km: nullableNumber(reminder.every_km),
+            every_months: reminder.every_months,
+            every_km: reminder.every_km,
             due_date: reminder.due_date,
-            due_km: nullableNumber(reminder.due_km),
+            due_km: reminder.due_km,
             last_done_date: reminder.last_done_date,
-            last_done_km: nullableNumber(reminder.last_done_km),
+            last_done_km: reminder.last_done_km,
             notified_for: reminder.notified_for,
             created_at: toIsoTimestamp(reminder.created_at),
             updated_at: toIsoTimestamp(reminder.updated_at),

@@ -32,10 +32,8 @@ export interface VehicleReminder {
 export type ReminderFields = Omit<VehicleReminder, 'id' | 'vehicle_id' | 'created_at' | 'updated_at'>;
 
 function toReading(row: Selectable<OdometerReadingsTable>): OdometerReading {
-  return { id: row.id, vehicle_id: row.vehicle_id, km: Number(row.km), read_at: toIsoTimestamp(row.read_at), source: row.source, created_at: toIsoTimestamp(row.created_at) };
+  return { id: row.id, vehicle_id: row.vehicle_id, km: row.km, read_at: toIsoTimestamp(row.read_at), source: row.source, created_at: toIsoTimestamp(row.created_at) };
 }
-
-const nullableNumber = (value: number | null): number | null => (value === null ? null : Number(value));
 
 function toReminder(row: Selectable<VehicleRemindersTable>): VehicleReminder {
   return {
@@ -43,12 +41,12 @@ function toReminder(row: Selectable<VehicleRemindersTable>): VehicleReminder {
     vehicle_id: row.vehicle_id,
     kind: row.kind,
     title: row.title,
-    every_months: nullableNumber(row.every_months),
-    every_km: nullableNumber(row.every_km),
+    every_months: row.every_months,
+    every_km: row.every_km,
     due_date: row.due_date,
-    due_km: nullableNumber(row.due_km),
+    due_km: row.due_km,
     last_done_date: row.last_done_date,
-    last_done_km: nullableNumber(row.last_done_km),
+    last_done_km: row.last_done_km,
     created_at: toIsoTimestamp(row.created_at),
     updated_at: toIsoTimestamp(row.updated_at),
   };
@@ -82,7 +80,7 @@ export class RemindersRepository {
   async latestKm(userId: string, vehicleId: string): Promise<number | null | undefined> {
     if (!(await this.ownsVehicle(this.db, userId, vehicleId))) return undefined;
     const latest = await this.latestReading(this.db, vehicleId);
-    return latest === undefined ? null : Number(latest.km);
+    return latest === undefined ? null : latest.km;
   }
 
   /** Readings, newest first; undefined when the vehicle is not the user's. */
@@ -107,7 +105,7 @@ export class RemindersRepository {
       const locked = await transaction.updateTable('garage_vehicles').set({ id: vehicleId }).where('user_id', '=', userId).where('id', '=', vehicleId).executeTakeFirst();
       if (locked.numUpdatedRows === 0n) return { kind: 'not_found' };
       const latest = await this.latestReading(transaction, vehicleId);
-      if (latest !== undefined && input.km < Number(latest.km) && !input.correct) return { kind: 'lower', latestKm: Number(latest.km) };
+      if (latest !== undefined && input.km < latest.km && !input.correct) return { kind: 'lower', latestKm: latest.km };
       const row = { id: randomUUID(), vehicle_id: vehicleId, user_id: userId, km: input.km, read_at: input.readAt, source: input.source, created_at: input.now };
       await transaction.insertInto('odometer_readings').values(row).execute();
       return { kind: 'added', reading: toReading(row) };
@@ -171,7 +169,7 @@ export class RemindersRepository {
     const latest = new Map<string, number | null>();
     for (const vehicleId of new Set(rows.map((row) => row.vehicle_id))) {
       const reading = await this.latestReading(this.db, vehicleId);
-      latest.set(vehicleId, reading === undefined ? null : Number(reading.km));
+      latest.set(vehicleId, reading === undefined ? null : reading.km);
     }
     return rows.map((row) => ({
       reminder: toReminder(row),
