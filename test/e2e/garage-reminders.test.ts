@@ -48,7 +48,7 @@ describe('garage reminders in Chromium', { timeout: 120_000 }, () => {
     await page.getByLabel('Fajta').selectOption('inspection');
     await page.getByLabel('Esedékes dátum').fill(inFiveDays);
     await page.getByRole('button', { name: 'Emlékeztető hozzáadása' }).click();
-    const reminder = page.locator('#reminders li.reminder');
+    const reminder = page.locator('[aria-labelledby="reminders-title"] li.reminder');
     await reminder.first().waitFor();
     expect(await reminder.count()).toBe(1);
     expect(await reminder.first().textContent()).toContain('Műszaki vizsga');
