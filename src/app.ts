@@ -14,6 +14,7 @@ import { accountRoutes } from './http/account.js';
 import { emailVerificationRoutes } from './http/email-verification.js';
 import { diagnosisRoutes } from './http/diagnosis.js';
 import { garageRoutes } from './http/garage.js';
+import { garageReminderRoutes } from './http/garage-reminders.js';
 import { dtcRoutes } from './http/dtc.js';
 import { cors } from './http/cors.js';
 import { healthRoutes } from './http/health.js';
@@ -154,6 +155,7 @@ export async function buildApp(config: Config, dependencies: AppDependencies): P
   await app.register(vehicleRoutes, { prefix: '/api/v1/vehicles', ...publicRoutes });
   await app.register(diagnosisRoutes, { prefix: '/api/v1/diagnosis', ...publicRoutes });
   await app.register(garageRoutes, { prefix: '/api/v1/garage', database: dependencies.database });
+  await app.register(garageReminderRoutes, { prefix: '/api/v1/garage', database: dependencies.database, store: dependencies.store });
   await app.register(webApp, {});
 
   return app;

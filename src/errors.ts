@@ -35,6 +35,8 @@ export const ERROR_CATALOG = {
   totp_already_enabled: { status: 409, message: 'An authenticator app is already set up; remove it before adding another' },
   totp_enrolment_missing: { status: 409, message: 'Start setting up the authenticator app first' },
   recovery_codes_need_factor: { status: 409, message: 'Recovery codes need a passkey or an authenticator app first' },
+  odometer_reading_lower: { status: 409, message: 'This reading is lower than the latest one; send it with "correct": true if the latest was wrong' },
+  reminder_limit_reached: { status: 409, message: 'This vehicle has as many reminders as it may have; remove one first' },
   precondition_failed: { status: 412, message: 'A precondition of the request does not hold' },
   payload_too_large: { status: 413, message: 'The request body is too large' },
   unsupported_media_type: { status: 415, message: 'Unsupported content type' },

@@ -29,6 +29,9 @@ export const BACKUP_TABLES = [
   'webauthn_credentials',
   // The security activity log: an operator's record, restored with the users it names.
   'security_events',
+  // Garage mileage and reminders (children of garage_vehicles).
+  'odometer_readings',
+  'vehicle_reminders',
 ] as const;
 export type BackupTableName = (typeof BACKUP_TABLES)[number];
 
@@ -48,6 +51,8 @@ export const BACKUP_TABLE_KEYS: Readonly<Record<BackupTableName, readonly string
   user_recovery_codes: ['id'],
   webauthn_credentials: ['id'],
   security_events: ['id'],
+  odometer_readings: ['id'],
+  vehicle_reminders: ['id'],
 };
 
 /**
@@ -93,6 +98,8 @@ export const BACKUP_TABLE_SINCE: Readonly<Record<BackupTableName, string>> = {
   user_recovery_codes: '0011-second-factors',
   webauthn_credentials: '0011-second-factors',
   security_events: '0012-security-events',
+  odometer_readings: '0016-garage-reminders',
+  vehicle_reminders: '0016-garage-reminders',
 };
 
 /** A backup line longer than this is refused (rows are a few KiB; the bound keeps memory flat on a hostile file). */

@@ -139,6 +139,36 @@ export interface DiagnosisNotesTable {
   created_at: Timestamp;
 }
 
+/** An odometer reading of a garage vehicle (migration 0016). */
+export interface OdometerReadingsTable {
+  id: string;
+  vehicle_id: string;
+  user_id: string;
+  km: number;
+  read_at: Timestamp;
+  source: 'manual' | 'scan';
+  created_at: Timestamp;
+}
+
+/** A service or inspection reminder of a garage vehicle (migration 0016); dates are `YYYY-MM-DD`. */
+export interface VehicleRemindersTable {
+  id: string;
+  vehicle_id: string;
+  user_id: string;
+  kind: 'oil_service' | 'timing_belt' | 'brake_fluid' | 'inspection' | 'insurance' | 'custom';
+  title: string;
+  every_months: number | null;
+  every_km: number | null;
+  due_date: string | null;
+  due_km: number | null;
+  last_done_date: string | null;
+  last_done_km: number | null;
+  /** Which due was already mailed (`<due_date>|<due_km>`), for the reminder scheduler; null after the due moves. */
+  notified_for: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 /** A session (refresh family): its key-value state, mirrored for durability, and what the user sees in the sessions list. */
 export interface AuthSessionsTable {
   id: string;
@@ -273,6 +303,8 @@ export interface DatabaseSchema {
   user_recovery_codes: UserRecoveryCodesTable;
   webauthn_credentials: WebauthnCredentialsTable;
   security_events: SecurityEventsTable;
+  odometer_readings: OdometerReadingsTable;
+  vehicle_reminders: VehicleRemindersTable;
 }
 
 export function toIsoTimestamp(value: Date | string): string {

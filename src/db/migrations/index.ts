@@ -14,6 +14,7 @@ import * as securityEvents from './0012-security-events.js';
 import * as emailVerification from './0013-email-verification.js';
 import * as userAdminState from './0014-user-admin-state.js';
 import * as userLanguage from './0015-user-language.js';
+import * as garageReminders from './0016-garage-reminders.js';
 
 /**
  * Every migration, in order. Names are stable forever: they are the version
@@ -35,4 +36,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0013-email-verification': emailVerification,
   '0014-user-admin-state': userAdminState,
   '0015-user-language': userLanguage,
+  '0016-garage-reminders': garageReminders,
 };

@@ -18,6 +18,23 @@ export interface AccountExport {
     created_at: string;
     updated_at: string;
     notes: { id: string; codes: string[]; symptoms: string; created_at: string }[];
+    /** Odometer readings, oldest first. */
+    odometer_readings: { id: string; km: number; read_at: string; source: string; created_at: string }[];
+    reminders: {
+      id: string;
+      kind: string;
+      title: string;
+      every_months: number | null;
+      every_km: number | null;
+      due_date: string | null;
+      due_km: number | null;
+      last_done_date: string | null;
+      last_done_km: number | null;
+      /** Which due was already mailed (the reminder scheduler's mark). */
+      notified_for: string | null;
+      created_at: string;
+      updated_at: string;
+    }[];
   }[];
   readonly sessions: { id: string; created_at: string; last_used_at: string; expires_at: string; revoked_at: string | null; user_agent: string | null; ip_prefix: string | null }[];
   /** Which factors exist, never a secret, key or code. */
@@ -31,7 +48,7 @@ export interface AccountExport {
 }
 
 /** Tables that hold a user's rows, children first: erasure deletes in this order. */
-export const USER_OWNED_TABLES = ['diagnosis_notes', 'garage_vehicles', 'auth_sessions', 'user_token_cutoffs', 'user_totp', 'user_recovery_codes', 'webauthn_credentials'] as const;
+export const USER_OWNED_TABLES = ['odometer_readings', 'vehicle_reminders', 'diagnosis_notes', 'garage_vehicles', 'auth_sessions', 'user_token_cutoffs', 'user_totp', 'user_recovery_codes', 'webauthn_credentials'] as const;
 
 export class AccountDataRepository {
   constructor(private readonly db: Kysely<DatabaseSchema>) {}
@@ -39,9 +56,11 @@ export class AccountDataRepository {
   async exportAccount(userId: string, nowMs: number): Promise<AccountExport | undefined> {
     const user = await this.db.selectFrom('users').select(['id', 'email', 'full_name', 'role', 'is_active', 'language', 'created_at', 'updated_at', 'email_verified_at']).where('id', '=', userId).executeTakeFirst();
     if (user === undefined) return undefined;
-    const [vehicles, notes, sessions, totp, passkeys, recoveryCodes, securityEvents] = await Promise.all([
+    const [vehicles, notes, readings, reminders, sessions, totp, passkeys, recoveryCodes, securityEvents] = await Promise.all([
       this.db.selectFrom('garage_vehicles').selectAll().where('user_id', '=', userId).orderBy('created_at').execute(),
       this.db.selectFrom('diagnosis_notes').selectAll().where('user_id', '=', userId).orderBy('created_at').execute(),
+      this.db.selectFrom('odometer_readings').selectAll().where('user_id', '=', userId).orderBy('read_at').orderBy('created_at').execute(),
+      this.db.selectFrom('vehicle_reminders').selectAll().where('user_id', '=', userId).orderBy('created_at').execute(),
       this.db
         .selectFrom('auth_sessions')
         .select(['id', 'created_at', 'last_used_at', 'expires_at', 'revoked_at', 'user_agent', 'ip_prefix'])
@@ -78,6 +97,25 @@ export class AccountDataRepository {
         notes: notes
           .filter((note) => note.vehicle_id === vehicle.id)
           .map((note) => ({ id: note.id, codes: decodeStringArray(note.codes), symptoms: note.symptoms, created_at: toIsoTimestamp(note.created_at) })),
+        odometer_readings: readings
+          .filter((reading) => reading.vehicle_id === vehicle.id)
+          .map((reading) => ({ id: reading.id, km: reading.km, read_at: toIsoTimestamp(reading.read_at), source: reading.source, created_at: toIsoTimestamp(reading.created_at) })),
+        reminders: reminders
+          .filter((reminder) => reminder.vehicle_id === vehicle.id)
+          .map((reminder) => ({
+            id: reminder.id,
+            kind: reminder.kind,
+            title: reminder.title,
+            every_months: reminder.every_months,
+            every_km: reminder.every_km,
+            due_date: reminder.due_date,
+            due_km: reminder.due_km,
+            last_done_date: reminder.last_done_date,
+            last_done_km: reminder.last_done_km,
+            notified_for: reminder.notified_for,
+            created_at: toIsoTimestamp(reminder.created_at),
+            updated_at: toIsoTimestamp(reminder.updated_at),
+          })),
       })),
       sessions: sessions.map((session) => ({
         id: session.id,

@@ -12,7 +12,11 @@ import type {
   DtcLookup,
   DtcCode,
   DtcSystem,
+  DueReminder,
   GarageNote,
+  OdometerReading,
+  ReminderKind,
+  VehicleReminder,
   GarageVehicle,
   GarageVehicleFields,
   Page,
@@ -151,6 +155,16 @@ export const garage = {
     await apiCommand(garagePath(id), { method: 'DELETE' });
   },
   recalls: (id: string): Promise<RecallPage> => apiRequest(`${garagePath(id)}/recalls`, { query: { limit: 50 } }),
+  odometer: (id: string): Promise<Page<OdometerReading>> => apiRequest(`${garagePath(id)}/odometer`, { query: { limit: 5 } }),
+  addReading: (id: string, body: { km: number; correct?: boolean }): Promise<OdometerReading> => apiRequest(`${garagePath(id)}/odometer`, { method: 'POST', body }),
+  reminders: (id: string): Promise<{ items: VehicleReminder[]; latest_km: number | null }> => apiRequest(`${garagePath(id)}/reminders`),
+  addReminder: (id: string, body: { kind: ReminderKind; title?: string; due_date?: string }): Promise<VehicleReminder> => apiRequest(`${garagePath(id)}/reminders`, { method: 'POST', body }),
+  reminderDone: (id: string, reminderId: string, body: { next_due_date?: string }): Promise<VehicleReminder> =>
+    apiRequest(`${garagePath(id)}/reminders/${segment(reminderId)}/done`, { method: 'POST', body }),
+  removeReminder: async (id: string, reminderId: string): Promise<void> => {
+    await apiCommand(`${garagePath(id)}/reminders/${segment(reminderId)}`, { method: 'DELETE' });
+  },
+  dueReminders: (): Promise<{ items: DueReminder[] }> => apiRequest('/api/v1/garage/reminders/due'),
   notes: (id: string): Promise<Page<GarageNote>> => apiRequest(`${garagePath(id)}/notes`, { query: { limit: 100 } }),
   addNote: (id: string, body: { codes: string[]; symptoms: string }): Promise<GarageNote> => apiRequest(`${garagePath(id)}/notes`, { method: 'POST', body }),
   removeNote: async (id: string, noteId: string): Promise<void> => {

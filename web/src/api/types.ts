@@ -232,6 +232,37 @@ export interface GarageVehicleFields {
   readonly nickname: string | null;
 }
 
+export type ReminderKind = 'oil_service' | 'timing_belt' | 'brake_fluid' | 'inspection' | 'insurance' | 'custom';
+export type DueState = 'ok' | 'due_soon' | 'overdue';
+
+export interface OdometerReading {
+  readonly id: string;
+  readonly vehicle_id: string;
+  readonly km: number;
+  readonly read_at: string;
+  readonly source: 'manual' | 'scan';
+  readonly created_at: string;
+}
+
+export interface VehicleReminder {
+  readonly id: string;
+  readonly vehicle_id: string;
+  readonly kind: ReminderKind;
+  readonly title: string;
+  readonly every_months: number | null;
+  readonly every_km: number | null;
+  readonly due_date: string | null;
+  readonly due_km: number | null;
+  readonly last_done_date: string | null;
+  readonly last_done_km: number | null;
+  readonly next_due: { readonly due_date: string | null; readonly due_km: number | null; readonly state: DueState; readonly days_left: number | null; readonly km_left: number | null };
+}
+
+export interface DueReminder {
+  readonly vehicle: { readonly id: string; readonly make: string; readonly model: string; readonly nickname: string | null };
+  readonly reminder: VehicleReminder;
+}
+
 export interface GarageNote {
   readonly id: string;
   readonly vehicle_id: string;

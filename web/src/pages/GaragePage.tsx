@@ -2,6 +2,7 @@ import { garage } from '../api/endpoints';
 import { AsyncItems } from '../components/feedback';
 import { Card } from '../components/forms';
 import { VehicleForm, vehicleName } from '../components/garage';
+import { DueReminders } from '../components/reminders';
 import { useI18n } from '../i18n/i18n';
 import { Link, navigate } from '../router';
 import { useSession } from '../session';
@@ -37,6 +38,7 @@ export function GaragePage() {
           )}
         </AsyncItems>
       </section>
+      <DueReminders />
       <Card id="add-vehicle" title={t('addVehicle')}>
         {user?.email_verified === false ? (
           // Adding needs a verified address: say so instead of a form that would fail.

@@ -6,6 +6,7 @@ import { AsyncItems, ErrorNotice, Loading, StatusNotice } from '../components/fe
 import { TextAreaField, TextField } from '../components/fields';
 import { Card, SubmitForm } from '../components/forms';
 import { VehicleForm, vehicleName } from '../components/garage';
+import { MileageAndReminders } from '../components/reminders';
 import { RecallList } from '../components/vehicles';
 import { useI18n } from '../i18n/i18n';
 import { Link, navigate } from '../router';
@@ -206,6 +207,7 @@ export function GarageVehiclePage({ id }: { readonly id: string }) {
         <Recalls key={`${vehicle.make}/${vehicle.model}/${vehicle.year}`} vehicleId={vehicle.id} />
         <Notes vehicleId={vehicle.id} />
       </div>
+      <MileageAndReminders vehicleId={vehicle.id} />
     </>
   );
 }
