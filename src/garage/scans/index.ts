@@ -11,6 +11,7 @@ import { DEFAULT_SCAN_LIMITS, type Scan, type ScanFormat, type ScanLimits } from
 export { decodeDtcBytes, parseElm327Transcript } from './elm327.js';
 export { jsonScanSchema, parseJsonScan, type JsonScan } from './json-scan.js';
 export { parseTorqueCsv } from './torque-csv.js';
+export { analyzeScanFreezeFrames, type ScanFinding, type ScanFindingSeverity } from './analysis.js';
 export { MinMaxDownsampler } from './downsample.js';
 export { CANONICAL_PIDS, type CanonicalPid } from './pids.js';
 export * from './types.js';
