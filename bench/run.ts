@@ -14,6 +14,7 @@
  *
  * `npm run bench -- --only describe` (or BENCH_ONLY=describe) runs only the
  * describe route's part (bench/describe.ts): about four minutes on a quiet machine.
+ * `--only scan_import` runs only the 50 MB scan import (bench/scan-import.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -27,6 +28,7 @@ import { startRedisServer, type RedisServerHandle } from '../test/helpers/redis-
 import { describeTable, measureDescribe, type DescribeBlock } from './describe.js';
 import { measureLoad, startServer, type LoadOptions, type LoadResult, type RunningServer } from './http.js';
 import { measureInProcess, type InProcessResults, type OperationName } from './operations.js';
+import { measureScanImport, type ScanImportBlock } from './scan-import.js';
 import { BENCH_ROUTE } from './shared.js';
 
 const BENCH_DIRECTORY = path.dirname(fileURLToPath(import.meta.url));
@@ -200,11 +202,11 @@ function table(backend: Backend, block: BackendBlock, details: LoadDetails): str
   return lines.join('\n');
 }
 
-/** `--only describe` on the command line, or BENCH_ONLY=describe. */
+/** `--only describe` (or `scan_import`) on the command line, or BENCH_ONLY=describe. */
 function onlyPart(): string | undefined {
   const index = process.argv.indexOf('--only');
   const part = index === -1 ? process.env.BENCH_ONLY : process.argv[index + 1];
-  if (part !== undefined && part !== 'describe') throw new Error(`unknown part ${part}: only "describe" can run alone`);
+  if (part !== undefined && part !== 'describe' && part !== 'scan_import') throw new Error(`unknown part ${part}: only "describe" or "scan_import" can run alone`);
   return part;
 }
 
@@ -228,7 +230,7 @@ async function main(): Promise<void> {
   if (os.cpus().length < 2) throw new Error('the benchmark needs two cores: one for the server, one for the load generator');
   const only = onlyPart();
   pinThisProcess(LOAD_CORE);
-  const blocks: Partial<Record<Backend, BackendBlock>> & { describe?: DescribeBlock } = {};
+  const blocks: Partial<Record<Backend, BackendBlock>> & { describe?: DescribeBlock; scan_import?: ScanImportBlock } = {};
   const tables: string[] = [];
   if (only === undefined) {
     const redis = await startRedisServer();
@@ -244,9 +246,16 @@ async function main(): Promise<void> {
       await redis.stop();
     }
   }
-  const describe = await measureDescribePart();
-  blocks.describe = describe.block;
-  tables.push(describe.table);
+  if (only === undefined || only === 'describe') {
+    const describe = await measureDescribePart();
+    blocks.describe = describe.block;
+    tables.push(describe.table);
+  }
+  if (only === undefined || only === 'scan_import') {
+    const scanImport = await measureScanImport();
+    blocks.scan_import = scanImport.block;
+    tables.push(scanImport.table);
+  }
   // Other benchmarks (bench/load.ts) keep their own keys in the same file; a partial run keeps the other parts' keys.
   const resultsFile = path.join(BENCH_DIRECTORY, 'results.json');
   const previous = existsSync(resultsFile) ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as Record<string, unknown>) : {};
