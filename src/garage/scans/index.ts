@@ -12,6 +12,7 @@ export { decodeDtcBytes, parseElm327Transcript } from './elm327.js';
 export { jsonScanSchema, parseJsonScan, type JsonScan } from './json-scan.js';
 export { parseTorqueCsv } from './torque-csv.js';
 export { analyzeScanFreezeFrames, type ScanFinding, type ScanFindingSeverity } from './analysis.js';
+export { csvText, SCAN_CSV_HEADER, scanCsvLines } from './csv-export.js';
 export { MinMaxDownsampler } from './downsample.js';
 export { CANONICAL_PIDS, type CanonicalPid } from './pids.js';
 export * from './types.js';
