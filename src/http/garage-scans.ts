@@ -234,8 +234,14 @@ export async function garageScanRoutes(app: SchemaTypedApp, options: GarageScanR
       if (error instanceof ScanTooLargeError) throw new HttpError('payload_too_large', { message: `${error.message}; nothing was stored` });
       throw multipartLimitError(error) ?? error;
     } finally {
-      // Whatever was not read is dropped (busboy stops; Node discards the rest of the body).
+      // Refused before the end of the body: busboy stops, and the rest of the body is read and dropped
+      // (Node does not drain a request someone was reading), so the answer arrives and the connection
+      // serves the next request; REQUEST_TIMEOUT_MS still bounds a body that never ends.
       if (file !== undefined && !file.readableEnded) file.destroy();
+      if (!request.raw.readableEnded) {
+        request.raw.unpipe();
+        request.raw.resume();
+      }
     }
     if (result === undefined) throw fieldProblem('file', 'a scan file is required (the field "file")', 'required');
     return result.kind === 'parsed' ? result.store() : result;

@@ -232,6 +232,45 @@ describe('garage: scans uploaded from OBD apps and adapters (issue 20)', () => {
       const taken = await upload(who, vehicleId, [{ name: 'file', filename: 'short.csv', content: `Time,Engine RPM(rpm)\n${rows.slice(0, 50).join('\n')}\n` }], { app: small });
       expect(taken.statusCode, taken.body).toBe(201);
     });
+
+    it('over a real connection, an upload refused before its end is answered and the connection serves the next request', async () => {
+      const account = await registerVerifiedAndLogin(small);
+      const vehicleId = await addVehicle({ headers: bearer(account.tokens.access_token) }, small);
+      const address = await small.app.listen({ port: 0, host: '127.0.0.1' });
+      const csrf = await csrfTokenFor(small.app, { headers: bearer(account.tokens.access_token) });
+      const cookie = Object.entries(csrf.cookies).map(([name, value]) => `${name}=${value}`).join('; ');
+      const send = async (parts: readonly FormPart[]): Promise<{ status: number; code: string | undefined }> => {
+        const body = multipartBody(parts);
+        const response = await fetch(`${address}/api/v1/garage/vehicles/${vehicleId}/scans`, {
+          method: 'POST',
+          headers: { ...bearer(account.tokens.access_token), ...body.headers, 'x-csrf-token': csrf.token, cookie },
+          body: body.payload,
+        });
+        const json = (await response.json()) as { error?: { code?: string } };
+        return { status: response.status, code: json.error?.code };
+      };
+      // 4 MB past a 2 KiB limit.
+      const large = `Time,Engine RPM(rpm)\n${'1,800\n'.repeat(800_000)}`;
+      expect(await send([{ name: 'file', filename: 'large.csv', content: large }])).toEqual({ status: 413, code: 'payload_too_large' });
+      expect(await send([{ name: 'file', filename: 'bad.csv', content: 'Time,Engine RPM(rpm)\n1,fast\n' }])).toEqual({ status: 422, code: 'scan_invalid' });
+      expect(await send([{ name: 'file', filename: 'ok.csv', content: 'Time,Engine RPM(rpm)\n1,800\n' }])).toEqual({ status: 201, code: undefined });
+      const db = small.runtime.database.db;
+      expect(await db.selectFrom('garage_scans').select('file_name').where('vehicle_id', '=', vehicleId).execute()).toEqual([{ file_name: 'ok.csv' }]);
+    });
+  });
+
+  it('over a real connection, a bad line early in a large file is refused at that line and the rest of the body is dropped', async () => {
+    const vehicleId = await addVehicle();
+    const address = await testApp.app.listen({ port: 0, host: '127.0.0.1' });
+    const csrf = await csrfTokenFor(testApp.app, { headers: owner.headers });
+    const cookie = Object.entries(csrf.cookies).map(([name, value]) => `${name}=${value}`).join('; ');
+    const body = multipartBody([{ name: 'file', filename: 'bad.csv', content: `Time,Engine RPM(rpm)\n1,fast\n${'1,800\n'.repeat(800_000)}` }]);
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      const response = await fetch(`${address}/api/v1/garage/vehicles/${vehicleId}/scans`, { method: 'POST', headers: { ...owner.headers, ...body.headers, 'x-csrf-token': csrf.token, cookie }, body: body.payload });
+      expect(response.status).toBe(422);
+      expect(await response.json()).toMatchObject({ error: { code: 'scan_invalid', line: 2 } });
+    }
+    expect(await scanCount(vehicleId)).toBe(0);
   });
 
   describe('list, show, delete, ownership', () => {
