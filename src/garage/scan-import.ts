@@ -27,8 +27,8 @@ export const MAX_STORED_SERIES = 64;
 /** A stored file name's length, in characters. */
 export const MAX_SCAN_FILE_NAME_LENGTH = 100;
 
-/** The largest stored scan (its JSON), a bound on a row whatever the input. */
-export const MAX_SCAN_BODY_BYTES = 12 * 1024 * 1024;
+/** The largest stored scan (its JSON): a bound on a row whatever the input, well within a backup line (MAX_BACKUP_LINE_BYTES, 16 MiB) even escaped. */
+export const MAX_SCAN_BODY_BYTES = 8 * 1024 * 1024;
 
 /** The parsed scan is larger than {@link MAX_SCAN_BODY_BYTES}: nothing stored. */
 export class ScanTooLargeError extends Error {

@@ -141,7 +141,7 @@ function mileageField(value: string): number {
 function multipartLimitError(error: unknown): HttpError | undefined {
   const code = (error as { code?: unknown }).code;
   if (code === 'FST_FILES_LIMIT') return fieldProblem('file', 'one file per upload', 'too_many');
-  if (code === 'FST_FIELDS_LIMIT' || code === 'FST_PARTS_LIMIT') return fieldProblem('format', 'the form takes only file, format and mileage_km', 'too_many');
+  if (code === 'FST_FIELDS_LIMIT' || code === 'FST_PARTS_LIMIT') return fieldProblem('form', 'the form takes only file, format and mileage_km', 'too_many');
   if (code === 'FST_PROTO_VIOLATION') return fieldProblem('file', 'a form field has a reserved name', 'not_allowed');
   return undefined;
 }
