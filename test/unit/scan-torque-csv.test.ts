@@ -22,6 +22,14 @@ async function refusal(input: Promise<Scan>): Promise<ScanParseError> {
 }
 
 describe('Torque Pro / Car Scanner CSV log', () => {
+  it('takes the mileage from a logged odometer: its highest reading, in km (miles converted)', async () => {
+    const inKm = await parse('Device Time,Odometer(km),Engine RPM(rpm)\n03-Dec-2026 14:22:05.000,120400.4,800\n03-Dec-2026 14:22:06.000,120401.6,900\n');
+    expect(inKm.mileageKm).toBe(120402);
+    const inMiles = await parse('Device Time,Odometer(mi)\n03-Dec-2026 14:22:05.000,1000\n');
+    expect(inMiles.mileageKm).toBe(1609);
+    expect((await parse('Device Time,Engine RPM(rpm)\n03-Dec-2026 14:22:05.000,800\n')).mileageKm).toBeUndefined();
+  });
+
   it('maps the common PIDs to canonical names and SI units (°F → °C, mph → km/h, psi → kPa) and keeps unknown columns as written', async () => {
     const scan = await parseScan('torque-csv', createReadStream(fixture('torque-log.csv')));
     // GPS Time 14:22:05 at GMT+01:00.

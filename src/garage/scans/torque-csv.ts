@@ -288,8 +288,10 @@ class WideRowReader implements RowReader {
 
   result(): Scan {
     const series = this.series.result();
+    const mileageKm = loggedMileage(series);
     return {
       ...(this.axis.takenAt === undefined ? {} : { takenAt: this.axis.takenAt }),
+      ...(mileageKm === undefined ? {} : { mileageKm }),
       codes: [],
       freezeFrames: [],
       series,
@@ -342,8 +344,21 @@ class LongRowReader implements RowReader {
   }
 
   result(): Scan {
-    return { codes: [], freezeFrames: [], series: this.series.result(), unknownColumns: [...this.unknown] };
+    const series = this.series.result();
+    const mileageKm = loggedMileage(series);
+    return { ...(mileageKm === undefined ? {} : { mileageKm }), codes: [], freezeFrames: [], series, unknownColumns: [...this.unknown] };
   }
+}
+
+/**
+ * The log's mileage: the highest odometer reading it logged, in whole km (the
+ * min/max downsampling keeps the extremes, so this is the true highest).
+ */
+function loggedMileage(series: Scan['series']): number | undefined {
+  const odometer = series.odometer;
+  if (odometer?.unit !== 'km' || odometer.points.length === 0) return undefined;
+  const highest = Math.max(...odometer.points.map(([, km]) => km));
+  return Number.isFinite(highest) && highest >= 0 ? Math.round(highest) : undefined;
 }
 
 function shorten(text: string): string {
