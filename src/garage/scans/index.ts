@@ -11,7 +11,8 @@ import { DEFAULT_SCAN_LIMITS, type Scan, type ScanFormat, type ScanLimits } from
 export { decodeDtcBytes, parseElm327Transcript } from './elm327.js';
 export { jsonScanSchema, parseJsonScan, type JsonScan } from './json-scan.js';
 export { parseTorqueCsv } from './torque-csv.js';
-export { analyzeScanFreezeFrames, type ScanFinding, type ScanFindingSeverity } from './analysis.js';
+export { analyzeScanFreezeFrames, SCAN_FINDING_RULE_IDS, type ScanFinding, type ScanFindingRuleId, type ScanFindingSeverity } from './analysis.js';
+export { csvText, SCAN_CSV_HEADER, scanCsvLines } from './csv-export.js';
 export { MinMaxDownsampler } from './downsample.js';
 export { CANONICAL_PIDS, type CanonicalPid } from './pids.js';
 export * from './types.js';
