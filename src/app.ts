@@ -15,6 +15,7 @@ import { emailVerificationRoutes } from './http/email-verification.js';
 import { diagnosisRoutes } from './http/diagnosis.js';
 import { garageRoutes } from './http/garage.js';
 import { garageReminderRoutes } from './http/garage-reminders.js';
+import { garageScanRoutes } from './http/garage-scans.js';
 import { dtcRoutes } from './http/dtc.js';
 import { cors } from './http/cors.js';
 import { healthRoutes } from './http/health.js';
@@ -156,6 +157,7 @@ export async function buildApp(config: Config, dependencies: AppDependencies): P
   await app.register(diagnosisRoutes, { prefix: '/api/v1/diagnosis', ...publicRoutes });
   await app.register(garageRoutes, { prefix: '/api/v1/garage', database: dependencies.database });
   await app.register(garageReminderRoutes, { prefix: '/api/v1/garage', database: dependencies.database, store: dependencies.store });
+  await app.register(garageScanRoutes, { prefix: '/api/v1/garage', database: dependencies.database, store: dependencies.store, maxUploadBytes: config.scanUploadMaxBytes });
   await app.register(webApp, {});
 
   return app;

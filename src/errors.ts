@@ -37,6 +37,7 @@ export const ERROR_CATALOG = {
   recovery_codes_need_factor: { status: 409, message: 'Recovery codes need a passkey or an authenticator app first' },
   odometer_reading_lower: { status: 409, message: 'This reading is lower than the latest one; send it with "correct": true if the latest was wrong' },
   reminder_limit_reached: { status: 409, message: 'This vehicle has as many reminders as it may have; remove one first' },
+  scan_limit_reached: { status: 409, message: 'This vehicle has as many scans as it may have; remove one first' },
   precondition_failed: { status: 412, message: 'A precondition of the request does not hold' },
   payload_too_large: { status: 413, message: 'The request body is too large' },
   unsupported_media_type: { status: 415, message: 'Unsupported content type' },
@@ -45,6 +46,7 @@ export const ERROR_CATALOG = {
   passkey_registration_failed: { status: 422, message: 'The passkey could not be registered' },
   vin_invalid: { status: 422, message: 'This is not a VIN' },
   vin_check_digit_mismatch: { status: 422, message: 'The VIN check digit does not match: the VIN is mistyped' },
+  scan_invalid: { status: 422, message: 'The scan file could not be read' },
   rate_limited: { status: 429, message: 'Too many requests' },
   login_throttled: { status: 429, message: 'Too many failed sign-in attempts; try again later' },
   refresh_rate_limited: { status: 429, message: 'Too many token refreshes; try again later' },
@@ -118,8 +120,14 @@ export interface FieldProblem {
   readonly params?: Readonly<Record<string, string | number>>;
 }
 
+/** Fields an error carries besides code and message (`scan_invalid`: the `line` and `reason` of the refused input). */
+export interface ErrorExtras {
+  readonly line?: number;
+  readonly reason?: string;
+}
+
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string; details?: readonly FieldProblem[] };
+  error: { code: ErrorCode; message: string; details?: readonly FieldProblem[] } & ErrorExtras;
 }
 
 /** An error with a stable client-facing code; thrown by handlers and policy, rendered by the error handler. */
@@ -129,17 +137,20 @@ export class HttpError extends Error {
   readonly details: readonly FieldProblem[] | undefined;
   /** Extra response headers, e.g. Retry-After. */
   readonly headers: Readonly<Record<string, string>>;
+  /** Extra fields of the error body, beside code and message. */
+  readonly extras: ErrorExtras;
 
-  constructor(code: ErrorCode, options: { message?: string; details?: readonly FieldProblem[]; headers?: Record<string, string>; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, options: { message?: string; details?: readonly FieldProblem[]; headers?: Record<string, string>; extras?: ErrorExtras; cause?: unknown } = {}) {
     super(options.message ?? ERROR_CATALOG[code].message, { cause: options.cause });
     this.name = 'HttpError';
     this.code = code;
     this.status = ERROR_CATALOG[code].status;
     this.details = options.details;
     this.headers = options.headers ?? {};
+    this.extras = options.extras ?? {};
   }
 }
 
-export function errorBody(code: ErrorCode, message?: string, details?: readonly FieldProblem[]): ErrorBody {
-  return { error: { code, message: message ?? ERROR_CATALOG[code].message, ...(details === undefined ? {} : { details }) } };
+export function errorBody(code: ErrorCode, message?: string, details?: readonly FieldProblem[], extras: ErrorExtras = {}): ErrorBody {
+  return { error: { code, message: message ?? ERROR_CATALOG[code].message, ...(details === undefined ? {} : { details }), ...extras } };
 }

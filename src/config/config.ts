@@ -60,6 +60,8 @@ export interface Config {
   readonly xXssProtection: XssProtection;
   /** Milliseconds a client has to send a whole request (headers and body); slower ones get 408 and are disconnected. */
   readonly requestTimeoutMs: number;
+  /** The largest scan file one upload may carry, in bytes (SCAN_UPLOAD_MAX_BYTES); larger ones get 413 and nothing is stored. */
+  readonly scanUploadMaxBytes: number;
   /** New anonymous CSRF tokens one client address may be issued per 10 minutes (bounds the store under a flood). */
   readonly csrfTokensPerAddress: number;
   /** Days the security activity log keeps its rows (SECURITY_EVENTS_RETENTION_DAYS); 0 keeps them forever. */

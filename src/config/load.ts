@@ -120,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     trustProxy,
     xXssProtection: environment.X_XSS_PROTECTION,
     requestTimeoutMs: environment.REQUEST_TIMEOUT_MS,
+    scanUploadMaxBytes: environment.SCAN_UPLOAD_MAX_BYTES,
     csrfTokensPerAddress: environment.CSRF_TOKENS_PER_ADDRESS,
     securityEventsRetentionDays: environment.SECURITY_EVENTS_RETENTION_DAYS,
     securityEventsQueueLimit: environment.SECURITY_EVENTS_QUEUE_LIMIT,

@@ -41,6 +41,7 @@ export function describeConfig(config: Config): Record<string, string | number |
     TRUST_PROXY: config.trustProxy,
     X_XSS_PROTECTION: config.xXssProtection,
     REQUEST_TIMEOUT_MS: config.requestTimeoutMs,
+    SCAN_UPLOAD_MAX_BYTES: config.scanUploadMaxBytes,
     CSRF_TOKENS_PER_ADDRESS: config.csrfTokensPerAddress,
     SECURITY_EVENTS_RETENTION_DAYS: config.securityEventsRetentionDays,
     SECURITY_EVENTS_QUEUE_LIMIT: config.securityEventsQueueLimit,

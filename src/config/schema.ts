@@ -97,6 +97,12 @@ export const environmentSchema = Type.Object({
     default: 30_000,
     description: 'an integer number of milliseconds from 1000 to 600000 within which a client must send a whole request (headers and body)',
   }),
+  SCAN_UPLOAD_MAX_BYTES: Type.Integer({
+    minimum: 1024,
+    maximum: 1_073_741_824,
+    default: 67_108_864,
+    description: 'an integer number of bytes from 1024 to 1073741824: the largest scan file one upload may carry (POST /api/v1/garage/vehicles/{id}/scans); larger ones get 413',
+  }),
   CSRF_TOKENS_PER_ADDRESS: Type.Integer({
     minimum: 1,
     maximum: 1_000_000,

@@ -169,6 +169,25 @@ export interface VehicleRemindersTable {
   updated_at: Timestamp;
 }
 
+/** An uploaded OBD scan of a garage vehicle (migration 0017); `body` is the JSON of {@link StoredScanBody} (src/db/repositories/scans.ts). */
+export interface GarageScansTable {
+  id: string;
+  vehicle_id: string;
+  user_id: string;
+  format: 'torque-csv' | 'elm327' | 'json';
+  file_name: string;
+  taken_at: Timestamp | null;
+  uploaded_at: Timestamp;
+  mileage_km: number | null;
+  /** null: the scan had no mileage; false: it was lower than the latest reading and not recorded. */
+  odometer_recorded: DatabaseBoolean | null;
+  stored_count: number;
+  pending_count: number;
+  permanent_count: number;
+  series_names: JsonTextArray;
+  body: string;
+}
+
 /** A session (refresh family): its key-value state, mirrored for durability, and what the user sees in the sessions list. */
 export interface AuthSessionsTable {
   id: string;
@@ -305,6 +324,7 @@ export interface DatabaseSchema {
   security_events: SecurityEventsTable;
   odometer_readings: OdometerReadingsTable;
   vehicle_reminders: VehicleRemindersTable;
+  garage_scans: GarageScansTable;
 }
 
 export function toIsoTimestamp(value: Date | string): string {

@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fastifyPlugin from 'fastify-plugin';
 import { isDatabaseUnavailable } from '../db/index.js';
 import { StoreUnavailableError } from '../stores/key-value-store.js';
-import { HttpError, errorBody, type ErrorCode, type FieldProblem } from '../errors.js';
+import { HttpError, errorBody, type ErrorCode, type ErrorExtras, type FieldProblem } from '../errors.js';
 import { schemaFieldProblems } from './field-problems.js';
 
 const CODE_BY_STATUS: Readonly<Record<number, ErrorCode>> = {
@@ -25,9 +25,9 @@ const UNSTORABLE_TEXT_CODES: ReadonlySet<unknown> = new Set(['22021', '22P05']);
 
 
 /** Turns anything thrown into the `{ error: { code, message } }` shape; never a stack trace or internal detail. */
-function toResponse(error: FastifyError | Error): { status: number; code: ErrorCode; message?: string; details?: FieldProblem[]; headers?: Record<string, string> } {
+function toResponse(error: FastifyError | Error): { status: number; code: ErrorCode; message?: string; details?: FieldProblem[]; headers?: Record<string, string>; extras?: ErrorExtras } {
   if (error instanceof HttpError) {
-    return { status: error.status, code: error.code, message: error.message, ...(error.details ? { details: [...error.details] } : {}), headers: { ...error.headers } };
+    return { status: error.status, code: error.code, message: error.message, ...(error.details ? { details: [...error.details] } : {}), headers: { ...error.headers }, extras: error.extras };
   }
   if (error instanceof StoreUnavailableError) return { status: 503, code: 'store_unavailable' };
   if (isDatabaseUnavailable(error)) return { status: 503, code: 'database_unavailable' };
@@ -58,7 +58,7 @@ async function errorHandlerPlugin(app: FastifyInstance): Promise<void> {
     }
     if (response.status === 503) reply.header('retry-after', '1');
     for (const [name, value] of Object.entries(response.headers ?? {})) reply.header(name, value);
-    return reply.code(response.status).send(errorBody(response.code, response.message, response.details));
+    return reply.code(response.status).send(errorBody(response.code, response.message, response.details, response.extras));
   });
 
   app.setNotFoundHandler(async (_request, reply) => reply.code(404).send(errorBody('not_found')));

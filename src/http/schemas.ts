@@ -33,6 +33,9 @@ export const ErrorSchema = Type.Object({
         }),
       ),
     ),
+    /** `scan_invalid`: the 1-based line of the refused input and why, in English. */
+    line: Type.Optional(Type.Integer({ minimum: 1 })),
+    reason: Type.Optional(Type.String()),
   }),
 });
 

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { DatabaseSchema } from '../schema.js';
 import { toBoolean, toIsoTimestamp } from '../schema.js';
 import { decodeStringArray } from './column-values.js';
+import { ScansRepository, type StoredScan } from './scans.js';
 import { eraseUserSecurityEvents, SecurityEventsRepository } from './security-events.js';
 
 /** Everything stored about one user, as they may take it with them (GDPR art. 15/20). Never hashes, tokens or session state. */
@@ -35,6 +36,8 @@ export interface AccountExport {
       created_at: string;
       updated_at: string;
     }[];
+    /** Uploaded OBD scans, oldest upload first, each as the API's scan detail without the analysis. */
+    scans: Omit<StoredScan, 'vehicle_id'>[];
   }[];
   readonly sessions: { id: string; created_at: string; last_used_at: string; expires_at: string; revoked_at: string | null; user_agent: string | null; ip_prefix: string | null }[];
   /** Which factors exist, never a secret, key or code. */
@@ -48,7 +51,7 @@ export interface AccountExport {
 }
 
 /** Tables that hold a user's rows, children first: erasure deletes in this order. */
-export const USER_OWNED_TABLES = ['odometer_readings', 'vehicle_reminders', 'diagnosis_notes', 'garage_vehicles', 'auth_sessions', 'user_token_cutoffs', 'user_totp', 'user_recovery_codes', 'webauthn_credentials'] as const;
+export const USER_OWNED_TABLES = ['garage_scans', 'odometer_readings', 'vehicle_reminders', 'diagnosis_notes', 'garage_vehicles', 'auth_sessions', 'user_token_cutoffs', 'user_totp', 'user_recovery_codes', 'webauthn_credentials'] as const;
 
 export class AccountDataRepository {
   constructor(private readonly db: Kysely<DatabaseSchema>) {}
@@ -56,11 +59,12 @@ export class AccountDataRepository {
   async exportAccount(userId: string, nowMs: number): Promise<AccountExport | undefined> {
     const user = await this.db.selectFrom('users').select(['id', 'email', 'full_name', 'role', 'is_active', 'language', 'created_at', 'updated_at', 'email_verified_at']).where('id', '=', userId).executeTakeFirst();
     if (user === undefined) return undefined;
-    const [vehicles, notes, readings, reminders, sessions, totp, passkeys, recoveryCodes, securityEvents] = await Promise.all([
+    const [vehicles, notes, readings, reminders, scans, sessions, totp, passkeys, recoveryCodes, securityEvents] = await Promise.all([
       this.db.selectFrom('garage_vehicles').selectAll().where('user_id', '=', userId).orderBy('created_at').execute(),
       this.db.selectFrom('diagnosis_notes').selectAll().where('user_id', '=', userId).orderBy('created_at').execute(),
       this.db.selectFrom('odometer_readings').selectAll().where('user_id', '=', userId).orderBy('read_at').orderBy('created_at').execute(),
       this.db.selectFrom('vehicle_reminders').selectAll().where('user_id', '=', userId).orderBy('created_at').execute(),
+      new ScansRepository(this.db).allForUser(userId),
       this.db
         .selectFrom('auth_sessions')
         .select(['id', 'created_at', 'last_used_at', 'expires_at', 'revoked_at', 'user_agent', 'ip_prefix'])
@@ -116,6 +120,7 @@ export class AccountDataRepository {
             created_at: toIsoTimestamp(reminder.created_at),
             updated_at: toIsoTimestamp(reminder.updated_at),
           })),
+        scans: scans.filter((scan) => scan.vehicle_id === vehicle.id).map(({ vehicle_id: _vehicle, ...scan }) => scan),
       })),
       sessions: sessions.map((session) => ({
         id: session.id,
