@@ -117,7 +117,8 @@ function ScanFindings({ findings }: { readonly findings: readonly ScanFinding[] 
       ) : (
         <ul className="scan-findings">
           {findings.map((finding, index) => {
-            const text = scanFindingText(language, finding.rule);
+            // A rule newer than this page's texts still shows, under its id.
+            const text = scanFindingText(language, finding.rule) ?? { title: finding.rule, explanation: '' };
             return (
               <li key={`${finding.rule}/${finding.code ?? ''}/${index}`} className="scan-finding" data-rule={finding.rule}>
                 <p className="scan-finding-head">
