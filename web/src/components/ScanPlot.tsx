@@ -13,8 +13,10 @@ const LABEL_FONT = '600 12px system-ui, sans-serif';
 export interface PlotSeries {
   /** The series' name on screen (its PID label). */
   readonly label: string;
-  /** The y axis label, with the unit: "Fordulatszám (1/min)". */
+  /** The plot's caption, with the unit: "Fordulatszám (1/min)". */
   readonly axisLabel: string;
+  /** The y axis label: the unit ("1/min"), or the label when the value has none. */
+  readonly unitLabel: string;
   /** The x axis label: "Idő (s)". */
   readonly timeLabel: string;
   /** `[milliseconds since the first sample, value]`. */
@@ -37,6 +39,8 @@ export function ScanPlot({ series, id }: { readonly series: PlotSeries; readonly
     const seconds = series.points.map(([time]) => time / 1000);
     const values = series.points.map(([, value]) => value);
     const axisValues = (_plot: uPlot, splits: number[]): string[] => splits.map((split) => series.format(split));
+    // The legend asks with null (despite uPlot's types) while the cursor is off the plot.
+    const legendValue = (_plot: uPlot, value: number | null): string => (value === null ? '–' : series.format(value));
     const plot = new uPlot(
       {
         width: Math.max(element.clientWidth, 280),
@@ -45,12 +49,12 @@ export function ScanPlot({ series, id }: { readonly series: PlotSeries; readonly
         legend: { show: true, live: true },
         cursor: { drag: { x: true, y: false } },
         series: [
-          { label: series.timeLabel, value: (_plot, value) => series.format(value) },
-          { label: series.label, stroke: LINE_COLOUR, width: 2, points: { show: false }, value: (_plot, value) => series.format(value) },
+          { label: series.timeLabel, value: legendValue },
+          { label: series.label, stroke: LINE_COLOUR, width: 2, points: { show: false }, value: legendValue },
         ],
         axes: [
           { label: series.timeLabel, stroke: AXIS_COLOUR, font: FONT, labelFont: LABEL_FONT, grid: { stroke: GRID_COLOUR, width: 1 }, ticks: { stroke: GRID_COLOUR }, values: axisValues },
-          { label: series.axisLabel, stroke: AXIS_COLOUR, font: FONT, labelFont: LABEL_FONT, size: 64, grid: { stroke: GRID_COLOUR, width: 1 }, ticks: { stroke: GRID_COLOUR }, values: axisValues },
+          { label: series.unitLabel, stroke: AXIS_COLOUR, font: FONT, labelFont: LABEL_FONT, size: 64, grid: { stroke: GRID_COLOUR, width: 1 }, ticks: { stroke: GRID_COLOUR }, values: axisValues },
         ],
       },
       [seconds, values],

@@ -191,6 +191,7 @@ function SeriesPlots({ scan }: { readonly scan: ScanDetail }) {
             series: {
               label,
               axisLabel: unit === '' ? label : `${label} (${unit})`,
+              unitLabel: unit === '' ? label : unit,
               timeLabel: t('scanTime'),
               points: series.points,
               format: (value) => formatNumber(value, language),
