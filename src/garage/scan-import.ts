@@ -149,13 +149,16 @@ export interface ScanImportInput {
 
 export type ScanImportResult = { readonly kind: 'added'; readonly scan: StoredScan } | { readonly kind: 'not_found' } | { readonly kind: 'limit' };
 
+/** A file read and parsed, not yet stored: `store()` writes it (once), or it is dropped. */
+export type PreparedScan = { readonly kind: 'parsed'; store(): Promise<ScanImportResult> } | { readonly kind: 'not_found' } | { readonly kind: 'limit' };
+
 /**
- * Parses one file into a scan and stores it. The vehicle and the per-vehicle
- * count are checked before a byte is read (and again, under the vehicle's
- * lock, when storing). Throws the parser's `ScanParseError` (line, reason) or
- * {@link ScanTooLargeError}; either way nothing is stored.
+ * Checks the vehicle and its count (before a byte is read) and parses the
+ * file; storing is left to `store()`, so a caller that reads more input after
+ * the file (the rest of a form) stores nothing when that fails. Throws the
+ * parser's `ScanParseError` (line, reason) or {@link ScanTooLargeError}.
  */
-export async function importScan(scans: ScansRepository, input: ScanImportInput): Promise<ScanImportResult> {
+export async function prepareScan(scans: ScansRepository, input: ScanImportInput): Promise<PreparedScan> {
   const limits = input.limits ?? DEFAULT_SCAN_LIMITS;
   const maxPerVehicle = input.maxPerVehicle ?? MAX_SCANS_PER_VEHICLE;
   const count = await scans.countForVehicle(input.userId, input.vehicleId);
@@ -175,5 +178,14 @@ export async function importScan(scans: ScansRepository, input: ScanImportInput)
   const scan: Scan = mileageKm === undefined ? withoutMileage : { ...withoutMileage, mileageKm };
   const bodyBytes = Buffer.byteLength(JSON.stringify({ codes: scan.codes, freezeFrames: scan.freezeFrames, series: scan.series, unknownColumns: scan.unknownColumns }));
   if (bodyBytes > MAX_SCAN_BODY_BYTES) throw new ScanTooLargeError(bodyBytes);
-  return scans.add(input.userId, input.vehicleId, { format, fileName: sanitizeScanFileName(input.fileName), scan, mileageKm }, { maxPerVehicle, now: input.now() });
+  const fileName = sanitizeScanFileName(input.fileName);
+  const scanFormat = format;
+  // The vehicle and the count are checked again under the vehicle's lock.
+  return { kind: 'parsed', store: () => scans.add(input.userId, input.vehicleId, { format: scanFormat, fileName, scan, mileageKm }, { maxPerVehicle, now: input.now() }) };
+}
+
+/** Parses one file into a scan and stores it ({@link prepareScan}, then its `store()`); a refused file stores nothing. */
+export async function importScan(scans: ScansRepository, input: ScanImportInput): Promise<ScanImportResult> {
+  const prepared = await prepareScan(scans, input);
+  return prepared.kind === 'parsed' ? prepared.store() : prepared;
 }

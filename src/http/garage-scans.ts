@@ -6,7 +6,7 @@ import { ScansRepository, toCanonicalScan, type StoredScan } from '../db/reposit
 import { quickAnalyze } from '../diagnostics/quick-analysis.js';
 import { HttpError, type FieldProblem } from '../errors.js';
 import { MAX_ODOMETER_KM } from '../garage/reminders.js';
-import { importScan, MAX_SCANS_PER_VEHICLE, ScanTooLargeError, SCAN_FORMATS, type ScanImportResult } from '../garage/scan-import.js';
+import { MAX_SCANS_PER_VEHICLE, prepareScan, ScanTooLargeError, SCAN_FORMATS, type PreparedScan, type ScanImportResult } from '../garage/scan-import.js';
 import { analyzeScanFreezeFrames } from '../garage/scans/analysis.js';
 import { ScanParseError, type ScanFormat } from '../garage/scans/types.js';
 import { ipRateLimit, type IpRateLimitPolicy } from '../security/ip-rate-limit.js';
@@ -170,12 +170,16 @@ export async function garageScanRoutes(app: SchemaTypedApp, options: GarageScanR
     };
   };
 
-  /** Reads the form (text fields first, then the one file, streamed through the import); nothing is buffered whole. */
+  /**
+   * Reads the form (text fields first, then the one file, streamed through the
+   * parser; nothing is buffered whole) to its end, then stores the scan: a
+   * form that goes wrong after the file stores nothing.
+   */
   const upload = async (request: FastifyRequest, userId: string, vehicleId: string): Promise<ScanImportResult> => {
     if (!request.isMultipart()) throw new HttpError('unsupported_media_type', { message: 'Send the scan as multipart/form-data, the file in the field "file"' });
     let format: ScanFormat | undefined;
     let mileageKm: number | undefined;
-    let result: ScanImportResult | undefined;
+    let result: PreparedScan | undefined;
     let file: BusboyFileStream | undefined;
     try {
       for await (const part of request.parts({ limits: { ...MULTIPART_LIMITS, fileSize: options.maxUploadBytes } })) {
@@ -190,7 +194,7 @@ export async function garageScanRoutes(app: SchemaTypedApp, options: GarageScanR
         }
         file = part.file;
         if (part.fieldname !== 'file') throw fieldProblem(part.fieldname, 'the scan goes in the field "file"', 'unknown_field');
-        result = await importScan(scans, {
+        result = await prepareScan(scans, {
           userId,
           vehicleId,
           fileName: part.filename,
@@ -200,7 +204,7 @@ export async function garageScanRoutes(app: SchemaTypedApp, options: GarageScanR
           now: () => new Date(app.clock.now()).toISOString(),
         });
         // Not stored (another user's vehicle, the vehicle is full): the rest of the file is not read.
-        if (result.kind !== 'added') break;
+        if (result.kind !== 'parsed') break;
       }
     } catch (error) {
       if (error instanceof ScanParseError) {
@@ -213,7 +217,7 @@ export async function garageScanRoutes(app: SchemaTypedApp, options: GarageScanR
       if (file !== undefined && !file.readableEnded) file.destroy();
     }
     if (result === undefined) throw fieldProblem('file', 'a scan file is required (the field "file")', 'required');
-    return result;
+    return result.kind === 'parsed' ? result.store() : result;
   };
 
   app.post(
