@@ -20,10 +20,13 @@ import { signInThroughUi, type Account } from './ui.js';
 let server: WebServer;
 let browser: Browser;
 
+/** 1 MiB: every fixture fits, and a larger file is refused with 413. */
+const UPLOAD_LIMIT = 1024 * 1024;
+
 const fixture = (name: string): string => path.join(import.meta.dirname, '..', 'fixtures', 'scans', name);
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startWebServer({ recalls: false }), launchChromium()]);
+  [server, browser] = await Promise.all([startWebServer({ recalls: false, env: { SCAN_UPLOAD_MAX_BYTES: String(UPLOAD_LIMIT) } }), launchChromium()]);
 }, 120_000);
 
 afterAll(async () => {
@@ -292,6 +295,14 @@ describe('garage scans in Chromium', { timeout: 180_000 }, () => {
     await item.first().getByRole('button', { name: 'Yes, remove' }).click();
     await page.getByText('No scans yet.').waitFor();
     await page.getByText('Scan removed.').waitFor();
+
+    // Past the server's limit: 413, said as such.
+    const header = 'Time,Engine RPM(rpm)\n';
+    const row = '1.5,812.25\n';
+    const tooLarge = header + row.repeat(Math.ceil((UPLOAD_LIMIT * 1.5) / row.length));
+    await page.getByLabel('Scan file').setInputFiles({ name: 'too-large.csv', mimeType: 'text/csv', buffer: Buffer.from(tooLarge) });
+    await page.getByRole('button', { name: 'Upload scan' }).click();
+    await page.locator('#scan-upload-error').getByText('The file is larger than the server accepts.').waitFor();
 
     expect(await problems(page, records)).toEqual([]);
     await context.close();
