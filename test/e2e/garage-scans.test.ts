@@ -228,6 +228,7 @@ describe('garage scans in Chromium', { timeout: 180_000 }, () => {
     expect(await error.locator('code').textContent()).toContain('8x20');
     expect(page.url()).toBe(`${server.origin}${vehiclePath}`);
     expect(await page.locator('li.scan-item').count()).toBe(2);
+    await saveScreenshot(page, 'scan-upload-refused');
 
     // The scan's mileage reached the oil service's 120 000 km.
     await page.getByRole('link', { name: 'Garázsom' }).click();
