@@ -225,7 +225,7 @@ describe('garage scans in Chromium', { timeout: 180_000 }, () => {
     const error = page.locator('#scan-upload-error');
     await error.waitFor();
     expect(await error.textContent()).toContain('A fájl 4. sora nem olvasható be.');
-    expect(await error.locator('code').textContent()).toContain('8x20');
+    expect(await error.locator('code').textContent()).toBe('Fordulatszám: „8x20” nem szám');
     expect(page.url()).toBe(`${server.origin}${vehiclePath}`);
     expect(await page.locator('li.scan-item').count()).toBe(2);
     await saveScreenshot(page, 'scan-upload-refused');

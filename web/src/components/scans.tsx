@@ -4,6 +4,7 @@ import { garage } from '../api/endpoints';
 import type { ScanFormat, ScanSummary } from '../api/types';
 import { useI18n, type Translate } from '../i18n/i18n';
 import type { Language, MessageKey } from '../i18n/messages';
+import { scanReasonText } from '../i18n/scanReasonTexts';
 import { Link, navigate } from '../router';
 import { useAsync } from '../useAsync';
 import { useSubmission } from '../useSubmission';
@@ -57,7 +58,7 @@ function scanProblem(error: unknown): { readonly line: number | undefined; reado
 
 /** Why an upload failed: the refused line and the reader's words, a file too large, or what any other error says. */
 export function ScanUploadError({ error }: { readonly error: unknown }) {
-  const { t } = useI18n();
+  const { t, language } = useI18n();
   const problem = scanProblem(error);
   if (problem === undefined && error instanceof ApiError && error.code === 'payload_too_large') {
     return (
@@ -69,15 +70,16 @@ export function ScanUploadError({ error }: { readonly error: unknown }) {
     );
   }
   if (problem === undefined) return <ErrorNotice error={error} id="scan-upload-error" />;
+  const reason = problem.reason === undefined ? undefined : scanReasonText(problem.reason, language);
   return (
     <div className="notice-region" aria-live="assertive">
       <div className="notice notice-error" role="alert" id="scan-upload-error">
         <p>{problem.line === undefined ? t('scanInvalidFile') : t('scanInvalidLine', { line: problem.line })}</p>
-        {problem.reason === undefined ? null : (
+        {reason === undefined ? null : (
           <p>
-            {t('scanInvalidReason')}{' '}
-            <code className="scan-reason" lang="en">
-              {problem.reason}
+            {reason.translated ? t('scanInvalidReason') : t('scanInvalidReasonEnglish')}{' '}
+            <code className="scan-reason" lang={reason.translated ? language : 'en'}>
+              {reason.text}
             </code>
           </p>
         )}
