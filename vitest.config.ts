@@ -38,7 +38,8 @@ export default defineConfig({
               test: {
                 name: 'redis-postgres',
                 include: backendDependentTestFiles(root),
-                globalSetup: ['test/helpers/global-setup.ts'],
+                // Its browser tests need web/dist too when this project runs alone.
+                globalSetup: ['test/helpers/global-setup.ts', 'test/helpers/web-build.ts'],
                 setupFiles: ['test/helpers/use-backend.ts'],
                 env: { TEST_BACKEND: 'redis-postgres' },
               },

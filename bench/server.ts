@@ -6,7 +6,9 @@
  * - `app`: the real app (buildApp, configured from the environment) with two
  *   bench-only routes returning the same JSON behind `requireAuth`: GET (CSRF-exempt)
  *   and POST (CSRF-protected); /api/v1/auth/me is there too, and every public
- *   route (POST /api/v1/diagnosis/describe among them). Bench-only knobs, read
+ *   route (POST /api/v1/diagnosis/describe among them); the signed-in user has
+ *   five garage vehicles and the bundled trouble codes are loaded, for the
+ *   real-route rows (garage list, DTC lookup). Bench-only knobs, read
  *   here and never by the app: BENCH_DATABASE_SCHEMA (PostgreSQL schema to work
  *   in), BENCH_SEED_DIAGNOSIS=1 (load the bundled codes and sync the diagnosis
  *   index, as src/main.ts does at start-up), BENCH_PUBLIC_RATE_LIMIT (requests
@@ -24,6 +26,7 @@ import helmet from 'helmet';
 import { Redis } from 'ioredis';
 import jwt from 'jsonwebtoken';
 import { buildApp } from '../src/app.js';
+import { GarageRepository } from '../src/db/repositories/garage.js';
 import { loadConfig } from '../src/config/index.js';
 import { createLogger } from '../src/observability/index.js';
 import { openRuntime } from '../src/runtime.js';
@@ -81,7 +84,11 @@ async function appServer(): Promise<void> {
   app.post(BENCH_ROUTE, { preHandler: app.requireAuth }, async () => ANSWER);
   await app.ready();
   // Credentials through the public API, exactly as a client gets them.
-  const { tokens } = await registerAndLogin(app);
+  const { tokens, id: userId } = await registerAndLogin(app);
+  // The real routes measured beside the synthetic one: a garage of five vehicles, and the bundled trouble codes.
+  const garage = new GarageRepository(runtime.database.db);
+  for (const [index, model] of ['CIVIC', 'GOLF', 'OCTAVIA', 'FOCUS', 'CORSA'].entries()) await garage.addVehicle(userId, { make: 'BENCH', model, year: 2010 + index, nickname: `car ${index + 1}` });
+  await seedDtcCodesIfEmpty(runtime.database);
   const authorization = `Bearer ${tokens.access_token}`;
   const csrf = await csrfTokenFor(app, { headers: { authorization } });
   const cookie = Object.entries(csrf.cookies)

@@ -38,3 +38,9 @@ export const CSRF_WARNING = 'Every browser session must fetch a new CSRF token; 
 
 /** The `--state` values of `users list`: the API's `state` filter of `GET /api/v1/admin/users`. */
 export const USER_STATES = ['active', 'locked', 'reset_required'] as const;
+
+/** `import scan --format`: the scan formats (src/garage/scans, docs/API.md "Scan formats"). */
+export const SCAN_FORMAT_NAMES = ['torque-csv', 'elm327', 'json'] as const;
+
+/** `import scan --mileage`: the odometer bound of src/garage/reminders.ts (MAX_ODOMETER_KM). */
+export const MAX_SCAN_MILEAGE_KM = 2_000_000;

@@ -12,6 +12,8 @@ import {
   EXPORTABLE_TABLES,
   EXPORT_REFUSALS,
   MAX_BATCH_SIZE,
+  MAX_SCAN_MILEAGE_KM,
+  SCAN_FORMAT_NAMES,
   USER_STATES,
 } from './constants.js';
 import type { CommandContext } from './context.js';
@@ -40,6 +42,12 @@ function batchSize(value: string): number {
   const size = Number(value);
   if (!Number.isInteger(size) || size < 1 || size > MAX_BATCH_SIZE) throw new InvalidArgumentError(`a whole number from 1 to ${MAX_BATCH_SIZE}`);
   return size;
+}
+
+function mileageKm(value: string): number {
+  const km = Number(value);
+  if (!/^\d{1,7}$/.test(value) || km > MAX_SCAN_MILEAGE_KM) throw new InvalidArgumentError(`a whole number of kilometres from 0 to ${MAX_SCAN_MILEAGE_KM}`);
+  return km;
 }
 
 function timeoutMilliseconds(value: string): number {
@@ -100,6 +108,19 @@ function addDataCommands(program: Command, io: CliIo): void {
     .addOption(encodingOption())
     .option('--json', 'print the final report as JSON')
     .action(runs(io, async () => (await import('./import.js')).importComplaintsFile));
+
+  importCommand
+    .command('scan')
+    .description(
+      'OBD scans into a garage vehicle, each file its own scan, as the upload route stores them: a Torque Pro / Car Scanner CSV log, a raw ELM327 ' +
+        'transcript or our JSON scan (docs/API.md "Scan formats"). A mileage becomes an odometer reading unless lower than the latest. ' +
+        'One line a file; a file that cannot be read is named with its line and reason and the others are still imported (exit 1 if any failed)',
+    )
+    .argument('<files...>', 'one or more scan files')
+    .requiredOption('--vehicle <id>', "the garage vehicle's id")
+    .addOption(new Option('--format <format>', 'the files\' format (default: guessed from each file\'s first line)').choices([...SCAN_FORMAT_NAMES]))
+    .option('--mileage <km>', 'the odometer in whole km, for every file (overrides what a file says)', mileageKm)
+    .action(runs(io, async () => (await import('./import-scan.js')).importScanFiles));
 
   program
     .command('export')

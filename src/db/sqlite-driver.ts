@@ -71,14 +71,37 @@ export function loosePermissions(databaseFilePath: string): LoosePermission[] {
   return loose;
 }
 
+/**
+ * Prepared statements kept per SQL text: preparing was a tenth of a signed-in
+ * request's CPU (docs/PERFORMANCE.md). Queries with IN lists of every length
+ * make many texts, so the oldest is dropped past the bound.
+ */
+const STATEMENT_CACHE_SIZE = 500;
+
 /** One query on the single connection; a busy file is retried asynchronously outside transactions (and for BEGIN). */
 class EmbeddedSqliteConnection implements DatabaseConnection {
+  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+
   constructor(private readonly database: BetterSqlite3.Database) {}
+
+  /** A statement that runs to completion at once (all, run): never one left iterating, so sharing it is safe. */
+  private prepared(sql: string): BetterSqlite3.Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.database.prepare(sql);
+      if (this.statements.size >= STATEMENT_CACHE_SIZE) {
+        const oldest = this.statements.keys().next();
+        if (oldest.done !== true) this.statements.delete(oldest.value);
+      }
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
     const { sql, parameters } = compiledQuery;
     const run = (): QueryResult<R> => {
-      const statement = this.database.prepare(sql);
+      const statement = this.prepared(sql);
       const values = convertParameters(parameters);
       if (statement.reader) return { rows: statement.all(...values) as R[] };
       const { changes, lastInsertRowid } = statement.run(...values);

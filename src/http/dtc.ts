@@ -120,9 +120,8 @@ export async function dtcRoutes(app: SchemaTypedApp, options: PublicRouteOptions
       if (code === null) throw new HttpError('validation_failed', { message: DTC_CODE_FORMAT_MESSAGE, details: [{ field: 'code', message: DTC_CODE_FORMAT_MESSAGE, problem: 'dtc_code' }] });
       const decoded = decodeDtcCode(code);
       const { make } = request.query;
-      const variants = await dtcCodes.variants(code);
       // The make's own meaning, else the one for every make, else (only other makes know the code) the first make's.
-      const found = (await dtcCodes.find(code, make)) ?? variants[0];
+      const { meaning: found, variants } = await dtcCodes.lookup(code, make);
       if (found === undefined) {
         return reply.code(404).send({ error: { code: 'dtc_not_found' as const, message: ERROR_CATALOG.dtc_not_found.message, decoded } });
       }

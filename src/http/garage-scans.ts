@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import fastifyMultipart, { type MultipartFile } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
@@ -8,6 +9,7 @@ import { HttpError, type FieldProblem } from '../errors.js';
 import { MAX_ODOMETER_KM } from '../garage/reminders.js';
 import { MAX_SCANS_PER_VEHICLE, prepareScan, ScanTooLargeError, SCAN_FORMATS, type PreparedScan, type ScanImportResult } from '../garage/scan-import.js';
 import { analyzeScanFreezeFrames } from '../garage/scans/analysis.js';
+import { scanCsvLines } from '../garage/scans/csv-export.js';
 import { ScanParseError, type ScanFormat } from '../garage/scans/types.js';
 import { ipRateLimit, type IpRateLimitPolicy } from '../security/ip-rate-limit.js';
 import type { KeyValueStore } from '../stores/key-value-store.js';
@@ -84,6 +86,25 @@ export interface GarageScanRouteOptions {
   readonly store: KeyValueStore;
   /** SCAN_UPLOAD_MAX_BYTES: the largest file an upload may carry. */
   readonly maxUploadBytes: number;
+}
+
+/** The export's lines, CRLF-terminated, in chunks of about 64 KiB (not a write a line). */
+function* csvChunks(lines: Iterable<string>): Generator<string> {
+  let chunk = '';
+  for (const line of lines) {
+    chunk += `${line}\r\n`;
+    if (chunk.length >= 65_536) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk !== '') yield chunk;
+}
+
+/** `scan-2026-12-03-1a2b3c4d.csv`: the day it was taken (else uploaded) and the start of its id. */
+export function scanExportFileName(scan: { id: string; taken_at: string | null; uploaded_at: string }): string {
+  const day = (scan.taken_at ?? scan.uploaded_at).slice(0, 10);
+  return `scan-${day}-${scan.id.replace(/[^0-9a-zA-Z]/g, '').slice(0, 8)}.csv`;
 }
 
 const fieldProblem = (field: string, message: string, problem: FieldProblem['problem']): HttpError =>
@@ -267,6 +288,28 @@ export async function garageScanRoutes(app: SchemaTypedApp, options: GarageScanR
       const scan = await scans.find(owner(request), request.params.id, request.params.scanId);
       if (scan === undefined) throw scanNotFound();
       return withAnalysis(scan);
+    },
+  );
+
+  app.get(
+    '/vehicles/:id/scans/:scanId/export.csv',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'A scan as CSV (text/csv, an attachment): a row a code, a freeze-frame value and a logged sample',
+        params: ScanParams,
+        response: { 200: Type.Unsafe<Readable>(Type.String({ description: 'text/csv; charset=utf-8: kind,time_ms,name,value,unit,code,status,ecu' })), 404: ErrorSchema },
+      },
+    },
+    async (request, reply) => {
+      const scan = await scans.find(owner(request), request.params.id, request.params.scanId);
+      if (scan === undefined) throw scanNotFound();
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${scanExportFileName(scan)}"`)
+        .header('cache-control', 'no-store')
+        .send(Readable.from(csvChunks(scanCsvLines(toCanonicalScan(scan)))));
     },
   );
 

@@ -65,8 +65,14 @@ export interface SessionOrigin {
 
 const MAX_USER_AGENT_LENGTH = 200;
 
+/** Where a sign-in attempt came from: the client address and its User-Agent header, when sent. */
+export interface AttemptSource {
+  readonly address: string;
+  readonly userAgent?: string | undefined;
+}
+
 /** A sign-in attempt's origin as the security activity log takes it. */
-export function eventOrigin(origin: { readonly address: string; readonly userAgent?: string | undefined }): RequestOrigin {
+export function eventOrigin(origin: AttemptSource): RequestOrigin {
   return { address: origin.address, userAgent: origin.userAgent ?? null };
 }
 
@@ -131,7 +137,7 @@ export class SessionService {
    * 403 `account_disabled` when locked, 403 `password_reset_required` when an
    * admin asked for a new password. Every sign-in path asks (password, second step, passkey).
    */
-  assertMaySignIn(user: Pick<User, 'id' | 'isActive' | 'passwordResetRequired'>, origin: { readonly address: string; readonly userAgent?: string | undefined }): void {
+  assertMaySignIn(user: Pick<User, 'id' | 'isActive' | 'passwordResetRequired'>, origin: AttemptSource): void {
     if (!user.isActive) {
       securityMetrics.loginFailures.inc({ reason: 'account_disabled' });
       this.recordSignInFailure(user.id, 'account_disabled', origin);
@@ -145,7 +151,7 @@ export class SessionService {
   }
 
   /** A failed sign-in for the activity log: userId null when the address names no account. */
-  recordSignInFailure(userId: string | null, reason: SignInFailure | 'passkey_rejected', origin: { readonly address: string; readonly userAgent?: string | undefined }): void {
+  recordSignInFailure(userId: string | null, reason: SignInFailure | 'passkey_rejected', origin: AttemptSource): void {
     this.options.events.record({ code: 'sign_in_failed', userId, origin: eventOrigin(origin), reason });
   }
 

@@ -126,6 +126,8 @@ describe('garage: scans uploaded from OBD apps and adapters (issue 20)', () => {
       const scan = response.json<Detail>();
       expect(scan).toMatchObject({ format: 'json', taken_at: '2026-12-03T13:22:05.000Z', mileage_km: 150_000, odometer: { km: 150_000, recorded: true }, code_counts: { stored: 1, pending: 1, permanent: 1 } });
       expect(scan.freeze_frames[0]).toMatchObject({ code: 'P0171', ecu: '7E8' });
+      // The freeze-frame rules read the frame: a lean mixture at idle with P0171.
+      expect(scan.analysis.findings).toContainEqual(expect.objectContaining({ rule: 'lean_at_idle', code: 'P0171', severity: 'warning' }));
       expect(await readingKms(vehicleId)).toEqual([expect.objectContaining({ km: 150_000, source: 'scan' })]);
     });
 
@@ -254,6 +256,30 @@ describe('garage: scans uploaded from OBD apps and adapters (issue 20)', () => {
       expect((await call(owner, 'GET', `/vehicles/${vehicleId}/scans/${first.id}`)).statusCode).toBe(404);
       expect((await call(owner, 'GET', `/vehicles/${vehicleId}/scans`)).json<{ total: number }>().total).toBe(1);
       expect(await readingKms(vehicleId)).toEqual([expect.objectContaining({ km: 123_457, source: 'scan' })]);
+    });
+
+    it('exports a scan as CSV: an attachment named by its day and id, a row a code, freeze-frame value and sample', async () => {
+      const vehicleId = await addVehicle();
+      const scan = (await upload(owner, vehicleId, [file('json-scan.json')])).json<Detail>();
+      const response = await call(owner, 'GET', `/vehicles/${vehicleId}/scans/${scan.id}/export.csv`);
+      expect(response.statusCode).toBe(200);
+      expect(response.headers['content-type']).toBe('text/csv; charset=utf-8');
+      expect(response.headers['content-disposition']).toBe(`attachment; filename="scan-2026-12-03-${scan.id.replaceAll('-', '').slice(0, 8)}.csv"`);
+      const lines = response.body.split('\r\n');
+      expect(lines[0]).toBe('kind,time_ms,name,value,unit,code,status,ecu');
+      expect(lines).toContain('code,,,,,P0171,stored,7E8');
+      expect(lines.some((line) => line.startsWith('freeze_frame,,ltft_bank1,'))).toBe(true);
+      expect(lines.some((line) => line.startsWith('sample,0,engine_rpm,'))).toBe(true);
+      expect(lines.at(-1)).toBe('');
+      const samples = Object.values(scan.series).reduce((total, series) => total + series.points.length, 0);
+      const frameValues = scan.freeze_frames.reduce((total, frame) => total + Object.keys(frame.values).length, 0);
+      expect(lines.length).toBe(1 + scan.codes.length + frameValues + samples + 1);
+
+      // A scan without a time is named by its upload day; another user's is 404.
+      const untimed = (await upload(owner, vehicleId, [file('elm327-session.txt')])).json<Detail>();
+      const named = await call(owner, 'GET', `/vehicles/${vehicleId}/scans/${untimed.id}/export.csv`);
+      expect(named.headers['content-disposition']).toContain(`scan-${untimed.uploaded_at.slice(0, 10)}-`);
+      expect((await call(stranger, 'GET', `/vehicles/${vehicleId}/scans/${scan.id}/export.csv`)).statusCode).toBe(404);
     });
 
     it("another user's vehicle and scans answer 404 on every route, and nothing changes", async () => {

@@ -1,5 +1,5 @@
 // @backend-independent: pure rules
-import { createReadStream, readdirSync } from 'node:fs';
+import { createReadStream, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -181,6 +181,17 @@ describe('freeze-frame rules', () => {
 
   it('reads only a frame\'s own values: a PID named like an Object property is no value', () => {
     expect(rulesOf(frameScan('P0171', Object.assign(Object.create({ ltft_bank1: pct(30) }) as Record<string, ScanValue>, { engine_rpm: rpm(800) })))).toEqual([]);
+  });
+});
+
+describe('docs/API.md "Freeze-frame rules"', () => {
+  it('lists every rule, in order, and no other', () => {
+    const docs = readFileSync(path.join(projectRoot, 'docs/API.md'), 'utf8');
+    const start = docs.indexOf('#### Freeze-frame rules');
+    expect(start).toBeGreaterThan(docs.indexOf('### Scan formats'));
+    const section = docs.slice(start, docs.indexOf('\n###', start + 1));
+    const documented = [...section.matchAll(/^\| `([a-z0-9_]+)` \|/gm)].map((match) => match[1]);
+    expect(documented).toEqual([...SCAN_FINDING_RULE_IDS]);
   });
 });
 

@@ -1,5 +1,5 @@
 // @backend-independent: pure formatting
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { csvText, parseScan, SCAN_CSV_HEADER, scanCsvLines, type Scan, type ScanValue } from '../../src/garage/scans/index.js';
@@ -125,5 +125,13 @@ describe('scan CSV export', () => {
     const lines = scanCsvLines({ ...empty, series: { engine_rpm: { unit: 'rpm', points: Array.from({ length: 2000 }, (_, index) => [index, 800] as const) } } });
     expect(lines.next()).toEqual({ value: 'kind,time_ms,name,value,unit,code,status,ecu', done: false });
     expect(lines.next().value).toBe('sample,0,engine_rpm,800,rpm,,,');
+  });
+
+  it('docs/API.md "CSV export" names every column', () => {
+    const docs = readFileSync(path.resolve(import.meta.dirname, '../../docs/API.md'), 'utf8');
+    const start = docs.indexOf('#### CSV export');
+    expect(start).toBeGreaterThan(docs.indexOf('### Scan formats'));
+    const section = docs.slice(start, docs.indexOf('\n###', start + 1));
+    expect([...section.matchAll(/^\| `([a-z_]+)` \|/gm)].map((match) => match[1])).toEqual([...SCAN_CSV_HEADER]);
   });
 });

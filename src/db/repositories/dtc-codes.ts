@@ -273,8 +273,17 @@ export class DtcCodesRepository {
 
   /** Every meaning of a code: the one for every make first, then each make's, alphabetically. */
   async variants(code: string): Promise<DtcCode[]> {
+    return (await this.lookup(code)).variants;
+  }
+
+  /**
+   * One code's lookup in one query: {@link variants}, and the meaning {@link find}
+   * would give for `make`, else (only other makes know the code) the first make's.
+   */
+  async lookup(code: string, make?: string): Promise<{ meaning: DtcCode | undefined; variants: DtcCode[] }> {
     const rows = await this.db.selectFrom('dtc_codes').selectAll().where('code', '=', code).orderBy('make').execute();
-    return rows.map(toDtcCode);
+    const preferred = preferredRow(rows, make === undefined ? EVERY_MAKE : normalizeDtcMake(make)) ?? rows[0];
+    return { meaning: preferred === undefined ? undefined : toDtcCode(preferred), variants: rows.map(toDtcCode) };
   }
 
   /** How many codes each system has (zero for systems without codes); a code with several makes' meanings counts once. */

@@ -7,17 +7,28 @@
  * so the plot of a long log still shows it.
  */
 
+/**
+ * A bucket's lowest and highest sample (the earliest on a tie) and how many
+ * samples it holds. Plain numbers, updated in place while the bucket fills:
+ * a sample allocates nothing, so a long log leaves no garbage to promote.
+ */
 interface Bucket {
-  min: readonly [number, number];
-  max: readonly [number, number];
+  minTime: number;
+  minValue: number;
+  maxTime: number;
+  maxValue: number;
   /** Samples in the bucket. */
   count: number;
 }
 
 function merge(earlier: Bucket, later: Bucket): Bucket {
+  const laterMin = later.minValue < earlier.minValue;
+  const laterMax = later.maxValue > earlier.maxValue;
   return {
-    min: later.min[1] < earlier.min[1] ? later.min : earlier.min,
-    max: later.max[1] > earlier.max[1] ? later.max : earlier.max,
+    minTime: laterMin ? later.minTime : earlier.minTime,
+    minValue: laterMin ? later.minValue : earlier.minValue,
+    maxTime: laterMax ? later.maxTime : earlier.maxTime,
+    maxValue: laterMax ? later.maxValue : earlier.maxValue,
     count: earlier.count + later.count,
   };
 }
@@ -40,10 +51,23 @@ export class MinMaxDownsampler {
 
   add(time: number, value: number): void {
     this.samples += 1;
-    const point = [time, value] as const;
-    this.current = this.current === undefined ? { min: point, max: point, count: 1 } : merge(this.current, { min: point, max: point, count: 1 });
-    if (this.current.count < this.size) return;
-    this.buckets.push(this.current);
+    let current = this.current;
+    if (current === undefined) {
+      current = { minTime: time, minValue: value, maxTime: time, maxValue: value, count: 1 };
+      this.current = current;
+    } else {
+      if (value < current.minValue) {
+        current.minTime = time;
+        current.minValue = value;
+      }
+      if (value > current.maxValue) {
+        current.maxTime = time;
+        current.maxValue = value;
+      }
+      current.count += 1;
+    }
+    if (current.count < this.size) return;
+    this.buckets.push(current);
     this.current = undefined;
     // Two points a bucket, and room for the bucket being filled.
     if ((this.buckets.length + 1) * 2 > this.maxPoints) this.compact();
@@ -63,9 +87,15 @@ export class MinMaxDownsampler {
     const all = this.current === undefined ? this.buckets : [...this.buckets, this.current];
     const points: [number, number][] = [];
     for (const bucket of all) {
-      const [first, second] = bucket.min[0] <= bucket.max[0] ? [bucket.min, bucket.max] : [bucket.max, bucket.min];
-      points.push([first[0], first[1]]);
-      if (second !== first) points.push([second[0], second[1]]);
+      // One point when the lowest and the highest sample are the same one.
+      const same = bucket.minTime === bucket.maxTime && bucket.minValue === bucket.maxValue;
+      if (bucket.minTime <= bucket.maxTime) {
+        points.push([bucket.minTime, bucket.minValue]);
+        if (!same) points.push([bucket.maxTime, bucket.maxValue]);
+      } else {
+        points.push([bucket.maxTime, bucket.maxValue]);
+        points.push([bucket.minTime, bucket.minValue]);
+      }
     }
     return points;
   }
