@@ -1,4 +1,5 @@
 // @backend-independent: the policy is a response header and the page's own code, the same on either backend; the headers on Redis + PostgreSQL are checked by security-headers
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, recordConsole, type ConsoleRecord } from '../helpers/browser.js';
@@ -67,7 +68,12 @@ describe('no CSP violation anywhere', { timeout: 90_000 }, () => {
     await server.verifyEmail(account.email);
     await signInThroughUi(page, server.origin, account);
     const vehicleId = await addVehicleThroughUi(page, server.origin, { make: 'HONDA', model: 'CIVIC', year: 2019 });
-    for (const path of ['/garage', `/garage/${vehicleId}`, '/describe', '/account']) {
+    // A scan uploaded on the vehicle's page: its page draws plots with uPlot.
+    await page.getByLabel('Kiolvasás fájlja').setInputFiles(join(import.meta.dirname, '..', 'fixtures', 'scans', 'json-scan.json'));
+    await page.getByRole('button', { name: 'Kiolvasás feltöltése' }).click();
+    await page.waitForURL(/\/scans\/[^/]+$/);
+    const scanPage = new URL(page.url()).pathname;
+    for (const path of ['/garage', `/garage/${vehicleId}`, scanPage, '/describe', '/account']) {
       found.push(...(await violationsOn(page, records, path, appShell)));
     }
     await context.close();

@@ -14,6 +14,7 @@ import { NotFoundPage } from './pages/NotFoundPage';
 import { QuickAnalysisPage } from './pages/QuickAnalysisPage';
 import { RegisterPage } from './pages/RegisterPage';
 import { ResetPasswordPage } from './pages/ResetPasswordPage';
+import { ScanPage } from './pages/ScanPage';
 import { EmailLinkPage } from './pages/EmailLinkPage';
 import { SecurityPage } from './pages/SecurityPage';
 import { SignInPage } from './pages/SignInPage';
@@ -46,8 +47,16 @@ function decodedSegments(path: string): string[] | undefined {
 function page(path: string): ReactNode {
   const segments = decodedSegments(path);
   if (segments === undefined) return <NotFoundPage />;
-  const [first, second, ...rest] = segments;
-  if (rest.length > 0) return <NotFoundPage />;
+  const [first, second, third, fourth, ...rest] = segments;
+  // Only a vehicle's scan goes deeper than two segments: /garage/:vehicleId/scans/:scanId.
+  if (first === 'garage' && second !== undefined && third === 'scans' && fourth !== undefined && rest.length === 0) {
+    return (
+      <RequireSignIn>
+        <ScanPage vehicleId={second} scanId={fourth} />
+      </RequireSignIn>
+    );
+  }
+  if (third !== undefined) return <NotFoundPage />;
   switch (first) {
     case undefined:
       return <DtcSearchPage />;

@@ -60,6 +60,18 @@ export interface RequestOptions {
   readonly signal?: AbortSignal;
 }
 
+/** How much of an upload's body has gone out. */
+export interface UploadProgress {
+  readonly loaded: number;
+  readonly total: number;
+}
+
+/** A multipart body sent with XMLHttpRequest, the one browser API that reports upload progress. */
+interface Upload {
+  readonly form: FormData;
+  readonly onProgress: (progress: UploadProgress) => void;
+}
+
 type SessionEvent = 'signed-in' | 'signed-out' | 'session-lost';
 type SessionListener = (event: SessionEvent) => void;
 
@@ -188,6 +200,47 @@ async function fetchOrNetworkError(url: string, init: RequestInit): Promise<Resp
   }
 }
 
+/** The answer to an XMLHttpRequest as a fetch `Response`, so that errors are read in one place ({@link errorOf}). */
+function responseOf(request: XMLHttpRequest): Response {
+  const headers = new Headers();
+  for (const line of request.getAllResponseHeaders().split(/\r?\n/)) {
+    const colon = line.indexOf(':');
+    if (colon > 0) headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+  }
+  const empty = request.status === 204 || request.status === 205 || request.status === 304;
+  return new Response(empty ? null : request.responseText, { status: request.status, statusText: request.statusText, headers });
+}
+
+/** Sends `upload.form` (the browser writes the multipart boundary) and reports its progress; no answer at all is `network_error`. */
+function uploadOrNetworkError(url: string, method: string, headers: Readonly<Record<string, string>>, upload: Upload, signal: AbortSignal | undefined): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    request.open(method, url);
+    request.responseType = 'text';
+    for (const [name, value] of Object.entries(headers)) request.setRequestHeader(name, value);
+    request.upload.addEventListener('progress', (event) => {
+      if (event.lengthComputable) upload.onProgress({ loaded: event.loaded, total: event.total });
+    });
+    request.addEventListener('load', () => {
+      resolve(responseOf(request));
+    });
+    request.addEventListener('error', () => {
+      reject(new ApiError(0, 'network_error', 'The server could not be reached'));
+    });
+    request.addEventListener('abort', () => {
+      reject(new DOMException('The upload was cancelled', 'AbortError'));
+    });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        request.abort();
+      },
+      { once: true },
+    );
+    request.send(upload.form);
+  });
+}
+
 async function errorOf(response: Response): Promise<ApiError> {
   const retryAfter = Number(response.headers.get('retry-after') ?? Number.NaN);
   const retryAfterSeconds = Number.isFinite(retryAfter) && retryAfter >= 0 ? Math.ceil(retryAfter) : undefined;
@@ -204,7 +257,7 @@ async function errorOf(response: Response): Promise<ApiError> {
   return new ApiError(response.status, code, message, details, retryAfterSeconds, error);
 }
 
-async function send(path: string, options: RequestOptions, attempt: { csrfRenewed: boolean; refreshed: boolean }): Promise<Response> {
+async function send(path: string, options: RequestOptions, attempt: { csrfRenewed: boolean; refreshed: boolean }, upload?: Upload): Promise<Response> {
   const method = options.method ?? 'GET';
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
@@ -212,25 +265,28 @@ async function send(path: string, options: RequestOptions, attempt: { csrfRenewe
   if (tokenSent !== undefined) headers[CSRF_HEADER] = tokenSent;
   const generationAtSend = sessionGeneration;
 
-  const response = await fetchOrNetworkError(urlOf(path, options.query), {
-    method,
-    headers,
-    credentials: 'same-origin',
-    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
-  });
+  const response =
+    upload === undefined
+      ? await fetchOrNetworkError(urlOf(path, options.query), {
+          method,
+          headers,
+          credentials: 'same-origin',
+          ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
+        })
+      : await uploadOrNetworkError(urlOf(path, options.query), method, headers, upload, options.signal);
   if (response.ok) return response;
 
   const error = await errorOf(response);
   if (response.status === 403 && tokenSent !== undefined && STALE_CSRF_CODES.has(error.code) && !attempt.csrfRenewed) {
     await renewCsrfToken(tokenSent);
-    return send(path, options, { ...attempt, csrfRenewed: true });
+    return send(path, options, { ...attempt, csrfRenewed: true }, upload);
   }
   if (response.status === 401 && path !== REFRESH_PATH) {
     if (error.code === REFRESHABLE_CODE && !attempt.refreshed) {
       // Another request of this tab refreshed the session while this one was on its way: just try again.
       if (sessionGeneration !== generationAtSend || (await refreshSession())) {
-        return send(path, options, { ...attempt, refreshed: true });
+        return send(path, options, { ...attempt, refreshed: true }, upload);
       }
     }
     if (SESSION_OVER_CODES.has(error.code)) notify('session-lost');
@@ -241,6 +297,16 @@ async function send(path: string, options: RequestOptions, attempt: { csrfRenewe
 /** Sends a request and returns the parsed JSON body; throws {@link ApiError} for anything but 2xx. */
 export async function apiRequest<T>(path: string, options: RequestOptions = {}): Promise<T> {
   const response = await send(path, options, { csrfRenewed: false, refreshed: false });
+  return (await response.json()) as T;
+}
+
+/**
+ * Posts `form` as multipart/form-data and returns the parsed JSON answer,
+ * reporting how much of it has gone out. The same CSRF token, renewal and
+ * session refresh as {@link apiRequest}; a retry sends the whole form again.
+ */
+export async function apiUpload<T>(path: string, form: FormData, onProgress: (progress: UploadProgress) => void, signal?: AbortSignal): Promise<T> {
+  const response = await send(path, { method: 'POST', ...(signal === undefined ? {} : { signal }) }, { csrfRenewed: false, refreshed: false }, { form, onProgress });
   return (await response.json()) as T;
 }
 

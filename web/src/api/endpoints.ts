@@ -1,5 +1,5 @@
 import type { AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/browser';
-import { apiCommand, apiRequest } from './client';
+import { apiCommand, apiRequest, apiUpload, type UploadProgress } from './client';
 import type {
   AdminUserAction,
   AdminUserDetail,
@@ -24,6 +24,9 @@ import type {
   QuickAnalysis,
   RecallPage,
   RecoveryCodes,
+  ScanDetail,
+  ScanFormat,
+  ScanSummary,
   SecondFactors,
   SecurityActivityPage,
   SessionState,
@@ -165,6 +168,22 @@ export const garage = {
     await apiCommand(`${garagePath(id)}/reminders/${segment(reminderId)}`, { method: 'DELETE' });
   },
   dueReminders: (): Promise<{ items: DueReminder[] }> => apiRequest('/api/v1/garage/reminders/due'),
+  scans: (id: string): Promise<Page<ScanSummary>> => apiRequest(`${garagePath(id)}/scans`, { query: { limit: 100 } }),
+  scan: (id: string, scanId: string): Promise<ScanDetail> => apiRequest(`${garagePath(id)}/scans/${segment(scanId)}`),
+  /** Multipart: the file, and the format and mileage when the user chose them (the server guesses the format otherwise). */
+  uploadScan: (id: string, upload: { file: File; format?: ScanFormat; mileage_km?: number }, onProgress: (progress: UploadProgress) => void, signal?: AbortSignal): Promise<ScanDetail> => {
+    const form = new FormData();
+    // Text fields first: the server reads them before it streams the file.
+    if (upload.format !== undefined) form.append('format', upload.format);
+    if (upload.mileage_km !== undefined) form.append('mileage_km', String(upload.mileage_km));
+    form.append('file', upload.file, upload.file.name);
+    return apiUpload(`${garagePath(id)}/scans`, form, onProgress, signal);
+  },
+  /** A plain link (the browser downloads it with the session cookie): `Content-Disposition: attachment`. */
+  scanCsvPath: (id: string, scanId: string): string => `${garagePath(id)}/scans/${segment(scanId)}/export.csv`,
+  removeScan: async (id: string, scanId: string): Promise<void> => {
+    await apiCommand(`${garagePath(id)}/scans/${segment(scanId)}`, { method: 'DELETE' });
+  },
   notes: (id: string): Promise<Page<GarageNote>> => apiRequest(`${garagePath(id)}/notes`, { query: { limit: 100 } }),
   addNote: (id: string, body: { codes: string[]; symptoms: string }): Promise<GarageNote> => apiRequest(`${garagePath(id)}/notes`, { method: 'POST', body }),
   removeNote: async (id: string, noteId: string): Promise<void> => {

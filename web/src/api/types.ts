@@ -370,3 +370,47 @@ export interface SecurityActivityPage {
   readonly items: readonly SecurityActivity[];
   readonly next_cursor: string | null;
 }
+
+/** Issue 20: an OBD scan of a garage vehicle (docs/API.md "Scans"). */
+export type ScanFormat = 'torque-csv' | 'elm327' | 'json';
+export type ScanCodeStatus = 'stored' | 'pending' | 'permanent';
+
+export interface ScanValue {
+  readonly value: number;
+  readonly unit: string;
+}
+
+export interface ScanSummary {
+  readonly id: string;
+  readonly vehicle_id: string;
+  readonly format: ScanFormat;
+  readonly file_name: string;
+  readonly taken_at: string | null;
+  readonly uploaded_at: string;
+  readonly mileage_km: number | null;
+  readonly code_counts: Readonly<Record<ScanCodeStatus, number>>;
+  readonly series_names: readonly string[];
+}
+
+export type ScanFindingSeverity = 'info' | 'warning' | 'critical';
+
+export interface ScanFinding {
+  readonly rule: string;
+  readonly code: string | null;
+  readonly severity: ScanFindingSeverity;
+  readonly evidence: Readonly<Record<string, ScanValue>>;
+}
+
+export interface ScanDetail extends ScanSummary {
+  readonly codes: readonly { readonly code: string; readonly status: ScanCodeStatus; readonly ecu: string | null }[];
+  readonly freeze_frames: readonly { readonly code: string | null; readonly ecu: string | null; readonly values: Readonly<Record<string, ScanValue>> }[];
+  /** Name → `[milliseconds since the first sample, value]` points. */
+  readonly series: Readonly<Record<string, { readonly unit: string; readonly points: readonly (readonly [number, number])[] }>>;
+  readonly unknown_columns: readonly string[];
+  readonly odometer: { readonly km: number; readonly recorded: boolean; readonly reason: null | 'lower_than_latest' } | null;
+  readonly analysis: {
+    readonly codes: readonly { readonly code: string; readonly known: boolean; readonly description: string | null; readonly description_hu?: string | null; readonly severity: Severity | null; readonly system: DtcSystem }[];
+    readonly highest_severity: Severity | null;
+    readonly findings: readonly ScanFinding[];
+  };
+}

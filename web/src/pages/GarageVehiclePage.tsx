@@ -7,6 +7,7 @@ import { TextAreaField, TextField } from '../components/fields';
 import { Card, SubmitForm } from '../components/forms';
 import { VehicleForm, vehicleName } from '../components/garage';
 import { MileageAndReminders } from '../components/reminders';
+import { VehicleScans } from '../components/scans';
 import { RecallList } from '../components/vehicles';
 import { useI18n } from '../i18n/i18n';
 import { Link, navigate } from '../router';
@@ -208,6 +209,7 @@ export function GarageVehiclePage({ id }: { readonly id: string }) {
         <Notes vehicleId={vehicle.id} />
       </div>
       <MileageAndReminders vehicleId={vehicle.id} />
+      <VehicleScans vehicleId={vehicle.id} />
     </>
   );
 }
