@@ -15,6 +15,7 @@ import { emailVerificationRoutes } from './http/email-verification.js';
 import { diagnosisRoutes } from './http/diagnosis.js';
 import { garageRoutes } from './http/garage.js';
 import { garageReminderRoutes } from './http/garage-reminders.js';
+import { garageCalendarRoutes, publicCalendarRoutes } from './http/garage-calendar.js';
 import { dtcRoutes } from './http/dtc.js';
 import { cors } from './http/cors.js';
 import { healthRoutes } from './http/health.js';
@@ -104,6 +105,7 @@ export async function buildApp(config: Config, dependencies: AppDependencies): P
   const stopLoggingSlowOperations = logSlowOperations(app.log, { clock });
   app.addHook('onReady', () => {
     services.securityEventRetention.start();
+    services.reminderMail.start();
   });
   // Before the creator closes the database: the last security events are written here.
   app.addHook('onClose', async () => {
@@ -156,6 +158,9 @@ export async function buildApp(config: Config, dependencies: AppDependencies): P
   await app.register(diagnosisRoutes, { prefix: '/api/v1/diagnosis', ...publicRoutes });
   await app.register(garageRoutes, { prefix: '/api/v1/garage', database: dependencies.database });
   await app.register(garageReminderRoutes, { prefix: '/api/v1/garage', database: dependencies.database, store: dependencies.store });
+  const calendarRoutes = { database: dependencies.database, store: dependencies.store, publicUrl: config.publicUrl };
+  await app.register(garageCalendarRoutes, { prefix: '/api/v1/garage', ...calendarRoutes });
+  await app.register(publicCalendarRoutes, { prefix: '/api/v1/calendar', ...calendarRoutes });
   await app.register(webApp, {});
 
   return app;

@@ -32,6 +32,8 @@ export const BACKUP_TABLES = [
   // Garage mileage and reminders (children of garage_vehicles).
   'odometer_readings',
   'vehicle_reminders',
+  // The iCalendar feed's token hash (the URL keeps working after a restore).
+  'calendar_feeds',
 ] as const;
 export type BackupTableName = (typeof BACKUP_TABLES)[number];
 
@@ -53,6 +55,7 @@ export const BACKUP_TABLE_KEYS: Readonly<Record<BackupTableName, readonly string
   security_events: ['id'],
   odometer_readings: ['id'],
   vehicle_reminders: ['id'],
+  calendar_feeds: ['user_id'],
 };
 
 /**
@@ -100,6 +103,7 @@ export const BACKUP_TABLE_SINCE: Readonly<Record<BackupTableName, string>> = {
   security_events: '0012-security-events',
   odometer_readings: '0016-garage-reminders',
   vehicle_reminders: '0016-garage-reminders',
+  calendar_feeds: '0018-calendar-feeds',
 };
 
 /** A backup line longer than this is refused (rows are a few KiB; the bound keeps memory flat on a hostile file). */

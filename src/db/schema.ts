@@ -169,6 +169,13 @@ export interface VehicleRemindersTable {
   updated_at: Timestamp;
 }
 
+/** A user's iCalendar feed (migration 0018): only the SHA-256 of the URL's token. */
+export interface CalendarFeedsTable {
+  user_id: string;
+  token_hash: string;
+  created_at: Timestamp;
+}
+
 /** A session (refresh family): its key-value state, mirrored for durability, and what the user sees in the sessions list. */
 export interface AuthSessionsTable {
   id: string;
@@ -305,6 +312,7 @@ export interface DatabaseSchema {
   security_events: SecurityEventsTable;
   odometer_readings: OdometerReadingsTable;
   vehicle_reminders: VehicleRemindersTable;
+  calendar_feeds: CalendarFeedsTable;
 }
 
 export function toIsoTimestamp(value: Date | string): string {

@@ -92,6 +92,7 @@ async function fill(database: Database, scratch: string): Promise<{ userId: stri
     values (${randomUUID()}, ${vehicleId}, ${owner.id}, ${123_456}, ${isoNow()}, ${'manual'}, ${isoNow()})`.execute(database.db);
   await sql`insert into vehicle_reminders (id, vehicle_id, user_id, kind, title, every_months, every_km, due_date, due_km, last_done_date, last_done_km, notified_for, created_at, updated_at)
     values (${randomUUID()}, ${vehicleId}, ${owner.id}, ${'oil_service'}, ${'Olajcsere „5W-30”'}, ${12}, ${15_000}, ${'2027-06-01'}, ${138_456}, ${'2026-06-01'}, ${123_456}, ${null}, ${isoNow()}, ${isoNow()})`.execute(database.db);
+  await sql`insert into calendar_feeds (user_id, token_hash, created_at) values (${owner.id}, ${randomBytes(32).toString('base64url')}, ${isoNow()})`.execute(database.db);
   await sql`insert into revoked_tokens (jti, expires_at) values (${randomBytes(16).toString('hex')}, ${isoNow(3_600_000)})`.execute(database.db);
   await sql`insert into user_token_cutoffs (user_id, mark, expires_at) values (${owner.id}, ${String(Date.now())}, ${isoNow(3_600_000)})`.execute(database.db);
   await sql`insert into auth_sessions (id, user_id, state, user_agent, ip_prefix, created_at, last_used_at, expires_at, revoked_at)

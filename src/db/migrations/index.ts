@@ -15,6 +15,7 @@ import * as emailVerification from './0013-email-verification.js';
 import * as userAdminState from './0014-user-admin-state.js';
 import * as userLanguage from './0015-user-language.js';
 import * as garageReminders from './0016-garage-reminders.js';
+import * as calendarFeeds from './0018-calendar-feeds.js';
 
 /**
  * Every migration, in order. Names are stable forever: they are the version
@@ -37,4 +38,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0014-user-admin-state': userAdminState,
   '0015-user-language': userLanguage,
   '0016-garage-reminders': garageReminders,
+  '0018-calendar-feeds': calendarFeeds,
 };

@@ -48,7 +48,7 @@ export interface AccountExport {
 }
 
 /** Tables that hold a user's rows, children first: erasure deletes in this order. */
-export const USER_OWNED_TABLES = ['odometer_readings', 'vehicle_reminders', 'diagnosis_notes', 'garage_vehicles', 'auth_sessions', 'user_token_cutoffs', 'user_totp', 'user_recovery_codes', 'webauthn_credentials'] as const;
+export const USER_OWNED_TABLES = ['calendar_feeds', 'odometer_readings', 'vehicle_reminders', 'diagnosis_notes', 'garage_vehicles', 'auth_sessions', 'user_token_cutoffs', 'user_totp', 'user_recovery_codes', 'webauthn_credentials'] as const;
 
 export class AccountDataRepository {
   constructor(private readonly db: Kysely<DatabaseSchema>) {}
