@@ -45,7 +45,7 @@ describe('garage: the iCalendar feed of reminders (issue 20)', () => {
   }
 
   beforeAll(async () => {
-    testApp = await startTestApp({ clock, config: testConfig({ PUBLIC_URL, REMINDER_MAIL_INTERVAL_MINUTES: '0' }) });
+    testApp = await startTestApp({ clock, config: testConfig({ PUBLIC_URL, REMINDER_MAIL_INTERVAL_MINUTES: '0' }), captureLogs: 'info' });
     owner = await account('hu');
     other = await account('en');
   });
@@ -149,6 +149,15 @@ describe('garage: the iCalendar feed of reminders (issue 20)', () => {
     for (let index = 0; index < fetchLimit.maxRequests; index += 1) await testApp.runtime.store.increment(ipRateLimitKey('calendar_fetch', fetchAddress), fetchLimit.windowMs);
     expect((await fetchFeed(url, {}, fetchAddress)).statusCode).toBe(429);
     expect((await fetchFeed(url, {}, '10.77.0.3')).statusCode).toBe(200);
+  });
+
+  it('the feed URL never reaches the log (the request log shows it masked)', async () => {
+    const url = await enable(owner);
+    const token = new URL(url).pathname.split('/').at(-1)?.replace(/\.ics$/, '') ?? '';
+    expect(token).toHaveLength(43);
+    expect((await fetchFeed(url)).statusCode).toBe(200);
+    expect(testApp.logs()).toContain('/api/v1/calendar/********.ics');
+    expect(testApp.logs()).not.toContain(token);
   });
 
   it('erasing the account removes its feed', async () => {
