@@ -78,7 +78,7 @@ export class ReminderMailRepository {
       due_date: row.due_date,
       due_km: row.due_km,
       notified_for: row.notified_for,
-      latest_km: row.latest_km === null ? null : Number(row.latest_km),
+      latest_km: row.latest_km,
       vehicle: { make: row.make, model: row.model, nickname: row.nickname },
       user: { email: row.email, language: row.language },
     }));
