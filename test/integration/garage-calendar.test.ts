@@ -1,5 +1,6 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AccountDataRepository } from '../../src/db/repositories/account-data.js';
 import { utcDay } from '../../src/garage/reminders.js';
 import { CALENDAR_FEED_RATE_LIMITS } from '../../src/http/garage-calendar.js';
 import { accountRateLimitKey, ipRateLimitKey } from '../../src/security/store-keys.js';
@@ -160,10 +161,20 @@ describe('garage: the iCalendar feed of reminders (issue 20)', () => {
     expect(testApp.logs()).not.toContain(token);
   });
 
+  it('the data export says whether the feed is on, never its URL', async () => {
+    const exporter = await account('en');
+    const url = await enable(exporter);
+    const token = new URL(url).pathname.split('/').at(-1)?.replace(/\.ics$/, '') ?? '';
+    const exported = await testApp.app.inject({ method: 'GET', url: '/api/v1/auth/me/export', headers: exporter.headers });
+    expect(exported.statusCode).toBe(200);
+    expect(exported.json<{ calendar_feed: unknown }>().calendar_feed).toEqual({ enabled: true, created_at: new Date(clock.now()).toISOString() });
+    expect(exported.body).not.toContain(token);
+  });
+
   it('erasing the account removes its feed', async () => {
     const leaving = await account('hu');
     await enable(leaving);
-    await testApp.runtime.database.db.deleteFrom('users').where('id', '=', leaving.id).execute();
+    await new AccountDataRepository(testApp.runtime.database.db).eraseAccount(leaving.id, clock.now());
     const rows = await testApp.runtime.database.db.selectFrom('calendar_feeds').select('user_id').where('user_id', '=', leaving.id).execute();
     expect(rows).toEqual([]);
   });
