@@ -30,7 +30,8 @@ export interface ReminderMailRun {
 
 export interface ReminderMailerOptions {
   readonly repository: Pick<ReminderMailRepository, 'candidates' | 'claim' | 'unclaim'>;
-  readonly store: KeyValueStore;
+  /** Holds the lock (set-if-absent, compare-and-set). */
+  readonly store: Pick<KeyValueStore, 'setIfAbsent' | 'compareAndSet'>;
   readonly mailer: Mailer;
   readonly clock: Clock;
   /** The web app's origin: the mail links to `<publicUrl>/garage`. */
