@@ -16,6 +16,7 @@ import { diagnosisRoutes } from './http/diagnosis.js';
 import { garageRoutes } from './http/garage.js';
 import { garageReminderRoutes } from './http/garage-reminders.js';
 import { garageScanRoutes } from './http/garage-scans.js';
+import { garageCalendarRoutes, publicCalendarRoutes } from './http/garage-calendar.js';
 import { dtcRoutes } from './http/dtc.js';
 import { cors } from './http/cors.js';
 import { healthRoutes } from './http/health.js';
@@ -105,6 +106,7 @@ export async function buildApp(config: Config, dependencies: AppDependencies): P
   const stopLoggingSlowOperations = logSlowOperations(app.log, { clock });
   app.addHook('onReady', () => {
     services.securityEventRetention.start();
+    services.reminderMail.start();
   });
   // Before the creator closes the database: the last security events are written here.
   app.addHook('onClose', async () => {
@@ -158,6 +160,9 @@ export async function buildApp(config: Config, dependencies: AppDependencies): P
   await app.register(garageRoutes, { prefix: '/api/v1/garage', database: dependencies.database });
   await app.register(garageReminderRoutes, { prefix: '/api/v1/garage', database: dependencies.database, store: dependencies.store });
   await app.register(garageScanRoutes, { prefix: '/api/v1/garage', database: dependencies.database, store: dependencies.store, maxUploadBytes: config.scanUploadMaxBytes });
+  const calendarRoutes = { database: dependencies.database, store: dependencies.store, publicUrl: config.publicUrl };
+  await app.register(garageCalendarRoutes, { prefix: '/api/v1/garage', ...calendarRoutes });
+  await app.register(publicCalendarRoutes, { prefix: '/api/v1/calendar', ...calendarRoutes });
   await app.register(webApp, {});
 
   return app;

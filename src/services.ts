@@ -2,6 +2,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from './clock.js';
 import type { Config } from './config/index.js';
 import type { Database } from './db/index.js';
+import { ReminderMailRepository } from './db/repositories/reminder-mail.js';
+import { ReminderMailer } from './garage/reminder-mail.js';
 import { loggingMailer, smtpMailer, type Mailer } from './mail/mailer.js';
 import { CsrfProtection } from './security/csrf.js';
 import { SignInHistoryRepository } from './db/repositories/sign-in-history.js';
@@ -24,6 +26,8 @@ export interface AppServices {
   readonly securityEvents: SecurityEventsRepository;
   /** The daily purge of old security events; started when the app is ready. */
   readonly securityEventRetention: SecurityEventRetention;
+  /** Mails due garage reminders every REMINDER_MAIL_INTERVAL_MINUTES; started when the app is ready. */
+  readonly reminderMail: ReminderMailer;
   /**
    * Closes what the services opened: writes the queued security events (for at
    * most a few seconds), stops the purge, closes the SMTP connection. Runs
@@ -111,6 +115,18 @@ export function createServices(config: Config, { database, store, clock, log, ti
       log.warn({ err: error }, 'the daily purge of old security events failed; it runs again tomorrow');
     },
   });
+  const reminderMail = new ReminderMailer({
+    repository: new ReminderMailRepository(database.db),
+    store,
+    mailer,
+    clock,
+    publicUrl: config.publicUrl,
+    intervalMinutes: config.reminderMailIntervalMinutes,
+    ...(timers === undefined ? {} : { timers }),
+    onError: (error, context) => {
+      log.warn({ err: error, ...context }, 'the reminder mailer failed (a failed mail is retried at a later run)');
+    },
+  });
   return {
     security,
     csrfProtection,
@@ -118,7 +134,9 @@ export function createServices(config: Config, { database, store, clock, log, ti
     securityEventLog,
     securityEvents,
     securityEventRetention,
+    reminderMail,
     close: async () => {
+      await reminderMail.stop();
       await securityEventRetention.stop();
       await securityEventLog.close(SECURITY_EVENT_CLOSE_TIMEOUT_MS);
       mailer.close();

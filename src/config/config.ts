@@ -64,6 +64,8 @@ export interface Config {
   readonly scanUploadMaxBytes: number;
   /** New anonymous CSRF tokens one client address may be issued per 10 minutes (bounds the store under a flood). */
   readonly csrfTokensPerAddress: number;
+  /** Minutes between two runs of the garage reminder mailer (REMINDER_MAIL_INTERVAL_MINUTES); 0 turns it off. */
+  readonly reminderMailIntervalMinutes: number;
   /** Days the security activity log keeps its rows (SECURITY_EVENTS_RETENTION_DAYS); 0 keeps them forever. */
   readonly securityEventsRetentionDays: number;
   /** Security events one instance queues in memory at most (SECURITY_EVENTS_QUEUE_LIMIT). */

@@ -123,6 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     scanUploadMaxBytes: environment.SCAN_UPLOAD_MAX_BYTES,
     csrfTokensPerAddress: environment.CSRF_TOKENS_PER_ADDRESS,
     securityEventsRetentionDays: environment.SECURITY_EVENTS_RETENTION_DAYS,
+    reminderMailIntervalMinutes: environment.REMINDER_MAIL_INTERVAL_MINUTES,
     securityEventsQueueLimit: environment.SECURITY_EVENTS_QUEUE_LIMIT,
     metricsToken: environment.METRICS_TOKEN,
     metricsPort: environment.METRICS_PORT,

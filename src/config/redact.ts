@@ -44,6 +44,7 @@ export function describeConfig(config: Config): Record<string, string | number |
     SCAN_UPLOAD_MAX_BYTES: config.scanUploadMaxBytes,
     CSRF_TOKENS_PER_ADDRESS: config.csrfTokensPerAddress,
     SECURITY_EVENTS_RETENTION_DAYS: config.securityEventsRetentionDays,
+    REMINDER_MAIL_INTERVAL_MINUTES: config.reminderMailIntervalMinutes,
     SECURITY_EVENTS_QUEUE_LIMIT: config.securityEventsQueueLimit,
     METRICS_TOKEN: config.metricsToken === undefined ? null : MASK,
     METRICS_PORT: config.metricsPort ?? null,

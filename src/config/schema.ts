@@ -115,6 +115,12 @@ export const environmentSchema = Type.Object({
     default: 365,
     description: 'an integer number of days from 0 to 3650 the security activity log keeps its rows (0: forever); older rows are purged daily',
   }),
+  REMINDER_MAIL_INTERVAL_MINUTES: Type.Integer({
+    minimum: 0,
+    maximum: 1440,
+    default: 60,
+    description: 'an integer number of minutes from 0 to 1440 between two runs of the reminder mailer (0: no reminder mail from this instance)',
+  }),
   SECURITY_EVENTS_QUEUE_LIMIT: Type.Integer({
     minimum: 100,
     maximum: 1_000_000,

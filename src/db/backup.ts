@@ -34,6 +34,8 @@ export const BACKUP_TABLES = [
   'vehicle_reminders',
   // Uploaded OBD scans (children of garage_vehicles).
   'garage_scans',
+  // The iCalendar feed's token hash (the URL keeps working after a restore).
+  'calendar_feeds',
 ] as const;
 export type BackupTableName = (typeof BACKUP_TABLES)[number];
 
@@ -56,6 +58,7 @@ export const BACKUP_TABLE_KEYS: Readonly<Record<BackupTableName, readonly string
   odometer_readings: ['id'],
   vehicle_reminders: ['id'],
   garage_scans: ['id'],
+  calendar_feeds: ['user_id'],
 };
 
 /**
@@ -104,6 +107,7 @@ export const BACKUP_TABLE_SINCE: Readonly<Record<BackupTableName, string>> = {
   odometer_readings: '0016-garage-reminders',
   vehicle_reminders: '0016-garage-reminders',
   garage_scans: '0017-garage-scans',
+  calendar_feeds: '0018-calendar-feeds',
 };
 
 /** A backup line longer than this is refused (rows are a few KiB; the bound keeps memory flat on a hostile file). */

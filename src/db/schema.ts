@@ -188,6 +188,13 @@ export interface GarageScansTable {
   body: string;
 }
 
+/** A user's iCalendar feed (migration 0018): only the SHA-256 of the URL's token. */
+export interface CalendarFeedsTable {
+  user_id: string;
+  token_hash: string;
+  created_at: Timestamp;
+}
+
 /** A session (refresh family): its key-value state, mirrored for durability, and what the user sees in the sessions list. */
 export interface AuthSessionsTable {
   id: string;
@@ -325,6 +332,7 @@ export interface DatabaseSchema {
   odometer_readings: OdometerReadingsTable;
   vehicle_reminders: VehicleRemindersTable;
   garage_scans: GarageScansTable;
+  calendar_feeds: CalendarFeedsTable;
 }
 
 export function toIsoTimestamp(value: Date | string): string {

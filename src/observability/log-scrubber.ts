@@ -85,6 +85,13 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
     pattern: /(bearer\s+)([A-Za-z0-9._~+/-]+=*)/gi,
     mask: (_match, [prefix = '', token = ''], own) => ({ text: `${prefix}${MASK}`, ours: isOwnToken(token, own) }),
   },
+  // A calendar feed URL's token (src/http/garage-calendar.ts): the request log's `url` would carry it. Any client
+  // can put such a path in a request, so it is masked, never counted as ours.
+  {
+    kind: 'bearer_token',
+    pattern: /(\/api\/v1\/calendar\/)([^/\s"?#]+)(\.ics)/g,
+    mask: (_match, [prefix = '', , suffix = '']) => ({ text: `${prefix}${MASK}${suffix}`, ours: false }),
+  },
   {
     kind: 'jwt',
     pattern: /eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g,

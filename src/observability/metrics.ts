@@ -55,6 +55,11 @@ export const securityMetrics = {
   logSecretLeaks: counter('security_log_secret_leaks_total', 'Our own secrets (a configured secret, a connection-string password, a token signed with our key) the log scrubber masked in a log line: some code logged a credential.', 'kind'),
 };
 
+export const reminderMetrics = {
+  mailsSent: counter('reminder_mails_sent_total', 'Garage reminder mails handed to the SMTP server (one per reminder and due).'),
+  mailFailures: counter('reminder_mail_failures_total', 'Garage reminder mails that could not be sent; the reminder is unclaimed and a later run tries again.'),
+};
+
 export const httpMetrics = {
   requestDuration: new Histogram({
     name: 'http_request_duration_seconds',

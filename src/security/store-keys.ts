@@ -94,3 +94,8 @@ export const webauthnChallengeKey = (challenge: string): string => `webauthn_cha
 
 /** Counts the notification mails sent to one user in the current hour: past the cap, mail is skipped (and logged). */
 export const notificationMailsKey = (userId: string): string => `notification_mails:{${userId}}`;
+
+// Garage reminder mail (src/garage/reminder-mail.ts).
+
+/** Held by the instance running the reminder mailer's pass (its random owner id); only saves the others the work: the database's mark decides what is mailed. */
+export const REMINDER_MAIL_LOCK_KEY = 'reminder_mail:lock';

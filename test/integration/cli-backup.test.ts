@@ -94,6 +94,7 @@ async function fill(database: Database, scratch: string): Promise<{ userId: stri
     values (${randomUUID()}, ${vehicleId}, ${owner.id}, ${'oil_service'}, ${'Olajcsere „5W-30”'}, ${12}, ${15_000}, ${'2027-06-01'}, ${138_456}, ${'2026-06-01'}, ${123_456}, ${null}, ${isoNow()}, ${isoNow()})`.execute(database.db);
   await sql`insert into garage_scans (id, vehicle_id, user_id, format, file_name, taken_at, uploaded_at, mileage_km, odometer_recorded, stored_count, pending_count, permanent_count, series_names, body)
     values (${randomUUID()}, ${vehicleId}, ${owner.id}, ${'elm327'}, ${'Szkenner „napló”.txt'}, ${isoNow(-60_000)}, ${isoNow()}, ${123_456}, ${true}, ${1}, ${0}, ${0}, ${'["engine_rpm"]'}, ${'{"codes":[{"code":"P0171","status":"stored","ecu":"7E8"}],"freeze_frames":[],"series":{"engine_rpm":{"unit":"rpm","points":[[0,812.5]]}},"unknown_columns":[]}'})`.execute(database.db);
+  await sql`insert into calendar_feeds (user_id, token_hash, created_at) values (${owner.id}, ${randomBytes(32).toString('base64url')}, ${isoNow()})`.execute(database.db);
   await sql`insert into revoked_tokens (jti, expires_at) values (${randomBytes(16).toString('hex')}, ${isoNow(3_600_000)})`.execute(database.db);
   await sql`insert into user_token_cutoffs (user_id, mark, expires_at) values (${owner.id}, ${String(Date.now())}, ${isoNow(3_600_000)})`.execute(database.db);
   await sql`insert into auth_sessions (id, user_id, state, user_agent, ip_prefix, created_at, last_used_at, expires_at, revoked_at)

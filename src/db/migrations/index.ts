@@ -16,6 +16,7 @@ import * as userAdminState from './0014-user-admin-state.js';
 import * as userLanguage from './0015-user-language.js';
 import * as garageReminders from './0016-garage-reminders.js';
 import * as garageScans from './0017-garage-scans.js';
+import * as calendarFeeds from './0018-calendar-feeds.js';
 
 /**
  * Every migration, in order. Names are stable forever: they are the version
@@ -39,4 +40,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0015-user-language': userLanguage,
   '0016-garage-reminders': garageReminders,
   '0017-garage-scans': garageScans,
+  '0018-calendar-feeds': calendarFeeds,
 };

@@ -48,10 +48,12 @@ export interface AccountExport {
   };
   /** The account's security activity log, oldest first, as long as it is kept (SECURITY_EVENTS_RETENTION_DAYS); an administrator is never named. */
   readonly security_events: { occurred_at: string; event: string; reason: string | null; address: string | null; device: string | null; by_administrator: boolean }[];
+  /** Whether the iCalendar feed is on, and since when (never its URL: only a hash is stored). */
+  readonly calendar_feed: { enabled: boolean; created_at: string | null };
 }
 
 /** Tables that hold a user's rows, children first: erasure deletes in this order. */
-export const USER_OWNED_TABLES = ['garage_scans', 'odometer_readings', 'vehicle_reminders', 'diagnosis_notes', 'garage_vehicles', 'auth_sessions', 'user_token_cutoffs', 'user_totp', 'user_recovery_codes', 'webauthn_credentials'] as const;
+export const USER_OWNED_TABLES = ['calendar_feeds', 'garage_scans', 'odometer_readings', 'vehicle_reminders', 'diagnosis_notes', 'garage_vehicles', 'auth_sessions', 'user_token_cutoffs', 'user_totp', 'user_recovery_codes', 'webauthn_credentials'] as const;
 
 export class AccountDataRepository {
   constructor(private readonly db: Kysely<DatabaseSchema>) {}
@@ -76,6 +78,7 @@ export class AccountDataRepository {
       this.db.selectFrom('user_recovery_codes').select('used_at').where('user_id', '=', userId).execute(),
       new SecurityEventsRepository(this.db).allForUser(userId),
     ]);
+    const calendarFeed = await this.db.selectFrom('calendar_feeds').select('created_at').where('user_id', '=', userId).executeTakeFirst();
     return {
       exported_at: new Date(nowMs).toISOString(),
       profile: {
@@ -149,6 +152,7 @@ export class AccountDataRepository {
         device: event.device,
         by_administrator: event.actorId !== null && event.actorId !== userId,
       })),
+      calendar_feed: calendarFeed === undefined ? { enabled: false, created_at: null } : { enabled: true, created_at: toIsoTimestamp(calendarFeed.created_at) },
     };
   }
 

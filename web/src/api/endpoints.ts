@@ -184,6 +184,12 @@ export const garage = {
   removeScan: async (id: string, scanId: string): Promise<void> => {
     await apiCommand(`${garagePath(id)}/scans/${segment(scanId)}`, { method: 'DELETE' });
   },
+  calendarFeed: (): Promise<{ enabled: boolean; created_at: string | null }> => apiRequest('/api/v1/garage/calendar-feed'),
+  /** Makes or rotates the feed: the URL comes back this once. */
+  rotateCalendarFeed: (): Promise<{ url: string; created_at: string }> => apiRequest('/api/v1/garage/calendar-feed', { method: 'POST' }),
+  disableCalendarFeed: async (): Promise<void> => {
+    await apiCommand('/api/v1/garage/calendar-feed', { method: 'DELETE' });
+  },
   notes: (id: string): Promise<Page<GarageNote>> => apiRequest(`${garagePath(id)}/notes`, { query: { limit: 100 } }),
   addNote: (id: string, body: { codes: string[]; symptoms: string }): Promise<GarageNote> => apiRequest(`${garagePath(id)}/notes`, { method: 'POST', body }),
   removeNote: async (id: string, noteId: string): Promise<void> => {

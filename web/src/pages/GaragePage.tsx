@@ -2,6 +2,7 @@ import { garage } from '../api/endpoints';
 import { AsyncItems } from '../components/feedback';
 import { Card } from '../components/forms';
 import { VehicleForm, vehicleName } from '../components/garage';
+import { CalendarFeedCard } from '../components/calendar-feed';
 import { DueReminders } from '../components/reminders';
 import { useI18n } from '../i18n/i18n';
 import { Link, navigate } from '../router';
@@ -39,6 +40,7 @@ export function GaragePage() {
         </AsyncItems>
       </section>
       <DueReminders />
+      {user?.email_verified === false ? null : <CalendarFeedCard />}
       <Card id="add-vehicle" title={t('addVehicle')}>
         {user?.email_verified === false ? (
           // Adding needs a verified address: say so instead of a form that would fail.
