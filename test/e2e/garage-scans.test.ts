@@ -217,6 +217,15 @@ describe('garage scans in Chromium', { timeout: 180_000 }, () => {
     expect(await frame.locator('caption').textContent()).toContain('A(z) P0171 kód pillanatképe');
     expect(await frame.locator('tbody th').allTextContents()).toContain('Hűtőfolyadék-hőmérséklet');
 
+    // The symptom-based diagnosis opens with the scan's codes and vehicle filled in.
+    const elmScanUrl = page.url();
+    await page.getByRole('link', { name: 'A hiba leírása ezekkel a kódokkal' }).click();
+    await page.getByLabel('Már kiolvasott hibakódok (nem kötelező)').waitFor();
+    expect(await page.getByLabel('Már kiolvasott hibakódok (nem kötelező)').inputValue()).toContain('P0171');
+    await expect.poll(async () => page.getByLabel('Jármű a garázsomból (nem kötelező)').inputValue()).toBe(vehicleId);
+    await page.goto(elmScanUrl);
+    await codes.first().waitFor();
+
     // A malformed log: the line and the reader's reason, nothing stored.
     await page.getByRole('link', { name: 'Vissza a járműhöz' }).click();
     await page.waitForURL(`${server.origin}${vehiclePath}`);

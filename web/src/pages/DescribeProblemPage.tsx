@@ -8,7 +8,7 @@ import { SubmitForm } from '../components/forms';
 import { vehicleName } from '../components/garage';
 import { RecallList } from '../components/vehicles';
 import { useI18n, type Translate } from '../i18n/i18n';
-import { Link, pathWithQuery } from '../router';
+import { Link, pathWithQuery, useLocation } from '../router';
 import { useSession } from '../session';
 import { useAsync } from '../useAsync';
 import { usePageTitle } from '../usePageTitle';
@@ -270,8 +270,10 @@ export function DescribeProblemPage() {
   const [vehicles] = useAsync(async () => (signedIn ? garage.list() : { items: [] as readonly GarageVehicle[] }), [user?.id]);
   const garageVehicles = vehicles.status === 'done' ? vehicles.value.items : [];
   const [text, setText] = useState('');
-  const [vehicleId, setVehicleId] = useState('');
-  const [codesText, setCodesText] = useState('');
+  // A scan page links here with its vehicle and codes filled in (`?vehicle=…&codes=…`).
+  const { query } = useLocation();
+  const [vehicleId, setVehicleId] = useState(() => query.get('vehicle') ?? '');
+  const [codesText, setCodesText] = useState(() => query.get('codes') ?? '');
   const [textProblem, setTextProblem] = useState<string>();
   const [answer, setAnswer] = useState<Answer>();
   const submission = useSubmission();

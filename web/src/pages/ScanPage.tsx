@@ -10,7 +10,7 @@ import { useI18n } from '../i18n/i18n';
 import type { Language, MessageKey } from '../i18n/messages';
 import { pidLabel } from '../i18n/pidLabels';
 import { scanFindingText } from '../i18n/scanFindingTexts';
-import { Link } from '../router';
+import { Link, pathWithQuery } from '../router';
 import { useAsync } from '../useAsync';
 import { usePageTitle } from '../usePageTitle';
 
@@ -132,6 +132,20 @@ function ScanFindings({ findings }: { readonly findings: readonly ScanFinding[] 
           })}
         </ul>
       )}
+    </Card>
+  );
+}
+
+/** The symptom-based diagnosis, started with this scan's codes and vehicle: the driver adds what they notice. */
+function DescribeWithScan({ scan, vehicleId }: { readonly scan: ScanDetail; readonly vehicleId: string }) {
+  const { t } = useI18n();
+  const codes = [...new Set(scan.codes.map((entry) => entry.code))].slice(0, 20);
+  return (
+    <Card id="scan-describe" title={t('scanDescribe')}>
+      <p>{t('scanDescribeNote')}</p>
+      <p>
+        <Link to={pathWithQuery('/describe', { vehicle: vehicleId, codes: codes.join(', ') })}>{t('scanDescribeLink')}</Link>
+      </p>
     </Card>
   );
 }
@@ -275,6 +289,7 @@ export function ScanPage({ vehicleId, scanId }: { readonly vehicleId: string; re
         <FreezeFrames frames={scan.freeze_frames} />
       </div>
       <ScanFindings findings={scan.analysis.findings} />
+      <DescribeWithScan scan={scan} vehicleId={vehicleId} />
       <SeriesPlots key={scan.id} scan={scan} />
     </>
   );
