@@ -12,6 +12,8 @@ export interface ImportScanOptions {
   readonly vehicle: string;
   readonly format?: ScanFormat;
   readonly mileage?: number;
+  /** Record a mileage lower than the latest reading (the latest was mistyped). */
+  readonly correct?: boolean;
 }
 
 /** Why one file was not imported, in one line (never a stack). */
@@ -52,6 +54,7 @@ export async function importScanFiles(cli: CommandContext, files: readonly strin
           fileName: path.basename(filePath),
           format: options.format,
           mileageKm: options.mileage,
+          correctOdometer: options.correct,
           chunks: createReadStream(filePath),
           now: () => new Date().toISOString(),
         });
@@ -63,7 +66,7 @@ export async function importScanFiles(cli: CommandContext, files: readonly strin
         }
         const { scan } = result;
         const codes = scan.code_counts.stored + scan.code_counts.pending + scan.code_counts.permanent;
-        const odometer = scan.odometer === null ? '' : scan.odometer.recorded ? `, odometer ${scan.odometer.km} km recorded` : `, odometer ${scan.odometer.km} km not recorded (lower than the latest reading)`;
+        const odometer = scan.odometer === null ? '' : scan.odometer.recorded ? `, odometer ${scan.odometer.km} km recorded` : `, odometer ${scan.odometer.km} km not recorded (lower than the latest reading; --correct records it)`;
         cli.print(`${file}: scan ${scan.id} (${scan.format}, ${codes} codes, ${scan.freeze_frames.length} freeze frames, ${scan.series_names.length} series${odometer})`);
       } catch (error) {
         const reason = describeFileFailure(error);

@@ -113,13 +113,14 @@ function addDataCommands(program: Command, io: CliIo): void {
     .command('scan')
     .description(
       'OBD scans into a garage vehicle, each file its own scan, as the upload route stores them: a Torque Pro / Car Scanner CSV log, a raw ELM327 ' +
-        'transcript or our JSON scan (docs/API.md "Scan formats"). A mileage becomes an odometer reading unless lower than the latest. ' +
+        'transcript or our JSON scan (docs/API.md "Scan formats"). A mileage becomes an odometer reading unless lower than the latest (--correct records it anyway). ' +
         'One line a file; a file that cannot be read is named with its line and reason and the others are still imported (exit 1 if any failed)',
     )
     .argument('<files...>', 'one or more scan files')
     .requiredOption('--vehicle <id>', "the garage vehicle's id")
     .addOption(new Option('--format <format>', 'the files\' format (default: guessed from each file\'s first line)').choices([...SCAN_FORMAT_NAMES]))
     .option('--mileage <km>', 'the odometer in whole km, for every file (overrides what a file says)', mileageKm)
+    .option('--correct', "record a mileage lower than the vehicle's latest reading: the latest was mistyped")
     .action(runs(io, async () => (await import('./import-scan.js')).importScanFiles));
 
   program

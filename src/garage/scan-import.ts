@@ -140,6 +140,8 @@ export interface ScanImportInput {
   readonly format?: ScanFormat | undefined;
   /** Whole kilometres, overriding the scan's own mileage (the caller checks its bounds). */
   readonly mileageKm?: number | undefined;
+  /** Record the mileage even when lower than the latest reading (it corrects a mistyped one). */
+  readonly correctOdometer?: boolean | undefined;
   readonly chunks: AsyncIterable<Buffer | string>;
   /** The upload's time (ISO 8601). */
   readonly now: () => string;
@@ -181,7 +183,7 @@ export async function prepareScan(scans: ScansRepository, input: ScanImportInput
   const fileName = sanitizeScanFileName(input.fileName);
   const scanFormat = format;
   // The vehicle and the count are checked again under the vehicle's lock.
-  return { kind: 'parsed', store: () => scans.add(input.userId, input.vehicleId, { format: scanFormat, fileName, scan, mileageKm }, { maxPerVehicle, now: input.now() }) };
+  return { kind: 'parsed', store: () => scans.add(input.userId, input.vehicleId, { format: scanFormat, fileName, scan, mileageKm, correctOdometer: input.correctOdometer }, { maxPerVehicle, now: input.now() }) };
 }
 
 /** Parses one file into a scan and stores it ({@link prepareScan}, then its `store()`); a refused file stores nothing. */

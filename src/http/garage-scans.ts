@@ -28,7 +28,7 @@ export const SCAN_UPLOAD_RATE_LIMITS = Object.freeze({
 type BusboyFileStream = MultipartFile['file'];
 
 /** The multipart form: the file and at most the two text fields, each short. */
-const MULTIPART_LIMITS = { files: 1, fields: 2, parts: 3, fieldNameSize: 32, fieldSize: 64, headerPairs: 20 } as const;
+const MULTIPART_LIMITS = { files: 1, fields: 3, parts: 4, fieldNameSize: 32, fieldSize: 64, headerPairs: 20 } as const;
 
 /** `[milliseconds since the first sample, value]` pairs (typed as the parser's read-only tuples). */
 const Points = Type.Unsafe<readonly (readonly [number, number])[]>(Type.Array(Type.Array(Type.Number(), { minItems: 2, maxItems: 2 })));
@@ -137,11 +137,18 @@ function mileageField(value: string): number {
   return km;
 }
 
+function booleanField(name: string, value: string): boolean {
+  const text = value.trim();
+  if (text === 'true') return true;
+  if (text === 'false') return false;
+  throw fieldProblem(name, 'must be true or false', 'not_allowed');
+}
+
 /** What a multipart parser limit means to the client. */
 function multipartLimitError(error: unknown): HttpError | undefined {
   const code = (error as { code?: unknown }).code;
   if (code === 'FST_FILES_LIMIT') return fieldProblem('file', 'one file per upload', 'too_many');
-  if (code === 'FST_FIELDS_LIMIT' || code === 'FST_PARTS_LIMIT') return fieldProblem('form', 'the form takes only file, format and mileage_km', 'too_many');
+  if (code === 'FST_FIELDS_LIMIT' || code === 'FST_PARTS_LIMIT') return fieldProblem('form', 'the form takes only file, format, mileage_km and correct_odometer', 'too_many');
   if (code === 'FST_PROTO_VIOLATION') return fieldProblem('file', 'a form field has a reserved name', 'not_allowed');
   return undefined;
 }
@@ -200,6 +207,7 @@ export async function garageScanRoutes(app: SchemaTypedApp, options: GarageScanR
     if (!request.isMultipart()) throw new HttpError('unsupported_media_type', { message: 'Send the scan as multipart/form-data, the file in the field "file"' });
     let format: ScanFormat | undefined;
     let mileageKm: number | undefined;
+    let correctOdometer = false;
     let result: PreparedScan | undefined;
     let file: BusboyFileStream | undefined;
     try {
@@ -210,7 +218,8 @@ export async function garageScanRoutes(app: SchemaTypedApp, options: GarageScanR
           if (part.valueTruncated) throw fieldProblem(part.fieldname, 'is too long', 'too_long');
           if (part.fieldname === 'format') format = formatField(value);
           else if (part.fieldname === 'mileage_km') mileageKm = mileageField(value);
-          else throw fieldProblem(part.fieldname, 'the form takes only file, format and mileage_km', 'unknown_field');
+          else if (part.fieldname === 'correct_odometer') correctOdometer = booleanField(part.fieldname, value);
+          else throw fieldProblem(part.fieldname, 'the form takes only file, format, mileage_km and correct_odometer', 'unknown_field');
           continue;
         }
         file = part.file;
@@ -221,6 +230,7 @@ export async function garageScanRoutes(app: SchemaTypedApp, options: GarageScanR
           fileName: part.filename,
           format,
           mileageKm,
+          correctOdometer,
           chunks: sizeChecked(part.file, options.maxUploadBytes),
           now: () => new Date(app.clock.now()).toISOString(),
         });

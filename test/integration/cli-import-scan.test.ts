@@ -87,9 +87,14 @@ describe('autocognitix import scan', { timeout: 60_000 }, () => {
     expect(first.stdout).toContain('odometer 90000 km recorded');
     const lower = await cli(['import', 'scan', fixture('torque-log-semicolon.csv'), '--vehicle', vehicleId, '--mileage', '80000']);
     expect(lower.code, lower.output).toBe(0);
-    expect(lower.stdout).toContain('odometer 80000 km not recorded (lower than the latest reading)');
+    expect(lower.stdout).toContain('odometer 80000 km not recorded (lower than the latest reading; --correct records it)');
     expect(await readingsOf(vehicleId)).toEqual([{ km: 90_000, source: 'scan' }]);
     expect((await scansOf(vehicleId)).map((scan) => scan.mileage_km).sort()).toEqual([80_000, 90_000]);
+    // --correct: the latest (90 000) was mistyped; the lower reading is recorded.
+    const corrected = await cli(['import', 'scan', fixture('torque-log-semicolon.csv'), '--vehicle', vehicleId, '--mileage', '80000', '--correct']);
+    expect(corrected.code, corrected.output).toBe(0);
+    expect(corrected.stdout).toContain('odometer 80000 km recorded');
+    expect((await readingsOf(vehicleId)).map((reading) => reading.km).sort()).toEqual([80_000, 90_000]);
   });
 
   it('a bad file is named with its line and reason, the others are still imported, and the exit status is 1', async () => {

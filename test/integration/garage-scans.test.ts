@@ -365,6 +365,18 @@ describe('garage: scans uploaded from OBD apps and adapters (issue 20)', () => {
       expect((await call(owner, 'GET', `/vehicles/${vehicleId}/scans/${scan.id}`)).json<Detail>().odometer).toEqual({ km: 123_457, recorded: false, reason: 'lower_than_latest' });
     });
 
+    it('with correct_odometer=true a lower mileage is recorded: it corrects a mistyped latest reading', async () => {
+      const vehicleId = await addVehicle();
+      expect((await call(owner, 'POST', `/vehicles/${vehicleId}/odometer`, { km: 200_000 })).statusCode).toBe(201);
+      const response = await upload(owner, vehicleId, [{ name: 'correct_odometer', value: 'true' }, file('elm327-session.txt')]);
+      expect(response.statusCode, response.body).toBe(201);
+      expect(response.json<Detail>().odometer).toEqual({ km: 123_457, recorded: true, reason: null });
+      expect((await readingKms(vehicleId)).map((reading) => reading.km).sort()).toEqual([123_457, 200_000]);
+      const refused = await upload(owner, vehicleId, [{ name: 'correct_odometer', value: 'yes' }, file('elm327-session.txt')]);
+      expect(refused.statusCode).toBe(422);
+      expect(refused.json<{ error: { details: { field: string }[] } }>().error.details[0]?.field).toBe('correct_odometer');
+    });
+
     it('a scan and its reading are stored together or not at all', async () => {
       const vehicleId = await addVehicle();
       const outage = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });

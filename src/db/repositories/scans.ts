@@ -40,6 +40,8 @@ export interface NewScan {
   readonly scan: Scan;
   /** Whole kilometres, already checked against the odometer bound; undefined: none. */
   readonly mileageKm: number | undefined;
+  /** The mileage corrects a mistyped latest reading: recorded even when lower (like a reading sent with `correct`). */
+  readonly correctOdometer?: boolean | undefined;
 }
 
 export type AddScanResult = { readonly kind: 'added'; readonly scan: StoredScan } | { readonly kind: 'not_found' } | { readonly kind: 'limit' };
@@ -173,7 +175,7 @@ export class ScansRepository {
           .orderBy('id', 'desc')
           .limit(1)
           .executeTakeFirst();
-        recorded = latest === undefined || input.mileageKm >= latest.km;
+        recorded = latest === undefined || input.mileageKm >= latest.km || input.correctOdometer === true;
         if (recorded) {
           // A scan from the future (a wrong clock in the adapter) is read now.
           const readAt = takenAt !== null && takenAt < options.now ? takenAt : options.now;
