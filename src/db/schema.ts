@@ -335,8 +335,13 @@ export interface DatabaseSchema {
   calendar_feeds: CalendarFeedsTable;
 }
 
+/** The text `Date#toISOString` writes, which SQLite hands back as it was stored. */
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 export function toIsoTimestamp(value: Date | string): string {
-  return value instanceof Date ? value.toISOString() : new Date(value).toISOString();
+  if (value instanceof Date) return value.toISOString();
+  // Already canonical (every timestamp this app writes): no parse and format on each row read.
+  return ISO_TIMESTAMP.test(value) ? value : new Date(value).toISOString();
 }
 
 export function toBoolean(value: boolean | number): boolean {

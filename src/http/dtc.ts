@@ -1,5 +1,5 @@
 import Type from 'typebox';
-import { DtcCodesRepository, type DtcCode } from '../db/repositories/index.js';
+import { DtcCodesRepository } from '../db/repositories/index.js';
 import { DTC_CODE_FORMAT_MESSAGE, DTC_SYSTEMS, decodeDtcCode, normalizeDtcCode, type DtcSystem } from '../diagnostics/index.js';
 import { ipRateLimit } from '../security/ip-rate-limit.js';
 import { ERROR_CATALOG, HttpError } from '../errors.js';
@@ -125,7 +125,7 @@ export async function dtcRoutes(app: SchemaTypedApp, options: PublicRouteOptions
       if (found === undefined) {
         return reply.code(404).send({ error: { code: 'dtc_not_found' as const, message: ERROR_CATALOG.dtc_not_found.message, decoded } });
       }
-      const related = await dtcCodes.findMany(found.related_codes, found.make ?? make);
+      const related = await dtcCodes.descriptions(found.related_codes, found.make ?? make);
       return {
         ...found,
         decoded,
@@ -133,8 +133,8 @@ export async function dtcRoutes(app: SchemaTypedApp, options: PublicRouteOptions
           .filter((variant) => variant.make !== found.make)
           .map((variant) => ({ make: variant.make, description_en: variant.description_en, description_hu: variant.description_hu })),
         related: found.related_codes.flatMap((relatedCode) => {
-          const known: DtcCode | undefined = related.get(relatedCode);
-          return known === undefined ? [] : [{ code: known.code, description_en: known.description_en, description_hu: known.description_hu }];
+          const known = related.get(relatedCode);
+          return known === undefined ? [] : [known];
         }),
       };
     },

@@ -2,6 +2,7 @@ import { sql, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool
 import { dtcSystemOf, isGenericDtcCode, type DtcSystem } from '../../diagnostics/dtc-code.js';
 import { toBoolean, toIsoTimestamp, type DatabaseSchema, type DtcCodesTable } from '../schema.js';
 import type { DatabaseEngine } from '../database.js';
+import { reusableQuery } from '../reusable-query.js';
 import { chunksWithinParameterLimit } from './bound-parameters.js';
 import { contentHash, decodeStringArray, encodeStringArray, fromExcluded, pageBounds, toCount, type BatchOutcome } from './column-values.js';
 import { containsPattern, foldForSearch, prefixPattern, searchTerms } from './text-search.js';
@@ -136,8 +137,21 @@ function byCodeThenMake(left: { code: string; make: string }, right: { code: str
 }
 
 /** The row a look-up answers with from one code's rows: the (normalised) make's own, else the one for every make. */
-function preferredRow(rows: readonly DtcCodeRow[], make: string): DtcCodeRow | undefined {
+function preferredRow<Row extends { readonly make: string }>(rows: readonly Row[], make: string): Row | undefined {
   return (make === EVERY_MAKE ? undefined : rows.find((row) => row.make === make)) ?? rows.find((row) => row.make === EVERY_MAKE);
+}
+
+/** Each of `codes` that has a row: its preferred row (see {@link preferredRow}), keyed by code, in the order given. */
+function preferredRows<Row extends { readonly code: string; readonly make: string }>(rows: readonly Row[], codes: readonly string[], make: string): Map<string, Row> {
+  const found = new Map<string, Row>();
+  for (const code of new Set(codes)) {
+    const row = preferredRow(
+      rows.filter((candidate) => candidate.code === code),
+      make,
+    );
+    if (row !== undefined) found.set(code, row);
+  }
+  return found;
 }
 
 function dtcRow(code: string, make: string, content: DtcContent, now: string) {
@@ -192,6 +206,9 @@ const DTC_WRITTEN_COLUMNS = [
   'content_hash',
   'updated_at',
 ] as const;
+
+/** A code's rows, every make's (the DTC page's query, compiled once: src/db/reusable-query.ts). */
+const meaningsOf = reusableQuery((db: Kysely<DatabaseSchema>, code: string) => db.selectFrom('dtc_codes').selectAll().where('code', '=', code).orderBy('make'));
 
 /** Trouble codes: search, look-up, per-system counts and the import's merge. */
 export class DtcCodesRepository {
@@ -260,15 +277,20 @@ export class DtcCodesRepository {
       .where('code', 'in', [...codes])
       .where('make', 'in', [...new Set([EVERY_MAKE, wanted])])
       .execute();
-    const found = new Map<string, DtcCode>();
-    for (const code of new Set(codes)) {
-      const row = preferredRow(
-        rows.filter((candidate) => candidate.code === code),
-        wanted,
-      );
-      if (row !== undefined) found.set(code, toDtcCode(row));
-    }
-    return found;
+    return new Map([...preferredRows(rows, codes, wanted)].map(([code, row]) => [code, toDtcCode(row)]));
+  }
+
+  /** Only the descriptions of {@link findMany}'s meanings: what a code's page lists of its related codes. */
+  async descriptions(codes: readonly string[], make?: string): Promise<Map<string, { code: string; description_en: string; description_hu: string | null }>> {
+    if (codes.length === 0) return new Map();
+    const wanted = make === undefined ? EVERY_MAKE : normalizeDtcMake(make);
+    const rows = await this.db
+      .selectFrom('dtc_codes')
+      .select(['code', 'make', 'description_en', 'description_hu'])
+      .where('code', 'in', [...codes])
+      .where('make', 'in', [...new Set([EVERY_MAKE, wanted])])
+      .execute();
+    return new Map([...preferredRows(rows, codes, wanted)].map(([code, row]) => [code, { code: row.code, description_en: row.description_en, description_hu: row.description_hu }]));
   }
 
   /** Every meaning of a code: the one for every make first, then each make's, alphabetically. */
@@ -281,7 +303,7 @@ export class DtcCodesRepository {
    * would give for `make`, else (only other makes know the code) the first make's.
    */
   async lookup(code: string, make?: string): Promise<{ meaning: DtcCode | undefined; variants: DtcCode[] }> {
-    const rows = await this.db.selectFrom('dtc_codes').selectAll().where('code', '=', code).orderBy('make').execute();
+    const rows = await meaningsOf(this.db, code);
     const preferred = preferredRow(rows, make === undefined ? EVERY_MAKE : normalizeDtcMake(make)) ?? rows[0];
     return { meaning: preferred === undefined ? undefined : toDtcCode(preferred), variants: rows.map(toDtcCode) };
   }

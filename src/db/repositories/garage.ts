@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable, Updateable } from 'kysely';
 import type { DatabaseSchema, DiagnosisNotesTable, GarageVehiclesTable } from '../schema.js';
 import { toIsoTimestamp } from '../schema.js';
+import { reusableQuery } from '../reusable-query.js';
 import { decodeStringArray, encodeStringArray, pageBounds, pickColumns, toCount, type Page, type PageRequest } from './column-values.js';
 import { normalizeVehicleName } from './vehicles.js';
 
@@ -44,6 +45,14 @@ function toNote(row: Selectable<DiagnosisNotesTable>): DiagnosisNote {
   return { id: row.id, vehicle_id: row.vehicle_id, codes: decodeStringArray(row.codes), symptoms: row.symptoms, created_at: toIsoTimestamp(row.created_at) };
 }
 
+// The garage page's two queries, compiled once (src/db/reusable-query.ts).
+const vehiclesPage = reusableQuery((db: Kysely<DatabaseSchema>, userId: string, limit: number, offset: number) =>
+  db.selectFrom('garage_vehicles').selectAll().where('user_id', '=', userId).orderBy('created_at').orderBy('id').limit(limit).offset(offset),
+);
+const vehicleCount = reusableQuery((db: Kysely<DatabaseSchema>, userId: string) =>
+  db.selectFrom('garage_vehicles').select((eb) => eb.fn.countAll<string | number>().as('total')).where('user_id', '=', userId),
+);
+
 /**
  * One user's garage. Every method takes the owner's id and every query filters
  * on it, so another user's rows are simply not found (the API answers 404,
@@ -54,11 +63,7 @@ export class GarageRepository {
 
   async listVehicles(userId: string, page: PageRequest): Promise<Page<GarageVehicle>> {
     const { limit, offset } = pageBounds(page.limit, page.offset);
-    const owned = this.db.selectFrom('garage_vehicles').where('user_id', '=', userId);
-    const [rows, count] = await Promise.all([
-      owned.selectAll().orderBy('created_at').orderBy('id').limit(limit).offset(offset).execute(),
-      owned.select((eb) => eb.fn.countAll<string | number>().as('total')).executeTakeFirst(),
-    ]);
+    const [rows, [count]] = await Promise.all([vehiclesPage(this.db, userId, limit, offset), vehicleCount(this.db, userId)]);
     return { items: rows.map(toVehicle), total: toCount(count?.total) };
   }
 

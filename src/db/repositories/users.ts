@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Selectable, type SqlBool } from 'kysely';
 import type { DatabaseSchema, UsersTable } from '../schema.js';
 import { toBoolean, toIsoTimestamp } from '../schema.js';
+import { reusableQuery } from '../reusable-query.js';
 import { escapeLikePattern } from './text-search.js';
 import type { MailLanguage } from '../../mail/compose.js';
 
@@ -68,6 +69,9 @@ function isUniqueViolation(error: unknown): boolean {
   return error.code === '23505' || error.code === 'SQLITE_CONSTRAINT_UNIQUE' || error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
+/** Every signed-in request that reads its user runs this (src/db/reusable-query.ts). */
+const userById = reusableQuery((db: Kysely<DatabaseSchema>, id: string) => db.selectFrom('users').selectAll().where('id', '=', id));
+
 export class UsersRepository {
   constructor(private readonly db: Kysely<DatabaseSchema>) {}
 
@@ -77,7 +81,7 @@ export class UsersRepository {
   }
 
   async findById(id: string): Promise<UserWithPasswordHash | undefined> {
-    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    const [row] = await userById(this.db, id);
     return row === undefined ? undefined : toUser(row);
   }
 
