@@ -16,6 +16,8 @@ export interface LocalSmtpServer {
    * body contains `containing` (registration mails a verification link first).
    */
   waitForMail(to: string, timeoutMs?: number, containing?: string): Promise<ReceivedMail>;
+  /** While set, every message is refused (450 mailbox unavailable) and not kept: a mail server that is down for mail. */
+  failing: boolean;
   stop(): Promise<void>;
 }
 
@@ -29,6 +31,7 @@ function decodeQuotedPrintable(text: string): string {
 /** A real SMTP server on a free loopback port that keeps what it receives. */
 export async function startSmtpServer(): Promise<LocalSmtpServer> {
   const messages: ReceivedMail[] = [];
+  const state = { failing: false };
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
@@ -37,6 +40,10 @@ export async function startSmtpServer(): Promise<LocalSmtpServer> {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
+        if (state.failing) {
+          callback(Object.assign(new Error('mailbox unavailable (test)'), { responseCode: 450 }));
+          return;
+        }
         messages.push({ to: session.envelope.rcptTo.map((recipient) => recipient.address), body: decodeQuotedPrintable(Buffer.concat(chunks).toString('utf8')) });
         callback();
       });
@@ -54,6 +61,12 @@ export async function startSmtpServer(): Promise<LocalSmtpServer> {
         timeoutMs,
         what: containing === undefined ? `a mail to ${to}` : `a mail to ${to} containing "${containing}"`,
       });
+    },
+    get failing() {
+      return state.failing;
+    },
+    set failing(value: boolean) {
+      state.failing = value;
     },
     stop: () =>
       new Promise<void>((resolve) => {

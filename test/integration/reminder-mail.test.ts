@@ -1,5 +1,4 @@
 import type { LightMyRequestResponse } from 'fastify';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { utcDay } from '../../src/garage/reminders.js';
 import { REMINDER_MAIL_LOCK_KEY } from '../../src/security/store-keys.js';
@@ -7,59 +6,12 @@ import { metricsRegistry } from '../../src/observability/metrics.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { testConfig } from '../helpers/backends.js';
 import { bearer, registerVerifiedAndLogin, request } from '../helpers/auth-client.js';
-import { freePort } from '../helpers/process.js';
-import type { ReceivedMail } from '../helpers/smtp.js';
+import { startSmtpServer, type LocalSmtpServer, type ReceivedMail } from '../helpers/smtp.js';
 import { manualClock } from '../helpers/time.js';
 
 const DAY_MS = 86_400_000;
 const PUBLIC_URL = 'https://reminders.autocognitix.example';
 
-/** A real SMTP server on loopback that keeps what it gets, and refuses every message while `failing` is set. */
-async function startSwitchableSmtp(): Promise<{ url: string; messages: ReceivedMail[]; failing: boolean; stop(): Promise<void> }> {
-  const state = { failing: false };
-  const messages: ReceivedMail[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        if (state.failing) {
-          callback(Object.assign(new Error('mailbox unavailable (test)'), { responseCode: 450 }));
-          return;
-        }
-        const raw = Buffer.concat(chunks).toString('utf8');
-        const bytes = raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_match, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-        messages.push({ to: session.envelope.rcptTo.map((recipient) => recipient.address), body: Buffer.from(bytes, 'latin1').toString('utf8') });
-        callback();
-      });
-    },
-  });
-  const port = await freePort();
-  await new Promise<void>((resolve) => {
-    server.listen(port, '127.0.0.1', resolve);
-  });
-  return {
-    url: `smtp://127.0.0.1:${port}`,
-    messages,
-    get failing() {
-      return state.failing;
-    },
-    set failing(value: boolean) {
-      state.failing = value;
-    },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => {
-          resolve();
-        });
-      }),
-  };
-}
-
-type Smtp = Awaited<ReturnType<typeof startSwitchableSmtp>>;
 interface Owner {
   readonly id: string;
   readonly email: string;
@@ -79,7 +31,7 @@ async function counterValue(name: string): Promise<number> {
 describe('garage reminder mail (issue 20)', () => {
   // Noon UTC: "today" does not change while the test runs.
   const clock = manualClock(Math.floor(Date.now() / DAY_MS) * DAY_MS + DAY_MS / 2);
-  let smtp: Smtp;
+  let smtp: LocalSmtpServer;
   let testApp: TestApp;
 
   const call = (app: TestApp, who: Owner, method: 'POST' | 'PUT', url: string, payload: Record<string, unknown>): Promise<LightMyRequestResponse> =>
@@ -103,7 +55,7 @@ describe('garage reminder mail (issue 20)', () => {
   const inDays = (days: number): string => utcDay(clock.now() + days * DAY_MS);
 
   beforeAll(async () => {
-    smtp = await startSwitchableSmtp();
+    smtp = await startSmtpServer();
     testApp = await startTestApp({ clock, config: testConfig({ SMTP_URL: smtp.url, PUBLIC_URL, REMINDER_MAIL_INTERVAL_MINUTES: '0' }) });
   });
   afterAll(async () => {
