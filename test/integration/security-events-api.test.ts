@@ -258,7 +258,7 @@ describe('issue 19: the security activity log over HTTP', () => {
       expect(await repository.countForUser(user.id)).toBe(1);
     });
 
-    it('a write that meets an erasure in progress waits for it, then leaves the erased user out', async () => {
+    it('a write that meets an erasure in progress waits for it, then leaves the erased user out', { timeout: 30_000 }, async () => {
       const user = await register(testApp.app);
       const { db, engine } = testApp.runtime.database;
       let appended: Promise<number> | undefined;
@@ -274,7 +274,8 @@ describe('issue 19: the security activity log over HTTP', () => {
               const waiting = await sql<{ count: string }>`select count(*) as count from pg_stat_activity where wait_event_type = 'Lock' and query ilike '%for share%'`.execute(erasure);
               return Number(waiting.rows[0]?.count ?? 0) > 0;
             },
-            { what: 'the log write waiting on the erased user' },
+            // Generous: under a full parallel run the write may take seconds to reach the lock.
+            { what: 'the log write waiting on the erased user', timeoutMs: 15_000 },
           );
         }
         await erasure.deleteFrom('users').where('id', '=', user.id).execute();
