@@ -47,7 +47,10 @@ export function SessionProvider({ children }: { readonly children: ReactNode }) 
         reload().catch(() => undefined);
         return;
       }
-      setSessionLost(event === 'session-lost' && signedIn.current);
+      // Only a signed-in user loses a session. The page's other requests fail the same way a moment later,
+      // when the user is already signed out: they must not take the notice away.
+      if (event !== 'session-lost') setSessionLost(false);
+      else if (signedIn.current) setSessionLost(true);
       setUserState(null);
     });
   }, [reload]);
