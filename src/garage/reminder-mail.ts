@@ -4,7 +4,8 @@ import type { ReminderMailCandidate, ReminderMailRepository } from '../db/reposi
 import { composeMail, type MailBlock, type MailLanguage } from '../mail/compose.js';
 import type { Mailer, MailMessage } from '../mail/mailer.js';
 import { reminderMetrics } from '../observability/metrics.js';
-import { nodeTimers, type LogTimers } from '../security/security-event-log.js';
+import { PeriodicJob } from '../periodic-job.js';
+import type { LogTimers } from '../security/security-event-log.js';
 import { REMINDER_MAIL_LOCK_KEY } from '../security/store-keys.js';
 import type { KeyValueStore } from '../stores/key-value-store.js';
 import { capitalized, kmText, reminderLabel, vehicleLabel } from './reminder-texts.js';
@@ -61,49 +62,33 @@ export interface ReminderMailerOptions {
  * a verified address of an active, unlocked account, in its language.
  */
 export class ReminderMailer {
-  private timer: unknown;
-  private running: Promise<ReminderMailRun> | undefined;
-  private stopped = false;
-  private readonly timers: LogTimers;
+  private readonly job: PeriodicJob<ReminderMailRun>;
 
   constructor(private readonly options: ReminderMailerOptions) {
-    this.timers = options.timers ?? nodeTimers;
+    this.job = new PeriodicJob({
+      run: () =>
+        this.lockedRun().catch((error: unknown): ReminderMailRun => {
+          this.options.onError?.(error, {});
+          return { sent: 0, failed: 0 };
+        }),
+      intervalMs: options.intervalMinutes * 60_000,
+      firstDelayMs: () => options.firstDelayMs ?? FIRST_RUN_DELAY_MS + Math.floor(Math.random() * FIRST_RUN_DELAY_MS),
+      timers: options.timers,
+    });
   }
 
   start(): void {
-    if (this.options.intervalMinutes === 0 || this.timer !== undefined || this.stopped) return;
-    this.scheduleIn(this.options.firstDelayMs ?? FIRST_RUN_DELAY_MS + Math.floor(Math.random() * FIRST_RUN_DELAY_MS));
-  }
-
-  private scheduleIn(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = this.timers.setTimeout(() => {
-      this.timer = undefined;
-      void this.runOnce().finally(() => {
-        this.scheduleIn(this.options.intervalMinutes * 60_000);
-      });
-    }, delayMs);
+    if (this.options.intervalMinutes !== 0) this.job.start();
   }
 
   /** One run now (a run already going in this instance is joined); never rejects. */
   runOnce(): Promise<ReminderMailRun> {
-    this.running ??= this.lockedRun()
-      .catch((error: unknown): ReminderMailRun => {
-        this.options.onError?.(error, {});
-        return { sent: 0, failed: 0 };
-      })
-      .finally(() => {
-        this.running = undefined;
-      });
-    return this.running;
+    return this.job.runOnce();
   }
 
   /** Stops the timer and waits for a run in progress, so nothing touches the database or SMTP after close. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
+  stop(): Promise<void> {
+    return this.job.stop();
   }
 
   private async lockedRun(): Promise<ReminderMailRun> {
@@ -140,7 +125,7 @@ export class ReminderMailer {
     let sent = 0;
     let failed = 0;
     for (const candidate of candidates) {
-      if (this.stopped) break;
+      if (this.job.isStopped) break;
       const due = nextDue(candidate, candidate.latest_km, today);
       const mark = dueMark(candidate);
       if (due.state === 'ok' || candidate.notified_for === mark) continue;

@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { SecurityEventsRepository } from '../db/repositories/security-events.js';
-import { nodeTimers, type LogTimers } from './security-event-log.js';
+import { PeriodicJob } from '../periodic-job.js';
+import type { LogTimers } from './security-event-log.js';
 
 const DAY_MS = 86_400_000;
 /** Rows one delete statement takes: short transactions, no long lock. */
@@ -51,51 +52,37 @@ export interface RetentionScheduleOptions {
  * SECURITY_EVENTS_RETENTION_DAYS=0.
  */
 export class SecurityEventRetention {
-  private timer: unknown;
-  private running: Promise<void> | undefined;
-  private stopped = false;
-  private readonly timers: LogTimers;
+  private readonly job: PeriodicJob<void>;
 
   constructor(private readonly options: RetentionScheduleOptions) {
-    this.timers = options.timers ?? nodeTimers;
+    this.job = new PeriodicJob({
+      run: () => this.purge(),
+      intervalMs: options.intervalMs ?? PURGE_INTERVAL_MS,
+      firstDelayMs: () => options.firstDelayMs ?? FIRST_PURGE_DELAY_MS + Math.floor(Math.random() * FIRST_PURGE_DELAY_MS),
+      timers: options.timers,
+    });
   }
 
   start(): void {
-    if (this.options.retentionDays === 0 || this.timer !== undefined || this.stopped) return;
-    const firstDelayMs = this.options.firstDelayMs ?? FIRST_PURGE_DELAY_MS + Math.floor(Math.random() * FIRST_PURGE_DELAY_MS);
-    this.scheduleIn(firstDelayMs);
-  }
-
-  private scheduleIn(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = this.timers.setTimeout(() => {
-      this.timer = undefined;
-      void this.runOnce().finally(() => {
-        this.scheduleIn(this.options.intervalMs ?? PURGE_INTERVAL_MS);
-      });
-    }, delayMs);
+    if (this.options.retentionDays !== 0) this.job.start();
   }
 
   /** One purge now; never rejects (a failure is reported and the next day tries again). */
   runOnce(): Promise<void> {
-    this.running ??= purgeSecurityEvents(this.options.repository, this.options.clock.now(), this.options.retentionDays)
-      .then((outcome) => {
-        if (outcome !== undefined) this.options.onPurged?.(outcome);
-      })
-      .catch((error: unknown) => {
-        this.options.onError?.(error);
-      })
-      .finally(() => {
-        this.running = undefined;
-      });
-    return this.running;
+    return this.job.runOnce();
   }
 
   /** Stops the timer and waits for a purge in progress, so nothing touches the database after close. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
+  stop(): Promise<void> {
+    return this.job.stop();
+  }
+
+  private async purge(): Promise<void> {
+    try {
+      const outcome = await purgeSecurityEvents(this.options.repository, this.options.clock.now(), this.options.retentionDays);
+      if (outcome !== undefined) this.options.onPurged?.(outcome);
+    } catch (error) {
+      this.options.onError?.(error);
+    }
   }
 }
