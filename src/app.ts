@@ -36,6 +36,7 @@ import { logSlowOperations } from './observability/slow-operations.js';
 import { buildSecurityHeaders, securityHeaders } from './security/headers.js';
 import { csrf } from './security/csrf.js';
 import { durabilityMaintenance } from './security/store-refill.js';
+import { ProcessWindowCounters } from './security/process-window-counters.js';
 import { authentication } from './security/index.js';
 import { verifiedEmailGuard } from './security/email-verification.js';
 import { createServices, type AppServices } from './services.js';
@@ -153,7 +154,9 @@ export async function buildApp(config: Config, dependencies: AppDependencies): P
   await app.register(ownSecurityEventRoutes, { prefix: '/api/v1/auth', security, repository: services.securityEvents });
   await app.register(adminRoutes, { prefix: '/api/v1/admin', security, securityEvents: services.securityEvents });
   await app.register(adminSecurityEventRoutes, { prefix: '/api/v1/admin', security, repository: services.securityEvents });
-  const publicRoutes = { database: dependencies.database, store: dependencies.store, rateLimit: dependencies.publicRateLimit };
+  // One API process serves the embedded backend: its public read limits count in memory, not with a write per request.
+  const rateLimitCounters = dependencies.store.kind === 'sqlite' ? new ProcessWindowCounters(clock) : dependencies.store;
+  const publicRoutes = { database: dependencies.database, store: dependencies.store, rateLimitCounters, rateLimit: dependencies.publicRateLimit };
   await app.register(dtcRoutes, { prefix: '/api/v1/dtc', ...publicRoutes });
   await app.register(vehicleRoutes, { prefix: '/api/v1/vehicles', ...publicRoutes });
   await app.register(diagnosisRoutes, { prefix: '/api/v1/diagnosis', ...publicRoutes });

@@ -140,7 +140,7 @@ function vehicleOf(
 /** `/api/v1/diagnosis/*`: deterministic analysis of trouble codes, optionally for one vehicle; public, rate-limited. */
 export async function diagnosisRoutes(app: SchemaTypedApp, options: PublicRouteOptions): Promise<void> {
   const db = options.database.db;
-  app.addHook('preHandler', ipRateLimit({ store: options.store, group: 'diagnosis', ...options.rateLimit }));
+  app.addHook('preHandler', ipRateLimit({ store: options.rateLimitCounters, group: 'diagnosis', ...options.rateLimit }));
 
   app.post(
     '/quick-analyze',

@@ -79,7 +79,7 @@ const LookupResponse = Type.Object({
 /** `/api/v1/dtc/*`: trouble-code search and lookup; public, rate-limited per address. */
 export async function dtcRoutes(app: SchemaTypedApp, options: PublicRouteOptions): Promise<void> {
   const dtcCodes = new DtcCodesRepository(options.database.db);
-  app.addHook('preHandler', ipRateLimit({ store: options.store, group: 'dtc', ...options.rateLimit }));
+  app.addHook('preHandler', ipRateLimit({ store: options.rateLimitCounters, group: 'dtc', ...options.rateLimit }));
 
   app.get(
     '/search',

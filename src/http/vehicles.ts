@@ -124,7 +124,7 @@ export async function vehicleRoutes(app: SchemaTypedApp, options: PublicRouteOpt
   const vehicleNames = new VehicleNamesRepository(options.database.db);
   const recalls = new RecallsRepository(options.database.db);
   const complaints = new ComplaintsRepository(options.database.db);
-  app.addHook('preHandler', ipRateLimit({ store: options.store, group: 'vehicles', ...options.rateLimit }));
+  app.addHook('preHandler', ipRateLimit({ store: options.rateLimitCounters, group: 'vehicles', ...options.rateLimit }));
   // Trim, then validate: "   " is no make or model.
   app.addHook('preValidation', trimFields({ query: ['make'], params: ['make', 'model'] }));
 

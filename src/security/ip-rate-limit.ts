@@ -48,7 +48,8 @@ export const CREDENTIAL_RATE_LIMITS = Object.freeze({
 export type CredentialRouteGroup = keyof typeof CREDENTIAL_RATE_LIMITS;
 
 export interface IpRateLimitOptions extends Partial<IpRateLimitPolicy> {
-  readonly store: KeyValueStore;
+  /** Where the counts are kept: the shared store, or the public routes' in-process counters on the embedded backend. */
+  readonly store: Pick<KeyValueStore, 'increment'>;
   /** Names the counter: routes in one group share a budget (`dtc`, `vehicles`, ...). Letters, digits, `_` and `-`. */
   readonly group: string;
   /**

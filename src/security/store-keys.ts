@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * Every key the security code writes to the key-value store, in one place
@@ -12,8 +12,9 @@ import { createHash } from 'node:crypto';
 /**
  * The digest a secret or an e-mail address is stored under (SHA-256,
  * base64url): a store dump then holds no usable token and no personal data.
+ * One-shot `hash()`: half the cost of a Hash object on every CSRF check.
  */
-export const storedDigest = (text: string): string => createHash('sha256').update(text).digest('base64url');
+export const storedDigest = (text: string): string => hash('sha256', text, 'base64url');
 const emailDigest = (email: string): string => storedDigest(email.toLowerCase());
 
 // Tokens and sessions (src/security/revocation.ts, sessions.ts).

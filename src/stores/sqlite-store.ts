@@ -209,8 +209,10 @@ export class SqliteKeyValueStore implements KeyValueStoreWithAdmin {
     });
   }
 
+  /** Batched with the round's other reads, like {@link getMany}: one read transaction per round, not one per key. */
   get(key: string): Promise<string | null> {
-    return this.run('get', () => this.statements.get.get(this.fullKey(key), this.now())?.value ?? null);
+    if (this.closed) return this.run('get', () => null);
+    return this.reads.read([key]).then((values) => values[0] ?? null);
   }
 
   /** Batched per event-loop round ({@link ReadBatcher}), all in one read transaction. */

@@ -69,6 +69,13 @@ describe('per-address rate limit on the public routes', () => {
     expect(limited.headers['retry-after']).toMatch(/^\d+$/);
   });
 
+  it('counts in the shared store on Redis, in the one API process’s memory on the embedded backend', async () => {
+    const address = '192.0.2.45';
+    expect((await get('/api/v1/dtc/systems', address)).statusCode).toBe(200);
+    const keys = await runtime.store.keysWithPrefix(`ip_rate:{${address}}:`);
+    expect(keys).toEqual(runtime.store.kind === 'redis' ? [`ip_rate:{${address}}:dtc`] : []);
+  });
+
   it('refuses a nonsensical policy at start-up', () => {
     expect(() => ipRateLimit({ store: runtime.store, group: 'dtc', maxRequests: 0 })).toThrow(RangeError);
     expect(() => ipRateLimit({ store: runtime.store, group: 'dtc', windowMs: 10 })).toThrow(RangeError);
