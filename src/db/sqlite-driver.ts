@@ -2,7 +2,7 @@ import { closeSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, SqliteDialect, type DatabaseConnection, type Driver, type QueryResult, type TransactionSettings } from 'kysely';
-import { retryWhileBusy } from './sqlite-busy.js';
+import { isSqliteBusy, retryWhileBusy } from './sqlite-busy.js';
 
 /** better-sqlite3 binds neither booleans nor Dates; convert them as PostgreSQL would store them. */
 function toSqliteParameter(value: unknown): unknown {
@@ -78,14 +78,14 @@ export function loosePermissions(databaseFilePath: string): LoosePermission[] {
  */
 const STATEMENT_CACHE_SIZE = 500;
 
-/** One query on the single connection; a busy file is retried asynchronously outside transactions (and for BEGIN). */
-class EmbeddedSqliteConnection implements DatabaseConnection {
+/** The one better-sqlite3 connection's prepared statements, and running one statement to completion. */
+class StatementRunner {
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
 
-  constructor(private readonly database: BetterSqlite3.Database) {}
+  constructor(readonly database: BetterSqlite3.Database) {}
 
   /** A statement that runs to completion at once (all, run): never one left iterating, so sharing it is safe. */
-  private prepared(sql: string): BetterSqlite3.Statement {
+  prepared(sql: string): BetterSqlite3.Statement {
     let statement = this.statements.get(sql);
     if (statement === undefined) {
       statement = this.database.prepare(sql);
@@ -98,48 +98,118 @@ class EmbeddedSqliteConnection implements DatabaseConnection {
     return statement;
   }
 
-  async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
-    const { sql, parameters } = compiledQuery;
-    const run = (): QueryResult<R> => {
-      const statement = this.prepared(sql);
-      const values = convertParameters(parameters);
-      if (statement.reader) return { rows: statement.all(...values) as R[] };
-      const { changes, lastInsertRowid } = statement.run(...values);
-      return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
-    };
-    // Inside a transaction a busy statement is not retried alone: the transaction's snapshot may be stale.
-    if (this.database.inTransaction) return run();
-    return retryWhileBusy(run);
-  }
-
-  async *streamQuery<R>(compiledQuery: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
-    const statement = this.database.prepare(compiledQuery.sql);
-    if (!statement.reader) throw new Error('The SQLite driver only streams queries that return rows');
-    for (const row of statement.iterate(...convertParameters(compiledQuery.parameters))) yield { rows: [row as R] };
+  run<R>(statement: BetterSqlite3.Statement, parameters: readonly unknown[]): QueryResult<R> {
+    const values = convertParameters(parameters);
+    if (statement.reader) return { rows: statement.all(...values) as R[] };
+    const { changes, lastInsertRowid } = statement.run(...values);
+    return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
   }
 }
 
-/** Kysely's one-connection SQLite driver, with write transactions that take the lock up front. */
+interface PendingRead {
+  readonly statement: BetterSqlite3.Statement;
+  readonly parameters: readonly unknown[];
+  readonly resolve: (result: QueryResult<never>) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * Kysely's one-connection SQLite driver. Transactions (and writes outside
+ * them) take turns on the connection; each transaction that may write takes
+ * the file's write lock up front. Reads outside a transaction are collected
+ * per event-loop round and run together in one read transaction: every
+ * SQLite read transaction costs a lock and unlock of the file (system calls,
+ * the larger part of a small query's time), so under load one set of them
+ * serves the whole round instead of each query (docs/PERFORMANCE.md). A read
+ * runs after it was issued, so it sees every write committed before it.
+ */
 class EmbeddedSqliteDriver implements Driver {
-  private readonly connection: EmbeddedSqliteConnection;
+  private readonly runner: StatementRunner;
   private held: Promise<void> | undefined;
   private release: (() => void) | undefined;
+  private pendingReads: PendingRead[] = [];
 
-  constructor(private readonly database: BetterSqlite3.Database) {
-    this.connection = new EmbeddedSqliteConnection(database);
+  constructor(database: BetterSqlite3.Database) {
+    this.runner = new StatementRunner(database);
   }
 
   async init(): Promise<void> {
     // Opened by the caller.
   }
 
+  /** A handle that holds nothing until it begins a transaction or writes: reads do not wait for each other. */
   async acquireConnection(): Promise<DatabaseConnection> {
-    // One connection: queries and transactions of this process take turns on it.
+    return new EmbeddedSqliteConnection(this, this.runner);
+  }
+
+  /** Waits for the connection (a transaction, a write or a round of reads in progress), then holds it. */
+  async lock(): Promise<void> {
     while (this.held !== undefined) await this.held;
     this.held = new Promise((resolve) => {
       this.release = resolve;
     });
-    return this.connection;
+  }
+
+  unlock(): void {
+    const release = this.release;
+    this.held = undefined;
+    this.release = undefined;
+    release?.();
+  }
+
+  /** Queues a read-only statement for this round's read transaction. */
+  read<R>(statement: BetterSqlite3.Statement, parameters: readonly unknown[]): Promise<QueryResult<R>> {
+    return new Promise((resolve, reject) => {
+      this.pendingReads.push({ statement, parameters, resolve, reject });
+      if (this.pendingReads.length === 1) setImmediate(this.runReadRound);
+    });
+  }
+
+  private readonly runReadRound = (): void => {
+    // Taken now: reads queued while the round waits for a transaction start the next round.
+    const round = this.pendingReads;
+    this.pendingReads = [];
+    this.lock()
+      .then(() => retryWhileBusy(() => this.readAll(round)))
+      .then(
+        (outcomes) => {
+          outcomes.forEach((outcome, index) => {
+            const read = round[index];
+            if (read === undefined) return;
+            if (outcome.ok) read.resolve(outcome.result);
+            else read.reject(outcome.error);
+          });
+        },
+        (error: unknown) => {
+          for (const read of round) read.reject(error);
+        },
+      )
+      .finally(() => {
+        this.unlock();
+      });
+  };
+
+  /**
+   * Runs one round's reads: alone, or in one deferred (read) transaction. A
+   * read's own error is its answer alone; SQLITE_BUSY fails the whole attempt,
+   * which is tried again ({@link retryWhileBusy}).
+   */
+  private readAll(round: readonly PendingRead[]): ({ ok: true; result: QueryResult<never> } | { ok: false; error: unknown })[] {
+    const database = this.runner.database;
+    const together = round.length > 1;
+    if (together) this.runner.prepared('begin deferred').run();
+    try {
+      return round.map((read) => {
+        try {
+          return { ok: true as const, result: this.runner.run<never>(read.statement, read.parameters) };
+        } catch (error) {
+          if (isSqliteBusy(error)) throw error;
+          return { ok: false as const, error };
+        }
+      });
+    } finally {
+      if (together && database.inTransaction) this.runner.prepared('commit').run();
+    }
   }
 
   /**
@@ -150,7 +220,8 @@ class EmbeddedSqliteDriver implements Driver {
    * blocks writers.
    */
   async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw(settings.accessMode === 'read only' ? 'begin deferred' : 'begin immediate'));
+    if (!(connection instanceof EmbeddedSqliteConnection)) throw new Error('not a connection of this driver');
+    await connection.begin(settings.accessMode === 'read only' ? 'begin deferred' : 'begin immediate');
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
@@ -161,15 +232,62 @@ class EmbeddedSqliteDriver implements Driver {
     await connection.executeQuery(CompiledQuery.raw('rollback'));
   }
 
-  async releaseConnection(): Promise<void> {
-    const release = this.release;
-    this.held = undefined;
-    this.release = undefined;
-    release?.();
+  async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    if (connection instanceof EmbeddedSqliteConnection) connection.releaseLock();
   }
 
   async destroy(): Promise<void> {
-    this.database.close();
+    this.runner.database.close();
+  }
+}
+
+/** One acquisition of the connection: Kysely runs a single query or a whole transaction on it. */
+class EmbeddedSqliteConnection implements DatabaseConnection {
+  /** Whether this handle holds the driver's lock: from BEGIN until released, or while streaming. */
+  private locked = false;
+
+  constructor(
+    private readonly driver: EmbeddedSqliteDriver,
+    private readonly runner: StatementRunner,
+  ) {}
+
+  async begin(sql: 'begin deferred' | 'begin immediate'): Promise<void> {
+    await this.driver.lock();
+    this.locked = true;
+    // BEGIN IMMEDIATE waits for another process's writer asynchronously.
+    await retryWhileBusy(() => this.runner.prepared(sql).run());
+  }
+
+  releaseLock(): void {
+    if (!this.locked) return;
+    this.locked = false;
+    this.driver.unlock();
+  }
+
+  async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    const statement = this.runner.prepared(compiledQuery.sql);
+    // Inside a transaction a busy statement is not retried alone: the transaction's snapshot may be stale.
+    if (this.locked) return this.runner.run<R>(statement, compiledQuery.parameters);
+    if (statement.readonly && statement.reader) return this.driver.read<R>(statement, compiledQuery.parameters);
+    await this.driver.lock();
+    try {
+      return await retryWhileBusy(() => this.runner.run<R>(statement, compiledQuery.parameters));
+    } finally {
+      this.driver.unlock();
+    }
+  }
+
+  async *streamQuery<R>(compiledQuery: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
+    const statement = this.runner.database.prepare(compiledQuery.sql);
+    if (!statement.reader) throw new Error('The SQLite driver only streams queries that return rows');
+    // An iterating statement keeps the connection busy: nothing else may run on it until the stream ends.
+    const holdsLock = this.locked;
+    if (!holdsLock) await this.driver.lock();
+    try {
+      for (const row of statement.iterate(...convertParameters(compiledQuery.parameters))) yield { rows: [row as R] };
+    } finally {
+      if (!holdsLock) this.driver.unlock();
+    }
   }
 }
 

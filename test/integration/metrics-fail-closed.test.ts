@@ -166,7 +166,8 @@ describe('security_store_errors_total counts every check that fails closed on a 
       'ip_rate_limit',
       'ip_rate:',
       async () => {
-        const response = await app.inject({ method: 'GET', url: '/api/v1/dtc/P0301' });
+        // A per-address limit kept in the store (the public read routes count in memory on the embedded backend).
+        const response = await app.inject({ method: 'GET', url: `/api/v1/calendar/${'a'.repeat(43)}.ics` });
         return { statusCode: response.statusCode, code: errorCode(response) };
       },
     ],

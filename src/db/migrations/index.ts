@@ -17,6 +17,7 @@ import * as userLanguage from './0015-user-language.js';
 import * as garageReminders from './0016-garage-reminders.js';
 import * as garageScans from './0017-garage-scans.js';
 import * as calendarFeeds from './0018-calendar-feeds.js';
+import * as garageListOrder from './0019-garage-list-order.js';
 
 /**
  * Every migration, in order. Names are stable forever: they are the version
@@ -41,4 +42,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0016-garage-reminders': garageReminders,
   '0017-garage-scans': garageScans,
   '0018-calendar-feeds': calendarFeeds,
+  '0019-garage-list-order': garageListOrder,
 };

@@ -3,7 +3,7 @@ import type { Kysely, Selectable, Updateable } from 'kysely';
 import type { DatabaseSchema, DiagnosisNotesTable, GarageVehiclesTable } from '../schema.js';
 import { toIsoTimestamp } from '../schema.js';
 import { reusableQuery } from '../reusable-query.js';
-import { decodeStringArray, encodeStringArray, pageBounds, pickColumns, toCount, type Page, type PageRequest } from './column-values.js';
+import { decodeStringArray, encodeStringArray, pageBounds, toCount, type Page, type PageRequest } from './column-values.js';
 import { normalizeVehicleName } from './vehicles.js';
 
 export interface GarageVehicle {
@@ -35,7 +35,12 @@ export interface DiagnosisNote {
 
 function toVehicle(row: Selectable<GarageVehiclesTable>): GarageVehicle {
   return {
-    ...pickColumns(row, ['id', 'make', 'model', 'year', 'vin', 'nickname']),
+    id: row.id,
+    make: row.make,
+    model: row.model,
+    year: row.year,
+    vin: row.vin,
+    nickname: row.nickname,
     created_at: toIsoTimestamp(row.created_at),
     updated_at: toIsoTimestamp(row.updated_at),
   };
