@@ -11,15 +11,16 @@ interface Compiled<Row> {
  * with new parameters: Kysely's builder and compiler cost as much as SQLite
  * running a small indexed query (docs/PERFORMANCE.md, issue 21). Only for
  * queries of a fixed shape: `build` must bind each argument as one value,
- * unchanged (no branching on it, no IN lists, no arithmetic); a build that
- * does not is refused the first time it runs. (The build sees a marker
- * string in place of each argument, numbers included.) A transaction is a handle of
- * its own, so the query runs inside it when given one.
+ * unchanged (no branching on it, no arithmetic); a build that does not is
+ * refused the first time it runs. (The build sees a marker string in place of
+ * each argument, numbers included.) An IN list is given as trailing spread
+ * arguments: the query is compiled once per argument count. A transaction is
+ * a handle of its own, so the query runs inside it when given one.
  */
 export function reusableQuery<Schema, Args extends readonly (string | number)[], Row>(
   build: (db: Kysely<Schema>, ...args: Args) => Compilable<Row>,
 ): (db: Kysely<Schema>, ...args: Args) => Promise<Row[]> {
-  const compiledFor = new WeakMap<Kysely<Schema>, Compiled<Row>>();
+  const compiledFor = new WeakMap<Kysely<Schema>, Map<number, Compiled<Row>>>();
   const compile = (db: Kysely<Schema>, arity: number): Compiled<Row> => {
     // Markers no caller's value can equal: each bound parameter that is one says which argument goes there.
     // Mixed case and outer spaces, so a build that lower-cases, upper-cases or trims an argument is caught.
@@ -33,10 +34,15 @@ export function reusableQuery<Schema, Args extends readonly (string | number)[],
     return { query, slots };
   };
   return async (db, ...args) => {
-    let compiled = compiledFor.get(db);
+    let byArity = compiledFor.get(db);
+    if (byArity === undefined) {
+      byArity = new Map();
+      compiledFor.set(db, byArity);
+    }
+    let compiled = byArity.get(args.length);
     if (compiled === undefined) {
       compiled = compile(db, args.length);
-      compiledFor.set(db, compiled);
+      byArity.set(args.length, compiled);
     }
     const { query, slots } = compiled;
     const parameters = query.parameters.map((constant, position) => {

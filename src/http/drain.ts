@@ -36,8 +36,10 @@ async function drainPlugin(app: FastifyInstance): Promise<void> {
       onSocketClosed.add(wake);
     });
 
-  app.addHook('onSend', async (_request, reply) => {
+  // A callback hook: an async one cost every response a promise.
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (draining) reply.header('connection', 'close');
+    done(null, payload);
   });
 
   app.decorate('drain', async (maxWaitMs: number): Promise<void> => {

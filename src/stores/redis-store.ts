@@ -221,8 +221,10 @@ export class RedisKeyValueStore implements KeyValueStoreWithAdmin {
     return reply === 'OK';
   }
 
+  /** Outside a Cluster, batched into the round's MGET like {@link getMany}: the CSRF check shares the denylist's command. */
   get(key: string): Promise<string | null> {
-    return this.run('get', (c) => c.get(this.fullKey(key)));
+    if (this.cluster) return this.run('get', (c) => c.get(this.fullKey(key)));
+    return this.reads.read([key]).then((values) => values[0] ?? null);
   }
 
   async getMany(keys: readonly string[]): Promise<(string | null)[]> {

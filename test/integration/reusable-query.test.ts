@@ -38,6 +38,19 @@ describe('reusable queries', () => {
     expect(builds).toBe(1);
   });
 
+  it('takes an IN list as spread arguments, compiled once per list length', async () => {
+    let builds = 0;
+    const namesOf = reusableQuery((handle: Kysely<DatabaseSchema>, ...ids: string[]) => {
+      builds += 1;
+      return handle.selectFrom('users').select('full_name').where('id', 'in', ids).orderBy('full_name');
+    });
+    const [first, second, third] = userIds as [string, string, string];
+    expect((await namesOf(db, first, third)).map((row) => row.full_name)).toEqual(['first', 'third']);
+    expect((await namesOf(db, second)).map((row) => row.full_name)).toEqual(['second']);
+    expect((await namesOf(db, third, second)).map((row) => row.full_name)).toEqual(['second', 'third']);
+    expect(builds).toBe(2);
+  });
+
   it('runs inside a transaction when given one, and sees its uncommitted rows', async () => {
     const nameOf = reusableQuery((handle: Kysely<DatabaseSchema>, id: string) => handle.selectFrom('users').select('full_name').where('id', '=', id));
     const [first] = userIds as [string];

@@ -208,6 +208,10 @@ const DTC_WRITTEN_COLUMNS = [
 ] as const;
 
 /** A code's rows, every make's (the DTC page's query, compiled once: src/db/reusable-query.ts). */
+// A code's related codes: compiled once per list length (the lists are short).
+const descriptionsOf = reusableQuery((db: Kysely<DatabaseSchema>, make: string, ...codes: string[]) =>
+  db.selectFrom('dtc_codes').select(['code', 'make', 'description_en', 'description_hu']).where('code', 'in', codes).where('make', 'in', [EVERY_MAKE, make]),
+);
 const meaningsOf = reusableQuery((db: Kysely<DatabaseSchema>, code: string) => db.selectFrom('dtc_codes').selectAll().where('code', '=', code).orderBy('make'));
 
 /** Trouble codes: search, look-up, per-system counts and the import's merge. */
@@ -284,12 +288,7 @@ export class DtcCodesRepository {
   async descriptions(codes: readonly string[], make?: string): Promise<Map<string, { code: string; description_en: string; description_hu: string | null }>> {
     if (codes.length === 0) return new Map();
     const wanted = make === undefined ? EVERY_MAKE : normalizeDtcMake(make);
-    const rows = await this.db
-      .selectFrom('dtc_codes')
-      .select(['code', 'make', 'description_en', 'description_hu'])
-      .where('code', 'in', [...codes])
-      .where('make', 'in', [...new Set([EVERY_MAKE, wanted])])
-      .execute();
+    const rows = await descriptionsOf(this.db, wanted, ...codes);
     return new Map([...preferredRows(rows, codes, wanted)].map(([code, row]) => [code, { code: row.code, description_en: row.description_en, description_hu: row.description_hu }]));
   }
 
