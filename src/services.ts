@@ -90,6 +90,7 @@ export function createServices(config: Config, { database, store, clock, log, ti
     secureCookies: security.secureCookies,
     allowedOrigins: config.corsOrigins,
     anonymousIssueLimit: config.csrfTokensPerAddress,
+    revocationKeys: (claims) => security.revocation.keysOf(claims),
   });
   const securityEvents = new SecurityEventsRepository(database.db, database.engine);
   const securityEventLog = new SecurityEventLog({

@@ -5,6 +5,7 @@ import { HttpError } from '../errors.js';
 import { securityMetrics } from '../observability/metrics.js';
 import { recordOperationDuration } from '../observability/slow-operations.js';
 import { sessionCookieNames } from './cookies.js';
+import type { RevocationRead } from './csrf.js';
 import type { Revocation } from './revocation.js';
 import type { TokenClaims, TokenCodec } from './tokens.js';
 
@@ -51,12 +52,13 @@ export interface AuthenticationPluginOptions extends AuthenticationOptions {
  * Decodes and checks an access token: signature, claims, expiry, denylist and
  * user-wide revocation. A store that cannot answer is an error (503), never a pass.
  */
-export async function authenticateToken(token: string | undefined, options: AuthenticationOptions): Promise<Authentication> {
+export async function authenticateToken(token: string | undefined, options: AuthenticationOptions, alreadyRead?: RevocationRead | null): Promise<Authentication> {
   if (token === undefined) throw new HttpError('authentication_required');
   const started = performance.now();
   try {
     const claims = options.codec.decode(token, 'access');
-    if (await options.revocation.isRevoked(claims)) throw new HttpError('token_revoked');
+    // The CSRF check's read is used only for the very token it read it for.
+    if (await options.revocation.isRevoked(claims, alreadyRead?.token === token ? alreadyRead.values : undefined)) throw new HttpError('token_revoked');
     return { userId: claims.sub, sessionId: claims.family, claims };
   } finally {
     const elapsedMs = performance.now() - started;
@@ -68,11 +70,11 @@ export async function authenticateToken(token: string | undefined, options: Auth
 async function authenticationPlugin(app: FastifyInstance, options: AuthenticationPluginOptions): Promise<void> {
   app.decorateRequest('auth', null);
   const requireAuth: preHandlerAsyncHookHandler = async (request) => {
-    request.auth = await authenticateToken(accessTokenOf(request, options.secureCookies), options);
+    request.auth = await authenticateToken(accessTokenOf(request, options.secureCookies), options, request.revocationRead);
   };
   app.decorate('requireAuth', requireAuth);
   app.decorate('requireRole', (role: User['role']): preHandlerAsyncHookHandler => async (request) => {
-    request.auth ??= await authenticateToken(accessTokenOf(request, options.secureCookies), options);
+    request.auth ??= await authenticateToken(accessTokenOf(request, options.secureCookies), options, request.revocationRead);
     // Read now, not from the token: a demoted or deactivated admin loses the right at once.
     const caller = await options.users.findById(request.auth.userId);
     if (caller?.role !== role || !caller.isActive) throw new HttpError('forbidden');

@@ -55,9 +55,18 @@ export class Revocation {
     await storeLaterCutoff(this.store, userId, mark, ttlMs);
   }
 
-  /** Whether a verified token has been revoked, by any mechanism. */
-  async isRevoked(claims: TokenClaims): Promise<boolean> {
-    return (await this.status(claims)) !== 'active';
+  /**
+   * Whether a verified token has been revoked, by any mechanism. `alreadyRead`:
+   * the values of {@link keysOf} this request has just read with another key
+   * of its own (the CSRF check's), so its one store call serves both.
+   */
+  async isRevoked(claims: TokenClaims, alreadyRead?: readonly (string | null)[]): Promise<boolean> {
+    return (await this.status(claims, alreadyRead)) !== 'active';
+  }
+
+  /** The store keys {@link status} reads for a token, in its order. */
+  keysOf(claims: TokenClaims): string[] {
+    return [denylistKey(claims.jti), userNotBeforeKey(claims.sub), HYDRATION_MARKER_KEY, sessionStateKey(claims.family)];
   }
 
   /**
@@ -70,10 +79,10 @@ export class Revocation {
    * marker waits for the refill (bounded), then fails closed. A store error
    * propagates as StoreUnavailableError: the caller must deny, never pass.
    */
-  async status(claims: TokenClaims): Promise<'active' | 'denylisted' | 'revoked_for_user' | 'session_ended'> {
+  async status(claims: TokenClaims, alreadyRead?: readonly (string | null)[]): Promise<'active' | 'denylisted' | 'revoked_for_user' | 'session_ended'> {
     const started = performance.now();
     try {
-      let [denied = null, notBefore = null, hydrated = null, session = null] = await this.readKeys(claims);
+      let [denied = null, notBefore = null, hydrated = null, session = null] = alreadyRead ?? (await this.readKeys(claims));
       if (hydrated === null) {
         // An emptied store would say "not revoked" about everything: wait for the refill, deny if it takes too long.
         await this.durable.durability.awaitRefill();
@@ -101,7 +110,7 @@ export class Revocation {
   }
 
   private readKeys(claims: TokenClaims): Promise<(string | null)[]> {
-    return this.store.getMany([denylistKey(claims.jti), userNotBeforeKey(claims.sub), HYDRATION_MARKER_KEY, sessionStateKey(claims.family)]);
+    return this.store.getMany(this.keysOf(claims));
   }
 }
 
