@@ -42,6 +42,20 @@ describe('garage: a user\'s own vehicles and notes', () => {
     await testApp.close();
   });
 
+  it('pages the list with the true total on every page, full or not, and past the end', async () => {
+    const garage = { headers: bearer((await registerVerifiedAndLogin(testApp)).tokens.access_token) };
+    for (const model of ['A', 'B', 'C']) await addVehicle(garage, { make: 'Paging', model, year: 2020 });
+    const page = async (query: string) => (await call(garage, 'GET', `/vehicles${query}`)).json<{ items: Vehicle[]; total: number }>();
+    const pages = await Promise.all(['', '?limit=2', '?limit=2&offset=2', '?limit=3', '?offset=5'].map(page));
+    expect(pages.map((listed) => [listed.items.length, listed.total])).toEqual([
+      [3, 3],
+      [2, 3],
+      [1, 3],
+      [3, 3],
+      [0, 3],
+    ]);
+  });
+
   it('adds, lists, reads, changes and removes a vehicle; make and model are normalised', async () => {
     const vin = withCheckDigit('1HGCM82630A004352');
     const created = await addVehicle(owner, { make: ' suzuki ', model: 'vitara', year: 2019, vin: vin.toLowerCase(), nickname: 'A családi autó' });

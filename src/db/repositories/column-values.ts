@@ -64,6 +64,18 @@ export function pickColumns<Row, Column extends keyof Row>(row: Row, columns: re
   return Object.fromEntries(columns.map((column) => [column, row[column]])) as Pick<Row, Column>;
 }
 
+/**
+ * A list's total as its page tells it: a page that is not full ends the list,
+ * and an empty first page is an empty list. Undefined when only a count can
+ * say (a full page, or an empty page past the start): the count query is then
+ * the only extra one, and the common short list needs none.
+ */
+export function totalFromPage(rowCount: number, limit: number, offset: number): number | undefined {
+  if (rowCount > 0 && rowCount < limit) return offset + rowCount;
+  if (rowCount === 0 && offset === 0) return 0;
+  return undefined;
+}
+
 /** Page bounds every list shares: limit 1–`maximum` (default `fallback`), offset ≥ 0. */
 export function pageBounds(limit: number | undefined, offset: number | undefined, fallback = 20, maximum = 100): { limit: number; offset: number } {
   const safeLimit = limit === undefined || !Number.isInteger(limit) ? fallback : Math.min(Math.max(limit, 1), maximum);

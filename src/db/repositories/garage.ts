@@ -3,7 +3,7 @@ import type { Kysely, Selectable, Updateable } from 'kysely';
 import type { DatabaseSchema, DiagnosisNotesTable, GarageVehiclesTable } from '../schema.js';
 import { toIsoTimestamp } from '../schema.js';
 import { reusableQuery } from '../reusable-query.js';
-import { decodeStringArray, encodeStringArray, pageBounds, toCount, type Page, type PageRequest } from './column-values.js';
+import { decodeStringArray, encodeStringArray, pageBounds, toCount, totalFromPage, type Page, type PageRequest } from './column-values.js';
 import { normalizeVehicleName } from './vehicles.js';
 
 export interface GarageVehicle {
@@ -50,7 +50,7 @@ function toNote(row: Selectable<DiagnosisNotesTable>): DiagnosisNote {
   return { id: row.id, vehicle_id: row.vehicle_id, codes: decodeStringArray(row.codes), symptoms: row.symptoms, created_at: toIsoTimestamp(row.created_at) };
 }
 
-// The garage page's two queries, compiled once (src/db/reusable-query.ts).
+// The garage page's query and, for a full page, its count, compiled once (src/db/reusable-query.ts).
 const vehiclesPage = reusableQuery((db: Kysely<DatabaseSchema>, userId: string, limit: number, offset: number) =>
   db.selectFrom('garage_vehicles').selectAll().where('user_id', '=', userId).orderBy('created_at').orderBy('id').limit(limit).offset(offset),
 );
@@ -68,8 +68,9 @@ export class GarageRepository {
 
   async listVehicles(userId: string, page: PageRequest): Promise<Page<GarageVehicle>> {
     const { limit, offset } = pageBounds(page.limit, page.offset);
-    const [rows, [count]] = await Promise.all([vehiclesPage(this.db, userId, limit, offset), vehicleCount(this.db, userId)]);
-    return { items: rows.map(toVehicle), total: toCount(count?.total) };
+    const rows = await vehiclesPage(this.db, userId, limit, offset);
+    const total = totalFromPage(rows.length, limit, offset) ?? toCount((await vehicleCount(this.db, userId))[0]?.total);
+    return { items: rows.map(toVehicle), total };
   }
 
   async findVehicle(userId: string, vehicleId: string): Promise<GarageVehicle | undefined> {
@@ -121,11 +122,9 @@ export class GarageRepository {
     if ((await this.findVehicle(userId, vehicleId)) === undefined) return undefined;
     const { limit, offset } = pageBounds(page.limit, page.offset);
     const owned = this.db.selectFrom('diagnosis_notes').where('user_id', '=', userId).where('vehicle_id', '=', vehicleId);
-    const [rows, count] = await Promise.all([
-      owned.selectAll().orderBy('created_at', 'desc').orderBy('id').limit(limit).offset(offset).execute(),
-      owned.select((eb) => eb.fn.countAll<string | number>().as('total')).executeTakeFirst(),
-    ]);
-    return { items: rows.map(toNote), total: toCount(count?.total) };
+    const rows = await owned.selectAll().orderBy('created_at', 'desc').orderBy('id').limit(limit).offset(offset).execute();
+    const total = totalFromPage(rows.length, limit, offset) ?? toCount((await owned.select((eb) => eb.fn.countAll<string | number>().as('total')).executeTakeFirst())?.total);
+    return { items: rows.map(toNote), total };
   }
 
   /** Undefined when the vehicle is not this user's. */
