@@ -208,7 +208,12 @@ const DTC_WRITTEN_COLUMNS = [
 ] as const;
 
 /** A code's rows, every make's (the DTC page's query, compiled once: src/db/reusable-query.ts). */
-// A code's related codes: compiled once per list length (the lists are short).
+/**
+ * Related codes looked up per query: an import does not bound a code's list, so
+ * longer lists take several queries, and at most this many compiled shapes exist.
+ */
+const RELATED_CODES_PER_QUERY = 50;
+// A code's related codes: compiled once per list length.
 const descriptionsOf = reusableQuery((db: Kysely<DatabaseSchema>, make: string, ...codes: string[]) =>
   db.selectFrom('dtc_codes').select(['code', 'make', 'description_en', 'description_hu']).where('code', 'in', codes).where('make', 'in', [EVERY_MAKE, make]),
 );
@@ -288,7 +293,9 @@ export class DtcCodesRepository {
   async descriptions(codes: readonly string[], make?: string): Promise<Map<string, { code: string; description_en: string; description_hu: string | null }>> {
     if (codes.length === 0) return new Map();
     const wanted = make === undefined ? EVERY_MAKE : normalizeDtcMake(make);
-    const rows = await descriptionsOf(this.db, wanted, ...codes);
+    const chunks: string[][] = [];
+    for (let start = 0; start < codes.length; start += RELATED_CODES_PER_QUERY) chunks.push(codes.slice(start, start + RELATED_CODES_PER_QUERY));
+    const rows = (await Promise.all(chunks.map((chunk) => descriptionsOf(this.db, wanted, ...chunk)))).flat();
     return new Map([...preferredRows(rows, codes, wanted)].map(([code, row]) => [code, { code: row.code, description_en: row.description_en, description_hu: row.description_hu }]));
   }
 
