@@ -221,7 +221,7 @@ export class RedisKeyValueStore implements KeyValueStoreWithAdmin {
     return reply === 'OK';
   }
 
-  /** Outside a Cluster, batched into the round's MGET like {@link getMany}: the CSRF check shares the denylist's command. */
+  /** Outside a Cluster, batched into the round's MGET like {@link getMany}: one command for all of a round's reads. */
   get(key: string): Promise<string | null> {
     if (this.cluster) return this.run('get', (c) => c.get(this.fullKey(key)));
     return this.reads.read([key]).then((values) => values[0] ?? null);

@@ -207,7 +207,6 @@ const DTC_WRITTEN_COLUMNS = [
   'updated_at',
 ] as const;
 
-/** A code's rows, every make's (the DTC page's query, compiled once: src/db/reusable-query.ts). */
 /**
  * Related codes looked up per query: an import does not bound a code's list, so
  * longer lists take several queries, and at most this many compiled shapes exist.
@@ -217,6 +216,7 @@ const RELATED_CODES_PER_QUERY = 50;
 const descriptionsOf = reusableQuery((db: Kysely<DatabaseSchema>, make: string, ...codes: string[]) =>
   db.selectFrom('dtc_codes').select(['code', 'make', 'description_en', 'description_hu']).where('code', 'in', codes).where('make', 'in', [EVERY_MAKE, make]),
 );
+/** A code's rows, every make's (the DTC page's query, compiled once: src/db/reusable-query.ts). */
 const meaningsOf = reusableQuery((db: Kysely<DatabaseSchema>, code: string) => db.selectFrom('dtc_codes').selectAll().where('code', '=', code).orderBy('make'));
 
 /** Trouble codes: search, look-up, per-system counts and the import's merge. */
