@@ -78,6 +78,8 @@ export const NON_BACKUP_TABLES: readonly string[] = [
   'diagnosis_documents',
   'diagnosis_vocabulary',
   'diagnosis_state',
+  // Changes with every change to dtc_codes (a restore's inserts draw a new one): a cache's validity, not data.
+  'dtc_codes_revision',
   // SQLite full-text tables (FTS5 keeps each in a virtual table and its shadow tables): indexes, not data.
   ...fts5Tables('diagnosis_documents_fts', true),
   ...fts5Tables('diagnosis_vocabulary_trigram', true),

@@ -56,6 +56,12 @@ export interface DtcCodesTable {
   updated_at: Timestamp;
 }
 
+/** One row whose revision changes with every change to `dtc_codes` (triggers, migration 0020). */
+export interface DtcCodesRevisionTable {
+  id: number;
+  revision: string;
+}
+
 export interface RecallsTable {
   /** SHA-256 of (campaign_number, make, model, model_year, component). */
   recall_key: string;
@@ -313,6 +319,7 @@ export interface SecurityEventsTable {
 export interface DatabaseSchema {
   users: UsersTable;
   dtc_codes: DtcCodesTable;
+  dtc_codes_revision: DtcCodesRevisionTable;
   recalls: RecallsTable;
   complaints: ComplaintsTable;
   garage_vehicles: GarageVehiclesTable;

@@ -1,5 +1,7 @@
-import Type from 'typebox';
-import { DtcCodesRepository } from '../db/repositories/index.js';
+import type { FastifyReply } from 'fastify';
+import Type, { type Static } from 'typebox';
+import { DtcCodesRepository, normalizeDtcMake } from '../db/repositories/index.js';
+import { RevisionCache } from '../db/revision-cache.js';
 import { DTC_CODE_FORMAT_MESSAGE, DTC_SYSTEMS, decodeDtcCode, normalizeDtcCode, type DtcSystem } from '../diagnostics/index.js';
 import { ipRateLimit } from '../security/ip-rate-limit.js';
 import { ERROR_CATALOG, HttpError } from '../errors.js';
@@ -76,9 +78,27 @@ const LookupResponse = Type.Object({
   }),
 });
 
+/** Lookup answers kept per process (a few KiB each; a code with a very long related list is not kept). */
+const LOOKUP_CACHE_ENTRIES = 1000;
+const LOOKUP_CACHE_MAX_LENGTH = 64 * 1024;
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+/** `body` as the route's response schema for `status` serializes it: exactly what Fastify would send. */
+function serializedBy(reply: FastifyReply, status: string, body: Record<string, unknown>): string {
+  const serialize = reply.getSerializationFunction(status);
+  if (serialize === undefined) throw new Error(`the route has no response schema for ${status}`);
+  return serialize(body);
+}
+
+/** Sends JSON serialized before (Fastify sends a string with a JSON content type as it is, with no second pass). */
+function sendSerialized(reply: FastifyReply, json: string): FastifyReply {
+  return reply.type(JSON_CONTENT_TYPE).send(json);
+}
+
 /** `/api/v1/dtc/*`: trouble-code search and lookup; public, rate-limited per address. */
 export async function dtcRoutes(app: SchemaTypedApp, options: PublicRouteOptions): Promise<void> {
   const dtcCodes = new DtcCodesRepository(options.database.db);
+  const lookupAnswers = new RevisionCache(LOOKUP_CACHE_ENTRIES, LOOKUP_CACHE_MAX_LENGTH);
   app.addHook('preHandler', ipRateLimit({ store: options.rateLimitCounters, group: 'dtc', ...options.rateLimit }));
 
   app.get(
@@ -118,15 +138,20 @@ export async function dtcRoutes(app: SchemaTypedApp, options: PublicRouteOptions
     async (request, reply) => {
       const code = normalizeDtcCode(request.params.code);
       if (code === null) throw new HttpError('validation_failed', { message: DTC_CODE_FORMAT_MESSAGE, details: [{ field: 'code', message: DTC_CODE_FORMAT_MESSAGE, problem: 'dtc_code' }] });
-      const decoded = decodeDtcCode(code);
       const { make } = request.query;
+      // The answer as sent, while the codes' revision (read first) stays the same: see src/db/revision-cache.ts.
+      const cacheKey = `${code} ${make === undefined ? '' : normalizeDtcMake(make)}`;
+      const revision = await dtcCodes.revision();
+      const cached = lookupAnswers.get(revision, cacheKey);
+      if (cached !== undefined) return sendSerialized(reply, cached);
+      const decoded = decodeDtcCode(code);
       // The make's own meaning, else the one for every make, else (only other makes know the code) the first make's.
       const { meaning: found, variants } = await dtcCodes.lookup(code, make);
       if (found === undefined) {
         return reply.code(404).send({ error: { code: 'dtc_not_found' as const, message: ERROR_CATALOG.dtc_not_found.message, decoded } });
       }
       const related = await dtcCodes.descriptions(found.related_codes, found.make ?? make);
-      return {
+      const body: Static<typeof LookupResponse> = {
         ...found,
         decoded,
         variants: variants
@@ -137,6 +162,9 @@ export async function dtcRoutes(app: SchemaTypedApp, options: PublicRouteOptions
           return known === undefined ? [] : [known];
         }),
       };
+      const answer = serializedBy(reply, '200', body);
+      lookupAnswers.set(revision, cacheKey, answer);
+      return sendSerialized(reply, answer);
     },
   );
 }

@@ -18,6 +18,7 @@ import * as garageReminders from './0016-garage-reminders.js';
 import * as garageScans from './0017-garage-scans.js';
 import * as calendarFeeds from './0018-calendar-feeds.js';
 import * as garageListOrder from './0019-garage-list-order.js';
+import * as dtcCodesRevision from './0020-dtc-codes-revision.js';
 
 /**
  * Every migration, in order. Names are stable forever: they are the version
@@ -43,4 +44,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0017-garage-scans': garageScans,
   '0018-calendar-feeds': calendarFeeds,
   '0019-garage-list-order': garageListOrder,
+  '0020-dtc-codes-revision': dtcCodesRevision,
 };

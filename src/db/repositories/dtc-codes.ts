@@ -216,6 +216,8 @@ const RELATED_CODES_PER_QUERY = 50;
 const descriptionsOf = reusableQuery((db: Kysely<DatabaseSchema>, make: string, ...codes: string[]) =>
   db.selectFrom('dtc_codes').select(['code', 'make', 'description_en', 'description_hu']).where('code', 'in', codes).where('make', 'in', [EVERY_MAKE, make]),
 );
+/** The codes' revision: changes with every write to `dtc_codes`, in its transaction (migration 0020). */
+const revisionOfCodes = reusableQuery((db: Kysely<DatabaseSchema>) => db.selectFrom('dtc_codes_revision').select('revision').where('id', '=', 1));
 /** A code's rows, every make's (the DTC page's query, compiled once: src/db/reusable-query.ts). */
 const meaningsOf = reusableQuery((db: Kysely<DatabaseSchema>, code: string) => db.selectFrom('dtc_codes').selectAll().where('code', '=', code).orderBy('make'));
 
@@ -297,6 +299,14 @@ export class DtcCodesRepository {
     for (let start = 0; start < codes.length; start += RELATED_CODES_PER_QUERY) chunks.push(codes.slice(start, start + RELATED_CODES_PER_QUERY));
     const rows = (await Promise.all(chunks.map((chunk) => descriptionsOf(this.db, wanted, ...chunk)))).flat();
     return new Map([...preferredRows(rows, codes, wanted)].map(([code, row]) => [code, { code: row.code, description_en: row.description_en, description_hu: row.description_hu }]));
+  }
+
+  /**
+   * The codes' current revision: a new one with every write to them, made by
+   * any process; undefined when its row is gone (then nothing may be cached).
+   */
+  async revision(): Promise<string | undefined> {
+    return (await revisionOfCodes(this.db))[0]?.revision;
   }
 
   /** Every meaning of a code: the one for every make first, then each make's, alphabetically. */
