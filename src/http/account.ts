@@ -38,7 +38,9 @@ export async function accountRoutes(app: SchemaTypedApp, { security }: AuthRoute
   };
 
   app.get('/me', { ...signedIn, schema: { ...signedIn.schema, tags: ['auth'], response: { 200: UserSchema } } }, async (request, reply) => {
-    return reply.send(userResponse(publicUser(await currentUser(request))));
+    const user = await users.findProfileById(authOf(request).userId);
+    if (user === undefined) throw new HttpError('token_revoked');
+    return reply.send(userResponse(user));
   });
 
   app.put(

@@ -5,7 +5,7 @@ import type { KeyValueStore } from '../stores/key-value-store.js';
 import type { AuthStateRepository } from '../db/repositories/auth-state.js';
 import { storeLaterCutoff, type SecurityStateDurability } from './store-refill.js';
 import { cutoffReplaces, parseCutoffMark } from './cutoff-mark.js';
-import { parseSessionState } from './session-state.js';
+import { SessionStateReader } from './session-state.js';
 import { HYDRATION_MARKER_KEY, denylistKey, sessionStateKey, userNotBeforeKey } from './store-keys.js';
 import { CLOCK_LEEWAY_SECONDS, type TokenClaims } from './tokens.js';
 
@@ -23,6 +23,8 @@ export interface RevocableToken {
  * holds tokens that could still be accepted.
  */
 export class Revocation {
+  private readonly sessionStates = new SessionStateReader();
+
   constructor(
     private readonly store: KeyValueStore,
     private readonly clock: Clock,
@@ -94,7 +96,7 @@ export class Revocation {
       session ??= await this.durable.durability.restoreSession(claims.family);
       // A family SQL never saw: only a holder of the signing key could have minted it; the checks above apply.
       if (session === null) return 'active';
-      const state = parseSessionState(session);
+      const state = this.sessionStates.read(session);
       if (state === undefined || state.revoked || state.userId !== claims.sub) return 'session_ended';
       // Issued before the session's current generation: rotation replaced it (its denylist entry may be gone: evicted).
       if (claims.type === 'access' && claims.jti !== state.current.accessJti && claims.iat_ms < state.current.issuedAtMs) return 'denylisted';

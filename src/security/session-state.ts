@@ -31,6 +31,31 @@ export function parseSessionState(stored: string | null | undefined): SessionSta
   }
 }
 
+/**
+ * {@link parseSessionState} for the revocation check of every signed-in
+ * request: the same stored text always parses to the same state, so the states
+ * of recent texts are kept, keyed by the whole text (a session that changed is
+ * a new text). Bounded: past `maxEntries` it starts over. The states are frozen
+ * and shared: for reading only.
+ */
+export class SessionStateReader {
+  private readonly states = new Map<string, SessionState>();
+
+  constructor(private readonly maxEntries = 10_000) {}
+
+  read(stored: string): SessionState | undefined {
+    const known = this.states.get(stored);
+    if (known !== undefined) return known;
+    const state = parseSessionState(stored);
+    if (state === undefined) return undefined;
+    if (this.states.size >= this.maxEntries) this.states.clear();
+    Object.freeze(state.current);
+    if (state.previous !== undefined) Object.freeze(state.previous);
+    this.states.set(stored, Object.freeze(state));
+    return state;
+  }
+}
+
 /** The same state, ended. */
 export function endedState(state: SessionState): SessionState {
   return { ...state, revoked: true };

@@ -33,7 +33,10 @@ export interface DiagnosisNote {
   readonly created_at: string;
 }
 
-function toVehicle(row: Selectable<GarageVehiclesTable>): GarageVehicle {
+/** What the API shows of a vehicle: every column but the owner's id, which the caller already knows. */
+const VEHICLE_COLUMNS = ['id', 'make', 'model', 'year', 'vin', 'nickname', 'created_at', 'updated_at'] as const satisfies readonly (keyof GarageVehiclesTable)[];
+
+function toVehicle(row: Pick<Selectable<GarageVehiclesTable>, (typeof VEHICLE_COLUMNS)[number]>): GarageVehicle {
   return {
     id: row.id,
     make: row.make,
@@ -52,7 +55,7 @@ function toNote(row: Selectable<DiagnosisNotesTable>): DiagnosisNote {
 
 // The garage page's query and, for a full page, its count, compiled once (src/db/reusable-query.ts).
 const vehiclesPage = reusableQuery((db: Kysely<DatabaseSchema>, userId: string, limit: number, offset: number) =>
-  db.selectFrom('garage_vehicles').selectAll().where('user_id', '=', userId).orderBy('created_at').orderBy('id').limit(limit).offset(offset),
+  db.selectFrom('garage_vehicles').select(VEHICLE_COLUMNS).where('user_id', '=', userId).orderBy('created_at').orderBy('id').limit(limit).offset(offset),
 );
 const vehicleCount = reusableQuery((db: Kysely<DatabaseSchema>, userId: string) =>
   db.selectFrom('garage_vehicles').select((eb) => eb.fn.countAll<string | number>().as('total')).where('user_id', '=', userId),

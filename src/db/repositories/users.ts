@@ -41,7 +41,26 @@ export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
+/** Every column of a user but the password hash. */
+const PROFILE_COLUMNS = [
+  'id',
+  'email',
+  'full_name',
+  'role',
+  'is_active',
+  'language',
+  'created_at',
+  'updated_at',
+  'email_verified_at',
+  'password_reset_required',
+  'locked_at',
+] as const satisfies readonly Exclude<keyof UsersTable, 'password_hash'>[];
+
 function toUser(row: Selectable<UsersTable>): UserWithPasswordHash {
+  return { ...toProfile(row), passwordHash: row.password_hash };
+}
+
+function toProfile(row: Pick<Selectable<UsersTable>, (typeof PROFILE_COLUMNS)[number]>): User {
   return {
     id: row.id,
     email: row.email,
@@ -54,7 +73,6 @@ function toUser(row: Selectable<UsersTable>): UserWithPasswordHash {
     emailVerifiedAt: row.email_verified_at === null ? null : toIsoTimestamp(row.email_verified_at),
     passwordResetRequired: toBoolean(row.password_reset_required),
     lockedAt: row.locked_at === null ? null : toIsoTimestamp(row.locked_at),
-    passwordHash: row.password_hash,
   };
 }
 
@@ -71,6 +89,7 @@ function isUniqueViolation(error: unknown): boolean {
 
 /** Every signed-in request that reads its user runs this (src/db/reusable-query.ts). */
 const userById = reusableQuery((db: Kysely<DatabaseSchema>, id: string) => db.selectFrom('users').selectAll().where('id', '=', id));
+const profileById = reusableQuery((db: Kysely<DatabaseSchema>, id: string) => db.selectFrom('users').select(PROFILE_COLUMNS).where('id', '=', id));
 
 export class UsersRepository {
   constructor(private readonly db: Kysely<DatabaseSchema>) {}
@@ -83,6 +102,12 @@ export class UsersRepository {
   async findById(id: string): Promise<UserWithPasswordHash | undefined> {
     const [row] = await userById(this.db, id);
     return row === undefined ? undefined : toUser(row);
+  }
+
+  /** {@link findById} without the password hash: for pages that only show the account (a column fewer to read). */
+  async findProfileById(id: string): Promise<User | undefined> {
+    const [row] = await profileById(this.db, id);
+    return row === undefined ? undefined : toProfile(row);
   }
 
   /** @throws EmailTakenError */
