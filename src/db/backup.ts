@@ -78,8 +78,10 @@ export const NON_BACKUP_TABLES: readonly string[] = [
   'diagnosis_documents',
   'diagnosis_vocabulary',
   'diagnosis_state',
-  // Changes with every change to dtc_codes (a restore's inserts draw a new one): a cache's validity, not data.
+  // Caches' validity, not data: changes with every change to dtc_codes (a restore's inserts draw a new one).
   'dtc_codes_revision',
+  // Per user, changes with every change to the user's vehicles (a restore's inserts draw new ones).
+  'garage_revisions',
   // SQLite full-text tables (FTS5 keeps each in a virtual table and its shadow tables): indexes, not data.
   ...fts5Tables('diagnosis_documents_fts', true),
   ...fts5Tables('diagnosis_vocabulary_trigram', true),

@@ -1,43 +1,42 @@
+interface Kept {
+  readonly revision: string;
+  readonly value: string;
+}
+
 /**
  * Values computed from data that carries a revision (a row its writes change in
- * the same transaction, e.g. `dtc_codes_revision`), kept while the revision
- * stays the same. Every use reads the current revision first, so a write by any
- * process (an import beside the server, a restore) retires the values at once:
- * exact, not a time-to-live. A value must be computed from data read after its
- * revision was: it is then at least as new as that revision.
+ * the same transaction: `dtc_codes_revision`, `garage_revisions`), each kept
+ * with the revision it was computed under. Every use reads the current revision
+ * first, so a write by any process (an import beside the server, a restore, a
+ * second instance) retires a value at once: exact, not a time-to-live. A value
+ * must be computed from data read after its revision was: it is then at least
+ * as new as that revision.
  *
- * Bounded by entries and by each value's size; the least recently used go first.
+ * Bounded by entries and by each value's length; the least recently used go first.
  */
 export class RevisionCache {
-  private revision: string | undefined;
-  private readonly entries = new Map<string, string>();
+  private readonly entries = new Map<string, Kept>();
 
   constructor(
     private readonly maxEntries: number,
     private readonly maxValueLength: number,
   ) {}
 
-  /** The value kept for `key` under `revision`. A new revision forgets every value; no revision (its row gone) keeps nothing. */
+  /** The value kept for `key` under `revision`; none under another revision, or without one (its row gone). */
   get(revision: string | undefined, key: string): string | undefined {
     if (revision === undefined) return undefined;
-    if (revision !== this.revision) {
-      this.entries.clear();
-      this.revision = revision;
-      return undefined;
-    }
-    const value = this.entries.get(key);
-    if (value !== undefined) {
-      this.entries.delete(key);
-      this.entries.set(key, value);
-    }
-    return value;
+    const kept = this.entries.get(key);
+    if (kept === undefined || kept.revision !== revision) return undefined;
+    this.entries.delete(key);
+    this.entries.set(key, kept);
+    return kept.value;
   }
 
-  /** Keeps `value` for `key` if `revision` is still the one the cache is at, and the value is not too long to keep. */
+  /** Keeps `value` for `key` under `revision`, unless there is no revision or the value is too long to keep. */
   set(revision: string | undefined, key: string, value: string): void {
-    if (revision === undefined || revision !== this.revision || value.length > this.maxValueLength) return;
+    if (revision === undefined || value.length > this.maxValueLength) return;
     this.entries.delete(key);
-    this.entries.set(key, value);
+    this.entries.set(key, { revision, value });
     if (this.entries.size > this.maxEntries) {
       const oldest = this.entries.keys().next();
       if (oldest.done !== true) this.entries.delete(oldest.value);

@@ -62,6 +62,12 @@ export interface DtcCodesRevisionTable {
   revision: string;
 }
 
+/** Per user, a revision that changes with every change to the user's vehicles (triggers, migration 0021). */
+export interface GarageRevisionsTable {
+  user_id: string;
+  revision: string;
+}
+
 export interface RecallsTable {
   /** SHA-256 of (campaign_number, make, model, model_year, component). */
   recall_key: string;
@@ -323,6 +329,7 @@ export interface DatabaseSchema {
   recalls: RecallsTable;
   complaints: ComplaintsTable;
   garage_vehicles: GarageVehiclesTable;
+  garage_revisions: GarageRevisionsTable;
   diagnosis_notes: DiagnosisNotesTable;
   auth_sessions: AuthSessionsTable;
   revoked_tokens: RevokedTokensTable;

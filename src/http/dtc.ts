@@ -1,7 +1,7 @@
-import type { FastifyReply } from 'fastify';
 import Type, { type Static } from 'typebox';
 import { DtcCodesRepository, normalizeDtcMake } from '../db/repositories/index.js';
 import { RevisionCache } from '../db/revision-cache.js';
+import { sendSerialized, serializedBy } from './serialized.js';
 import { DTC_CODE_FORMAT_MESSAGE, DTC_SYSTEMS, decodeDtcCode, normalizeDtcCode, type DtcSystem } from '../diagnostics/index.js';
 import { ipRateLimit } from '../security/ip-rate-limit.js';
 import { ERROR_CATALOG, HttpError } from '../errors.js';
@@ -81,20 +81,6 @@ const LookupResponse = Type.Object({
 /** Lookup answers kept per process (a few KiB each; a code with a very long related list is not kept). */
 const LOOKUP_CACHE_ENTRIES = 1000;
 const LOOKUP_CACHE_MAX_LENGTH = 64 * 1024;
-const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
-
-/** `body` as the route's response schema for `status` serializes it: exactly what Fastify would send. */
-function serializedBy(reply: FastifyReply, status: string, body: Record<string, unknown>): string {
-  const serialize = reply.getSerializationFunction(status);
-  if (serialize === undefined) throw new Error(`the route has no response schema for ${status}`);
-  return serialize(body);
-}
-
-/** Sends JSON serialized before (Fastify sends a string with a JSON content type as it is, with no second pass). */
-function sendSerialized(reply: FastifyReply, json: string): FastifyReply {
-  return reply.type(JSON_CONTENT_TYPE).send(json);
-}
-
 /** `/api/v1/dtc/*`: trouble-code search and lookup; public, rate-limited per address. */
 export async function dtcRoutes(app: SchemaTypedApp, options: PublicRouteOptions): Promise<void> {
   const dtcCodes = new DtcCodesRepository(options.database.db);

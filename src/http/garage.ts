@@ -1,11 +1,13 @@
 import type { FastifyRequest } from 'fastify';
-import Type from 'typebox';
+import Type, { type Static } from 'typebox';
 import type { Database } from '../db/index.js';
 import { GarageRepository } from '../db/repositories/garage.js';
+import { RevisionCache } from '../db/revision-cache.js';
 import { RecallsRepository } from '../db/repositories/index.js';
 import { DTC_CODE_INPUT_PATTERN, decodeVin } from '../diagnostics/index.js';
 import { HttpError } from '../errors.js';
 import { ErrorSchema, NO_CONTENT, Nullable, PageQuery, type SchemaTypedApp } from './schemas.js';
+import { sendSerialized, serializedBy } from './serialized.js';
 import { trimFields } from './trim-fields.js';
 import { vinFieldProblem } from './field-problems.js';
 import { RecallSchema, VehicleSchema } from './vehicles.js';
@@ -58,6 +60,12 @@ const VehicleParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
 const NoteParams = Type.Object({ id: Type.String({ maxLength: 64 }), noteId: Type.String({ maxLength: 64 }) });
 const page = <T extends Parameters<typeof Type.Array>[0]>(item: T) => Type.Object({ items: Type.Array(item), total: Type.Integer(), limit: Type.Integer(), offset: Type.Integer() });
 
+const VehiclePage = page(VehicleResponse);
+
+/** Vehicle pages kept per process (a full page of 100 is about 25 KiB). */
+const VEHICLE_PAGE_CACHE_ENTRIES = 1000;
+const VEHICLE_PAGE_CACHE_MAX_LENGTH = 64 * 1024;
+
 export interface GarageRouteOptions {
   readonly database: Database;
 }
@@ -69,6 +77,7 @@ export interface GarageRouteOptions {
  */
 export async function garageRoutes(app: SchemaTypedApp, options: GarageRouteOptions): Promise<void> {
   const garage = new GarageRepository(options.database.db);
+  const vehiclePages = new RevisionCache(VEHICLE_PAGE_CACHE_ENTRIES, VEHICLE_PAGE_CACHE_MAX_LENGTH);
   app.addHook('preHandler', app.requireAuth);
   // Trim, then validate: "   " is no make.
   app.addHook('preValidation', trimFields({ body: ['make', 'model', 'vin', 'nickname'] }));
@@ -92,10 +101,19 @@ export async function garageRoutes(app: SchemaTypedApp, options: GarageRouteOpti
 
   app.get(
     '/vehicles',
-    { schema: { tags, security, summary: 'My vehicles, oldest first', querystring: PageQuery, response: { 200: page(VehicleResponse) } } },
-    async (request) => {
+    { schema: { tags, security, summary: 'My vehicles, oldest first', querystring: PageQuery, response: { 200: VehiclePage } } },
+    async (request, reply) => {
       const { limit = 20, offset = 0 } = request.query;
-      return { ...(await garage.listVehicles(owner(request), { limit, offset })), limit, offset };
+      const userId = owner(request);
+      // The page as sent, while the user's garage revision (read first) stays the same: see src/db/revision-cache.ts.
+      const cacheKey = `${userId} ${limit} ${offset}`;
+      const revision = await garage.vehiclesRevision(userId);
+      const cached = vehiclePages.get(revision, cacheKey);
+      if (cached !== undefined) return sendSerialized(reply, cached);
+      const body: Static<typeof VehiclePage> = { ...(await garage.listVehicles(userId, { limit, offset })), limit, offset };
+      const json = serializedBy(reply, '200', body);
+      vehiclePages.set(revision, cacheKey, json);
+      return sendSerialized(reply, json);
     },
   );
 

@@ -162,7 +162,8 @@ describe('backup and restore (in-process, this run\'s database engine)', () => {
     for (const table of BACKUP_TABLES) expect(await primaryKeyColumns(runtime.database, table), table).toEqual(BACKUP_TABLE_KEYS[table]);
     const order = (table: string): number => (BACKUP_TABLES as readonly string[]).indexOf(table);
     for (const { child, parent } of await foreignKeys(runtime.database)) {
-      if (child === parent) continue;
+      // A table that is not backed up (a cache's revisions) goes with its parent: its rows are never restored.
+      if (child === parent || NON_BACKUP_TABLES.includes(child)) continue;
       expect(order(parent), `${parent} must come before ${child}`).toBeLessThan(order(child));
     }
   });

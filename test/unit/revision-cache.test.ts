@@ -2,24 +2,27 @@ import { describe, expect, it } from 'vitest';
 import { RevisionCache } from '../../src/db/revision-cache.js';
 
 describe('a revision cache', () => {
-  it('keeps a value while the revision stays the same, and forgets every value with a new one', () => {
+  it('keeps a value while its revision stays the current one', () => {
     const cache = new RevisionCache(10, 100);
     expect(cache.get('r1', 'a')).toBeUndefined();
     cache.set('r1', 'a', 'A1');
     cache.set('r1', 'b', 'B1');
     expect(cache.get('r1', 'a')).toBe('A1');
     expect(cache.get('r2', 'a')).toBeUndefined();
-    expect(cache.size).toBe(0);
     expect(cache.get('r2', 'b')).toBeUndefined();
+    cache.set('r2', 'a', 'A2');
+    expect(cache.get('r2', 'a')).toBe('A2');
+    expect(cache.get('r1', 'a')).toBeUndefined();
   });
 
-  it('drops a value computed under a revision it has moved past', () => {
+  it('keeps each key’s own revision', () => {
     const cache = new RevisionCache(10, 100);
-    cache.get('r1', 'a');
-    cache.get('r2', 'a');
-    cache.set('r1', 'a', 'stale');
-    expect(cache.get('r2', 'a')).toBeUndefined();
-    expect(cache.size).toBe(0);
+    cache.set('user-1 r1', 'user-1', 'one');
+    cache.set('user-2 r7', 'user-2', 'two');
+    expect(cache.get('user-1 r1', 'user-1')).toBe('one');
+    expect(cache.get('user-2 r7', 'user-2')).toBe('two');
+    expect(cache.get('user-2 r8', 'user-2')).toBeUndefined();
+    expect(cache.get('user-1 r1', 'user-1')).toBe('one');
   });
 
   it('keeps nothing without a revision', () => {
@@ -31,7 +34,6 @@ describe('a revision cache', () => {
 
   it('holds at most its bound of entries, the least recently used going first', () => {
     const cache = new RevisionCache(2, 100);
-    cache.get('r', 'a');
     cache.set('r', 'a', 'A');
     cache.set('r', 'b', 'B');
     expect(cache.get('r', 'a')).toBe('A');
@@ -44,7 +46,6 @@ describe('a revision cache', () => {
 
   it('does not keep a value longer than its bound', () => {
     const cache = new RevisionCache(10, 4);
-    cache.get('r', 'a');
     cache.set('r', 'a', 'ABCDE');
     cache.set('r', 'b', 'ABCD');
     expect(cache.get('r', 'a')).toBeUndefined();

@@ -19,6 +19,7 @@ import * as garageScans from './0017-garage-scans.js';
 import * as calendarFeeds from './0018-calendar-feeds.js';
 import * as garageListOrder from './0019-garage-list-order.js';
 import * as dtcCodesRevision from './0020-dtc-codes-revision.js';
+import * as garageRevisions from './0021-garage-revisions.js';
 
 /**
  * Every migration, in order. Names are stable forever: they are the version
@@ -45,4 +46,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0018-calendar-feeds': calendarFeeds,
   '0019-garage-list-order': garageListOrder,
   '0020-dtc-codes-revision': dtcCodesRevision,
+  '0021-garage-revisions': garageRevisions,
 };

@@ -57,6 +57,7 @@ function toNote(row: Selectable<DiagnosisNotesTable>): DiagnosisNote {
 const vehiclesPage = reusableQuery((db: Kysely<DatabaseSchema>, userId: string, limit: number, offset: number) =>
   db.selectFrom('garage_vehicles').select(VEHICLE_COLUMNS).where('user_id', '=', userId).orderBy('created_at').orderBy('id').limit(limit).offset(offset),
 );
+const garageRevision = reusableQuery((db: Kysely<DatabaseSchema>, userId: string) => db.selectFrom('garage_revisions').select('revision').where('user_id', '=', userId));
 const vehicleCount = reusableQuery((db: Kysely<DatabaseSchema>, userId: string) =>
   db.selectFrom('garage_vehicles').select((eb) => eb.fn.countAll<string | number>().as('total')).where('user_id', '=', userId),
 );
@@ -74,6 +75,14 @@ export class GarageRepository {
     const rows = await vehiclesPage(this.db, userId, limit, offset);
     const total = totalFromPage(rows.length, limit, offset) ?? toCount((await vehicleCount(this.db, userId))[0]?.total);
     return { items: rows.map(toVehicle), total };
+  }
+
+  /**
+   * The revision of the user's vehicles: a new one with every change to them,
+   * made by any process (migration 0021); undefined before the first.
+   */
+  async vehiclesRevision(userId: string): Promise<string | undefined> {
+    return (await garageRevision(this.db, userId))[0]?.revision;
   }
 
   async findVehicle(userId: string, vehicleId: string): Promise<GarageVehicle | undefined> {
