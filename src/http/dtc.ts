@@ -81,6 +81,7 @@ const LookupResponse = Type.Object({
 /** Lookup answers kept per process (a few KiB each; a code with a very long related list is not kept). */
 const LOOKUP_CACHE_ENTRIES = 1000;
 const LOOKUP_CACHE_MAX_LENGTH = 64 * 1024;
+
 /** `/api/v1/dtc/*`: trouble-code search and lookup; public, rate-limited per address. */
 export async function dtcRoutes(app: SchemaTypedApp, options: PublicRouteOptions): Promise<void> {
   const dtcCodes = new DtcCodesRepository(options.database.db);
