@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { StoreUnavailableError, type KeyValueStoreWithAdmin } from './key-value-store.js';
 import { ReadBatcher } from './read-batch.js';
@@ -141,6 +142,8 @@ export class RedisKeyValueStore implements KeyValueStoreWithAdmin {
   private readonly readyListeners = new Set<() => void>();
   /** Until the first ready, a command waits (bounded) for the connection instead of failing at once. */
   private everReady = false;
+  /** The socket corked for the current event-loop round (single node), uncorked at its end. */
+  private corkedSocket: Writable | null = null;
 
   constructor(options: RedisKeyValueStoreOptions) {
     const keyPrefix = options.keyPrefix ?? '';
@@ -163,8 +166,8 @@ export class RedisKeyValueStore implements KeyValueStoreWithAdmin {
       maxRetriesPerRequest: 0,
       autoResendUnfulfilledCommands: false,
       commandTimeout: this.commandTimeoutMs,
-      // Commands issued in the same tick (Promise.all) leave in one write.
-      enableAutoPipelining: true,
+      // A single node batches its writes itself (corkForRound): one write per event-loop round without a pipeline object per round.
+      enableAutoPipelining: false,
       connectTimeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       retryStrategy,
       // Keep the app's keys readable and our prefix handling the single source of truth.
@@ -172,7 +175,7 @@ export class RedisKeyValueStore implements KeyValueStoreWithAdmin {
     };
     this.cluster = options.cluster === true;
     // The Cluster manages queueing and retries of its node connections itself.
-    const { host, port, enableOfflineQueue: _queue, retryStrategy: _retry, ...clusterNodeOptions } = nodeOptions;
+    const { host, port, enableOfflineQueue: _queue, retryStrategy: _retry, enableAutoPipelining: _pipelining, ...clusterNodeOptions } = nodeOptions;
     const client = (
       this.cluster
         ? new Cluster([{ host: host ?? '127.0.0.1', port: port ?? 6379 }], {
@@ -243,7 +246,12 @@ export class RedisKeyValueStore implements KeyValueStoreWithAdmin {
       if (chunk !== last) chunks.push(chunk);
       for (const key of keys) chunk.push(this.fullKey(key));
     }
-    const replies = await this.run('getMany', (c) => Promise.all(chunks.map((chunk) => (chunk.length === 0 ? Promise.resolve([]) : c.mget(chunk)))));
+    const replies = await this.run('getMany', (c) => {
+      const sent = Promise.all(chunks.map((chunk) => (chunk.length === 0 ? Promise.resolve([]) : c.mget(chunk))));
+      // The round's reads close the round: send them (and the writes corked before them, in order) now.
+      this.uncork();
+      return sent;
+    });
     const values = replies.flat();
     let offset = 0;
     return keyLists.map((keys) => {
@@ -383,12 +391,37 @@ export class RedisKeyValueStore implements KeyValueStoreWithAdmin {
   private async run<T>(operation: string, command: (client: ScriptedRedis) => Promise<T>): Promise<T> {
     try {
       await this.whenConnecting();
+      this.corkForRound();
       return await command(this.client);
     } catch (error) {
       if (error instanceof StoreUnavailableError) throw error;
       throw this.unavailable(operation, error);
     }
   }
+
+  /**
+   * Holds a single node's commands in its socket until the end of the event
+   * loop's round (setImmediate), then sends them in one write: what ioredis's
+   * auto-pipeline does, without its pipeline object, promise wrapper and
+   * per-reply tick for every round. A command still goes to the socket (and
+   * ioredis's reply queue) when it is issued, so order and per-command
+   * timeouts are unchanged.
+   */
+  private corkForRound(): void {
+    if (this.cluster || this.corkedSocket !== null) return;
+    const socket = (this.client as Redis).stream as Writable | undefined;
+    if (socket === undefined || !socket.writable) return;
+    socket.cork();
+    this.corkedSocket = socket;
+    setImmediate(this.uncork);
+  }
+
+  private readonly uncork = (): void => {
+    const socket = this.corkedSocket;
+    if (socket === null) return;
+    this.corkedSocket = null;
+    socket.uncork();
+  };
 
   /**
    * While a connection attempt is in progress (typically right after
