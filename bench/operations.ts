@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import Fastify from 'fastify';
-import type { Histogram } from 'prom-client';
+import type { HotPathHistogram } from '../src/observability/hot-path-histogram.js';
 import { buildApp } from '../src/app.js';
 import type { Config } from '../src/config/index.js';
 import { createLogger } from '../src/observability/index.js';
@@ -42,16 +42,16 @@ export interface InProcessOptions {
 }
 
 /** Records every value the production code observes into an unlabelled `histogram` while `work` runs. */
-async function captureObservations(histogram: Histogram, work: () => Promise<void>): Promise<number[]> {
+async function captureObservations(histogram: HotPathHistogram, work: () => Promise<void>): Promise<number[]> {
   const samples: number[] = [];
-  // prom-client sets `observe` on the instance; put that exact property back afterwards.
+  // Put back exactly what was there afterwards (an own property, or none: the prototype's method).
   const ownProperty = Object.getOwnPropertyDescriptor(histogram, 'observe');
-  const observe = histogram.observe.bind(histogram) as (value: number) => void;
+  const observe = histogram.observe.bind(histogram);
   const recording = (value: number): void => {
     samples.push(value);
     observe(value);
   };
-  histogram.observe = recording as Histogram['observe'];
+  histogram.observe = recording;
   try {
     await work();
   } finally {

@@ -1,6 +1,7 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { CSRF_FAILURES, FAIL_CLOSED_OPERATIONS, type FailClosedOperation } from '../errors.js';
 import { StoreUnavailableError } from '../stores/key-value-store.js';
+import { HotPathHistogram } from './hot-path-histogram.js';
 import { SECRET_KINDS } from './log-scrubber.js';
 
 /**
@@ -22,8 +23,8 @@ function counter<Label extends string = never>(name: string, help: string, ...la
 }
 
 /** A latency histogram in milliseconds, with the buckets the seed's thresholds need. */
-function latencyMs(name: string, help: string): Histogram {
-  return new Histogram({ name, help, buckets: SUB_MILLISECOND_BUCKETS_MS, registers: [metricsRegistry] });
+function latencyMs(name: string, help: string): HotPathHistogram {
+  return new HotPathHistogram(name, help, SUB_MILLISECOND_BUCKETS_MS, [], metricsRegistry);
 }
 
 function gauge(name: string, help: string): Gauge {
@@ -61,13 +62,13 @@ export const reminderMetrics = {
 };
 
 export const httpMetrics = {
-  requestDuration: new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'Duration of HTTP requests in seconds, by route pattern (never the raw URL), method and status code.',
-    labelNames: ['route', 'method', 'status_code'] as const,
-    buckets: REQUEST_DURATION_BUCKETS_SECONDS,
-    registers: [metricsRegistry],
-  }),
+  requestDuration: new HotPathHistogram(
+    'http_request_duration_seconds',
+    'Duration of HTTP requests in seconds, by route pattern (never the raw URL), method and status code.',
+    REQUEST_DURATION_BUCKETS_SECONDS,
+    ['route', 'method', 'status_code'] as const,
+    metricsRegistry,
+  ),
 };
 
 /*

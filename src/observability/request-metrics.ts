@@ -1,13 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
-import type { Histogram } from 'prom-client';
+import type { HistogramObserver } from './hot-path-histogram.js';
 import { httpMetrics } from './metrics.js';
 
 /** The `route` label of requests no route matched (404s, scans): one series, whatever the URL. */
 export const UNMATCHED_ROUTE = 'unmatched';
 
-type RouteLabel = 'route' | 'method' | 'status_code';
-type Observer = ReturnType<Histogram<RouteLabel>['labels']>;
 
 /**
  * Records `http_request_duration_seconds` for every response, labelled by the
@@ -17,8 +15,8 @@ type Observer = ReturnType<Histogram<RouteLabel>['labels']>;
  * the start of onRequest).
  */
 async function requestMetricsPlugin(app: FastifyInstance): Promise<void> {
-  // One labelled child per (route, method, status): prom-client would otherwise rebuild the label key on every request.
-  const observers = new Map<string, Observer>();
+  // One observer per (route, method, status), found by one string key.
+  const observers = new Map<string, HistogramObserver>();
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
     const key = `${request.method} ${String(reply.statusCode)} ${route}`;
