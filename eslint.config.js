@@ -34,6 +34,14 @@ export default tseslint.config(
     rules: { 'import-x/no-cycle': 'error' },
   },
   {
+    // @fastify/cookie runs without its parsing hook (src/app.ts): request.cookies is null until cookiesOf parses it.
+    files: ['src/**/*.ts'],
+    ignores: ['src/security/cookies.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', { selector: "MemberExpression[property.name='cookies']", message: 'Read cookies with cookiesOf(request) from src/security/cookies.ts: request.cookies is null until it is parsed.' }],
+    },
+  },
+  {
     files: ['eslint.config.js'],
     extends: [tseslint.configs.disableTypeChecked],
   },

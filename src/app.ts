@@ -123,11 +123,12 @@ export async function buildApp(config: Config, dependencies: AppDependencies): P
   await app.register(durabilityMaintenance, { durability: security.durability });
 
   // onRequest, in this order: security headers first (every later hook, handler and error reply carries them),
-  // the HTTPS redirect, CORS, cookie parsing, then the CSRF check on every unsafe request.
+  // the HTTPS redirect, CORS, then the CSRF check on every unsafe request.
   await app.register(securityHeaders, { headers });
   await app.register(httpsRedirect, { enabled: config.isProduction && config.trustProxy !== false, publicUrl: config.publicUrl });
   await app.register(cors, { origins: config.corsOrigins });
-  await app.register(fastifyCookie);
+  // Without its parsing hook: a cookie header is parsed when something asks for a cookie (src/http/request-cookies.ts).
+  await app.register(fastifyCookie, { hook: false });
   await app.register(csrf, { protection: services.csrfProtection });
 
   // preHandler: non-finite numbers refused in every body; the guards routes choose (requireAuth, requireRole).

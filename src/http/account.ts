@@ -2,7 +2,7 @@ import type {} from '@fastify/swagger';
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { publicUser } from '../db/repositories/users.js';
-import { clearSessionCookies } from '../security/cookies.js';
+import { clearSessionCookies, cookiesOf } from '../security/cookies.js';
 import { PASSWORD_MAX_LENGTH } from '../security/passwords.js';
 import type { AttemptOrigin } from '../security/throttle.js';
 import { acceptOAuth2Forms, authOf, type AuthRouteOptions, credentialRateLimit, Email, FullName, Language, requestOrigin, SIGNED_IN_SECURITY, UserSchema, userResponse } from './auth-shared.js';
@@ -29,7 +29,7 @@ export async function accountRoutes(app: SchemaTypedApp, { security }: AuthRoute
   const stepUp = [app.requireAuth, credentialRateLimit(security, 'step_up'), freshSecondFactor];
 
   /** Who is typing the password, for the per-account budget (a known browser keeps its own). */
-  const attemptOf = (request: FastifyRequest, email: string): AttemptOrigin => ({ address: request.ip, trustedDevice: deviceCookies.trustedDevice(request.cookies, email) });
+  const attemptOf = (request: FastifyRequest, email: string): AttemptOrigin => ({ address: request.ip, trustedDevice: deviceCookies.trustedDevice(cookiesOf(request), email) });
 
   const currentUser = async (request: FastifyRequest) => {
     const user = await users.findById(authOf(request).userId);

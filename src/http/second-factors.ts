@@ -11,6 +11,7 @@ import type { SecurityEventCode } from '../security/security-events.js';
 import { authOf, type AuthRouteOptions, credentialRateLimit, requestOrigin, SIGNED_IN_SECURITY } from './auth-shared.js';
 import { Nullable, NO_CONTENT, type SchemaTypedApp } from './schemas.js';
 import { completeSignIn, LoginResponseSchema, TOKEN_DELIVERY_HEADER } from './sign-in.js';
+import { cookiesOf } from '../security/cookies.js';
 
 /** base64url as WebAuthn JSON carries it, bounded. */
 const Base64Url = (maxLength: number) => Type.String({ maxLength, pattern: '^[A-Za-z0-9_-]*$' });
@@ -96,7 +97,7 @@ export async function secondFactorRoutes(app: SchemaTypedApp, { security }: Auth
   const originOf = (request: FastifyRequest, email: string): SessionOrigin => ({
     address: request.ip,
     userAgent: request.headers['user-agent'],
-    trustedDevice: deviceCookies.trustedDevice(request.cookies, email),
+    trustedDevice: deviceCookies.trustedDevice(cookiesOf(request), email),
   });
   const inBody = (request: FastifyRequest): boolean => request.headers[TOKEN_DELIVERY_HEADER] === 'body';
   /** A factor of the signed-in user was added or removed: recorded, and the owner is mailed (src/security/notifications.ts). */

@@ -4,7 +4,7 @@ import Type, { type Static } from 'typebox';
 import { EmailTakenError, publicUser } from '../db/repositories/users.js';
 import { accessTokenOf, authenticateToken, type Security } from '../security/index.js';
 import type { SignedIn } from '../security/second-factors.js';
-import { clearSessionCookies, sessionCookieNames, setSessionCookies } from '../security/cookies.js';
+import { clearSessionCookies, cookiesOf, sessionCookieNames, setSessionCookies } from '../security/cookies.js';
 import { CSRF_HEADER } from '../security/csrf.js';
 import { hashNewPassword, PASSWORD_MAX_LENGTH } from '../security/passwords.js';
 import type { IssuedTokens } from '../security/sessions.js';
@@ -149,7 +149,7 @@ export async function signInRoutes(app: SchemaTypedApp, { security }: AuthRouteO
       },
     },
     async (request, reply) => {
-      const refreshCookie = request.cookies[cookieNames.refresh];
+      const refreshCookie = cookiesOf(request)[cookieNames.refresh];
       const canRefresh = refreshCookie !== undefined && refreshCookie !== '';
       const anonymous = { authenticated: false, user: null, refresh: false };
       const token = accessTokenOf(request, secureCookies);
@@ -206,7 +206,7 @@ export async function signInRoutes(app: SchemaTypedApp, { security }: AuthRouteO
       const outcome = await secondFactors.signIn(email, request.body.password, {
         address: request.ip,
         userAgent: request.headers['user-agent'],
-        trustedDevice: deviceCookies.trustedDevice(request.cookies, email),
+        trustedDevice: deviceCookies.trustedDevice(cookiesOf(request), email),
       });
       if (outcome.kind === 'second_step') {
         return reply.send({ second_factor_required: true as const, ticket: outcome.ticket, methods: [...outcome.methods], ticket_expires_in: outcome.expiresInSeconds });
@@ -228,7 +228,7 @@ export async function signInRoutes(app: SchemaTypedApp, { security }: AuthRouteO
       },
     },
     async (request, reply) => {
-      const refreshToken = refreshTokenOf(request.body, request.cookies);
+      const refreshToken = refreshTokenOf(request.body, cookiesOf(request));
       if (refreshToken === undefined || refreshToken === '') throw new HttpError('authentication_required', { message: 'A refresh token is required' });
       const tokens = await sessions.refresh(refreshToken, requestOrigin(request));
       setSessionCookies(reply, secureCookies, tokens);
@@ -244,7 +244,7 @@ export async function signInRoutes(app: SchemaTypedApp, { security }: AuthRouteO
     async (request, reply) => {
       await sessions.logout({
         accessClaims: claimsIfGenuine(accessTokenOf(request, secureCookies), 'access'),
-        refreshClaims: claimsIfGenuine(refreshTokenOf(request.body, request.cookies), 'refresh'),
+        refreshClaims: claimsIfGenuine(refreshTokenOf(request.body, cookiesOf(request)), 'refresh'),
       }, requestOrigin(request));
       clearSessionCookies(reply, secureCookies);
       const csrfToken = await app.csrf.rotateAfterLogout(request, reply);

@@ -4,7 +4,7 @@ import fastifyPlugin from 'fastify-plugin';
 import { HttpError } from '../errors.js';
 import { securityMetrics } from '../observability/metrics.js';
 import { recordOperationDuration } from '../observability/slow-operations.js';
-import { sessionCookieNames } from './cookies.js';
+import { cookiesOf, sessionCookieNames } from './cookies.js';
 import type { RevocationRead } from './csrf.js';
 import type { Revocation } from './revocation.js';
 import type { TokenClaims, TokenCodec } from './tokens.js';
@@ -34,7 +34,7 @@ export function parseBearerToken(authorization: string | undefined): string | un
 export function accessTokenOf(request: FastifyRequest, secureCookies: boolean): string | undefined {
   const header = request.headers.authorization;
   if (header !== undefined) return parseBearerToken(header) ?? '';
-  return request.cookies[sessionCookieNames(secureCookies).access];
+  return cookiesOf(request)[sessionCookieNames(secureCookies).access];
 }
 
 export interface AuthenticationOptions {

@@ -6,7 +6,7 @@ import { countStoreFailure, securityMetrics } from '../observability/metrics.js'
 import { recordOperationDuration } from '../observability/slow-operations.js';
 import type { KeyValueStore } from '../stores/key-value-store.js';
 import { accessTokenOf } from './authenticate.js';
-import { REFRESH_COOKIE_PATH, sessionCookieNames, type SessionCookieNames } from './cookies.js';
+import { cookiesOf, REFRESH_COOKIE_PATH, sessionCookieNames, type SessionCookieNames } from './cookies.js';
 import { csrfIssueCounterKey, csrfTokenKey, storedDigest } from './store-keys.js';
 import type { TokenClaims, TokenCodec, TokenType } from './tokens.js';
 
@@ -111,7 +111,7 @@ export class CsrfProtection {
       this.assertSameSite(request);
       const header = request.headers[CSRF_HEADER];
       const fromHeader = typeof header === 'string' ? header : undefined;
-      const fromCookie = request.cookies[this.cookieNames.token];
+      const fromCookie = cookiesOf(request)[this.cookieNames.token];
       if (fromHeader === undefined || fromHeader === '' || fromCookie === undefined || fromCookie === '') fail('csrf_missing');
       if (!constantTimeEqual(fromHeader, fromCookie)) fail('csrf_mismatch');
       const accessToken = accessTokenOf(request, this.options.secureCookies);
@@ -142,7 +142,7 @@ export class CsrfProtection {
     const started = performance.now();
     // A still-valid token of this very session is handed back, so several tabs share one token.
     if (sessionFamily === undefined) {
-      const presented = request.cookies[this.cookieNames.token];
+      const presented = cookiesOf(request)[this.cookieNames.token];
       if (presented !== undefined && presented !== '') {
         const boundTo = await this.options.store.get(csrfTokenKey(presented));
         if (boundTo !== null && constantTimeEqual(boundTo, this.bindingOf(request).binding)) return presented;
@@ -175,7 +175,7 @@ export class CsrfProtection {
 
   /** Deletes the token the request carried (login and logout replace it). */
   async revokePresented(request: FastifyRequest): Promise<void> {
-    const presented = request.cookies[this.cookieNames.token];
+    const presented = cookiesOf(request)[this.cookieNames.token];
     if (presented !== undefined && presented !== '') await this.options.store.delete(csrfTokenKey(presented));
   }
 
@@ -210,9 +210,9 @@ export class CsrfProtection {
   ): { binding: string; newAnonymousSession: string | undefined } {
     const accessClaims = 'accessClaims' in options ? options.accessClaims : this.claimsOf(accessTokenOf(request, this.options.secureCookies), 'access');
     const family =
-      accessClaims?.family ?? (request.url.startsWith(REFRESH_COOKIE_PATH) ? this.claimsOf(request.cookies[this.sessionCookies.refresh], 'refresh')?.family : undefined);
+      accessClaims?.family ?? (request.url.startsWith(REFRESH_COOKIE_PATH) ? this.claimsOf(cookiesOf(request)[this.sessionCookies.refresh], 'refresh')?.family : undefined);
     if (family !== undefined) return { binding: sessionBinding(family), newAnonymousSession: undefined };
-    const anonymous = request.cookies[this.cookieNames.anonymousSession];
+    const anonymous = cookiesOf(request)[this.cookieNames.anonymousSession];
     if (anonymous !== undefined && /^[A-Za-z0-9_-]{43}$/.test(anonymous)) return { binding: anonymousBinding(anonymous), newAnonymousSession: undefined };
     if (options.createAnonymous !== true) return { binding: 'none', newAnonymousSession: undefined };
     const created = randomBytes(32).toString('base64url');
