@@ -97,9 +97,14 @@ export class CsrfProtection {
     this.allowedOrigins = new Set(options.allowedOrigins);
   }
 
+  /** Whether requests of this method can change state (everything but the safe methods). */
+  isUnsafeMethod(method: string): boolean {
+    return !this.safeMethods.has(method);
+  }
+
   /** Whether this request must carry a valid CSRF token. */
   isProtected(method: string, path: string): boolean {
-    if (this.safeMethods.has(method)) return false;
+    if (!this.isUnsafeMethod(method)) return false;
     if (this.exactExemptions.has(path)) return false;
     return !this.prefixExemptions.some((prefix) => path.startsWith(prefix));
   }
@@ -249,6 +254,11 @@ async function csrfPlugin(app: FastifyInstance, options: { protection: CsrfProte
   app.decorateRequest('revocationRead', null);
   // A callback hook, so the exempt majority (GET, HEAD, OPTIONS) costs no promise.
   app.addHook('onRequest', (request, reply, done) => {
+    // Safe methods first: Fastify builds request.routeOptions anew on every read.
+    if (!protection.isUnsafeMethod(request.method)) {
+      done();
+      return;
+    }
     // The matched route pattern, not the raw URL: `/api/v1/docs/../auth/login` must not pass as a docs path.
     const path = request.routeOptions.url ?? request.url.split('?', 1)[0] ?? '';
     if (!protection.isProtected(request.method, path)) {
