@@ -128,7 +128,8 @@ export class TokenCodec {
   /** Current key first, then the previous keys in the order configured. */
   private readonly keys: readonly VerificationKey[];
   private readonly keysById: ReadonlyMap<string, VerificationKey>;
-  private readonly verified = new Map<string, VerifiedToken>();
+  /** Verified tokens by their signature segment; the whole token is compared on every hit. */
+  private readonly verified = new Map<string, { readonly token: string; readonly verified: VerifiedToken }>();
 
   constructor(
     signingKeys: string | SigningKeys,
@@ -177,13 +178,15 @@ export class TokenCodec {
   /**
    * Signature, algorithm, issuer, audience and required claims of a token,
    * remembered per token so a client's repeated token is verified once. Only
-   * successes are kept, keyed by the token itself: fast-jwt's own cache keys
+   * successes are kept, compared as whole tokens: fast-jwt's own cache keys
    * by a SHA-256 of the token, which costs as much as the HMAC it saves.
    * Time and revocation are checked on every call, after this.
    */
   private verifyOnce(token: string): VerifiedToken {
-    const known = this.verified.get(token);
-    if (known !== undefined) return known;
+    // Looked up by the signature (43 characters to hash, not the whole token), then the whole token must match.
+    const signature = token.slice(token.lastIndexOf('.') + 1);
+    const known = this.verified.get(signature);
+    if (known !== undefined && known.token === token) return known.verified;
     const decoded = this.verifySignature(token);
     const entry: VerifiedToken = Object.freeze({ header: Object.freeze(decoded.header), payload: Object.freeze(decoded.payload) });
     if (this.verified.size >= VERIFIED_TOKEN_CACHE_SIZE) {
@@ -191,7 +194,7 @@ export class TokenCodec {
       const oldest = this.verified.keys().next();
       if (oldest.done !== true) this.verified.delete(oldest.value);
     }
-    this.verified.set(token, entry);
+    this.verified.set(signature, { token, verified: entry });
     return entry;
   }
 

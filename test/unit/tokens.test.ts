@@ -189,6 +189,19 @@ describe('TokenCodec', () => {
       expect(codeOf(() => codec.decode(`${token} `, 'access'))).toBe('token_invalid');
     });
 
+    it('does not vouch for another genuine payload under a remembered signature, and keeps the genuine token', () => {
+      const token = codec.encode(spec());
+      const other = codec.encode(spec({ sub: 'user-2' }));
+      expect(codeOf(() => codec.decode(token, 'access'))).toBe('accepted');
+      expect(codeOf(() => codec.decode(other, 'access'))).toBe('accepted');
+      const [, otherPayload] = other.split('.');
+      const [header, , signature] = token.split('.');
+      // Signed header and payload of one token, remembered signature of the other.
+      expect(codeOf(() => codec.decode(`${header ?? ''}.${otherPayload ?? ''}.${signature ?? ''}`, 'access'))).toBe('token_invalid');
+      expect(codec.decode(token, 'access').sub).toBe('user-1');
+      expect(codec.decode(other, 'access').sub).toBe('user-2');
+    });
+
     it('keeps working past its size bound: the first tokens decode again after thousands of others', () => {
       const first = spec();
       const firstToken = codec.encode(first);
