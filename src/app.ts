@@ -30,7 +30,7 @@ import { signInRoutes } from './http/sign-in.js';
 import { vehicleRoutes } from './http/vehicles.js';
 import { webApp } from './http/web-app.js';
 import { denylistSampler } from './observability/denylist-sampler.js';
-import { lazyChildLoggerFactory } from './observability/lazy-child-logger.js';
+import { lazyChildLoggerFactory, RequestLineController } from './observability/lazy-child-logger.js';
 import { requestMetrics } from './observability/request-metrics.js';
 import { logSlowOperations } from './observability/slow-operations.js';
 import { buildSecurityHeaders, securityHeaders } from './security/headers.js';
@@ -74,6 +74,7 @@ export async function buildApp(config: Config, dependencies: AppDependencies): P
     genReqId: () => randomUUID(),
     // request.log is made only when a request logs something (docs/PERFORMANCE.md).
     childLoggerFactory: lazyChildLoggerFactory,
+    logController: new RequestLineController(dependencies.logger),
     bodyLimit: BODY_LIMIT_BYTES,
     requestTimeout: config.requestTimeoutMs,
     connectionTimeout: 60_000,

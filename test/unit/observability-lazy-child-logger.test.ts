@@ -1,6 +1,7 @@
+import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/index.js';
-import { LazyChildLogger } from '../../src/observability/lazy-child-logger.js';
+import { LazyChildLogger, lazyChildLoggerFactory, RequestLineController } from '../../src/observability/lazy-child-logger.js';
 import { logCapture } from '../helpers/log-capture.js';
 
 /** What pino's redaction writes in place of a secret (src/observability/logger.ts). */
@@ -78,5 +79,37 @@ describe('the lazy request logger', () => {
     requestLog.fatal('nothing');
     requestLog.silent();
     expect(lines()).toEqual([]);
+  });
+});
+
+describe('RequestLineController (Fastify per-request lines only while info is written)', () => {
+  /** A Fastify app with the app's logging options, one route that answers and one that fails. */
+  async function appLoggingAt(level: 'info' | 'warn') {
+    const { destination, lines } = logCapture();
+    const logger = createLogger({ level, destination });
+    const app = Fastify({ loggerInstance: logger, childLoggerFactory: lazyChildLoggerFactory, logController: new RequestLineController(logger) });
+    app.get('/ok', async () => ({ ok: true }));
+    app.get('/fails', async () => {
+      throw new Error('handler failed');
+    });
+    await app.ready();
+    const messages = (): unknown[] => lines().map((line) => line.msg);
+    return { app, logger, messages };
+  }
+
+  it('writes "incoming request" and "request completed" at info, as Fastify does', async () => {
+    const { app, messages } = await appLoggingAt('info');
+    await app.inject({ url: '/ok' });
+    expect(messages()).toEqual(['incoming request', 'request completed']);
+    await app.close();
+  });
+
+  it('skips both above info and still logs a failing request', async () => {
+    const { app, messages } = await appLoggingAt('warn');
+    await app.inject({ url: '/ok' });
+    expect(messages()).toEqual([]);
+    expect((await app.inject({ url: '/fails' })).statusCode).toBe(500);
+    expect(messages()).toEqual(['handler failed']);
+    await app.close();
   });
 });
