@@ -30,8 +30,8 @@ import { signInRoutes } from './http/sign-in.js';
 import { vehicleRoutes } from './http/vehicles.js';
 import { webApp } from './http/web-app.js';
 import { denylistSampler } from './observability/denylist-sampler.js';
-import { lazyChildLoggerFactory, RequestLineController } from './observability/lazy-child-logger.js';
-import { requestMetrics } from './observability/request-metrics.js';
+import { lazyChildLoggerFactory } from './observability/lazy-child-logger.js';
+import { RequestCompletion } from './observability/request-completion.js';
 import { logSlowOperations } from './observability/slow-operations.js';
 import { buildSecurityHeaders, securityHeaders } from './security/headers.js';
 import { csrf } from './security/csrf.js';
@@ -74,7 +74,8 @@ export async function buildApp(config: Config, dependencies: AppDependencies): P
     genReqId: () => randomUUID(),
     // request.log is made only when a request logs something (docs/PERFORMANCE.md).
     childLoggerFactory: lazyChildLoggerFactory,
-    logController: new RequestLineController(dependencies.logger),
+    // Every complete response: the request-duration metric, and Fastify's request lines while info is logged.
+    logController: new RequestCompletion(dependencies.logger),
     bodyLimit: BODY_LIMIT_BYTES,
     requestTimeout: config.requestTimeoutMs,
     connectionTimeout: 60_000,
@@ -138,9 +139,8 @@ export async function buildApp(config: Config, dependencies: AppDependencies): P
   // Before the routes: it adds the verified-address check to the routes the policy names.
   await app.register(verifiedEmailGuard, { emailVerification: security.emailVerification });
 
-  // onSend / onResponse: `Connection: close` while draining; request metrics.
+  // onSend: `Connection: close` while draining. (Request metrics: RequestCompletion, above.)
   await app.register(drain);
-  await app.register(requestMetrics);
 
   // Routes: the OpenAPI document first (it sees every route after it), the web app last (its history-routing
   // fallback must not shadow an API route).

@@ -1,38 +1,15 @@
-import { LogController, type FastifyBaseLogger, type FastifyServerOptions } from 'fastify';
+import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify';
 import type { Bindings, ChildLoggerOptions, LogFn } from 'pino';
 
-type LevelName = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+export type LevelName = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
 /** pino's default level values; `silent` logs nothing. */
 const LEVEL_VALUES: Readonly<Record<string, number>> = { fatal: 60, error: 50, warn: 40, info: 30, debug: 20, trace: 10, silent: Number.POSITIVE_INFINITY };
 
 /** Whether a logger at `loggerLevel` writes lines of `level`; an unknown (custom) level name counts as writing, for the real logger to decide. */
-function writesAt(loggerLevel: string, level: LevelName): boolean {
+export function writesAt(loggerLevel: string, level: LevelName): boolean {
   const threshold = LEVEL_VALUES[loggerLevel];
   return threshold === undefined || (LEVEL_VALUES[level] ?? 0) >= threshold;
-}
-
-/**
- * Fastify's per-request lines ("incoming request", "request completed") are
- * written at `info`: above that level each request would only build two log
- * objects to drop them. This controller skips exactly those two while the
- * app's logger is above `info`; errors and everything else are logged as by
- * Fastify's own controller.
- */
-export class RequestLineController extends LogController {
-  constructor(private readonly logger: FastifyBaseLogger) {
-    super();
-  }
-
-  override incomingRequest(...args: Parameters<LogController['incomingRequest']>): void {
-    if (writesAt(this.logger.level, 'info')) super.incomingRequest(...args);
-  }
-
-  override requestCompleted(...args: Parameters<LogController['requestCompleted']>): void {
-    // With an error the line is written at error level: only the info line is skipped.
-    if (args[0] == null && !writesAt(this.logger.level, 'info')) return;
-    super.requestCompleted(...args);
-  }
 }
 
 /**

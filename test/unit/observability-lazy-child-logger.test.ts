@@ -1,7 +1,8 @@
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/index.js';
-import { LazyChildLogger, lazyChildLoggerFactory, RequestLineController } from '../../src/observability/lazy-child-logger.js';
+import { LazyChildLogger, lazyChildLoggerFactory } from '../../src/observability/lazy-child-logger.js';
+import { RequestCompletion } from '../../src/observability/request-completion.js';
 import { logCapture } from '../helpers/log-capture.js';
 
 /** What pino's redaction writes in place of a secret (src/observability/logger.ts). */
@@ -82,12 +83,12 @@ describe('the lazy request logger', () => {
   });
 });
 
-describe('RequestLineController (Fastify per-request lines only while info is written)', () => {
+describe('RequestCompletion (Fastify per-request lines only while info is written)', () => {
   /** A Fastify app with the app's logging options, one route that answers and one that fails. */
   async function appLoggingAt(level: 'info' | 'warn') {
     const { destination, lines } = logCapture();
     const logger = createLogger({ level, destination });
-    const app = Fastify({ loggerInstance: logger, childLoggerFactory: lazyChildLoggerFactory, logController: new RequestLineController(logger) });
+    const app = Fastify({ loggerInstance: logger, childLoggerFactory: lazyChildLoggerFactory, logController: new RequestCompletion(logger) });
     app.get('/ok', async () => ({ ok: true }));
     app.get('/fails', async () => {
       throw new Error('handler failed');
