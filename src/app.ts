@@ -18,7 +18,7 @@ import { garageReminderRoutes } from './http/garage-reminders.js';
 import { garageScanRoutes } from './http/garage-scans.js';
 import { garageCalendarRoutes, publicCalendarRoutes } from './http/garage-calendar.js';
 import { dtcRoutes } from './http/dtc.js';
-import { cors } from './http/cors.js';
+import { corsStep } from './http/cors.js';
 import { healthRoutes } from './http/health.js';
 import { mainPortMetricsAccess, metricsRoutes } from './http/metrics.js';
 import { httpsRedirect } from './http/https-redirect.js';
@@ -124,11 +124,10 @@ export async function buildApp(config: Config, dependencies: AppDependencies): P
   await app.register(denylistSampler, { store: dependencies.store });
   await app.register(durabilityMaintenance, { durability: security.durability });
 
-  // onRequest, in this order: security headers first (every later hook, handler and error reply carries them),
-  // the HTTPS redirect, CORS, then the CSRF check on every unsafe request.
-  await app.register(securityHeaders, { headers });
+  // onRequest, in this order: security headers first (every later hook, handler and error reply carries them)
+  // and CORS in the same hook, the HTTPS redirect, then the CSRF check on every unsafe request.
+  await app.register(securityHeaders, { headers, cors: corsStep({ origins: config.corsOrigins }) });
   await app.register(httpsRedirect, { enabled: config.isProduction && config.trustProxy !== false, publicUrl: config.publicUrl });
-  await app.register(cors, { origins: config.corsOrigins });
   // Without its parsing hook: a cookie header is parsed when something asks for a cookie (src/http/request-cookies.ts).
   await app.register(fastifyCookie, { hook: false });
   await app.register(csrf, { protection: services.csrfProtection });

@@ -1,5 +1,4 @@
-import type { FastifyInstance } from 'fastify';
-import fastifyPlugin from 'fastify-plugin';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /** Methods a cross-origin caller may use. */
 export const CORS_ALLOWED_METHODS: readonly string[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
@@ -10,7 +9,7 @@ export const CORS_EXPOSED_HEADERS: readonly string[] = ['Retry-After'];
 /** How long a browser may cache a preflight answer. */
 export const CORS_PREFLIGHT_MAX_AGE_SECONDS = 600;
 
-export interface CorsPluginOptions {
+export interface CorsOptions {
   /** Exact origins (scheme://host[:port]) from CORS_ORIGINS; never `*`, because credentials are allowed. */
   readonly origins: readonly string[];
 }
@@ -24,9 +23,12 @@ export interface CorsPluginOptions {
  *
  * Written out rather than @fastify/cors: this policy is a set lookup and a few
  * constant headers, and the general plugin's per-request option merging cost
- * 4 % of an authenticated GET (docs/PERFORMANCE.md).
+ * 4 % of an authenticated GET (docs/PERFORMANCE.md). A step of the security
+ * headers' onRequest hook (src/security/headers.ts), not a hook of its own:
+ * every hook costs each request a run through Fastify's hook machinery. True
+ * when it answered the request (an allowed preflight).
  */
-async function corsPlugin(app: FastifyInstance, options: CorsPluginOptions): Promise<void> {
+export function corsStep(options: CorsOptions): (request: FastifyRequest, reply: FastifyReply) => boolean {
   const allowedOrigins = new Set(options.origins.filter((origin) => origin !== '*'));
   const simpleHeaders = { 'access-control-allow-credentials': 'true', 'access-control-expose-headers': CORS_EXPOSED_HEADERS.join(', ') };
   const preflightHeaders = {
@@ -35,22 +37,17 @@ async function corsPlugin(app: FastifyInstance, options: CorsPluginOptions): Pro
     'access-control-allow-headers': CORS_ALLOWED_HEADERS.join(', '),
     'access-control-max-age': String(CORS_PREFLIGHT_MAX_AGE_SECONDS),
   };
-  app.addHook('onRequest', (request, reply, done) => {
+  return (request, reply) => {
     reply.header('vary', 'Origin');
     const origin = request.headers.origin;
-    if (origin === undefined || !allowedOrigins.has(origin)) {
-      done();
-      return;
-    }
+    if (origin === undefined || !allowedOrigins.has(origin)) return false;
     reply.header('access-control-allow-origin', origin);
     if (request.method !== 'OPTIONS') {
       reply.headers(simpleHeaders);
-      done();
-      return;
+      return false;
     }
     // The preflight is answered here, before authentication, which a browser's preflight never carries.
     void reply.headers(preflightHeaders).code(204).send();
-  });
+    return true;
+  };
 }
-
-export const cors = fastifyPlugin(corsPlugin, { name: 'autocognitix-cors', fastify: '5.x' });

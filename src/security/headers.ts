@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
 import helmet, { type HelmetOptions } from 'helmet';
 import { recordOperationDuration } from '../observability/slow-operations.js';
@@ -159,6 +159,11 @@ export function isNoStorePath(url: string): boolean {
 
 export interface SecurityHeadersPluginOptions {
   readonly headers: SecurityHeaderSet;
+  /**
+   * CORS (src/http/cors.ts), run in the same hook right after the headers:
+   * one hook per request instead of two. True when it answered the request.
+   */
+  readonly cors?: (request: FastifyRequest, reply: FastifyReply) => boolean;
 }
 
 /**
@@ -170,11 +175,13 @@ export interface SecurityHeadersPluginOptions {
  */
 async function securityHeadersPlugin(app: FastifyInstance, options: SecurityHeadersPluginOptions): Promise<void> {
   const { api, other } = options.headers;
+  const { cors } = options;
   app.addHook('onRequest', (request, reply, done) => {
     const started = performance.now();
     reply.headers(isNoStorePath(request.url) ? api : other);
     recordOperationDuration('header_injection', performance.now() - started);
-    done();
+    // An answered preflight ends here: no later hook runs.
+    if (cors?.(request, reply) !== true) done();
   });
 }
 
