@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
@@ -7,9 +8,11 @@ const DRAIN_CHECK_INTERVAL_MS = 25;
 
 /**
  * Graceful drain before close. Closing a keep-alive socket while a client is
- * sending its next request on it fails that request, so instead every response
- * during the drain carries `Connection: close`: clients finish what is in
- * flight and reconnect elsewhere, and the sockets empty by themselves. The
+ * sending its next request on it fails that request, so instead every request
+ * that arrives during the drain is answered with `Connection: close`: clients
+ * finish what is in flight and reconnect elsewhere, and the sockets empty by
+ * themselves. (A socket whose last request came before the drain and that
+ * stays idle waits for the deadline, as any idle keep-alive socket does.) The
  * deadline follows the app's clock, so a test ends a drain without waiting.
  */
 async function drainPlugin(app: FastifyInstance): Promise<void> {
@@ -36,10 +39,10 @@ async function drainPlugin(app: FastifyInstance): Promise<void> {
       onSocketClosed.add(wake);
     });
 
-  // A callback hook: an async one cost every response a promise.
-  app.addHook('onSend', (_request, reply, payload, done) => {
-    if (draining) reply.header('connection', 'close');
-    done(null, payload);
+  // Marked when the request arrives, by a listener on the server that runs before Fastify's: a Fastify
+  // hook would cost every request a run through its hook machinery, for a flag that is almost never set.
+  app.server.prependListener('request', (_request: IncomingMessage, response: ServerResponse) => {
+    if (draining) response.setHeader('connection', 'close');
   });
 
   app.decorate('drain', async (maxWaitMs: number): Promise<void> => {
