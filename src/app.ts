@@ -128,11 +128,11 @@ export async function buildApp(config: Config, dependencies: AppDependencies): P
   // and CORS in the same hook, the HTTPS redirect, then the CSRF check on every unsafe request.
   await app.register(securityHeaders, { headers, cors: corsStep({ origins: config.corsOrigins }) });
   await app.register(httpsRedirect, { enabled: config.isProduction && config.trustProxy !== false, publicUrl: config.publicUrl });
-  // Without its parsing hook: a cookie header is parsed when something asks for a cookie (src/http/request-cookies.ts).
+  // Without its parsing hook: a cookie header is parsed when something asks for a cookie (cookiesOf, src/security/cookies.ts).
   await app.register(fastifyCookie, { hook: false });
   await app.register(csrf, { protection: services.csrfProtection });
 
-  // preHandler: non-finite numbers refused in every body; the guards routes choose (requireAuth, requireRole).
+  // preHandler: non-finite numbers refused where a request can hold one (added per route); the guards routes choose (requireAuth, requireRole).
   await app.register(finiteNumbers);
   await app.register(authentication, { codec: security.codec, revocation: security.revocation, secureCookies: security.secureCookies, users: security.users });
   // Before the routes: it adds the verified-address check to the routes the policy names.

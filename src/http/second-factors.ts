@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
 import type { StoredPasskey } from '../db/repositories/second-factors.js';
 import { HttpError } from '../errors.js';
+import { cookiesOf } from '../security/cookies.js';
 import { knownTransports } from '../security/passkeys.js';
 import type { SecondFactorCode } from '../security/second-factors.js';
 import type { SessionOrigin } from '../security/sessions.js';
@@ -11,7 +12,6 @@ import type { SecurityEventCode } from '../security/security-events.js';
 import { authOf, type AuthRouteOptions, credentialRateLimit, requestOrigin, SIGNED_IN_SECURITY } from './auth-shared.js';
 import { Nullable, NO_CONTENT, type SchemaTypedApp } from './schemas.js';
 import { completeSignIn, LoginResponseSchema, TOKEN_DELIVERY_HEADER } from './sign-in.js';
-import { cookiesOf } from '../security/cookies.js';
 
 /** base64url as WebAuthn JSON carries it, bounded. */
 const Base64Url = (maxLength: number) => Type.String({ maxLength, pattern: '^[A-Za-z0-9_-]*$' });

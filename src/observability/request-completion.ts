@@ -26,7 +26,11 @@ export class RequestCompletion extends LogController {
 
   override requestCompleted(...args: Parameters<LogController['requestCompleted']>): void {
     const [error, request, reply] = args;
-    recordRequestDuration(request, reply);
+    try {
+      recordRequestDuration(request, reply);
+    } catch {
+      // Runs in the response's 'finish' event: a metric that cannot be recorded must not take the process down.
+    }
     // With an error the line is written at error level: only the info line is skipped.
     if (error == null && !writesAt(this.logger.level, 'info')) return;
     super.requestCompleted(...args);
