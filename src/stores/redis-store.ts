@@ -246,12 +246,16 @@ export class RedisKeyValueStore implements KeyValueStoreWithAdmin {
       if (chunk !== last) chunks.push(chunk);
       for (const key of keys) chunk.push(this.fullKey(key));
     }
-    const replies = await this.run('getMany', (c) => {
-      const sent = Promise.all(chunks.map((chunk) => (chunk.length === 0 ? Promise.resolve([]) : c.mget(chunk))));
-      // The round's reads close the round: send them (and the writes corked before them, in order) now.
-      this.uncork();
-      return sent;
-    });
+    // The round's reads close the round: they are not corked themselves, and go out now behind any writes corked before them.
+    const replies = await this.run(
+      'getMany',
+      (c) => {
+        const sent = Promise.all(chunks.map((chunk) => (chunk.length === 0 ? Promise.resolve([]) : c.mget(chunk))));
+        this.uncork();
+        return sent;
+      },
+      { batched: false },
+    );
     const values = replies.flat();
     let offset = 0;
     return keyLists.map((keys) => {
@@ -388,10 +392,11 @@ export class RedisKeyValueStore implements KeyValueStoreWithAdmin {
     }
   }
 
-  private async run<T>(operation: string, command: (client: ScriptedRedis) => Promise<T>): Promise<T> {
+  /** `batched: false` sends the command at once instead of holding it until the round ends ({@link corkForRound}). */
+  private async run<T>(operation: string, command: (client: ScriptedRedis) => Promise<T>, { batched = true } = {}): Promise<T> {
     try {
       await this.whenConnecting();
-      this.corkForRound();
+      if (batched) this.corkForRound();
       return await command(this.client);
     } catch (error) {
       if (error instanceof StoreUnavailableError) throw error;
