@@ -58,7 +58,13 @@ const MIN_RATIO_TO_BARE = { auth_get: 0.6, csrf_post: 0.45, auth_me: 0.4, garage
 const AUTH_GET_MIN_RATIO_TO_EXPRESS = 4;
 /** A store-bound operation's p99 may be at most this many times one bare store round trip's p99, timed in the same run. */
 const STORE_OPERATION_MAX_RATIO_TO_ROUND_TRIP = 1.3;
-const STORE_BOUND_OPERATIONS = ['denylist_check', 'token_decode', 'csrf_generate', 'csrf_validate'] as const satisfies readonly OperationName[];
+/** Each store-bound operation with the floor it is held to: the reads against a store read, CSRF generation (a write) against a store write. */
+const STORE_BOUND_OPERATIONS = [
+  ['denylist_check', 'store_round_trip'],
+  ['token_decode', 'store_round_trip'],
+  ['csrf_generate', 'store_write_round_trip'],
+  ['csrf_validate', 'store_round_trip'],
+] as const satisfies readonly (readonly [OperationName, 'store_round_trip' | 'store_write_round_trip'])[];
 /** The load generator is one address: the public routes' per-address limit would answer 429s. */
 const BENCH_PUBLIC_RATE_LIMIT = 1_000_000_000;
 
@@ -139,11 +145,15 @@ async function measureHttp(backend: Backend, redis: RedisServerHandle): Promise<
     servers.push(appServer);
     const peerServer = await startServer('express', SERVER_CORE, { BENCH_REDIS_URL: redis.url });
     servers.push(peerServer);
+    // Every server gets the same request: the app's credentials (bearer token, CSRF header and cookies) go to the
+    // bare route and the peer too (the peer with its own bearer token), so a ratio compares what each server does
+    // with one request, not how many header bytes its requests carried.
+    const { authorization: _appBearer, ...appCredentialsButBearer } = appServer.ready.headers;
     const plan: [HttpName, string, RunningServer, LoadOptions][] = [
-      ['bare', 'bare Fastify route', bareServer, { ...common, path: BENCH_ROUTE }],
+      ['bare', 'bare Fastify route', bareServer, { ...common, path: BENCH_ROUTE, headers: appServer.ready.headers }],
       ['auth_get', 'authenticated GET through the full stack', appServer, { ...common, path: BENCH_ROUTE }],
       ['csrf_post', 'CSRF-protected authenticated POST', appServer, { ...common, method: 'POST', path: BENCH_ROUTE, body: '{"n":1}' }],
-      ['express_peer', 'Express 5 + helmet + jsonwebtoken + ioredis peer', peerServer, { ...common, path: BENCH_ROUTE }],
+      ['express_peer', 'Express 5 + helmet + jsonwebtoken + ioredis peer', peerServer, { ...common, path: BENCH_ROUTE, headers: appCredentialsButBearer }],
       ['auth_me', 'GET /api/v1/auth/me (with its database read)', appServer, { ...common, path: '/api/v1/auth/me' }],
       ['garage_list', 'GET /api/v1/garage/vehicles (five vehicles)', appServer, { ...common, path: '/api/v1/garage/vehicles' }],
       ['dtc_lookup', 'GET /api/v1/dtc/P0300', appServer, { ...common, path: '/api/v1/dtc/P0300' }],
@@ -199,8 +209,12 @@ function table(backend: Backend, block: BackendBlock, details: LoadDetails): str
       `${name.padEnd(16)}${pad(result.runs, 7)}${pad(result.p50_ms, 10)}${pad(result.p95_ms, 10)}${pad(result.p99_ms, 10)}${pad(result.max_ms, 10)}${pad(`≤ ${P99_TARGET_MS[name]}`, 12)}${pad(`< ${result.threshold_ms}`, 10)}  ${verdict(result.p99_ms <= P99_TARGET_MS[name]).padEnd(6)}  ${verdict(result.p99_ms < result.threshold_ms)}`,
     );
   }
-  const floor = block.store_round_trip;
-  lines.push(`${'store get'.padEnd(16)}${pad(floor.runs, 7)}${pad(floor.p50_ms, 10)}${pad(floor.p95_ms, 10)}${pad(floor.p99_ms, 10)}${pad(floor.max_ms, 10)}  (the floor: one store round trip, timed between the operations above)`);
+  for (const [label, floor, what] of [
+    ['store get', block.store_round_trip, 'the floor of the reads: one store round trip, timed between the operations above'],
+    ['store set', block.store_write_round_trip, 'the floor of CSRF generation: one store write, timed after each generation'],
+  ] as const) {
+    lines.push(`${label.padEnd(16)}${pad(floor.runs, 7)}${pad(floor.p50_ms, 10)}${pad(floor.p95_ms, 10)}${pad(floor.p99_ms, 10)}${pad(floor.max_ms, 10)}  (${what})`);
+  }
   lines.push(`${'http'.padEnd(16)}${pad('req/s', 9)}${pad('p99 ms', 9)}${pad('÷ bare', 9)}${pad('server cpu', 12)}${pad('µs cpu/req', 12)}${pad('load cpu', 10)}${pad('other cpu', 11)}`);
   for (const name of HTTP_NAMES) {
     const load = details.load[name];
@@ -211,9 +225,10 @@ function table(backend: Backend, block: BackendBlock, details: LoadDetails): str
   }
   const ratioToPeer = block.http.auth_get.rps / block.http.express_peer.rps;
   lines.push(`auth GET ÷ Express peer = ${ratioToPeer.toFixed(2)} (target ≥ ${AUTH_GET_MIN_RATIO_TO_EXPRESS}): ${verdict(ratioToPeer >= AUTH_GET_MIN_RATIO_TO_EXPRESS)}`);
-  for (const name of STORE_BOUND_OPERATIONS) {
-    const ratio = block.operations[name].p99_ms / floor.p99_ms;
-    lines.push(`${name} p99 ÷ store round trip p99 = ${ratio.toFixed(2)} (target ≤ ${STORE_OPERATION_MAX_RATIO_TO_ROUND_TRIP}): ${verdict(ratio <= STORE_OPERATION_MAX_RATIO_TO_ROUND_TRIP)}`);
+  for (const [name, floorName] of STORE_BOUND_OPERATIONS) {
+    const floorLabel = floorName === 'store_round_trip' ? 'store round trip' : 'store write round trip';
+    const ratio = block.operations[name].p99_ms / block[floorName].p99_ms;
+    lines.push(`${name} p99 ÷ ${floorLabel} p99 = ${ratio.toFixed(2)} (target ≤ ${STORE_OPERATION_MAX_RATIO_TO_ROUND_TRIP}): ${verdict(ratio <= STORE_OPERATION_MAX_RATIO_TO_ROUND_TRIP)}`);
   }
   lines.push(`login (argon2id) p50 ${block.login_ms.p50} ms, p99 ${block.login_ms.p99} ms; refresh p50 ${block.refresh_ms.p50} ms, p99 ${block.refresh_ms.p99} ms`);
   return lines.join('\n');
