@@ -120,6 +120,14 @@ function appEnvironment(redisUrl: string | undefined, dataDir: string): Record<s
   };
 }
 
+/** The median of a non-empty list (the lower middle value of an even one, as {@link medianRun}). */
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted[Math.floor((sorted.length - 1) / 2)];
+  if (middle === undefined) throw new Error('no values');
+  return middle;
+}
+
 /** The run with the median req/s (its p99 and CPU shares come with it). */
 function medianRun(runs: readonly LoadResult[]): LoadResult {
   const sorted = [...runs].sort((a, b) => a.rps - b.rps);
@@ -130,9 +138,11 @@ function medianRun(runs: readonly LoadResult[]): LoadResult {
 
 /**
  * All servers start first (idle ones cost nothing), then the routes are
- * measured in turn, ROUNDS times over; each route's median run counts.
- * Back-to-back rounds keep a burst of background load from landing on one
- * route only.
+ * measured in turn, ROUNDS times over, each right after a run of the bare
+ * route: a route's ratio is the median over the rounds of its req/s ÷ the
+ * bare run just before it, so a slow minute of the VM lands on both sides
+ * of a ratio instead of on one route or on the bare route alone. Its req/s,
+ * p99 and CPU shares are its median run's.
  */
 async function measureHttp(backend: Backend, redis: RedisServerHandle): Promise<{ http: Record<HttpName, HttpResult>; load: LoadDetails['load'] }> {
   const common: Omit<LoadOptions, 'path'> = { durationSeconds: DURATION_SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS };
@@ -158,17 +168,26 @@ async function measureHttp(backend: Backend, redis: RedisServerHandle): Promise<
       ['garage_list', 'GET /api/v1/garage/vehicles (five vehicles)', appServer, { ...common, path: '/api/v1/garage/vehicles' }],
       ['dtc_lookup', 'GET /api/v1/dtc/P0300', appServer, { ...common, path: '/api/v1/dtc/P0300' }],
     ];
+    const [barePlan, ...routePlans] = plan;
+    if (barePlan === undefined) throw new Error('no bare route in the plan');
     const runs = new Map<HttpName, LoadResult[]>();
+    const ratios = new Map<HttpName, number[]>([['bare', [1]]]);
+    const measure = async ([name, label, server, options]: (typeof plan)[number], round: number): Promise<LoadResult> => {
+      const result = await measureLoad(server, options, redis.pid === undefined ? [] : [redis.pid]);
+      process.stdout.write(`  [${backend}] round ${round}/${ROUNDS} ${label}: ${result.rps} req/s, p99 ${result.p99_ms} ms\n`);
+      runs.set(name, [...(runs.get(name) ?? []), result]);
+      return result;
+    };
     for (let round = 1; round <= ROUNDS; round++) {
-      for (const [name, label, server, options] of plan) {
-        const result = await measureLoad(server, options, redis.pid === undefined ? [] : [redis.pid]);
-        process.stdout.write(`  [${backend}] round ${round}/${ROUNDS} ${label}: ${result.rps} req/s, p99 ${result.p99_ms} ms\n`);
-        runs.set(name, [...(runs.get(name) ?? []), result]);
+      for (const routePlan of routePlans) {
+        const bare = await measure(barePlan, round);
+        const route = await measure(routePlan, round);
+        ratios.set(routePlan[0], [...(ratios.get(routePlan[0]) ?? []), route.rps / bare.rps]);
       }
     }
     const load = Object.fromEntries([...runs].map(([name, results]) => [name, medianRun(results)])) as LoadDetails['load'];
-    const entry = (result: LoadResult): HttpResult => ({ rps: result.rps, p99_ms: result.p99_ms, ratio_to_bare: Math.round((result.rps / load.bare.rps) * 1000) / 1000 });
-    return { http: Object.fromEntries(HTTP_NAMES.map((name) => [name, entry(load[name])])) as Record<HttpName, HttpResult>, load };
+    const entry = (name: HttpName): HttpResult => ({ rps: load[name].rps, p99_ms: load[name].p99_ms, ratio_to_bare: Math.round(median(ratios.get(name) ?? []) * 1000) / 1000 });
+    return { http: Object.fromEntries(HTTP_NAMES.map((name) => [name, entry(name)])) as Record<HttpName, HttpResult>, load };
   } finally {
     await Promise.all(servers.map((server) => server.stop()));
     rmSync(dataDir, { recursive: true, force: true });
@@ -211,7 +230,7 @@ function table(backend: Backend, block: BackendBlock, details: LoadDetails): str
   }
   for (const [label, floor, what] of [
     ['store get', block.store_round_trip, 'the floor of the reads: one store round trip, timed between the operations above'],
-    ['store set', block.store_write_round_trip, 'the floor of CSRF generation: one store write, timed after each generation'],
+    ['store set', block.store_write_round_trip, 'the floor of CSRF generation: one store write of a new key, timed after each generation'],
   ] as const) {
     lines.push(`${label.padEnd(16)}${pad(floor.runs, 7)}${pad(floor.p50_ms, 10)}${pad(floor.p95_ms, 10)}${pad(floor.p99_ms, 10)}${pad(floor.max_ms, 10)}  (${what})`);
   }
@@ -219,11 +238,12 @@ function table(backend: Backend, block: BackendBlock, details: LoadDetails): str
   for (const name of HTTP_NAMES) {
     const load = details.load[name];
     const goal = name in MIN_RATIO_TO_BARE ? MIN_RATIO_TO_BARE[name as RouteName] : undefined;
-    const ratio = load.rps / details.load.bare.rps;
+    const ratio = block.http[name].ratio_to_bare;
     const target = goal === undefined ? '' : `  target ≥ ${goal}: ${verdict(ratio >= goal)}`;
     lines.push(`${name.padEnd(16)}${pad(load.rps, 9)}${pad(load.p99_ms, 9)}${pad(ratio.toFixed(3), 9)}${pad(load.serverCpu, 12)}${pad(load.serverCpuPerRequestUs, 12)}${pad(load.loadGeneratorCpu, 10)}${pad(load.otherCpu, 11)}${target}`);
   }
-  const ratioToPeer = block.http.auth_get.rps / block.http.express_peer.rps;
+  // Each side against the bare run just before it: the peer's and the GET's runs are minutes apart.
+  const ratioToPeer = block.http.auth_get.ratio_to_bare / block.http.express_peer.ratio_to_bare;
   lines.push(`auth GET ÷ Express peer = ${ratioToPeer.toFixed(2)} (target ≥ ${AUTH_GET_MIN_RATIO_TO_EXPRESS}): ${verdict(ratioToPeer >= AUTH_GET_MIN_RATIO_TO_EXPRESS)}`);
   for (const [name, floorName] of STORE_BOUND_OPERATIONS) {
     const floorLabel = floorName === 'store_round_trip' ? 'store round trip' : 'store write round trip';
