@@ -23,7 +23,7 @@ import { describeProblem, syncDiagnosisIndex, type DescribeInput } from '../src/
 import { seedDtcCodes } from '../src/importers/index.js';
 import { measureLoad, startServer, type LoadOptions, type LoadResult, type RunningServer } from './http.js';
 import { BENCH_ROUTE } from './shared.js';
-import { roundMs } from './stats.js';
+import { medianBy, roundMs } from './stats.js';
 
 const BENCH_DIRECTORY = path.dirname(fileURLToPath(import.meta.url));
 const DESCRIBE_ROUTE = '/api/v1/diagnosis/describe';
@@ -432,12 +432,7 @@ async function measureEngineInProcess(engine: DescribeEngine, options: DescribeB
 const BENCH_PUBLIC_RATE_LIMIT = 1_000_000_000;
 
 /** The run with the median req/s. */
-function medianRun(runs: readonly LoadResult[]): LoadResult {
-  const sorted = [...runs].sort((a, b) => a.rps - b.rps);
-  const median = sorted[Math.floor((sorted.length - 1) / 2)];
-  if (median === undefined) throw new Error('no runs');
-  return median;
-}
+const medianRun = (runs: readonly LoadResult[]): LoadResult => medianBy(runs, (run) => run.rps);
 
 interface HttpRuns {
   readonly bare: LoadResult;

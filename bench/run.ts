@@ -31,6 +31,7 @@ import { measureLoad, startServer, type LoadOptions, type LoadResult, type Runni
 import { measureInProcess, type InProcessResults, type OperationName } from './operations.js';
 import { measureScanImport, type ScanImportBlock } from './scan-import.js';
 import { BENCH_ROUTE } from './shared.js';
+import { medianBy } from './stats.js';
 
 const BENCH_DIRECTORY = path.dirname(fileURLToPath(import.meta.url));
 const SERVER_CORE = 0;
@@ -120,21 +121,8 @@ function appEnvironment(redisUrl: string | undefined, dataDir: string): Record<s
   };
 }
 
-/** The median of a non-empty list (the lower middle value of an even one, as {@link medianRun}). */
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted[Math.floor((sorted.length - 1) / 2)];
-  if (middle === undefined) throw new Error('no values');
-  return middle;
-}
-
 /** The run with the median req/s (its p99 and CPU shares come with it). */
-function medianRun(runs: readonly LoadResult[]): LoadResult {
-  const sorted = [...runs].sort((a, b) => a.rps - b.rps);
-  const median = sorted[Math.floor((sorted.length - 1) / 2)];
-  if (median === undefined) throw new Error('no runs');
-  return median;
-}
+const medianRun = (runs: readonly LoadResult[]): LoadResult => medianBy(runs, (run) => run.rps);
 
 /**
  * All servers start first (idle ones cost nothing), then the routes are
@@ -186,7 +174,7 @@ async function measureHttp(backend: Backend, redis: RedisServerHandle): Promise<
       }
     }
     const load = Object.fromEntries([...runs].map(([name, results]) => [name, medianRun(results)])) as LoadDetails['load'];
-    const entry = (name: HttpName): HttpResult => ({ rps: load[name].rps, p99_ms: load[name].p99_ms, ratio_to_bare: Math.round(median(ratios.get(name) ?? []) * 1000) / 1000 });
+    const entry = (name: HttpName): HttpResult => ({ rps: load[name].rps, p99_ms: load[name].p99_ms, ratio_to_bare: Math.round(medianBy(ratios.get(name) ?? [], (ratio) => ratio) * 1000) / 1000 });
     return { http: Object.fromEntries(HTTP_NAMES.map((name) => [name, entry(name)])) as Record<HttpName, HttpResult>, load };
   } finally {
     await Promise.all(servers.map((server) => server.stop()));

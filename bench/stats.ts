@@ -32,6 +32,14 @@ export function summarize(samples: readonly number[] | Float64Array, thresholdMs
   };
 }
 
+/** The item whose `valueOf` is the median (the lower middle of an even count): a bench's median run, or a median ratio. */
+export function medianBy<T>(items: readonly T[], valueOf: (item: T) => number): T {
+  const sorted = [...items].sort((a, b) => valueOf(a) - valueOf(b));
+  const middle = sorted[Math.floor((sorted.length - 1) / 2)];
+  if (middle === undefined) throw new Error('no values');
+  return middle;
+}
+
 /** p50 and p99 of a short series (login, refresh). */
 export function p50p99(samples: readonly number[]): { p50: number; p99: number } {
   const sorted = Float64Array.from(samples).sort();
