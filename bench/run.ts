@@ -57,6 +57,12 @@ const P99_TARGET_MS: Record<OperationName, number> = { denylist_check: 1, token_
 /** Each app route's least throughput as a share of the bare route's, in the same run (issue 21). */
 const MIN_RATIO_TO_BARE = { auth_get: 0.6, csrf_post: 0.45, auth_me: 0.4, garage_list: 0.4, dtc_lookup: 0.4 } as const;
 const AUTH_GET_MIN_RATIO_TO_EXPRESS = 4;
+/**
+ * The fastest bare run ÷ the slowest, in one backend's part, above which the
+ * part is not quiet: the VM's speed changed under it (by up to 2.5× within
+ * minutes on some afternoons), and its ratios describe that more than the code.
+ */
+const QUIET_BARE_SPREAD = 1.25;
 /** A store-bound operation's p99 may be at most this many times one bare store round trip's p99, timed in the same run. */
 const STORE_OPERATION_MAX_RATIO_TO_ROUND_TRIP = 1.3;
 /** Each store-bound operation with the floor it is held to: the reads against a store read, CSRF generation (a write) against a store write. */
@@ -82,6 +88,8 @@ interface BackendBlock extends InProcessResults {
   readonly node: string;
   readonly cpus: number;
   readonly http: Record<HttpName, HttpResult>;
+  /** The fastest of the part's bare runs ÷ the slowest (see {@link QUIET_BARE_SPREAD}). */
+  readonly http_bare_spread: number;
 }
 type Backend = 'redis' | 'embedded';
 
@@ -132,7 +140,10 @@ const medianRun = (runs: readonly LoadResult[]): LoadResult => medianBy(runs, (r
  * of a ratio instead of on one route or on the bare route alone. Its req/s,
  * p99 and CPU shares are its median run's.
  */
-async function measureHttp(backend: Backend, redis: RedisServerHandle): Promise<{ http: Record<HttpName, HttpResult>; load: LoadDetails['load'] }> {
+async function measureHttp(
+  backend: Backend,
+  redis: RedisServerHandle,
+): Promise<{ http: Record<HttpName, HttpResult>; http_bare_spread: number; load: LoadDetails['load'] }> {
   const common: Omit<LoadOptions, 'path'> = { durationSeconds: DURATION_SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS };
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'autocognitix-bench-server-'));
   const servers: RunningServer[] = [];
@@ -175,7 +186,9 @@ async function measureHttp(backend: Backend, redis: RedisServerHandle): Promise<
     }
     const load = Object.fromEntries([...runs].map(([name, results]) => [name, medianRun(results)])) as LoadDetails['load'];
     const entry = (name: HttpName): HttpResult => ({ rps: load[name].rps, p99_ms: load[name].p99_ms, ratio_to_bare: Math.round(medianBy(ratios.get(name) ?? [], (ratio) => ratio) * 1000) / 1000 });
-    return { http: Object.fromEntries(HTTP_NAMES.map((name) => [name, entry(name)])) as Record<HttpName, HttpResult>, load };
+    const bareRates = (runs.get('bare') ?? []).map((run) => run.rps);
+    const bareSpread = Math.round((Math.max(...bareRates) / Math.min(...bareRates)) * 100) / 100;
+    return { http: Object.fromEntries(HTTP_NAMES.map((name) => [name, entry(name)])) as Record<HttpName, HttpResult>, http_bare_spread: bareSpread, load };
   } finally {
     await Promise.all(servers.map((server) => server.stop()));
     rmSync(dataDir, { recursive: true, force: true });
@@ -199,8 +212,8 @@ async function measureBackend(backend: Backend, redis: RedisServerHandle): Promi
     rmSync(dataDir, { recursive: true, force: true });
   }
   process.stdout.write(`== ${backend}: HTTP throughput (${ROUNDS} rounds of ${DURATION_SECONDS} s per route, ${CONNECTIONS} connections, server on core ${SERVER_CORE}, load on core ${LOAD_CORE})\n`);
-  const { http, load } = await measureHttp(backend, redis);
-  return { block: { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, ...inProcess, http }, details: { load, loadAverage: [loadBefore, os.loadavg()[0] ?? 0] } };
+  const { http, http_bare_spread: bareSpread, load } = await measureHttp(backend, redis);
+  return { block: { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, ...inProcess, http, http_bare_spread: bareSpread }, details: { load, loadAverage: [loadBefore, os.loadavg()[0] ?? 0] } };
 }
 
 const pad = (text: string | number, width: number): string => String(text).padStart(width);
@@ -210,6 +223,9 @@ function table(backend: Backend, block: BackendBlock, details: LoadDetails): str
   const lines: string[] = [`\n${backend.toUpperCase()} (${block.node}, ${block.cpus} CPUs; 1-minute load average ${details.loadAverage.map((value) => value.toFixed(2)).join(' → ')})`];
   const busiest = Math.max(...Object.values(details.load).map((load) => load.otherCpu));
   if (busiest > 0.1) lines.push(`warning: other processes used up to ${busiest.toFixed(2)} cores during the HTTP runs; those numbers are low`);
+  if (block.http_bare_spread > QUIET_BARE_SPREAD) {
+    lines.push(`warning: not a quiet run: the bare route's fastest run made ${block.http_bare_spread.toFixed(2)}× its slowest (quiet: ≤ ${QUIET_BARE_SPREAD}); the ratios below do not decide the goals`);
+  }
   lines.push(`${'operation'.padEnd(16)}${pad('runs', 7)}${pad('p50 ms', 10)}${pad('p95 ms', 10)}${pad('p99 ms', 10)}${pad('max ms', 10)}${pad('target p99', 12)}${pad('seed p99', 10)}  target  seed`);
   for (const [name, result] of Object.entries(block.operations) as [OperationName, BackendBlock['operations'][OperationName]][]) {
     lines.push(
