@@ -59,8 +59,8 @@ const MIN_RATIO_TO_BARE = { auth_get: 0.6, csrf_post: 0.45, auth_me: 0.4, garage
 const AUTH_GET_MIN_RATIO_TO_EXPRESS = 4;
 /**
  * The fastest bare run ÷ the slowest, in one backend's part, above which the
- * part is not quiet: the VM's speed changed under it (by up to 2.5× within
- * minutes on some afternoons), and its ratios describe that more than the code.
+ * part is not quiet: the VM's speed changed under it (by up to 2.8× within
+ * minutes on 2026-12-04), and its ratios describe that more than the code.
  */
 const QUIET_BARE_SPREAD = 1.25;
 /** A store-bound operation's p99 may be at most this many times one bare store round trip's p99, timed in the same run. */
