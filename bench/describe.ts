@@ -21,9 +21,9 @@ import { createDatabase, migrateToLatest, type Database } from '../src/db/index.
 import { ComplaintsRepository, type ComplaintInput } from '../src/db/repositories/index.js';
 import { describeProblem, syncDiagnosisIndex, type DescribeInput } from '../src/diagnostics/describe/index.js';
 import { seedDtcCodes } from '../src/importers/index.js';
-import { measureLoad, startServer, type LoadOptions, type LoadResult, type RunningServer } from './http.js';
+import { measureLoad, medianRun, startServer, type LoadOptions, type LoadResult, type RunningServer } from './http.js';
 import { BENCH_ROUTE } from './shared.js';
-import { medianBy, roundMs } from './stats.js';
+import { roundMs } from './stats.js';
 
 const BENCH_DIRECTORY = path.dirname(fileURLToPath(import.meta.url));
 const DESCRIBE_ROUTE = '/api/v1/diagnosis/describe';
@@ -430,9 +430,6 @@ async function measureEngineInProcess(engine: DescribeEngine, options: DescribeB
 
 /** Far above what one load generator sends in a minute: the public per-address limit is not under test (bench servers only). */
 const BENCH_PUBLIC_RATE_LIMIT = 1_000_000_000;
-
-/** The run with the median req/s. */
-const medianRun = (runs: readonly LoadResult[]): LoadResult => medianBy(runs, (run) => run.rps);
 
 interface HttpRuns {
   readonly bare: LoadResult;

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import type { ReadyMessage } from './shared.js';
+import { medianBy } from './stats.js';
 
 const BENCH_DIRECTORY = path.dirname(fileURLToPath(import.meta.url));
 const PROJECT_ROOT = path.resolve(BENCH_DIRECTORY, '..');
@@ -106,6 +107,9 @@ export interface LoadResult {
   readonly otherCpu: number;
   readonly requests: number;
 }
+
+/** The run with the median req/s (its p99 and CPU shares come with it). */
+export const medianRun = (runs: readonly LoadResult[]): LoadResult => medianBy(runs, (run) => run.rps);
 
 export interface LoadOptions {
   readonly method?: 'GET' | 'POST';

@@ -27,7 +27,7 @@ import { loadConfig } from '../src/config/index.js';
 import { openRuntime } from '../src/runtime.js';
 import { startRedisServer, type RedisServerHandle } from '../test/helpers/redis-server.js';
 import { describeTable, measureDescribe, type DescribeBlock } from './describe.js';
-import { measureLoad, startServer, type LoadOptions, type LoadResult, type RunningServer } from './http.js';
+import { measureLoad, medianRun, startServer, type LoadOptions, type LoadResult, type RunningServer } from './http.js';
 import { measureInProcess, type InProcessResults, type OperationName } from './operations.js';
 import { measureScanImport, type ScanImportBlock } from './scan-import.js';
 import { BENCH_ROUTE } from './shared.js';
@@ -128,9 +128,6 @@ function appEnvironment(redisUrl: string | undefined, dataDir: string): Record<s
     BENCH_PUBLIC_RATE_LIMIT: String(BENCH_PUBLIC_RATE_LIMIT),
   };
 }
-
-/** The run with the median req/s (its p99 and CPU shares come with it). */
-const medianRun = (runs: readonly LoadResult[]): LoadResult => medianBy(runs, (run) => run.rps);
 
 /**
  * All servers start first (idle ones cost nothing), then the routes are
